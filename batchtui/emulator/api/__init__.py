@@ -1,0 +1,9 @@
+"""The Batch REST API's routes."""
+
+from aiohttp import web
+
+from . import files, jobs, pools, tasks
+
+
+def routes() -> list[web.RouteDef]:
+    return pools.routes() + jobs.routes() + tasks.routes() + files.routes()

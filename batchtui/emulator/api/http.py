@@ -1,0 +1,188 @@
+"""Response shapes shared by every handler: JSON bodies, 201/202 answers,
+OData lists with $filter/$select/$expand and odata.nextLink paging."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+
+from ... import emulator
+from .. import errors
+from ..engine import Engine
+from ..formats import rfc1123_from_iso
+from ..odata import FilterError, compile_filter
+from ..resources import public, select
+from ..store import Collection
+
+JSON_TYPE = "application/json;odata=minimalmetadata"
+MAX_RESULTS = 1000
+
+ENGINE = web.AppKey("engine", Engine)
+
+
+def engine_of(request: web.Request) -> Engine:
+    return request.app[ENGINE]
+
+
+def base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def json_response(request: web.Request, doc: dict, status: int = 200, metadata: str | None = None) -> web.Response:
+    if metadata:
+        doc = {"odata.metadata": f"{base_url(request)}/$metadata#{metadata}", **doc}
+    return web.Response(status=status, body=json.dumps(doc).encode(), content_type=None, headers={"Content-Type": JSON_TYPE})
+
+
+def entity_response(
+    request: web.Request, kind: str, doc: dict, parent: str = "", metadata: str = "", extra: dict | None = None
+) -> web.Response:
+    """GET of one resource, honouring $select; `extra` adds expanded properties."""
+    rendered = public(kind, doc, base_url(request), parent)
+    rendered.update(extra or {})
+    body = select(rendered, select_fields(request))
+    response = json_response(request, body, metadata=metadata)
+    set_entity_headers(response, doc)
+    return response
+
+
+def set_entity_headers(response: web.StreamResponse, doc: dict) -> None:
+    if "eTag" in doc:
+        response.headers["ETag"] = doc["eTag"]
+    if "lastModified" in doc:
+        response.headers["Last-Modified"] = rfc1123_from_iso(doc["lastModified"])
+
+
+def created(request: web.Request, path: str, doc: dict) -> web.Response:
+    url = base_url(request) + path
+    response = web.Response(status=201, headers={"DataServiceId": url, "Location": url})
+    set_entity_headers(response, doc)
+    return response
+
+
+def accepted(request: web.Request, path: str, doc: dict | None = None) -> web.Response:
+    url = base_url(request) + path
+    response = web.Response(status=202, headers={"DataServiceId": url})
+    if doc is not None:
+        set_entity_headers(response, doc)
+    return response
+
+
+def no_content(request: web.Request, path: str, doc: dict | None = None) -> web.Response:
+    url = base_url(request) + path
+    response = web.Response(status=204, headers={"DataServiceId": url})
+    if doc is not None:
+        set_entity_headers(response, doc)
+    return response
+
+
+async def read_body(request: web.Request, required: bool = True) -> dict:
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.BatchError(400, "InvalidRequestBody", f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise errors.BatchError(400, "InvalidRequestBody", "The request body must be a JSON object.")
+    return body
+
+
+def select_fields(request: web.Request) -> list[str] | None:
+    raw = request.query.get("$select")
+    if not raw:
+        return None
+    return [f.strip() for f in raw.split(",") if f.strip()]
+
+
+def expand_stats(request: web.Request, allowed: bool) -> bool:
+    raw = request.query.get("$expand")
+    if not raw:
+        return False
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    supported = {"stats"} if allowed else set()
+    unsupported = [v for v in values if v not in supported]
+    if unsupported:
+        raise errors.invalid_query(
+            "$expand", raw, f"Expanding {unsupported[0]!r} is not supported on this list"
+            + ("; use stats." if allowed else ".")
+        )
+    return True
+
+
+def bool_query(request: web.Request, name: str) -> bool:
+    raw = request.query.get(name, "false").lower()
+    if raw not in ("true", "false"):
+        raise errors.invalid_query(name, raw, "Must be true or false.")
+    return raw == "true"
+
+
+def _max_results(request: web.Request) -> int:
+    raw = request.query.get("maxresults")
+    if raw is None:
+        return MAX_RESULTS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.invalid_query("maxresults", raw, "Must be an integer.") from None
+    if not 1 <= value <= MAX_RESULTS:
+        raise errors.BatchError(
+            400,
+            "OutOfRangeQueryParameterValue",
+            "One of the query parameters specified in the request URI is outside the permissible range.",
+            [("QueryParameterName", "maxresults"), ("QueryParameterValue", raw), ("Reason", f"Must be 1 to {MAX_RESULTS}.")],
+        )
+    return value
+
+
+def _token(ident: str) -> str:
+    return base64.urlsafe_b64encode(ident.encode()).decode().rstrip("=")
+
+
+def _untoken(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise errors.invalid_query("$skiptoken", token, "Not a continuation token this service issued.") from None
+
+
+def compile_query_filter(request: web.Request, fields: dict[str, str]) -> Callable[[dict], bool]:
+    text = request.query.get("$filter")
+    try:
+        return compile_filter(text, fields)
+    except FilterError as exc:
+        raise errors.invalid_query("$filter", text or "", str(exc)) from None
+
+
+def paged(
+    request: web.Request,
+    items: Collection,
+    render: Callable[[dict], dict],
+    fields: dict[str, str],
+    metadata: str,
+    view: Callable[[dict], dict] | None = None,
+) -> web.Response:
+    """One page of a list, and an odata.nextLink that carries the query on.
+    `view` gives the properties $filter sees, when they are not the stored ones."""
+    limit = _max_results(request)
+    predicate = compile_query_filter(request, fields)
+    if view is not None:
+        inner = predicate
+        predicate = lambda doc: inner(view(doc))  # noqa: E731
+    after = request.query.get("$skiptoken")
+    page, last = items.page(_untoken(after) if after else None, predicate, limit)
+    chosen = select_fields(request)
+    body: dict = {"value": [select(render(doc), chosen) for doc in page]}
+    if last is not None:
+        query = {k: v for k, v in request.query.items() if k != "$skiptoken"}
+        query["$skiptoken"] = _token(last)
+        query["api-version"] = emulator.API_VERSION
+        body["odata.nextLink"] = f"{base_url(request)}{request.rel_url.raw_path}?{urlencode(query, quote_via=quote)}"
+    return json_response(request, body, metadata=metadata)

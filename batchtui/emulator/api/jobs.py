@@ -1,0 +1,150 @@
+"""Jobs and their task counts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import errors
+from ..formats import format_duration, parse_iso, utcnow
+from ..resources import new_job, public, set_state
+from .http import (
+    accepted,
+    base_url,
+    bool_query,
+    created,
+    engine_of,
+    entity_response,
+    expand_stats,
+    json_response,
+    paged,
+    read_body,
+)
+
+JOB_FIELDS = {
+    "id": "string",
+    "state": "string",
+    "priority": "int",
+    "creationTime": "datetime",
+    "stateTransitionTime": "datetime",
+    "lastModified": "datetime",
+    "executionInfo/poolId": "string",
+    "poolInfo/poolId": "string",
+}
+
+
+def get_job(request: web.Request) -> dict:
+    job = engine_of(request).store.jobs.get(request.match_info["job"])
+    if job is None:
+        raise errors.not_found("Job", request.match_info["job"])
+    return job
+
+
+def require_open(job: dict) -> None:
+    """409 unless the job can still take changes to its tasks."""
+    if job["state"] == "completed":
+        raise errors.BatchError(409, "JobCompleted", "The specified job is already in a completed state.")
+    if job["state"] == "deleting":
+        raise errors.BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.")
+    if job["state"] == "terminating":
+        raise errors.BatchError(409, "JobBeingTerminated", "The specified job is being terminated.")
+
+
+def _job_stats(request: web.Request, job: dict) -> dict:
+    tasks = list(engine_of(request).store.job_tasks(job["id"]).values())
+    done = [t for t in tasks if t["state"] == "completed"]
+    failed = sum(1 for t in done if t["executionInfo"].get("result") == "failure")
+    started = parse_iso(job["creationTime"])
+    return {
+        "url": f"{base_url(request)}/jobs/{job['id']}/stats",
+        "startTime": job["creationTime"],
+        "lastUpdateTime": job["lastModified"],
+        "userCPUTime": "PT0S",
+        "kernelCPUTime": "PT0S",
+        "wallClockTime": format_duration((utcnow() - started).total_seconds()),
+        "readIOps": 0,
+        "writeIOps": 0,
+        "readIOGiB": 0.0,
+        "writeIOGiB": 0.0,
+        "numSucceededTasks": len(done) - failed,
+        "numFailedTasks": failed,
+        "numTaskRetries": sum(t["executionInfo"].get("retryCount", 0) for t in tasks),
+        "waitTime": "PT0S",
+    }
+
+
+async def list_jobs(request: web.Request) -> web.Response:
+    store = engine_of(request).store
+    with_stats = expand_stats(request, allowed=True)
+    base = base_url(request)
+
+    def render(job: dict) -> dict:
+        out = public("job", job, base)
+        if with_stats:
+            out["stats"] = _job_stats(request, job)
+        return out
+
+    return paged(request, store.jobs, render, JOB_FIELDS, "jobs")
+
+
+async def get_job_handler(request: web.Request) -> web.Response:
+    job = get_job(request)
+    extra = {"stats": _job_stats(request, job)} if expand_stats(request, allowed=True) else None
+    return entity_response(request, "job", job, metadata="jobs/@Element", extra=extra)
+
+
+async def create_job(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    doc = new_job(await read_body(request))
+    if doc["id"] in engine.store.jobs:
+        raise errors.exists("Job", doc["id"])
+    engine.store.put("job", doc)
+    return created(request, f"/jobs/{doc['id']}", doc)
+
+
+async def delete_job(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    job = get_job(request)
+    if job["state"] != "deleting":
+        set_state(job, "deleting")
+        engine.store.touch("job", job)
+    return accepted(request, f"/jobs/{job['id']}")
+
+
+async def terminate_job(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    job = get_job(request)
+    body = await read_body(request, required=False)
+    bool_query(request, "force")
+    if job["state"] in ("completed", "deleting"):
+        require_open(job)
+    if job["state"] != "terminating":
+        engine.terminate_job(job, body.get("terminateReason") or "UserTerminate")
+    return accepted(request, f"/jobs/{job['id']}", job)
+
+
+async def task_counts(request: web.Request) -> web.Response:
+    job = get_job(request)
+    counts = dict.fromkeys(("active", "running", "completed", "succeeded", "failed"), 0)
+    slots = dict(counts)
+    for task in engine_of(request).store.job_tasks(job["id"]).values():
+        state = task["state"]
+        bucket = "running" if state == "preparing" else state
+        weight = task.get("requiredSlots", 1)
+        counts[bucket] += 1
+        slots[bucket] += weight
+        if state == "completed":
+            outcome = "failed" if task["executionInfo"].get("result") == "failure" else "succeeded"
+            counts[outcome] += 1
+            slots[outcome] += weight
+    return json_response(request, {"taskCounts": counts, "taskSlotCounts": slots}, metadata="taskcountsresult/@Element")
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/jobs", list_jobs),
+        web.post("/jobs", create_job),
+        web.get("/jobs/{job}", get_job_handler),
+        web.delete("/jobs/{job}", delete_job),
+        web.post("/jobs/{job}/terminate", terminate_job),
+        web.get("/jobs/{job}/taskcounts", task_counts),
+    ]

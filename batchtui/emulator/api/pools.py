@@ -1,0 +1,247 @@
+"""Pools, their nodes, and node counts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import errors
+from ..resources import NODE_DEALLOCATION_OPTIONS, check_count, check_duration, new_pool, public, stamp
+from .http import (
+    accepted,
+    base_url,
+    created,
+    engine_of,
+    entity_response,
+    expand_stats,
+    paged,
+    read_body,
+)
+
+POOL_FIELDS = {
+    "id": "string",
+    "state": "string",
+    "allocationState": "string",
+    "vmSize": "string",
+    "creationTime": "datetime",
+    "stateTransitionTime": "datetime",
+    "lastModified": "datetime",
+}
+NODE_FIELDS = {"id": "string", "state": "string", "schedulingState": "string", "vmSize": "string"}
+NODE_COUNT_STATES = (
+    "creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting",
+    "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask",
+    "deallocated", "deallocating", "upgradingOS",
+)
+
+
+def get_pool(request: web.Request) -> dict:
+    pool = engine_of(request).store.pools.get(request.match_info["pool"])
+    if pool is None:
+        raise errors.not_found("Pool", request.match_info["pool"])
+    return pool
+
+
+def get_node(request: web.Request, pool: dict) -> dict:
+    node = engine_of(request).store.pool_nodes(pool["id"]).get(request.match_info["node"])
+    if node is None:
+        raise errors.not_found("Node", request.match_info["node"])
+    return node
+
+
+def _pool_stats(pool: dict, url: str) -> dict:
+    return {
+        "url": f"{url}/stats",
+        "startTime": pool["creationTime"],
+        "lastUpdateTime": pool["lastModified"],
+        "usageStats": {"startTime": pool["creationTime"], "lastUpdateTime": pool["lastModified"], "dedicatedCoreTime": "PT0S"},
+    }
+
+
+def _render_pool(request: web.Request, with_stats: bool):
+    base = base_url(request)
+
+    def render(pool: dict) -> dict:
+        out = public("pool", pool, base)
+        if with_stats:
+            out["stats"] = _pool_stats(pool, out["url"])
+        return out
+
+    return render
+
+
+async def list_pools(request: web.Request) -> web.Response:
+    store = engine_of(request).store
+    render = _render_pool(request, expand_stats(request, allowed=True))
+    return paged(request, store.pools, render, POOL_FIELDS, "pools")
+
+
+async def get_pool_handler(request: web.Request) -> web.Response:
+    pool = get_pool(request)
+    stats = None
+    if expand_stats(request, allowed=True):
+        stats = {"stats": _pool_stats(pool, f"{base_url(request)}/pools/{pool['id']}")}
+    return entity_response(request, "pool", pool, metadata="pools/@Element", extra=stats)
+
+
+async def pool_exists(request: web.Request) -> web.Response:
+    get_pool(request)
+    return web.Response(status=200)
+
+
+async def create_pool(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    body = await read_body(request)
+    doc = new_pool(body)
+    if doc["id"] in engine.store.pools:
+        raise errors.exists("Pool", doc["id"])
+    engine.store.put("pool", doc)
+    return created(request, f"/pools/{doc['id']}", doc)
+
+
+async def delete_pool(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    pool = get_pool(request)
+    if pool["state"] != "deleting":
+        pool["state"] = "deleting"
+        engine.store.touch("pool", pool)
+    return accepted(request, f"/pools/{pool['id']}")
+
+
+def _require_steady(pool: dict) -> None:
+    if pool["state"] == "deleting":
+        raise errors.BatchError(409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.")
+    if pool["allocationState"] != "steady":
+        raise errors.BatchError(
+            409,
+            "PoolBeingResized",
+            "The specified pool is currently being resized.",
+            [("Reason", f"The pool's allocationState is {pool['allocationState']}; it must be steady.")],
+        )
+
+
+def _deallocation_option(body: dict) -> str:
+    option = body.get("nodeDeallocationOption", "requeue")
+    if option not in NODE_DEALLOCATION_OPTIONS:
+        raise errors.invalid_property("nodeDeallocationOption", option, f"Must be one of {', '.join(NODE_DEALLOCATION_OPTIONS)}.")
+    return option
+
+
+async def resize_pool(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    pool = get_pool(request)
+    body = await read_body(request)
+    _require_steady(pool)
+    dedicated = check_count(body, "targetDedicatedNodes")
+    low = check_count(body, "targetLowPriorityNodes")
+    check_duration(body, "resizeTimeout", "")
+    pool["_deallocation"] = _deallocation_option(body)
+    pool["targetDedicatedNodes"] = dedicated
+    pool["targetLowPriorityNodes"] = low
+    if body.get("resizeTimeout"):
+        pool["resizeTimeout"] = body["resizeTimeout"]
+    pool.pop("resizeErrors", None)
+    engine._set_allocation(pool, "resizing")  # noqa: SLF001 - one place sets allocation state
+    stamp(pool)
+    engine.store.touch("pool", pool)
+    return accepted(request, f"/pools/{pool['id']}", pool)
+
+
+async def stop_resize(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    pool = get_pool(request)
+    if pool["state"] == "deleting":
+        _require_steady(pool)
+    if pool["allocationState"] == "resizing":
+        engine._set_allocation(pool, "stopping")  # noqa: SLF001
+    return accepted(request, f"/pools/{pool['id']}", pool)
+
+
+async def remove_nodes(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    pool = get_pool(request)
+    body = await read_body(request)
+    _require_steady(pool)
+    node_ids = body.get("nodeList")
+    if not isinstance(node_ids, list) or not node_ids:
+        raise errors.missing_property("nodeList")
+    if len(node_ids) > 100:
+        raise errors.invalid_property("nodeList", len(node_ids), "At most 100 nodes can be removed at once.")
+    option = _deallocation_option(body)
+    nodes = engine.store.pool_nodes(pool["id"])
+    chosen = []
+    for node_id in node_ids:
+        node = nodes.get(node_id)
+        if node is None:
+            raise errors.not_found("Node", node_id)
+        chosen.append(node)
+    for node in chosen:
+        if node["isDedicated"]:
+            pool["targetDedicatedNodes"] = max(0, pool["targetDedicatedNodes"] - 1)
+        else:
+            pool["targetLowPriorityNodes"] = max(0, pool["targetLowPriorityNodes"] - 1)
+        if node["state"] != "leavingpool":
+            engine.begin_node_removal(pool, node, option)
+    engine._set_allocation(pool, "resizing")  # noqa: SLF001
+    return accepted(request, f"/pools/{pool['id']}", pool)
+
+
+async def list_nodes(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    pool = get_pool(request)
+    expand_stats(request, allowed=False)
+    base, pool_id = base_url(request), pool["id"]
+    return paged(
+        request,
+        engine.store.pool_nodes(pool_id),
+        lambda node: public("node", node, base, pool_id),
+        NODE_FIELDS,
+        f"pools/{pool_id}/nodes",
+    )
+
+
+async def get_node_handler(request: web.Request) -> web.Response:
+    pool = get_pool(request)
+    node = get_node(request, pool)
+    return entity_response(request, "node", node, pool["id"], metadata="nodes/@Element")
+
+
+def _zero_counts() -> dict:
+    counts = dict.fromkeys(NODE_COUNT_STATES, 0)
+    counts["total"] = 0
+    return counts
+
+
+_COUNT_KEY = {s.lower(): s for s in NODE_COUNT_STATES}
+
+
+async def node_counts(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+
+    def render(pool: dict) -> dict:
+        dedicated, low = _zero_counts(), _zero_counts()
+        for node in engine.store.pool_nodes(pool["id"]).values():
+            bucket = dedicated if node["isDedicated"] else low
+            bucket[_COUNT_KEY.get(node["state"], "unknown")] += 1
+            bucket["total"] += 1
+        return {"poolId": pool["id"], "dedicated": dedicated, "lowPriority": low}
+
+    return paged(
+        request, engine.store.pools, render, {"poolId": "string"}, "poolNodeCounts",
+        view=lambda pool: {"poolId": pool["id"]},
+    )
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/pools", list_pools),
+        web.post("/pools", create_pool),
+        web.get("/pools/{pool}", get_pool_handler, allow_head=False),
+        web.head("/pools/{pool}", pool_exists),
+        web.delete("/pools/{pool}", delete_pool),
+        web.post("/pools/{pool}/resize", resize_pool),
+        web.post("/pools/{pool}/stopresize", stop_resize),
+        web.post("/pools/{pool}/removenodes", remove_nodes),
+        web.get("/pools/{pool}/nodes", list_nodes),
+        web.get("/pools/{pool}/nodes/{node}", get_node_handler),
+        web.get("/nodecounts", node_counts),
+    ]

@@ -1,0 +1,195 @@
+"""Tasks: create (one or a collection of up to 100), list, get, delete,
+terminate, reactivate."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import errors
+from ..engine import TASK_ENDED
+from ..formats import format_duration, now_iso, parse_iso, utcnow
+from ..resources import new_task, public, stamp
+from .http import (
+    base_url,
+    created,
+    engine_of,
+    entity_response,
+    expand_stats,
+    json_response,
+    no_content,
+    paged,
+    read_body,
+)
+from .jobs import get_job, require_open
+
+TASK_FIELDS = {
+    "id": "string",
+    "displayName": "string",
+    "state": "string",
+    "previousState": "string",
+    "creationTime": "datetime",
+    "stateTransitionTime": "datetime",
+    "lastModified": "datetime",
+    "executionInfo/exitCode": "int",
+    "executionInfo/result": "string",
+    "executionInfo/retryCount": "int",
+    "executionInfo/requeueCount": "int",
+    "executionInfo/startTime": "datetime",
+    "executionInfo/endTime": "datetime",
+    "nodeInfo/nodeId": "string",
+    "nodeInfo/poolId": "string",
+}
+MAX_COLLECTION = 100
+
+
+def get_task(request: web.Request, job: dict) -> dict:
+    task = engine_of(request).store.job_tasks(job["id"]).get(request.match_info["task"])
+    if task is None:
+        raise errors.not_found("Task", request.match_info["task"])
+    return task
+
+
+def _task_stats(base: str, job_id: str, task: dict) -> dict:
+    info = task["executionInfo"]
+    wall = 0.0
+    if info.get("startTime"):
+        end = parse_iso(info["endTime"]) if info.get("endTime") else utcnow()
+        wall = max(0.0, (end - parse_iso(info["startTime"])).total_seconds())
+    return {
+        "url": f"{base}/jobs/{job_id}/tasks/{task['id']}/stats",
+        "startTime": task["creationTime"],
+        "lastUpdateTime": task["stateTransitionTime"],
+        "userCPUTime": "PT0S",
+        "kernelCPUTime": "PT0S",
+        "wallClockTime": format_duration(wall),
+        "readIOps": 0,
+        "writeIOps": 0,
+        "readIOGiB": 0.0,
+        "writeIOGiB": 0.0,
+        "waitTime": "PT0S",
+    }
+
+
+async def list_tasks(request: web.Request) -> web.Response:
+    job = get_job(request)
+    with_stats = expand_stats(request, allowed=True)
+    base, job_id = base_url(request), job["id"]
+
+    def render(task: dict) -> dict:
+        out = public("task", task, base, job_id)
+        if with_stats:
+            out["stats"] = _task_stats(base, job_id, task)
+        return out
+
+    return paged(request, engine_of(request).store.job_tasks(job_id), render, TASK_FIELDS, "tasks")
+
+
+async def get_task_handler(request: web.Request) -> web.Response:
+    job = get_job(request)
+    task = get_task(request, job)
+    extra = None
+    if expand_stats(request, allowed=True):
+        extra = {"stats": _task_stats(base_url(request), job["id"], task)}
+    return entity_response(request, "task", task, job["id"], metadata="tasks/@Element", extra=extra)
+
+
+def _add_task(request: web.Request, job: dict, body: dict) -> dict:
+    engine = engine_of(request)
+    doc = new_task(body, job)
+    tasks = engine.store.job_tasks(job["id"])
+    if doc["id"] in tasks:
+        raise errors.exists("Task", doc["id"])
+    engine.store.put("task", doc, job["id"])
+    engine.enqueue(job["id"], doc)
+    return doc
+
+
+async def create_task(request: web.Request) -> web.Response:
+    job = get_job(request)
+    body = await read_body(request)
+    require_open(job)
+    doc = _add_task(request, job, body)
+    return created(request, f"/jobs/{job['id']}/tasks/{doc['id']}", doc)
+
+
+async def add_task_collection(request: web.Request) -> web.Response:
+    job = get_job(request)
+    body = await read_body(request)
+    require_open(job)
+    values = body.get("value")
+    if not isinstance(values, list) or not values:
+        raise errors.missing_property("value")
+    if len(values) > MAX_COLLECTION:
+        raise errors.invalid_property("value", len(values), f"A task collection holds at most {MAX_COLLECTION} tasks.")
+    base = base_url(request)
+    results = []
+    for item in values:
+        task_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            if not isinstance(item, dict):
+                raise errors.BatchError(400, "InvalidRequestBody", "Each task in the collection must be a JSON object.")
+            doc = _add_task(request, job, item)
+        except errors.BatchError as exc:
+            error = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
+            if exc.values:
+                error["values"] = [{"key": k, "value": v} for k, v in exc.values]
+            results.append({"status": "clienterror", "taskId": task_id or "", "error": error})
+            continue
+        results.append(
+            {
+                "status": "success",
+                "taskId": doc["id"],
+                "eTag": doc["eTag"],
+                "lastModified": doc["lastModified"],
+                "location": f"{base}/jobs/{job['id']}/tasks/{doc['id']}",
+            }
+        )
+    return json_response(request, {"value": results}, metadata="Microsoft.Azure.Batch.Protocol.Entities.TaskAddCollectionResult")
+
+
+async def delete_task(request: web.Request) -> web.Response:
+    job = get_job(request)
+    task = get_task(request, job)
+    engine_of(request).delete_task(job["id"], task)
+    return web.Response(status=200)
+
+
+async def terminate_task(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    job = get_job(request)
+    task = get_task(request, job)
+    if task["state"] != "completed":
+        engine.kill_task(job["id"], task, TASK_ENDED)
+    stamp(task)
+    return no_content(request, f"/jobs/{job['id']}/tasks/{task['id']}", task)
+
+
+async def reactivate_task(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    job = get_job(request)
+    task = get_task(request, job)
+    require_open(job)
+    if task["state"] != "completed" or task["executionInfo"].get("result") != "failure":
+        outcome = " and succeeded" if task["state"] == "completed" else ""
+        raise errors.invalid_state(
+            f"Only a task that completed with a failure can be reactivated; this task is {task['state']}{outcome}."
+        )
+    info = task["executionInfo"]
+    task["executionInfo"] = {"retryCount": 0, "requeueCount": info.get("requeueCount", 0)}
+    if "lastRequeueTime" in info:
+        task["executionInfo"]["lastRequeueTime"] = info["lastRequeueTime"]
+    stamp(task)
+    engine._set_task_state(job["id"], task, "active", now_iso())  # noqa: SLF001 - the one state setter
+    return no_content(request, f"/jobs/{job['id']}/tasks/{task['id']}", task)
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/jobs/{job}/tasks", list_tasks),
+        web.post("/jobs/{job}/tasks", create_task),
+        web.post("/jobs/{job}/addtaskcollection", add_task_collection),
+        web.get("/jobs/{job}/tasks/{task}", get_task_handler),
+        web.delete("/jobs/{job}/tasks/{task}", delete_task),
+        web.post("/jobs/{job}/tasks/{task}/terminate", terminate_task),
+        web.post("/jobs/{job}/tasks/{task}/reactivate", reactivate_task),
+    ]

@@ -1,0 +1,150 @@
+"""Runs a task's command line as a real local process.
+
+As on Batch, the command line is split into arguments and run without a shell
+(users write `/bin/sh -c '…'` when they want one). stdout and stderr go to
+stdout.txt and stderr.txt in the task directory; the process starts in the
+task's wd/ with the AZ_BATCH_* environment. Each process leads its own process
+group, so a kill (terminate, wall-clock limit, node removal) takes its children
+too, and it dies with the emulator (PR_SET_PDEATHSIG) instead of outliving it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import shlex
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# Variables of the emulator's own environment a task inherits; nothing else
+# (keys and tokens in the emulator's environment stay out of tasks).
+INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME", "SYSTEMROOT")
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
+@dataclass
+class Outcome:
+    exit_code: int | None
+    failure: dict | None = None  # a Batch failureInfo, when there is one
+
+
+def failure(code: str, message: str, category: str = "usererror", details: dict | None = None) -> dict:
+    info = {"category": category, "code": code, "message": message}
+    if details:
+        info["details"] = [{"name": k, "value": v} for k, v in details.items()]
+    return info
+
+
+def failure_for_exit(exit_code: int) -> dict | None:
+    if exit_code == 0:
+        return None
+    return failure(
+        "FailureExitCode",
+        "The task exited with an exit code representing a failure",
+        details={"Message": f"The task process exited with an unexpected exit code", "AdditionalErrorCode": "FailureExitCode"},
+    )
+
+
+def base_environment() -> dict[str, str]:
+    return {k: os.environ[k] for k in INHERITED if k in os.environ}
+
+
+class Process:
+    """One running task process."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.pid = proc.pid
+        self.killed_for: dict | None = None
+
+    def kill(self, reason: dict | None = None) -> None:
+        if self.killed_for is None:
+            self.killed_for = reason
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    async def wait(self, wall_clock_seconds: float) -> Outcome:
+        try:
+            if wall_clock_seconds == float("inf"):
+                code = await self.proc.wait()
+            else:
+                code = await asyncio.wait_for(self.proc.wait(), wall_clock_seconds)
+        except asyncio.TimeoutError:
+            self.kill(
+                failure("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time")
+            )
+            code = await self.proc.wait()
+        except asyncio.CancelledError:
+            self.kill()
+            raise
+        if code < 0:  # killed by a signal: report it as a shell would
+            code = 128 - code
+        if self.killed_for is not None:
+            return Outcome(code, self.killed_for)
+        return Outcome(code, failure_for_exit(code))
+
+
+async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Process | Outcome:
+    """Start the command in task_dir/wd; an Outcome when it cannot start at all."""
+    workdir = task_dir / "wd"
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        argv = shlex.split(command_line)
+    except ValueError as exc:
+        return Outcome(None, failure("CommandLineInvalid", f"The task's command line could not be parsed: {exc}"))
+    if not argv:
+        return Outcome(None, failure("CommandLineInvalid", "The task's command line is empty"))
+    program = argv[0]
+    if "/" not in program:
+        resolved = _which(program, env.get("PATH", ""))
+        if resolved is None:
+            return Outcome(None, failure("CommandProgramNotFound", f"The specified command program is not found: {program}"))
+        argv[0] = resolved
+    elif not os.path.isabs(program):
+        argv[0] = str(workdir / program)
+    with open(task_dir / "stdout.txt", "wb") as out, open(task_dir / "stderr.txt", "wb") as err:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=str(workdir),
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        except FileNotFoundError:
+            return Outcome(None, failure("CommandProgramNotFound", f"The specified command program is not found: {program}"))
+        except OSError as exc:
+            return Outcome(None, failure("TaskProcessLaunchError", f"The task process could not be started: {exc.strerror}"))
+    return Process(proc)
+
+
+def _which(program: str, path: str) -> str | None:
+    for folder in path.split(os.pathsep):
+        candidate = os.path.join(folder, program)
+        if folder and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def kill_leftover(pid: int, expected_cwd: Path) -> None:
+    """Kill a process group left by an emulator that died, if it is still ours."""
+    try:
+        if os.path.realpath(f"/proc/{pid}/cwd") == os.path.realpath(expected_cwd):
+            os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass

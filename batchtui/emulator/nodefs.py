@@ -1,0 +1,113 @@
+"""Compute-node directory trees on local disk, shaped like a Linux Batch node's.
+
+    <data>/nodes/<node-id>/            AZ_BATCH_NODE_ROOT_DIR
+        shared/                        AZ_BATCH_NODE_SHARED_DIR
+        startup/{stdout.txt,stderr.txt,wd/}
+        workitems/<job>/job-1/<task>/{stdout.txt,stderr.txt,wd/}
+        applications/
+
+Every path a client names is resolved inside one root; anything that leaves it
+(`..`, an absolute path, a symlink pointing out) is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+NODE_DIRS = ("shared", "startup", "workitems", "applications")
+
+
+class PathRefused(ValueError):
+    """The path names something outside the tree it must stay in."""
+
+
+def node_root(data_dir: Path, node_id: str) -> Path:
+    return data_dir / "nodes" / node_id
+
+
+def task_rel_dir(job_id: str, task_id: str) -> str:
+    return f"workitems/{job_id}/job-1/{task_id}"
+
+
+def make_node_tree(root: Path) -> None:
+    for name in NODE_DIRS:
+        (root / name).mkdir(parents=True, exist_ok=True)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def resolve_inside(root: Path, rel: str) -> Path:
+    """The real path of `rel` under `root`, or PathRefused."""
+    if rel.startswith(("/", "\\")) or "\x00" in rel:
+        raise PathRefused(rel)
+    parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise PathRefused(rel)
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(real_root, *parts)) if parts else real_root
+    if real != real_root and not real.startswith(real_root + os.sep):
+        raise PathRefused(rel)
+    return Path(real)
+
+
+@dataclass
+class FileInfo:
+    name: str  # relative to the listed root, "/"-separated
+    is_directory: bool
+    size: int
+    created: datetime
+    modified: datetime
+    mode: str  # octal, as Batch reports ocp-batch-file-mode (e.g. "0100644")
+
+
+def file_info(root: Path, path: Path) -> FileInfo:
+    st = path.stat()
+    rel = os.path.relpath(path, os.path.realpath(root)).replace(os.sep, "/")
+    # Linux exposes no birth time through os.stat; the inode change time is the
+    # closest stable stand-in.
+    created = datetime.fromtimestamp(min(st.st_ctime, st.st_mtime), timezone.utc)
+    return FileInfo(
+        name="" if rel == "." else rel,
+        is_directory=stat.S_ISDIR(st.st_mode),
+        size=0 if stat.S_ISDIR(st.st_mode) else st.st_size,
+        created=created,
+        modified=datetime.fromtimestamp(st.st_mtime, timezone.utc),
+        mode=f"0{st.st_mode:o}",
+    )
+
+
+def list_files(root: Path, recursive: bool) -> list[FileInfo]:
+    """Entries under root: its immediate children, or all descendants."""
+    real_root = Path(os.path.realpath(root))
+    if not real_root.is_dir():
+        return []
+    out: list[FileInfo] = []
+    if not recursive:
+        for entry in sorted(real_root.iterdir()):
+            out.append(file_info(real_root, entry))
+        return out
+    for dirpath, dirnames, filenames in os.walk(real_root):
+        dirnames.sort()
+        for name in dirnames + sorted(filenames):
+            path = Path(dirpath) / name
+            try:
+                resolve_inside(real_root, os.path.relpath(path, real_root))
+                out.append(file_info(real_root, path))
+            except (PathRefused, OSError):
+                continue  # dangling or escaping symlinks are not listed
+    out.sort(key=lambda f: f.name)
+    return out
+
+
+def read_range(path: Path, start: int, end: int | None) -> bytes:
+    """Bytes start..end inclusive (end None: to the end of the file)."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        return f.read() if end is None else f.read(max(0, end - start + 1))

@@ -1,0 +1,22 @@
+"""How one emulator instance is set up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import DEFAULT_ACCOUNT, DEFAULT_KEY, DEFAULT_PORT
+
+
+@dataclass
+class Settings:
+    data_dir: Path
+    account: str = DEFAULT_ACCOUNT
+    key: str = DEFAULT_KEY
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    # Seconds a node spends in each provisioning step (creating, starting) and
+    # a removed node in leavingpool. Real Batch takes minutes; the demo wants
+    # the steps visible, the tests want them quick.
+    node_step_seconds: float = 1.0
+    tick_seconds: float = 0.1
