@@ -148,7 +148,8 @@ class Engine:
                         self.begin_node_removal(pool, node, pool.get("_deallocation", "requeue"))
             staying = [n for n in nodes.values() if n["state"] != "leavingpool"]
             leaving = len(staying) != len(nodes)
-            if not leaving and self._counts_match(pool, staying):
+            allocating = any(n["state"] == "creating" for n in staying)
+            if not leaving and not allocating and self._counts_match(pool, staying):
                 self._set_allocation(pool, "steady")
         elif pool["allocationState"] == "stopping":
             self._set_allocation(pool, "steady")

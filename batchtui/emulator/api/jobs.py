@@ -61,13 +61,13 @@ def _job_stats(request: web.Request, job: dict) -> dict:
         "userCPUTime": "PT0S",
         "kernelCPUTime": "PT0S",
         "wallClockTime": format_duration((utcnow() - started).total_seconds()),
-        "readIOps": 0,
-        "writeIOps": 0,
+        "readIOps": "0",
+        "writeIOps": "0",
         "readIOGiB": 0.0,
         "writeIOGiB": 0.0,
-        "numSucceededTasks": len(done) - failed,
-        "numFailedTasks": failed,
-        "numTaskRetries": sum(t["executionInfo"].get("retryCount", 0) for t in tasks),
+        "numSucceededTasks": str(len(done) - failed),
+        "numFailedTasks": str(failed),
+        "numTaskRetries": str(sum(t["executionInfo"].get("retryCount", 0) for t in tasks)),
         "waitTime": "PT0S",
     }
 
