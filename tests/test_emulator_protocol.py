@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 import requests
@@ -99,3 +100,41 @@ def test_unknown_route_is_a_batch_error(emulator):
     r = signed_get(emulator, "/no/such/thing")
     assert r.status_code == 400
     assert r.json()["code"] == "InvalidUri"
+
+
+def test_entity_headers_are_batch_shaped(emulator, client):
+    from conftest import make_pool
+
+    pool_id = make_pool(client, nodes=0, wait_idle=False)
+    r = signed_get(emulator, f"/pools/{pool_id}")
+    assert r.status_code == 200
+    etag = r.headers["ETag"]
+    assert etag.startswith("0x") and '"' not in etag
+    assert r.json()["eTag"] == etag
+    assert r.headers["Last-Modified"].endswith(" GMT")  # RFC 1123
+    body = r.json()
+    assert body["odata.metadata"].endswith("$metadata#pools/@Element")
+    assert body["creationTime"].endswith("Z") and len(body["creationTime"].split(".")[1]) == 8  # 7 digits + Z
+
+
+def test_create_answers_201_with_location_and_etag(emulator):
+    from email.utils import formatdate
+
+    from conftest import unique
+
+    body = json.dumps({"id": unique("job"), "poolInfo": {"poolId": "p"}}).encode()
+    headers = {"ocp-date": formatdate(usegmt=True), "Content-Type": "application/json; odata=minimalmetadata",
+               "Content-Length": str(len(body))}
+    query = f"api-version={API_VERSION}"
+    sig = sign(emulator.key, string_to_sign("POST", "/jobs", query, headers, emulator.account))
+    r = requests.post(f"{emulator.endpoint}/jobs?{query}", data=body,
+                      headers={**headers, "Authorization": f"SharedKey {emulator.account}:{sig}"}, timeout=10)
+    assert r.status_code == 201
+    assert r.content == b""
+    assert r.headers["Location"] == r.headers["DataServiceId"]
+    assert r.headers["Location"].startswith(emulator.endpoint + "/jobs/")
+    assert r.headers["ETag"].startswith("0x")
+
+
+def test_emulator_binds_to_loopback_by_default(emulator):
+    assert emulator.endpoint.startswith("http://127.0.0.1:")
