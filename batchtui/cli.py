@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from . import accounts_cli
 
 EXIT_USAGE = 2
 
@@ -29,6 +30,7 @@ def _emulator_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--key", default=DEFAULT_KEY, help="base64 account key (default: the documented development key)")
     p.add_argument("--node-step-seconds", type=float, default=1.0,
                    help="seconds a node spends in each provisioning step (default: 1)")
+    p.add_argument("--frozen-clock", default=None, help=argparse.SUPPRESS)  # ISO time; for reproducible screenshots
     p.set_defaults(func=_run_emulator)
 
 
@@ -51,6 +53,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         node_step_seconds=max(0.0, args.node_step_seconds),
+        frozen_clock=args.frozen_clock,
     )
 
     def ready(endpoint: str) -> None:
@@ -72,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _emulator_parser(sub)
+    accounts_cli.register(sub)
     return parser
 
 
