@@ -12,11 +12,10 @@ import asyncio
 import logging
 import secrets
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from . import errors, executor, nodefs
-from .formats import now_iso, parse_duration, parse_iso
+from .formats import clock_frozen, freeze_clock, now_iso, parse_duration, parse_iso, utcnow
 from .resources import new_node, set_state
 from .settings import Settings
 from .store import Store
@@ -30,6 +29,7 @@ TERMINAL_JOB_STATES = ("completed", "deleting")
 class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        freeze_clock(parse_iso(settings.frozen_clock) if settings.frozen_clock else None)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.data_dir / "state.sqlite")
         self.base_url = f"http://{settings.host}:{settings.port}"
@@ -171,8 +171,9 @@ class Engine:
 
     def _create_node(self, pool: dict, dedicated: bool) -> None:
         self._node_serial += 1
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dt%H%M%Sz")
-        node_id = f"tvm-{secrets.randbelow(9_000_000_000) + 1_000_000_000}_{self._node_serial}-{stamp}"
+        stamp = utcnow().strftime("%Y%m%dt%H%M%Sz")
+        number = 1_695_681_911 if clock_frozen() else secrets.randbelow(9_000_000_000) + 1_000_000_000
+        node_id = f"tvm-{number}_{self._node_serial}-{stamp}"
         node = new_node(node_id, pool, dedicated, self._node_serial)
         node["_due"] = time.time() + self.settings.node_step_seconds
         nodefs.make_node_tree(self.node_root(node_id))

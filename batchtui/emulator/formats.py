@@ -12,8 +12,21 @@ UNLIMITED_DURATION = "P10675199DT2H48M5.4775807S"
 UNLIMITED_SECONDS = float("inf")
 
 
+_frozen: datetime | None = None
+
+
+def freeze_clock(at: datetime | None) -> None:
+    """Make every timestamp the service writes `at` (for reproducible screenshots and snapshots)."""
+    global _frozen
+    _frozen = at
+
+
+def clock_frozen() -> bool:
+    return _frozen is not None
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(timezone.utc)
 
 
 def iso(dt: datetime) -> str:

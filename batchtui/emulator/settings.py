@@ -20,3 +20,6 @@ class Settings:
     # the steps visible, the tests want them quick.
     node_step_seconds: float = 1.0
     tick_seconds: float = 0.1
+    # ISO time every timestamp is frozen at, with predictable node ids: for
+    # reproducible screenshots and UI snapshots. None: the real clock.
+    frozen_clock: str | None = None
