@@ -1,0 +1,139 @@
+"""One async facade over azure.batch.aio.BatchClient per account.
+
+Reads go through the SDK's pipeline (shared-key or Entra ID auth, retries,
+Batch's error mapping) with `send_request`, and come back as REST dicts that
+become plain rows: the SDK's model deserialization costs ~100 µs a task,
+which a 100,000-task job cannot afford. Every failure surfaces as a
+ServiceError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from azure.batch.aio import BatchClient
+from azure.core.rest import HttpRequest
+
+from .errors import ServiceError, from_exception
+from .models import TASK_SELECT, JobRow, NodeCounts, NodeRow, PoolRow, TaskCounts, TaskRow
+
+# The api-version azure-batch 15.x speaks (and the emulator serves).
+API_VERSION = "2025-06-01"
+PAGE_SIZE = 1000
+T = TypeVar("T")
+
+
+def _q(ident: str) -> str:
+    return quote(ident, safe="")
+
+
+class BatchService:
+    def __init__(self, endpoint: str, credential: Any, *, timeout: float = 10.0, retries: int = 2) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self._client = BatchClient(
+            self.endpoint,
+            credential,
+            connection_timeout=timeout,
+            read_timeout=max(timeout, 30.0),
+            retry_total=retries,
+            retry_backoff_factor=0.5,
+        )
+        self.requests = 0  # how many HTTP requests this service sent (for benchmarks and tests)
+
+    @property
+    def sdk(self) -> BatchClient:
+        """The SDK client, for operations that take typed bodies."""
+        return self._client
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def __aenter__(self) -> BatchService:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- raw access --------------------------------------------------------------
+    async def get_json(self, path: str, params: dict[str, str] | None = None) -> dict:
+        """GET a path (or an absolute next link) and return its JSON body."""
+        query = dict(params or {})
+        if path.startswith("http"):
+            parts = urlsplit(path)
+            query = {**dict(parse_qsl(parts.query)), **query}
+            path = parts.path
+        query["api-version"] = API_VERSION
+        request = HttpRequest("GET", path, params=query, headers={"Accept": "application/json"})
+        try:
+            self.requests += 1
+            response = await self._client.send_request(request)
+            await response.read()
+            return response.json()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
+            raise from_exception(exc) from None
+
+    async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[list[dict]]:
+        """Each page of a list, following odata.nextLink."""
+        query = {"maxresults": str(PAGE_SIZE), **(params or {})}
+        body = await self.get_json(path, query)
+        while True:
+            yield body.get("value", [])
+            link = body.get("odata.nextLink")
+            if not link:
+                return
+            body = await self.get_json(link)
+
+    async def _all(self, path: str, build: Callable[[dict], T], params: dict[str, str] | None = None) -> list[T]:
+        out: list[T] = []
+        async for page in self.pages(path, params):
+            out.extend(build(d) for d in page)
+        return out
+
+    # -- lists ---------------------------------------------------------------------
+    async def list_pools(self) -> list[PoolRow]:
+        return await self._all("/pools", PoolRow.from_rest)
+
+    async def list_nodes(self, pool_id: str) -> list[NodeRow]:
+        return await self._all(f"/pools/{_q(pool_id)}/nodes", lambda d: NodeRow.from_rest(pool_id, d))
+
+    async def list_jobs(self) -> list[JobRow]:
+        return await self._all("/jobs", JobRow.from_rest)
+
+    async def task_pages(self, job_id: str, odata_filter: str | None = None) -> AsyncIterator[list[TaskRow]]:
+        params = {"$select": TASK_SELECT}
+        if odata_filter:
+            params["$filter"] = odata_filter
+        async for page in self.pages(f"/jobs/{_q(job_id)}/tasks", params):
+            yield [TaskRow.from_rest(job_id, d) for d in page]
+
+    async def list_tasks(self, job_id: str, odata_filter: str | None = None) -> list[TaskRow]:
+        out: list[TaskRow] = []
+        async for page in self.task_pages(job_id, odata_filter):
+            out.extend(page)
+        return out
+
+    # -- one resource ------------------------------------------------------------
+    async def get_pool(self, pool_id: str) -> dict:
+        return await self.get_json(f"/pools/{_q(pool_id)}")
+
+    async def get_node(self, pool_id: str, node_id: str) -> dict:
+        return await self.get_json(f"/pools/{_q(pool_id)}/nodes/{_q(node_id)}")
+
+    async def get_job(self, job_id: str) -> dict:
+        return await self.get_json(f"/jobs/{_q(job_id)}")
+
+    async def get_task(self, job_id: str, task_id: str) -> dict:
+        return await self.get_json(f"/jobs/{_q(job_id)}/tasks/{_q(task_id)}")
+
+    # -- counts --------------------------------------------------------------------
+    async def task_counts(self, job_id: str) -> TaskCounts:
+        return TaskCounts.from_rest(await self.get_json(f"/jobs/{_q(job_id)}/taskcounts"))
+
+    async def node_counts(self) -> dict[str, NodeCounts]:
+        counts = await self._all("/nodecounts", NodeCounts.from_rest)
+        return {c.pool_id: c for c in counts}
+
+
+__all__ = ["API_VERSION", "BatchService", "ServiceError"]

@@ -1,0 +1,188 @@
+"""Plain rows the UI renders, built from Batch REST documents (dicts).
+
+Times stay as datetimes (UTC, aware); a missing value is None. Every row keeps
+nothing from the SDK: the UI never holds an SDK object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRow:
+    id: str
+    state: str
+    allocation_state: str
+    vm_size: str
+    current_dedicated: int
+    target_dedicated: int
+    current_low_priority: int
+    target_low_priority: int
+    task_slots_per_node: int
+    creation_time: datetime | None
+    resize_errors: tuple[str, ...] = ()
+
+    @classmethod
+    def from_rest(cls, d: dict) -> PoolRow:
+        return cls(
+            id=d["id"],
+            state=d.get("state", ""),
+            allocation_state=d.get("allocationState", ""),
+            vm_size=d.get("vmSize", ""),
+            current_dedicated=d.get("currentDedicatedNodes", 0),
+            target_dedicated=d.get("targetDedicatedNodes", 0),
+            current_low_priority=d.get("currentLowPriorityNodes", 0),
+            target_low_priority=d.get("targetLowPriorityNodes", 0),
+            task_slots_per_node=d.get("taskSlotsPerNode", 1),
+            creation_time=parse_time(d.get("creationTime")),
+            resize_errors=tuple(f"{e.get('code')}: {e.get('message')}" for e in d.get("resizeErrors") or []),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    id: str
+    pool_id: str
+    state: str
+    scheduling_state: str
+    is_dedicated: bool
+    running_tasks: int
+    running_slots: int
+    total_tasks_run: int
+    total_tasks_succeeded: int
+    ip_address: str
+    state_transition_time: datetime | None
+    start_task_state: str | None = None
+    start_task_exit_code: int | None = None
+    start_task_failure: str | None = None
+
+    @classmethod
+    def from_rest(cls, pool_id: str, d: dict) -> NodeRow:
+        info = d.get("startTaskInfo") or {}
+        failure = info.get("failureInfo")
+        return cls(
+            id=d["id"],
+            pool_id=pool_id,
+            state=d.get("state", ""),
+            scheduling_state=d.get("schedulingState", ""),
+            is_dedicated=bool(d.get("isDedicated", True)),
+            running_tasks=d.get("runningTasksCount", 0),
+            running_slots=d.get("runningTaskSlotsCount", 0),
+            total_tasks_run=d.get("totalTasksRun", 0),
+            total_tasks_succeeded=d.get("totalTasksSucceeded", 0),
+            ip_address=d.get("ipAddress", ""),
+            state_transition_time=parse_time(d.get("stateTransitionTime")),
+            start_task_state=info.get("state"),
+            start_task_exit_code=info.get("exitCode"),
+            start_task_failure=f"{failure.get('code')}: {failure.get('message')}" if failure else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    id: str
+    state: str
+    pool_id: str
+    priority: int
+    creation_time: datetime | None
+    state_transition_time: datetime | None
+    end_time: datetime | None
+    terminate_reason: str | None
+
+    @classmethod
+    def from_rest(cls, d: dict) -> JobRow:
+        info = d.get("executionInfo") or {}
+        return cls(
+            id=d["id"],
+            state=d.get("state", ""),
+            pool_id=(d.get("poolInfo") or {}).get("poolId") or info.get("poolId") or "",
+            priority=d.get("priority", 0),
+            creation_time=parse_time(d.get("creationTime")),
+            state_transition_time=parse_time(d.get("stateTransitionTime")),
+            end_time=parse_time(info.get("endTime")),
+            terminate_reason=info.get("terminateReason"),
+        )
+
+
+# The task properties a task row needs: the list is fetched with this $select.
+TASK_SELECT = "id,state,stateTransitionTime,creationTime,executionInfo,nodeInfo"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    id: str
+    job_id: str
+    state: str
+    exit_code: int | None
+    result: str | None
+    failure_code: str | None
+    node_id: str | None
+    creation_time: datetime | None
+    state_transition_time: datetime | None
+    start_time: datetime | None
+    end_time: datetime | None
+    retry_count: int
+    requeue_count: int
+
+    @classmethod
+    def from_rest(cls, job_id: str, d: dict) -> TaskRow:
+        info = d.get("executionInfo") or {}
+        failure = info.get("failureInfo")
+        return cls(
+            id=d["id"],
+            job_id=job_id,
+            state=d.get("state", ""),
+            exit_code=info.get("exitCode"),
+            result=info.get("result"),
+            failure_code=failure.get("code") if failure else None,
+            node_id=(d.get("nodeInfo") or {}).get("nodeId"),
+            creation_time=parse_time(d.get("creationTime")),
+            state_transition_time=parse_time(d.get("stateTransitionTime")),
+            start_time=parse_time(info.get("startTime")),
+            end_time=parse_time(info.get("endTime")),
+            retry_count=info.get("retryCount", 0),
+            requeue_count=info.get("requeueCount", 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCounts:
+    active: int = 0
+    running: int = 0
+    completed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.active + self.running + self.completed
+
+    @classmethod
+    def from_rest(cls, d: dict) -> TaskCounts:
+        c = d.get("taskCounts") or {}
+        return cls(c.get("active", 0), c.get("running", 0), c.get("completed", 0), c.get("succeeded", 0), c.get("failed", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class NodeCounts:
+    pool_id: str
+    dedicated: dict[str, int] = field(default_factory=dict)
+    low_priority: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_rest(cls, d: dict) -> NodeCounts:
+        def clean(counts: dict | None) -> dict[str, int]:
+            return {k: int(v) for k, v in (counts or {}).items() if isinstance(v, int)}
+
+        return cls(d["poolId"], clean(d.get("dedicated")), clean(d.get("lowPriority")))
