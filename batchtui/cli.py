@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -70,11 +71,48 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("the refresh interval is at least 1 second")
+    return value
+
+
+def _ui_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--refresh", type=_refresh_seconds, default=5.0, metavar="SECONDS",
+                   help="how often each visible view refreshes (default 5, minimum 1)")
+    p.add_argument("--read-only", action="store_true", help="hide every action that changes anything")
+
+
+def _demo_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="start a local Batch service with a realistic workload and open the explorer on it",
+                       description="Start the emulator on a free port with its own data dir, seed a workload "
+                       "(pools, a finished job, a running job, a queued job) and open the explorer. "
+                       "Quitting stops the emulator.")
+    _ui_options(p)
+    p.set_defaults(func=lambda args: _launch().demo_command(args.refresh, args.read_only))
+
+
+def _launch():
+    from . import launch
+
+    return launch
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="batchtui", description="A terminal UI for Azure Batch.")
+    parser = argparse.ArgumentParser(
+        prog="batchtui",
+        description="A terminal UI for Azure Batch. With no command, opens the explorer on the configured accounts.",
+    )
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
+    parser.add_argument("--account", default=None, help="start on this account")
+    _ui_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _emulator_parser(sub)
+    _demo_parser(sub)
     accounts_cli.register(sub)
     return parser
 
@@ -83,12 +121,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        return _launch().explorer_command(args.refresh, args.read_only, args.account)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches the terminal
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """Say what failed in one line; keep the traceback in a private log file."""
+    import traceback
+
+    from .paths import cache_dir
+
+    message = f"batchtui: internal error: {type(exc).__name__}: {exc}"
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / "crash.log"
+        with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as f:
+            f.write("".join(traceback.format_exception(exc)) + "\n")
+        message += f" (details in {log})"
+    except OSError:
+        pass
+    print(message, file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

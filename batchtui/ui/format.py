@@ -1,0 +1,82 @@
+"""How values look on screen: states in colour, times, durations, counts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.text import Text
+
+STATE_STYLES = {
+    # tasks and jobs
+    "active": "cyan",
+    "preparing": "yellow",
+    "running": "yellow",
+    "completed": "green",
+    "failed": "bold red",
+    "disabling": "magenta",
+    "disabled": "magenta",
+    "enabling": "magenta",
+    "terminating": "magenta",
+    "deleting": "red",
+    # nodes
+    "idle": "green",
+    "creating": "blue",
+    "starting": "blue",
+    "waitingforstarttask": "blue",
+    "rebooting": "magenta",
+    "reimaging": "magenta",
+    "leavingpool": "magenta",
+    "starttaskfailed": "bold red",
+    "unusable": "bold red",
+    "offline": "red",
+    "preempted": "red",
+    "unknown": "red",
+    # pools
+    "steady": "green",
+    "resizing": "yellow",
+    "stopping": "magenta",
+}
+
+
+def state_text(state: str, failed: bool = False) -> Text:
+    label = "failed" if failed else state
+    return Text(label, style=STATE_STYLES.get(label.lower(), ""))
+
+
+def clock_time(dt: datetime | None, now: datetime) -> str:
+    """A timestamp in local time: HH:MM:SS today, else the date too."""
+    if dt is None:
+        return ""
+    local = dt.astimezone()
+    if local.date() == now.astimezone().date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
+
+
+def elapsed(start: datetime | None, end: datetime | None, now: datetime) -> float | None:
+    if start is None:
+        return None
+    return ((end or now) - start).total_seconds()
+
+
+def ago(dt: datetime | None, now: datetime) -> str:
+    if dt is None:
+        return "never"
+    return duration((now - dt).total_seconds()) + " ago"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,1 @@
+"""Modal screens: help, raw JSON, the no-accounts welcome."""

@@ -1,0 +1,39 @@
+"""`y`: a resource's full JSON, as the REST API returned it."""
+
+from __future__ import annotations
+
+import json
+
+from rich.syntax import Syntax
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class JsonScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,y", "dismiss", "Close"), Binding("j", "scroll_down", show=False),
+                Binding("k", "scroll_up", show=False)]
+    DEFAULT_CSS = """
+    JsonScreen { align: center middle; }
+    JsonScreen > VerticalScroll { width: 95%; height: 95%; border: round $accent; background: $surface; }
+    """
+
+    def __init__(self, title: str, doc: dict) -> None:
+        super().__init__()
+        self._heading = title
+        self._doc = doc
+
+    def compose(self) -> ComposeResult:
+        scroll = VerticalScroll()
+        scroll.border_title = self._heading
+        with scroll:
+            text = json.dumps(self._doc, indent=2, sort_keys=False, ensure_ascii=False)
+            yield Static(Syntax(text, "json", theme="ansi_dark", word_wrap=True))
+
+    def action_scroll_down(self) -> None:
+        self.query_one(VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one(VerticalScroll).scroll_up()

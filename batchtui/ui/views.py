@@ -1,0 +1,181 @@
+"""The collections the explorer shows: their columns, and how a service row
+becomes a table row. One place knows what a "tasks" view looks like."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..service.models import JobRow, NodeRow, PoolRow, TaskRow
+from .format import clock_time, duration, elapsed, state_text
+from .widgets.resource_table import Column, TableRow
+
+POOLS, NODES, JOBS, TASKS = "pools", "nodes", "jobs", "tasks"
+
+
+@dataclass(frozen=True)
+class ViewKey:
+    """What the table shows: a kind of collection, in an account, under a parent."""
+
+    account: str
+    kind: str
+    parent: str = ""
+
+    @property
+    def title(self) -> str:
+        if self.kind == NODES:
+            return f"Nodes of pool {self.parent}"
+        if self.kind == TASKS:
+            return f"Tasks of job {self.parent}"
+        return self.kind.capitalize()
+
+    @property
+    def up(self) -> ViewKey | None:
+        """The view `esc` goes back to."""
+        if self.kind == NODES:
+            return ViewKey(self.account, POOLS)
+        if self.kind == TASKS:
+            return ViewKey(self.account, JOBS)
+        return None
+
+
+# (column, shift-key that sorts by it)
+COLUMNS: dict[str, list[tuple[Column, str]]] = {
+    POOLS: [
+        (Column("id", "ID", 24, flex=True), "I"),
+        (Column("state", "STATE", 9), "S"),
+        (Column("allocation", "ALLOCATION", 10), "A"),
+        (Column("dedicated", "DEDICATED", 9, "right"), "D"),
+        (Column("low", "LOW-PRI", 7, "right"), "L"),
+        (Column("slots", "SLOTS", 5, "right"), ""),
+        (Column("vmsize", "VM SIZE", 16), "V"),
+        (Column("created", "CREATED", 16), "C"),
+    ],
+    NODES: [
+        (Column("id", "ID", 36, flex=True), "I"),
+        (Column("state", "STATE", 19), "S"),
+        (Column("sched", "SCHED", 8), ""),
+        (Column("kind", "KIND", 9), "K"),
+        (Column("running", "RUNNING", 7, "right"), "R"),
+        (Column("done", "RUN/OK", 9, "right"), ""),
+        (Column("start", "START TASK", 10), ""),
+        (Column("ip", "IP", 12), ""),
+        (Column("since", "SINCE", 9), "T"),
+    ],
+    JOBS: [
+        (Column("id", "ID", 28, flex=True), "I"),
+        (Column("state", "STATE", 11), "S"),
+        (Column("pool", "POOL", 20), "P"),
+        (Column("priority", "PRIO", 5, "right"), ""),
+        (Column("created", "CREATED", 16), "C"),
+        (Column("ended", "ENDED", 16), "E"),
+        (Column("reason", "REASON", 16), ""),
+    ],
+    TASKS: [
+        (Column("id", "ID", 24, flex=True), "I"),
+        (Column("state", "STATE", 9), "S"),
+        (Column("exit", "EXIT", 5, "right"), "E"),
+        (Column("node", "NODE", 22), "N"),
+        (Column("start", "START", 9), "T"),
+        (Column("end", "END", 9), ""),
+        (Column("duration", "DURATION", 8, "right"), "U"),
+        (Column("retries", "RETRY", 5, "right"), "R"),
+    ],
+}
+
+
+def columns(kind: str) -> list[Column]:
+    return [c for c, _ in COLUMNS[kind]]
+
+
+def sort_key_for(kind: str, letter: str) -> str | None:
+    for column, key in COLUMNS[kind]:
+        if key == letter:
+            return column.key
+    return None
+
+
+def _t(dt: datetime | None) -> float:
+    return dt.timestamp() if dt else float("-inf")
+
+
+def pool_row(p: PoolRow, now: datetime) -> TableRow:
+    return TableRow(
+        key=p.id,
+        cells=(
+            p.id,
+            state_text(p.state),
+            state_text(p.allocation_state),
+            f"{p.current_dedicated}/{p.target_dedicated}",
+            f"{p.current_low_priority}/{p.target_low_priority}",
+            str(p.task_slots_per_node),
+            p.vm_size,
+            clock_time(p.creation_time, now),
+        ),
+        sort_keys=(p.id, p.state, p.allocation_state, p.current_dedicated, p.current_low_priority,
+                   p.task_slots_per_node, p.vm_size, _t(p.creation_time)),
+    )
+
+
+def node_row(n: NodeRow, now: datetime) -> TableRow:
+    start = ""
+    if n.start_task_state:
+        start = n.start_task_state if n.start_task_exit_code is None else f"exit {n.start_task_exit_code}"
+    since = duration(elapsed(n.state_transition_time, None, now))
+    return TableRow(
+        key=n.id,
+        cells=(
+            n.id,
+            state_text(n.state),
+            n.scheduling_state,
+            "dedicated" if n.is_dedicated else "low-pri",
+            str(n.running_tasks),
+            f"{n.total_tasks_run}/{n.total_tasks_succeeded}",
+            start,
+            n.ip_address,
+            since,
+        ),
+        sort_keys=(n.id, n.state, n.scheduling_state, n.is_dedicated, n.running_tasks, n.total_tasks_run,
+                   n.start_task_exit_code, n.ip_address, -_t(n.state_transition_time)),
+    )
+
+
+def job_row(j: JobRow, now: datetime) -> TableRow:
+    return TableRow(
+        key=j.id,
+        cells=(
+            j.id,
+            state_text(j.state),
+            j.pool_id,
+            str(j.priority),
+            clock_time(j.creation_time, now),
+            clock_time(j.end_time, now),
+            j.terminate_reason or "",
+        ),
+        sort_keys=(j.id, j.state, j.pool_id, j.priority, _t(j.creation_time), _t(j.end_time), j.terminate_reason),
+    )
+
+
+def task_row(t: TaskRow, now: datetime) -> TableRow:
+    failed = t.state == "completed" and t.result == "failure"
+    seconds = elapsed(t.start_time, t.end_time, now) if t.state in ("running", "completed") else None
+    retries = f"{t.retry_count}" + (f"+{t.requeue_count}r" if t.requeue_count else "")
+    return TableRow(
+        key=t.id,
+        cells=(
+            t.id,
+            state_text(t.state, failed),
+            "" if t.exit_code is None else str(t.exit_code),
+            t.node_id or "",
+            clock_time(t.start_time, now),
+            clock_time(t.end_time, now),
+            duration(seconds),
+            retries,
+        ),
+        sort_keys=(t.id, "failed" if failed else t.state, t.exit_code, t.node_id, _t(t.start_time),
+                   _t(t.end_time), seconds, t.retry_count + t.requeue_count),
+    )
+
+
+ROW_BUILDERS = {POOLS: pool_row, NODES: node_row, JOBS: job_row, TASKS: task_row}
+EMPTY_TEXT = {POOLS: "No pools", NODES: "No nodes in this pool", JOBS: "No jobs", TASKS: "No tasks in this job"}

@@ -1,0 +1,141 @@
+"""The details pane: a resource's key properties first, its errors highlighted
+(resize errors, start-task failures, a task's failureInfo)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..format import state_text
+
+ERROR_STYLE = "bold red"
+
+
+def _line(text: Text, label: str, value: object, style: str = "") -> None:
+    if value in (None, "", [], {}):
+        return
+    text.append(f"{label:<14}", style="dim")
+    if isinstance(value, Text):
+        text.append_text(value)
+    else:
+        text.append(str(value), style=style)
+    text.append("\n")
+
+
+def _failure(text: Text, label: str, failure: dict | None) -> None:
+    if not failure:
+        return
+    _line(text, label, f"{failure.get('code')} ({failure.get('category', '')})", ERROR_STYLE)
+    _line(text, "", failure.get("message"), ERROR_STYLE)
+    for detail in failure.get("details") or []:
+        _line(text, "", f"{detail.get('name')}: {detail.get('value')}", "red")
+
+
+def task_details(doc: dict) -> Text:
+    info = doc.get("executionInfo") or {}
+    node = doc.get("nodeInfo") or {}
+    failed = doc.get("state") == "completed" and info.get("result") == "failure"
+    text = Text()
+    _line(text, "task", doc.get("id"), "bold")
+    _line(text, "state", state_text(doc.get("state", ""), failed))
+    _line(text, "command", doc.get("commandLine"))
+    _line(text, "exit code", info.get("exitCode"), ERROR_STYLE if failed else "")
+    _failure(text, "failure", info.get("failureInfo"))
+    _line(text, "node", node.get("nodeId"))
+    _line(text, "pool", node.get("poolId"))
+    _line(text, "started", info.get("startTime"))
+    _line(text, "ended", info.get("endTime"))
+    _line(text, "retries", f"{info.get('retryCount', 0)} of {doc.get('constraints', {}).get('maxTaskRetryCount', 0)}")
+    _line(text, "requeues", info.get("requeueCount") or None)
+    _line(text, "wall clock", (doc.get("constraints") or {}).get("maxWallClockTime"))
+    _line(text, "slots", doc.get("requiredSlots"))
+    _line(text, "created", doc.get("creationTime"))
+    for setting in doc.get("environmentSettings") or []:
+        _line(text, "env", f"{setting.get('name')}={setting.get('value', '')}")
+    return text
+
+
+def job_details(doc: dict) -> Text:
+    info = doc.get("executionInfo") or {}
+    text = Text()
+    _line(text, "job", doc.get("id"), "bold")
+    _line(text, "state", state_text(doc.get("state", "")))
+    _line(text, "pool", (doc.get("poolInfo") or {}).get("poolId"))
+    _line(text, "priority", doc.get("priority"))
+    _line(text, "created", doc.get("creationTime"))
+    _line(text, "started", info.get("startTime"))
+    _line(text, "ended", info.get("endTime"))
+    _line(text, "reason", info.get("terminateReason"))
+    scheduling = info.get("schedulingError")
+    if scheduling:
+        _line(text, "sched. error", f"{scheduling.get('code')}: {scheduling.get('message')}", ERROR_STYLE)
+    _line(text, "on all done", doc.get("onAllTasksComplete"))
+    _line(text, "on failure", doc.get("onTaskFailure"))
+    constraints = doc.get("constraints") or {}
+    _line(text, "max retries", constraints.get("maxTaskRetryCount"))
+    _line(text, "wall clock", constraints.get("maxWallClockTime"))
+    return text
+
+
+def pool_details(doc: dict) -> Text:
+    text = Text()
+    _line(text, "pool", doc.get("id"), "bold")
+    _line(text, "state", state_text(doc.get("state", "")))
+    _line(text, "allocation", state_text(doc.get("allocationState", "")))
+    _line(text, "dedicated", f"{doc.get('currentDedicatedNodes', 0)} of {doc.get('targetDedicatedNodes', 0)}")
+    _line(text, "low priority", f"{doc.get('currentLowPriorityNodes', 0)} of {doc.get('targetLowPriorityNodes', 0)}")
+    for error in doc.get("resizeErrors") or []:
+        _line(text, "resize error", f"{error.get('code')}: {error.get('message')}", ERROR_STYLE)
+    _line(text, "vm size", doc.get("vmSize"))
+    vm = doc.get("virtualMachineConfiguration") or {}
+    image = vm.get("imageReference") or {}
+    _line(text, "image", " ".join(str(image[k]) for k in ("publisher", "offer", "sku") if image.get(k)))
+    _line(text, "node agent", vm.get("nodeAgentSKUId"))
+    _line(text, "slots/node", doc.get("taskSlotsPerNode"))
+    _line(text, "start task", (doc.get("startTask") or {}).get("commandLine"))
+    _line(text, "created", doc.get("creationTime"))
+    return text
+
+
+def node_details(doc: dict) -> Text:
+    text = Text()
+    info = doc.get("startTaskInfo") or {}
+    _line(text, "node", doc.get("id"), "bold")
+    _line(text, "state", state_text(doc.get("state", "")))
+    _line(text, "scheduling", doc.get("schedulingState"))
+    _line(text, "kind", "dedicated" if doc.get("isDedicated", True) else "low priority")
+    _line(text, "ip", doc.get("ipAddress"))
+    _line(text, "vm size", doc.get("vmSize"))
+    _line(text, "running", f"{doc.get('runningTasksCount', 0)} tasks, {doc.get('runningTaskSlotsCount', 0)} slots")
+    _line(text, "tasks run", f"{doc.get('totalTasksRun', 0)} ({doc.get('totalTasksSucceeded', 0)} succeeded)")
+    if info:
+        failed = info.get("result") == "failure"
+        _line(text, "start task", f"{info.get('state')} exit {info.get('exitCode', '—')}", ERROR_STYLE if failed else "")
+        _failure(text, "failure", info.get("failureInfo"))
+    for error in doc.get("errors") or []:
+        _line(text, "error", f"{error.get('code')}: {error.get('message')}", ERROR_STYLE)
+    _line(text, "booted", doc.get("lastBootTime"))
+    _line(text, "allocated", doc.get("allocationTime"))
+    return text
+
+
+RENDERERS = {"tasks": task_details, "jobs": job_details, "pools": pool_details, "nodes": node_details}
+
+
+def render_details(kind: str, doc: dict) -> Text:
+    return RENDERERS[kind](doc)
+
+
+class DetailsPane(VerticalScroll):
+    DEFAULT_CSS = """
+    DetailsPane { height: 12; border-top: hkey $foreground 20%; padding: 0 1; }
+    DetailsPane > Static { width: 100%; }
+    """
+
+    def compose(self):
+        yield Static("", id="details-body")
+
+    def show(self, content: Text | str) -> None:
+        for body in self.query("#details-body").results(Static):  # none while the app shuts down
+            body.update(content)

@@ -1,0 +1,100 @@
+"""The navigation tree: account → Pools → pool → nodes, account → Jobs → job → tasks.
+
+Children are loaded lazily: expanding a node posts Tree.NodeExpanded, the app
+fetches in a worker and hands the result to `set_children`, which updates the
+node in place (keyed by id) so expansion and the cursor survive a refresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from ..format import state_text
+
+# Most children one tree node shows; the table shows the rest.
+MAX_CHILDREN = 200
+
+
+@dataclass(frozen=True)
+class NavItem:
+    kind: str  # account, pools, pool, node, jobs, job, task, more
+    account: str
+    ident: str = ""
+    parent: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.kind, self.account, self.ident, self.parent)
+
+
+@dataclass(frozen=True)
+class NavChild:
+    item: NavItem
+    label: str
+    state: str = ""
+    expandable: bool = False
+
+
+def _label(child: NavChild) -> Text:
+    text = Text(child.label)
+    if child.state:
+        text.append(" ")
+        text.append_text(state_text(child.state))
+    return text
+
+
+class NavTree(Tree[NavItem]):
+    DEFAULT_CSS = """
+    NavTree { width: 32; border-right: vkey $foreground 20%; }
+    """
+
+    def __init__(self, accounts: list[str], **kwargs) -> None:
+        super().__init__("accounts", **kwargs)
+        self.show_root = False
+        self.guide_depth = 2
+        self._accounts = accounts
+
+    def on_mount(self) -> None:
+        for name in self._accounts:
+            node = self.root.add(Text(name, style="bold"), NavItem("account", name), expand=True)
+            node.add("Pools", NavItem("pools", name), allow_expand=True).add_leaf("loading…", NavItem("more", name))
+            node.add("Jobs", NavItem("jobs", name), allow_expand=True).add_leaf("loading…", NavItem("more", name))
+        self.root.expand()
+
+    def find(self, item: NavItem) -> TreeNode[NavItem] | None:
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.data is not None and node.data.key == item.key:
+                return node
+            stack.extend(node.children)
+        return None
+
+    def set_children(self, parent: TreeNode[NavItem], children: list[NavChild]) -> None:
+        """Make parent's children these, keeping the ones that stay (and their subtrees)."""
+        shown = children[:MAX_CHILDREN]
+        wanted = {c.item.key: c for c in shown}
+        for node in list(parent.children):
+            if node.data is None or node.data.key not in wanted:
+                node.remove()
+        existing = {n.data.key: n for n in parent.children if n.data is not None}
+        previous: TreeNode[NavItem] | None = None
+        for child in shown:
+            node = existing.get(child.item.key)
+            if node is None:
+                kwargs = {"after": previous} if previous is not None else {"before": 0} if parent.children else {}
+                node = parent.add(_label(child), child.item, allow_expand=child.expandable, **kwargs)
+                if child.expandable:
+                    node.add_leaf("loading…", NavItem("more", child.item.account))
+            else:
+                node.set_label(_label(child))
+            previous = node
+        if len(children) > MAX_CHILDREN:
+            parent.add_leaf(Text(f"… {len(children) - MAX_CHILDREN} more in the table", style="dim"),
+                            NavItem("more", parent.data.account if parent.data else ""))
+        if not children:
+            parent.add_leaf(Text("(none)", style="dim"), NavItem("more", parent.data.account if parent.data else ""))

@@ -1,0 +1,188 @@
+"""The explorer, driven with Textual's pilot against a live emulator over HTTP."""
+
+from __future__ import annotations
+
+import signal
+import socket
+
+import pytest
+from azure.batch import models as m
+
+from batchtui.ui.app import BatchApp
+from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
+from batchtui.ui.widgets.resource_table import ResourceTable
+from conftest import add_task, make_job, make_pool, start_emulator, unique, wait_task
+from ui_helpers import account_for, row_texts, service_for, until
+
+
+@pytest.fixture(scope="module")
+def workload(client):
+    pool_id = make_pool(client, nodes=2, slots=2)
+    job_id = make_job(client, pool_id)
+    client.create_tasks(job_id, [
+        m.BatchTaskCreateOptions(id=f"step-{i:02d}", command_line=f"/bin/sh -c 'echo {i}; exit {1 if i == 3 else 0}'")
+        for i in range(12)
+    ])
+    return pool_id, job_id
+
+
+def make_app(emulator, start: ViewKey | None = None, **options) -> BatchApp:
+    account = account_for(emulator)
+    return BatchApp([account], {account.name: service_for(emulator)}, refresh_seconds=1.0, start=start, **options)
+
+
+async def test_jobs_then_tasks_then_back(emulator, workload):
+    pool_id, job_id = workload
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: job_id in table.visible_keys, what="job listed")
+        assert app.view == ViewKey("emu", JOBS)
+        assert table.move_cursor_to_key(job_id)
+        await pilot.press("enter")
+        assert app.view == ViewKey("emu", TASKS, job_id)
+        await until(pilot, lambda: table.total_count == 12, what="12 tasks")
+        await until(pilot, lambda: "12/12 done" in str(app.query_one("#summary").render()), what="summary")
+        assert "failed 1" in str(app.query_one("#summary").render())
+        await pilot.press("escape")
+        assert app.view == ViewKey("emu", JOBS)
+        assert table.cursor_key == job_id
+
+
+async def test_command_line_pools_and_nodes(emulator, workload):
+    pool_id, _ = workload
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await pilot.press("colon", *"pools", "enter")
+        assert app.view.kind == POOLS
+        await until(pilot, lambda: pool_id in table.visible_keys, what="pool listed")
+        table.move_cursor_to_key(pool_id)
+        await pilot.press("enter")
+        assert app.view == ViewKey("emu", NODES, pool_id)
+        await until(pilot, lambda: table.total_count == 2, what="two nodes")
+        assert any("idle" in line or "running" in line for line in row_texts(table))
+        await pilot.press("colon", *f"tasks {workload[1]}", "enter")
+        assert app.view == ViewKey("emu", TASKS, workload[1])
+        await pilot.press("colon", *"frobnicate", "enter")
+        assert app.view.kind == TASKS  # an unknown command changes nothing
+
+
+async def test_filter_and_sort(emulator, workload):
+    _, job_id = workload
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 12 and "12/12" in str(app.query_one("#summary").render()),
+                    what="all tasks done")
+        await pilot.press("slash", *"step-0", "enter")
+        assert table.row_count == 10
+        await pilot.press("slash", "ctrl+u", *"!step-0", "enter")
+        assert table.row_count == 2
+        await pilot.press("escape")  # clears the filter
+        assert table.row_count == 12
+        await pilot.press("slash", *"failed", "enter")
+        assert table.visible_keys == ["step-03"]
+        await pilot.press("escape")
+        await pilot.press("S")
+        assert table.sort_column == "state"
+        await pilot.press("E")
+        assert table.sort_column == "exit"
+        await pilot.press("E")
+        assert table.sort_reverse is True
+        assert table.visible_keys[0] == "step-03"
+
+
+async def test_server_side_filter_for_tasks(emulator, workload):
+    _, job_id = workload
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 12, what="tasks")
+        await pilot.press("slash", *"$executionInfo/exitCode eq 1", "enter")
+        await until(pilot, lambda: table.total_count == 1, what="server-side filter applied")
+        assert table.visible_keys == ["step-03"]
+        assert "$filter" in str(app.query_one("#view-title").render())
+
+
+async def test_refresh_picks_up_a_state_change_without_a_key(emulator, client, workload):
+    pool_id, _ = workload
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "slow", "sleep 2")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: any("running" in line for line in row_texts(table)), what="running")
+        await until(pilot, lambda: any("completed" in line for line in row_texts(table)), timeout=15, what="completed")
+
+
+async def test_details_pane_and_raw_json(emulator, workload):
+    _, job_id = workload
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 12, what="tasks")
+        table.move_cursor_to_key("step-03")
+        body = app.query_one("#details-body")
+        await until(pilot, lambda: "FailureExitCode" in str(body.render()), what="failure info in details")
+        await pilot.press("y")
+        assert app.screen.__class__.__name__ == "JsonScreen"
+        await pilot.press("escape")
+        assert app.screen.__class__.__name__ != "JsonScreen"
+
+
+async def test_deleted_task_and_job_are_shown_as_gone(emulator, client, workload):
+    pool_id, _ = workload
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "keep", "true")
+    add_task(client, job_id, "doomed", "true")
+    wait_task(client, job_id, "doomed")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 2, what="two tasks")
+        client.delete_task(job_id, "doomed")
+        await until(pilot, lambda: table.visible_keys == ["keep"], what="deleted task gone")
+        client.begin_delete_job(job_id, polling_interval=0.05).result()
+        await until(pilot, lambda: "no longer exists" in str(app.query_one("#summary").render()), what="job gone")
+        assert table.total_count == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_endpoint_down_then_back(tmp_path):
+    port = free_port()
+    emu = start_emulator(tmp_path / "data", port=port)
+    client = emu.client()
+    pool_id = make_pool(client, nodes=1)
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "t1", "true")
+    app = make_app(emu, start=ViewKey("emu", TASKS, job_id))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.query_one(ResourceTable)
+            await until(pilot, lambda: table.total_count == 1, what="task listed")
+            emu.stop(signal.SIGKILL)
+            topbar = app.query_one("#topbar")
+            await until(pilot, lambda: "stale" in str(topbar.render()), timeout=20, what="stale banner")
+            assert table.total_count == 1  # the last data stays
+            emu = start_emulator(tmp_path / "data", port=port)
+            add_task(emu.client(), job_id, "t2", "true")
+            await until(pilot, lambda: table.total_count == 2, timeout=40, what="recovered")
+            assert "stale" not in str(topbar.render())
+    finally:
+        emu.stop()
+
+
+async def test_help_screen_lists_bindings(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        text = app.export_screenshot().replace("&#160;", " ")
+        assert ":tasks JOB" in text and "Filter" in text and "sort by the column" in text
+        await pilot.press("escape")
