@@ -79,6 +79,12 @@ def _task(task_id: str, script: str, **options) -> m.BatchTaskCreateOptions:
     return m.BatchTaskCreateOptions(id=task_id, command_line=f"/bin/sh -c '{script}'", **options)
 
 
+def _add_in_order(client: BatchClient, job_id: str, tasks: list[m.BatchTaskCreateOptions]) -> None:
+    """Add tasks in their order (the SDK's create_tasks submits them last first)."""
+    for start in range(0, len(tasks), 100):
+        client.create_task_collection(job_id, m.BatchTaskGroup(task_values=tasks[start:start + 100]))
+
+
 def seed(client: BatchClient, render_seconds: float = 1.5) -> None:
     """Create the demo workload (returns at once; the work runs on)."""
     client.create_pool(m.BatchPoolCreateOptions(
@@ -99,17 +105,17 @@ def seed(client: BatchClient, render_seconds: float = 1.5) -> None:
         code = {7: 2, 19: 1, 33: 137}.get(i, 0)
         etl.append(_task(f"etl-{i:03d}", f'echo "extract shard {i}"; echo "load shard {i}: {100 + i} rows"; '
                                          + (f'echo "shard {i}: checksum mismatch" >&2; ' if code else "") + f"exit {code}"))
-    client.create_tasks("nightly-etl", etl)
+    _add_in_order(client, "nightly-etl", etl)
 
     client.create_job(m.BatchJobCreateOptions(id="render-frames", pool_info=m.BatchPoolInfo(pool_id="render-pool")))
-    client.create_tasks("render-frames", [
+    _add_in_order(client, "render-frames", [
         _task(f"frame-{i:04d}", f'for step in $(seq 1 {40 + 5 * (i % 8)}); do echo "frame {i}: pass $step"; '
                                f"sleep {render_seconds}; done; echo \"frame {i} written to output/frame-{i:04d}.exr\"")
         for i in range(24)
     ])
 
     client.create_job(m.BatchJobCreateOptions(id="train-model", pool_info=m.BatchPoolInfo(pool_id="gpu-pool")))
-    client.create_tasks("train-model", [
+    _add_in_order(client, "train-model", [
         _task(f"epoch-{i:02d}", f'echo "training epoch {i}"; sleep 30', required_slots=1) for i in range(8)
     ])
 

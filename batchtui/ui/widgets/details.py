@@ -3,18 +3,34 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ...service.models import parse_time
 from ..format import state_text
 
 ERROR_STYLE = "bold red"
 
 
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def _readable(value: object) -> object:
+    """ISO timestamps in local time, to the second."""
+    if isinstance(value, str) and _ISO.match(value):
+        when = parse_time(value)
+        if when is not None:
+            return when.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    return value
+
+
 def _line(text: Text, label: str, value: object, style: str = "") -> None:
     if value in (None, "", [], {}):
         return
+    value = _readable(value)
     text.append(f"{label:<14}", style="dim")
     if isinstance(value, Text):
         text.append_text(value)
@@ -129,7 +145,7 @@ def render_details(kind: str, doc: dict) -> Text:
 
 class DetailsPane(VerticalScroll):
     DEFAULT_CSS = """
-    DetailsPane { height: 12; border-top: hkey $foreground 20%; padding: 0 1; }
+    DetailsPane { height: 35%; min-height: 4; max-height: 18; border-top: hkey $foreground 20%; padding: 0 1; }
     DetailsPane > Static { width: 100%; }
     """
 

@@ -49,7 +49,7 @@ def _label(child: NavChild) -> Text:
 
 class NavTree(Tree[NavItem]):
     DEFAULT_CSS = """
-    NavTree { width: 32; border-right: vkey $foreground 20%; }
+    NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; }
     """
 
     def __init__(self, accounts: list[str], **kwargs) -> None:
@@ -61,8 +61,10 @@ class NavTree(Tree[NavItem]):
     def on_mount(self) -> None:
         for name in self._accounts:
             node = self.root.add(Text(name, style="bold"), NavItem("account", name), expand=True)
-            node.add("Pools", NavItem("pools", name), allow_expand=True).add_leaf("loading…", NavItem("more", name))
-            node.add("Jobs", NavItem("jobs", name), allow_expand=True).add_leaf("loading…", NavItem("more", name))
+            for label, kind in (("Pools", "pools"), ("Jobs", "jobs")):
+                branch = node.add(label, NavItem(kind, name), allow_expand=True)
+                branch.add_leaf("loading…", NavItem("more", name))
+                branch.expand()  # posts NodeExpanded: the app loads the children
         self.root.expand()
 
     def find(self, item: NavItem) -> TreeNode[NavItem] | None:

@@ -91,6 +91,9 @@ class TableRow:
         self.folded_text = self.search_text.lower()
 
 
+MIN_FLEX_WIDTH = 12
+
+
 def _cell_equal(a: Cell, b: Cell) -> bool:
     if a is b:
         return True
@@ -405,11 +408,20 @@ class ResourceTable(ScrollView, can_focus=True):
             self._resort()
         self._invalidate()
 
-    def _min_width(self) -> int:
+    def _preferred_width(self) -> int:
         columns = self._columns
         if not columns:
             return 0
         return 1 + sum(max(0, c.width) for c in columns) + len(columns) - 1
+
+    def _flex_floor(self, column: Column) -> int:
+        return min(max(0, column.width), max(MIN_FLEX_WIDTH, cell_len(column.label)))
+
+    def _min_width(self) -> int:
+        """The narrowest the rows get: the flex column at its floor."""
+        flex = [c for c in self._columns if c.flex]
+        shrink = max(0, flex[-1].width) - self._flex_floor(flex[-1]) if flex else 0
+        return self._preferred_width() - shrink
 
     def _widths(self, view_width: int) -> tuple[tuple[int, ...], int]:
         """Render widths of the columns and the total line width."""
@@ -417,12 +429,18 @@ class ResourceTable(ScrollView, can_focus=True):
         if cached is not None and cached[0] == (self._columns_gen, view_width):
             return cached[1], cached[2]
         widths = [max(0, c.width) for c in self._columns]
-        total = self._min_width()
-        if view_width > total:
-            flex = [i for i, c in enumerate(self._columns) if c.flex]
-            if flex:
-                widths[flex[-1]] += view_width - total
-                total = view_width
+        total = self._preferred_width()
+        flex = [i for i, c in enumerate(self._columns) if c.flex]
+        if flex and view_width > total:
+            widths[flex[-1]] += view_width - total
+            total = view_width
+        elif flex and view_width < total:
+            # Narrow screen: the flex column gives up width (down to its label or
+            # MIN_FLEX_WIDTH) before the table scrolls sideways.
+            floor = self._flex_floor(self._columns[flex[-1]])
+            give = min(total - view_width, widths[flex[-1]] - floor)
+            widths[flex[-1]] -= give
+            total -= give
         result = tuple(widths)
         self._widths_cache = ((self._columns_gen, view_width), result, total)
         return result, total
