@@ -17,6 +17,7 @@ from azure.batch.aio import BatchClient
 from azure.core.rest import HttpRequest
 
 from .errors import ServiceError, from_exception
+from .tail import FileProps, FileRef
 from .models import TASK_SELECT, JobRow, NodeCounts, NodeRow, PoolRow, TaskCounts, TaskRow
 
 # The api-version azure-batch 15.x speaks (and the emulator serves).
@@ -134,6 +135,29 @@ class BatchService:
     async def node_counts(self) -> dict[str, NodeCounts]:
         counts = await self._all("/nodecounts", NodeCounts.from_rest)
         return {c.pool_id: c for c in counts}
+
+    # -- files ---------------------------------------------------------------------
+    async def file_properties(self, ref: FileRef) -> FileProps:
+        """HEAD a task or node file: its size, times and whether it is a directory."""
+        request = HttpRequest("HEAD", ref.url_path, params={"api-version": API_VERSION})
+        try:
+            self.requests += 1
+            response = await self._client.send_request(request)
+            await response.read()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
+            raise from_exception(exc) from None
+        return FileProps.from_headers(response.headers)
+
+    async def read_range(self, ref: FileRef, start: int, end: int | None) -> bytes:
+        """Bytes start..end (inclusive; None: to the end) of a task or node file."""
+        headers = {"ocp-range": f"bytes={start}-{'' if end is None else end}"}
+        request = HttpRequest("GET", ref.url_path, params={"api-version": API_VERSION}, headers=headers)
+        try:
+            self.requests += 1
+            response = await self._client.send_request(request)
+            return await response.read()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
+            raise from_exception(exc) from None
 
 
 __all__ = ["API_VERSION", "BatchService", "ServiceError"]

@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 
@@ -167,7 +168,7 @@ class BatchApp(App[str | None]):
                     tracker = TaskTracker(view.parent, self._server_filter.get(view))
                     self._trackers[view] = tracker
                 async for batch in tracker.refresh(service):
-                    if view != self.view:
+                    if view != self.view or not self._ui_alive():
                         return
                     self._apply(view, batch)
             else:
@@ -177,18 +178,25 @@ class BatchApp(App[str | None]):
                     batch = await fetch_nodes(service, view.parent)
                 else:
                     batch = await fetch_jobs(service)
-                if view != self.view:
+                if view != self.view or not self._ui_alive():
                     return
                 self._apply(view, batch)
             self._stale, self._failures = None, 0
             self._fresh_at = self.clock()
             self._refresh_details()
         except ServiceError as error:
-            if view == self.view:
+            if view == self.view and self._ui_alive():
                 self._on_refresh_error(view, error)
+        except NoMatches:
+            return  # the app is shutting down under this worker
         finally:
-            self._update_topbar()
-            self._schedule_refresh(view)
+            if self._ui_alive():
+                self._update_topbar()
+                self._schedule_refresh(view)
+
+    def _ui_alive(self) -> bool:
+        """False once the app is shutting down (its widgets are gone)."""
+        return self.is_running and bool(self.query("#topbar"))
 
     def _on_refresh_error(self, view: ViewKey, error: ServiceError) -> None:
         if error.kind == NOT_FOUND and view.parent:
@@ -295,11 +303,11 @@ class BatchApp(App[str | None]):
             else:
                 doc = await service.get_node(view.parent, key)
         except ServiceError as error:
-            if view == self.view and self.table.cursor_key == key:
+            if view == self.view and self._ui_alive() and self.table.cursor_key == key:
                 message = f"{key} no longer exists" if error.kind == NOT_FOUND else f"details unavailable: {error}"
                 self.query_one(DetailsPane).show(Text(message, style="bold red"))
             return
-        if view == self.view and self.table.cursor_key == key:
+        if view == self.view and self._ui_alive() and self.table.cursor_key == key:
             self._details_doc = doc
             self.query_one(DetailsPane).show(render_details(view.kind, doc))
 
@@ -358,10 +366,10 @@ class BatchApp(App[str | None]):
         except ServiceError as error:
             self.notify(f"{item.ident or item.kind}: {error}", severity="error")
             return
-        tree = self.query_one(NavTree)
-        node = tree.find(item)
-        if node is not None:
-            tree.set_children(node, children)
+        for tree in self.query(NavTree).results(NavTree):
+            node = tree.find(item)
+            if node is not None:
+                tree.set_children(node, children)
 
     def action_back(self) -> None:
         if self.query_one("#prompt", Input).has_class("visible"):
