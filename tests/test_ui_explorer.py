@@ -186,3 +186,49 @@ async def test_help_screen_lists_bindings(emulator):
         text = app.export_screenshot().replace("&#160;", " ")
         assert ":tasks JOB" in text and "Filter" in text and "sort by the column" in text
         await pilot.press("escape")
+
+
+async def test_command_palette_offers_our_commands(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 40)) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Pools", "Jobs", "Refresh", "Raw JSON"} <= set(titles)
+        next(c for c in app.get_system_commands(app.screen) if c.title == "Pools").callback()
+        assert app.view.kind == POOLS
+
+
+async def test_welcome_screen_offers_the_demo():
+    from batchtui.ui.screens.welcome import WelcomeApp
+
+    app = WelcomeApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        text = app.export_screenshot().replace("&#160;", " ")
+        assert "No Azure Batch account is configured" in text and "batchtui accounts add" in text
+        await pilot.press("d")
+    assert app.return_value == "demo"
+
+
+def test_malformed_accounts_file_is_a_clear_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "accounts.toml").write_text('[accounts.prod]\nendpoint = "https://x.batch.azure.com"\nauth = \n')
+    result = subprocess.run([sys.executable, "-m", "batchtui"], capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "BATCHTUI_CONFIG_DIR": str(tmp_path)}, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "accounts.toml" in result.stderr and "line 3" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_stops_its_emulator_and_removes_its_data():
+    from batchtui.demo import Demo, seed
+
+    demo = Demo(step_seconds=0.05)
+    client = demo.emulator.client()
+    seed(client)
+    assert {j.id for j in client.list_jobs()} == {"nightly-etl", "render-frames", "train-model"}
+    assert {p.id for p in client.list_pools()} == {"render-pool", "gpu-pool"}
+    demo.close()
+    assert demo.emulator.process.poll() is not None
+    assert not demo.data_dir.exists()

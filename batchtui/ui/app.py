@@ -6,15 +6,16 @@ runs in a worker, and its result is dropped if the user has moved on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 
@@ -415,6 +416,21 @@ class BatchApp(App[str | None]):
         rows.append(("shift+letter", f"sort by the column with that letter ({letters}); again reverses"))
         rows.append(("tab / f6", "move between the tree and the table"))
         self.push_screen(HelpScreen(rows))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): Textual's commands, then ours."""
+        yield from super().get_system_commands(screen)
+        account = self.view.account
+        yield SystemCommand("Pools", "Show the account's pools", lambda: self.show_view(ViewKey(account, POOLS)))
+        yield SystemCommand("Jobs", "Show the account's jobs", lambda: self.show_view(ViewKey(account, JOBS)))
+        for name in self.accounts:
+            if name != account:
+                yield SystemCommand(f"Account {name}", f"Switch to {name}", lambda n=name: self.show_view(ViewKey(n, JOBS)))
+        yield SystemCommand("Refresh", "Refresh the view now", self.refresh_now)
+        yield SystemCommand("Details", "Show or hide the details pane", self.action_toggle_details)
+        yield SystemCommand("Raw JSON", "The selected resource as JSON", self.action_raw_json)
+        yield SystemCommand("Filter", "Filter the table", self.action_filter)
+        yield SystemCommand("Keys", "Every key and command", self.action_help)
 
     # -- the prompt: ':' commands and '/' filters -----------------------------------------
     def action_command(self) -> None:
