@@ -179,8 +179,22 @@ async def test_flex_column_takes_leftover_width_and_narrow_widget_scrolls_horizo
         table = app.query_one(ResourceTable)
         await pilot.pause()
         header = table.render_line(0).text
-        # ID(4) + NOTE(flex: 40 - 1 - 4 - 3 - 2 = 30) + X(3)
-        assert header.index("X") == 1 + 4 + 1 + 30 + 1
+        # ID(4) + NOTE(flex 6, grows at most to twice its width: 12) + X(3)
+        assert header.index("X") == 1 + 4 + 1 + 12 + 1
+
+
+async def test_flex_column_shrinks_before_the_table_scrolls_sideways():
+    columns = [Column("id", "ID", 30, flex=True), Column("a", "A", 10), Column("z", "ZZZ", 5)]
+    rows = [TableRow("r0", ("x" * 30, "a", "end"), (0, 0, 0))]
+    app = TableApp(rows, columns)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(ResourceTable)
+        await pilot.pause()
+        # 1 + 30 + 10 + 5 + 2 = 48 preferred; the ID column gives up to 18 cells (floor 12).
+        assert table.virtual_size.width == 48 - 18
+        header = table.render_line(0).text
+        assert "ZZZ" in header and table.max_scroll_x == 0
+        assert "…" in table.render_line(1).text
 
 
 async def test_empty_text_is_centred_and_filter_has_its_own_message():

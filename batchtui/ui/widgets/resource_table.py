@@ -92,6 +92,7 @@ class TableRow:
 
 
 MIN_FLEX_WIDTH = 12
+MAX_FLEX_GROWTH = 2
 
 
 def _cell_equal(a: Cell, b: Cell) -> bool:
@@ -432,8 +433,11 @@ class ResourceTable(ScrollView, can_focus=True):
         total = self._preferred_width()
         flex = [i for i, c in enumerate(self._columns) if c.flex]
         if flex and view_width > total:
-            widths[flex[-1]] += view_width - total
-            total = view_width
+            # The flex column takes the leftover, up to MAX_FLEX_GROWTH times its
+            # width: on a wide screen the columns stay near each other.
+            grow = min(view_width - total, widths[flex[-1]] * (MAX_FLEX_GROWTH - 1))
+            widths[flex[-1]] += grow
+            total += grow
         elif flex and view_width < total:
             # Narrow screen: the flex column gives up width (down to its label or
             # MIN_FLEX_WIDTH) before the table scrolls sideways.
