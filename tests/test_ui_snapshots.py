@@ -68,9 +68,12 @@ def settled(expected_rows: int, cursor: str | None = None):
             await pilot.pause(0.05)
         if cursor:
             table.move_cursor_to_key(cursor)
-        await app.workers.wait_for_complete()
+        # Let the details worker (and anything it started) finish; an exclusive
+        # worker replaced by a newer one counts as finished.
         await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
+        while any(worker.is_running for worker in app.workers):
+            assert time.monotonic() < deadline, "workers did not settle"
+            await pilot.pause(0.05)
         await pilot.pause()
 
     return run_before
