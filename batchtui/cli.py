@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from . import accounts_cli
+from . import tail_cli
 
 EXIT_USAGE = 2
 
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     _emulator_parser(sub)
     _demo_parser(sub)
     accounts_cli.register(sub)
+    tail_cli.register(sub)
     return parser
 
 

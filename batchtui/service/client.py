@@ -17,8 +17,8 @@ from azure.batch.aio import BatchClient
 from azure.core.rest import HttpRequest
 
 from .errors import ServiceError, from_exception
-from .tail import FileProps, FileRef
 from .models import TASK_SELECT, JobRow, NodeCounts, NodeRow, PoolRow, TaskCounts, TaskRow
+from .tail import FileProps, FileRef
 
 # The api-version azure-batch 15.x speaks (and the emulator serves).
 API_VERSION = "2025-06-01"
@@ -142,8 +142,7 @@ class BatchService:
         request = HttpRequest("HEAD", ref.url_path, params={"api-version": API_VERSION})
         try:
             self.requests += 1
-            response = await self._client.send_request(request)
-            await response.read()
+            response = await self._client.send_request(request)  # a HEAD has no body to read
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
             raise from_exception(exc) from None
         return FileProps.from_headers(response.headers)
@@ -154,10 +153,29 @@ class BatchService:
         request = HttpRequest("GET", ref.url_path, params={"api-version": API_VERSION}, headers=headers)
         try:
             self.requests += 1
-            response = await self._client.send_request(request)
+            # stream: else the SDK's content policy tries to decode the octet-stream body
+            response = await self._client.send_request(request, stream=True)
             return await response.read()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
-            raise from_exception(exc) from None
+            raise await self._streamed_error(exc) from None
+
+    @staticmethod
+    async def _streamed_error(exc: Exception) -> ServiceError:
+        """from_exception, plus the Batch error code and message from a streamed response's unread body."""
+        error = from_exception(exc)
+        response = getattr(exc, "response", None)
+        if error.code or error.status is None or response is None:
+            return error
+        try:
+            await response.read()
+            body = response.json()
+            code = body["code"]
+            message = (body.get("message") or {}).get("value") or ""
+        except Exception:  # noqa: BLE001 - keep what from_exception made of it
+            return error
+        error.code = code
+        error.message = f"{code}: {message.strip().splitlines()[0] if message.strip() else error.message}"
+        return error
 
 
 __all__ = ["API_VERSION", "BatchService", "ServiceError"]
