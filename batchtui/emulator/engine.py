@@ -9,6 +9,7 @@ await inside, so the HTTP handlers and the scheduler never see half a change.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 import logging
 import secrets
 import time
@@ -39,6 +40,7 @@ class Engine:
         # Active task ids per job, in the order they became active (the queue).
         self.queues: dict[str, dict[str, None]] = {}
         self._background: set[asyncio.Task] = set()
+        self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self._node_serial = 0
         self._recover()
 
@@ -181,6 +183,9 @@ class Engine:
 
     def _advance_node(self, pool: dict, node: dict) -> None:
         state, now = node["state"], time.time()
+        if node.get("_pending"):
+            self._begin_pending(pool, node)
+            return
         if state == "leavingpool":
             if node["runningTasksCount"] == 0 and now >= node.get("_due", 0):
                 self._drop_node(pool, node)
@@ -209,22 +214,62 @@ class Engine:
         """The node leaves the pool; its running tasks meet `option`'s fate."""
         self._node_state(pool, node, "leavingpool")
         node["_due"] = time.time() + self.settings.node_step_seconds / 2
+        self._stop_start_task(node)
+        self.evict_tasks(node, option)
+
+    def _stop_start_task(self, node: dict) -> None:
         start = self.start_processes.pop(node["id"], None)
         if start:
             start.kill()
-        if option in ("taskcompletion", "retaineddata"):
+
+    def evict_tasks(self, node: dict, option: str) -> None:
+        """The node's running tasks: requeued, terminated, or (taskcompletion,
+        retaineddata, wait) left to finish."""
+        if option not in ("requeue", "terminate"):
             return
         for (job_id, task_id), (proc, _run) in list(self.task_processes.items()):
             task = self.store.job_tasks(job_id).get(task_id)
             if task is None or task.get("nodeInfo", {}).get("nodeId") != node["id"]:
                 continue
-            if option == "terminate":
-                self._complete(job_id, task, None, TASK_ENDED)
-            else:
-                self._requeue(job_id, task, now_iso())
-            self._release_slots(task)
-            if proc:
-                proc.kill()
+            self._evict(job_id, task, proc, option)
+
+    def _evict(self, job_id: str, task: dict, proc: executor.Process | None, option: str) -> None:
+        self._release_slots(task)
+        if option == "terminate":
+            self._complete(job_id, task, None, TASK_ENDED)
+        else:
+            self._requeue(job_id, task, now_iso())
+        if proc:
+            proc.kill()
+
+    def restart_node(self, pool: dict, node: dict, operation: str, option: str) -> None:
+        """Reboot or reimage: once the running tasks are dealt with (or have
+        finished, for taskcompletion/retaineddata), the node goes through
+        `operation` ("rebooting"/"reimaging") and boots again."""
+        self.evict_tasks(node, option)
+        self._stop_start_task(node)
+        node["_pending"] = operation
+        self.store.touch("node", node, pool["id"])
+        self._begin_pending(pool, node)
+
+    def _begin_pending(self, pool: dict, node: dict) -> None:
+        operation = node.get("_pending")
+        if not operation or node["runningTasksCount"]:
+            return
+        del node["_pending"]
+        if operation == "reimaging":
+            root = self.node_root(node["id"])
+            nodefs.remove_tree(root)
+            nodefs.make_node_tree(root)
+        node.pop("startTaskInfo", None)
+        node["_due"] = time.time() + self.settings.node_step_seconds
+        self._node_state(pool, node, operation)
+
+    def set_scheduling(self, pool: dict, node: dict, enabled: bool, option: str = "requeue") -> None:
+        node["schedulingState"] = "enabled" if enabled else "disabled"
+        if not enabled:
+            self.evict_tasks(node, option)
+        self.store.touch("node", node, pool["id"])
 
     def _drop_node(self, pool: dict, node: dict) -> None:
         self.store.delete("node", node["id"], pool["id"])
@@ -293,6 +338,15 @@ class Engine:
             else:
                 self._complete_job(job, job.get("_terminateReason", "UserTerminate"))
             return
+        if state == "disabling":
+            if not any(j == job_id for j, _ in self.task_processes):
+                set_state(job, "disabled")
+                self.store.touch("job", job)
+            return
+        if state == "enabling":
+            set_state(job, "active")
+            self.store.touch("job", job)
+            return
         if state != "active":
             return
         limit = job["constraints"].get("maxWallClockTime")
@@ -304,6 +358,16 @@ class Engine:
         if job.get("onAllTasksComplete") == "terminatejob" and len(self.store.job_tasks(job_id)):
             if not self.queues.get(job_id) and not any(j == job_id for j, _ in self.task_processes):
                 self._complete_job(job, "AllTasksComplete")
+
+    def disable_job(self, job: dict, option: str) -> None:
+        """requeue / terminate the job's running tasks, or wait for them; then disabled."""
+        set_state(job, "disabling")
+        self.store.touch("job", job)
+        if option in ("requeue", "terminate"):
+            for (job_id, task_id), (proc, _run) in list(self.task_processes.items()):
+                task = self.store.job_tasks(job_id).get(task_id)
+                if job_id == job["id"] and task is not None:
+                    self._evict(job_id, task, proc, option)
 
     def terminate_job(self, job: dict, reason: str) -> None:
         set_state(job, "terminating")
@@ -403,7 +467,7 @@ class Engine:
             nodes = [
                 n
                 for n in self.store.pool_nodes(pool["id"]).values()
-                if n["state"] in ("idle", "running") and n["schedulingState"] == "enabled"
+                if n["state"] in ("idle", "running") and n["schedulingState"] == "enabled" and not n.get("_pending")
             ]
             if not nodes:
                 continue

@@ -26,6 +26,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = str(uuid.uuid4())
     engine: Engine = request.app[ENGINE]
+    if not request.path.startswith("/_emulator/"):
+        engine.request_counts[request.method] += 1
     try:
         response = await _checked(request, handler, engine)
     except errors.BatchError as exc:
@@ -78,10 +80,17 @@ def _error_response(request: web.Request, exc: errors.BatchError, request_id: st
     return response
 
 
+async def request_counts(request: web.Request) -> web.Response:
+    """Not Batch: how many requests (by HTTP method) the service has answered.
+    Tests use it to prove, e.g., that a read-only client sent nothing but GETs."""
+    return web.json_response(dict(request.app[ENGINE].request_counts))
+
+
 def make_app(engine: Engine) -> web.Application:
     app = web.Application(middlewares=[batch_protocol], client_max_size=8 * 1024 * 1024)
     app[ENGINE] = engine
     app.add_routes(api.routes())
+    app.add_routes([web.get("/_emulator/requests", request_counts)])
     return app
 
 

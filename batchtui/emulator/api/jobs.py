@@ -122,6 +122,34 @@ async def terminate_job(request: web.Request) -> web.Response:
     return accepted(request, f"/jobs/{job['id']}", job)
 
 
+DISABLE_OPTIONS = ("requeue", "terminate", "wait")
+
+
+async def disable_job(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    job = get_job(request)
+    body = await read_body(request)
+    option = body.get("disableTasks")
+    if option not in DISABLE_OPTIONS:
+        raise errors.invalid_property("disableTasks", option, f"Must be one of {', '.join(DISABLE_OPTIONS)}.")
+    require_open(job)
+    if job["state"] != "active":
+        raise errors.invalid_state(f"The job is {job['state']}; only an active job can be disabled.")
+    engine.disable_job(job, option)
+    return accepted(request, f"/jobs/{job['id']}", job)
+
+
+async def enable_job(request: web.Request) -> web.Response:
+    engine = engine_of(request)
+    job = get_job(request)
+    require_open(job)
+    if job["state"] not in ("disabled", "disabling"):
+        raise errors.invalid_state(f"The job is {job['state']}; only a disabled job can be enabled.")
+    set_state(job, "enabling")
+    engine.store.touch("job", job)
+    return accepted(request, f"/jobs/{job['id']}", job)
+
+
 async def task_counts(request: web.Request) -> web.Response:
     job = get_job(request)
     counts = dict.fromkeys(("active", "running", "completed", "succeeded", "failed"), 0)
@@ -146,5 +174,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/jobs/{job}", get_job_handler),
         web.delete("/jobs/{job}", delete_job),
         web.post("/jobs/{job}/terminate", terminate_job),
+        web.post("/jobs/{job}/disable", disable_job),
+        web.post("/jobs/{job}/enable", enable_job),
         web.get("/jobs/{job}/taskcounts", task_counts),
     ]

@@ -185,6 +185,55 @@ async def remove_nodes(request: web.Request) -> web.Response:
     return accepted(request, f"/pools/{pool['id']}", pool)
 
 
+NODE_REBOOT_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
+SCHEDULING_OPTIONS = ("requeue", "terminate", "taskcompletion")
+
+
+def _option(body: dict, name: str, allowed: tuple[str, ...]) -> str:
+    value = body.get(name, "requeue")
+    if value not in allowed:
+        raise errors.invalid_property(name, value, f"Must be one of {', '.join(allowed)}.")
+    return value
+
+
+def _node_for_restart(request: web.Request) -> tuple[dict, dict]:
+    pool = get_pool(request)
+    node = get_node(request, pool)
+    if node["state"] not in ("idle", "running") or node.get("_pending"):
+        raise errors.invalid_state(f"The node is {node['state']}; it can be rebooted or reimaged only when idle or running.")
+    return pool, node
+
+
+async def reboot_node(request: web.Request) -> web.Response:
+    body = await read_body(request, required=False)
+    pool, node = _node_for_restart(request)
+    engine_of(request).restart_node(pool, node, "rebooting", _option(body, "nodeRebootOption", NODE_REBOOT_OPTIONS))
+    return accepted(request, f"/pools/{pool['id']}/nodes/{node['id']}")
+
+
+async def reimage_node(request: web.Request) -> web.Response:
+    body = await read_body(request, required=False)
+    pool, node = _node_for_restart(request)
+    engine_of(request).restart_node(pool, node, "reimaging", _option(body, "nodeReimageOption", NODE_REBOOT_OPTIONS))
+    return accepted(request, f"/pools/{pool['id']}/nodes/{node['id']}")
+
+
+async def disable_scheduling(request: web.Request) -> web.Response:
+    body = await read_body(request, required=False)
+    pool = get_pool(request)
+    node = get_node(request, pool)
+    option = _option(body, "nodeDisableSchedulingOption", SCHEDULING_OPTIONS)
+    engine_of(request).set_scheduling(pool, node, False, option)
+    return web.Response(status=200, headers={"DataServiceId": f"{base_url(request)}/pools/{pool['id']}/nodes/{node['id']}"})
+
+
+async def enable_scheduling(request: web.Request) -> web.Response:
+    pool = get_pool(request)
+    node = get_node(request, pool)
+    engine_of(request).set_scheduling(pool, node, True)
+    return web.Response(status=200, headers={"DataServiceId": f"{base_url(request)}/pools/{pool['id']}/nodes/{node['id']}"})
+
+
 async def list_nodes(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
@@ -243,5 +292,9 @@ def routes() -> list[web.RouteDef]:
         web.post("/pools/{pool}/removenodes", remove_nodes),
         web.get("/pools/{pool}/nodes", list_nodes),
         web.get("/pools/{pool}/nodes/{node}", get_node_handler),
+        web.post("/pools/{pool}/nodes/{node}/reboot", reboot_node),
+        web.post("/pools/{pool}/nodes/{node}/reimage", reimage_node),
+        web.post("/pools/{pool}/nodes/{node}/disablescheduling", disable_scheduling),
+        web.post("/pools/{pool}/nodes/{node}/enablescheduling", enable_scheduling),
         web.get("/nodecounts", node_counts),
     ]
