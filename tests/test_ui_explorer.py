@@ -184,7 +184,14 @@ async def test_help_screen_lists_bindings(emulator):
         await pilot.press("question_mark")
         assert app.screen.__class__.__name__ == "HelpScreen"
         text = app.export_screenshot().replace("&#160;", " ")
-        assert ":tasks JOB" in text and "Filter" in text and "sort by the column" in text
+        assert "Keys" in text and "Filter" in text
+        listed = dict(app.screen._key_rows)
+        assert "sort by the column" in listed["shift+letter"]
+        assert "Reactivate" in listed["a"] or "Run the failed task again" in listed["a"]
+        for _ in range(30):
+            await pilot.press("down")
+        text = app.export_screenshot().replace("&#160;", " ")
+        assert ":tasks JOB" in text
         await pilot.press("escape")
 
 
@@ -232,3 +239,100 @@ def test_demo_stops_its_emulator_and_removes_its_data():
     demo.close()
     assert demo.emulator.process.poll() is not None
     assert not demo.data_dir.exists()
+
+
+async def test_reactivate_every_failed_task_is_one_key_and_a_confirmation(emulator, client):
+    pool_id = make_pool(client, nodes=1, slots=4)
+    job_id = make_job(client, pool_id)
+    client.create_task_collection(job_id, m.BatchTaskGroup(task_values=[
+        m.BatchTaskCreateOptions(id=f"t{i}", command_line=f"/bin/sh -c 'exit {1 if i % 2 else 0}'") for i in range(6)
+    ]))
+    for i in range(6):
+        wait_task(client, job_id, f"t{i}")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 6, what="tasks")
+        await pilot.press("A")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", what="confirmation")
+        text = app.export_screenshot().replace("&#160;", " ")
+        assert "Reactivate 3 tasks of job" in text
+        await pilot.press("y")
+        await until(pilot, lambda: any("reactivate 3 tasks: 3 done" in str(n.message) for n in app._notifications),
+                    what="bulk result")
+    for i in (1, 3, 5):
+        assert client.get_task(job_id, f"t{i}").execution_info.retry_count == 0
+
+
+async def test_marked_rows_and_terminate_with_confirmation(emulator, client):
+    pool_id = make_pool(client, nodes=1, slots=4)
+    job_id = make_job(client, pool_id)
+    for i in range(3):
+        add_task(client, job_id, f"s{i}", "sleep 30")
+    for i in range(3):
+        wait_task(client, job_id, f"s{i}", "running")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 3, what="tasks")
+        table.move_cursor_to_key("s0")
+        await pilot.press("space", "down", "space")
+        assert table.marked == {"s0", "s1"}
+        await pilot.press("t")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", what="confirmation")
+        await pilot.press("n")  # cancelled: nothing happens
+        assert client.get_task(job_id, "s0").state == "running"
+        await pilot.press("t")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", what="confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: client.get_task(job_id, "s1").state == "completed", what="terminated")
+    assert client.get_task(job_id, "s0").execution_info.failure_info.code == "TaskEnded"
+    assert client.get_task(job_id, "s2").state == "running"
+    client.terminate_task(job_id, "s2")
+
+
+async def test_resize_pool_from_the_dialog(emulator, client):
+    pool_id = make_pool(client, nodes=1)
+    app = make_app(emulator, start=ViewKey("emu", POOLS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: pool_id in table.visible_keys, what="pool")
+        table.move_cursor_to_key(pool_id)
+        await until(pilot, lambda: (app._details_doc or {}).get("id") == pool_id, what="details")
+        await pilot.press("z")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", what="dialog")
+        await pilot.press("ctrl+u", "3", "enter")
+        await until(pilot, lambda: client.get_pool(pool_id).target_dedicated_nodes == 3, what="resized")
+
+
+async def test_read_only_mode_sends_no_mutating_request(emulator, client, workload):
+    from test_emulator_protocol import signed_get
+
+    _, job_id = workload
+    before = signed_get(emulator, "/_emulator/requests").json()
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id), read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 12, what="tasks")
+        assert "read-only" in str(app.query_one("#topbar").render())
+        await pilot.press("space", "t", "a", "A", "ctrl+d", "z", "p")
+        await pilot.pause(0.3)
+        assert app.screen.__class__.__name__ not in ("ConfirmScreen",)
+        footer = app.export_screenshot().replace("&#160;", " ")
+        assert "Terminate" not in footer and "Rerun" not in footer
+    after = signed_get(emulator, "/_emulator/requests").json()
+    assert {k: after.get(k, 0) - before.get(k, 0) for k in ("POST", "DELETE", "PUT", "PATCH")} == \
+        {"POST": 0, "DELETE": 0, "PUT": 0, "PATCH": 0}
+    assert after["GET"] > before["GET"]
+
+
+async def test_failed_only_view(emulator, workload):
+    _, job_id = workload
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 12, what="tasks")
+        await pilot.press("F")
+        await until(pilot, lambda: table.visible_keys == ["step-03"], what="failed only")
+        await pilot.press("F")
+        await until(pilot, lambda: table.total_count == 12, what="all again")

@@ -22,9 +22,12 @@ from textual.widgets import Footer, Input, Static, Tree
 from ..config import Account
 from ..service.client import BatchService
 from ..service.errors import NOT_FOUND, ServiceError
+from ..service.operations import BulkResult, for_each
+from .actions import ACTIONS, Action, describe, for_key
 from .commands import CommandError, parse_command
 from .fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
 from .format import ago, utcnow
+from .screens.confirm import ConfirmScreen, Field
 from .screens.help import HelpScreen
 from .screens.json_view import JsonScreen
 from .views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey, columns, sort_key_for
@@ -33,7 +36,8 @@ from .widgets.nav_tree import NavChild, NavItem, NavTree
 from .widgets.resource_table import ResourceTable
 from .widgets.summary import Summary, job_summary, pool_summary, pools_overview
 
-SORT_LETTERS = "IASDLVCKRTPEUN"
+SORT_LETTERS = "ISDLVCKRTEUN"
+FAILED_FILTER = "executionInfo/result eq 'failure'"
 MAX_BACKOFF = 30.0
 
 
@@ -44,13 +48,24 @@ class BatchApp(App[str | None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
-        Binding("colon", "command", "Command"),
+        Binding("colon", "command", "Cmd"),
         Binding("slash", "filter", "Filter"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("escape", "back", "Back"),
-        Binding("d", "toggle_details", "Details"),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("escape", "back", "Back", show=False),
+        Binding("d", "toggle_details", "Details", show=False),
         Binding("y", "raw_json", "JSON"),
         Binding("f6", "focus_tree", "Tree", show=False),
+        Binding("z", "act('z')", "Resize"),
+        Binding("x", "act('x')", "Stop resize"),
+        Binding("o", "act('o')", "Reboot"),
+        Binding("i", "act('i')", "Reimage"),
+        Binding("t", "act('t')", "Terminate"),
+        Binding("a", "act('a')", "Rerun"),
+        Binding("p", "act('p')", "Disable"),
+        Binding("P", "act('P')", "Enable"),
+        Binding("ctrl+d", "act('ctrl+d')", "Delete"),
+        Binding("A", "rerun_failed", "Rerun failed"),
+        Binding("F", "failed_only", "Failed only"),
     ] + [Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS]
 
     def __init__(
@@ -141,6 +156,7 @@ class BatchApp(App[str | None]):
         self.query_one("#view-title", Static).update(title)
         self.query_one("#summary", Summary).update("")
         self.query_one(DetailsPane).show("")
+        self.refresh_bindings()
         self.refresh_now()
 
     def refresh_now(self) -> None:
@@ -383,6 +399,98 @@ class BatchApp(App[str | None]):
         if up is not None:
             self.show_view(up, cursor=self.view.parent)
 
+    # -- actions ------------------------------------------------------------------------
+    def _read_only_here(self) -> bool:
+        account = self.accounts.get(self.view.account)
+        return self.read_only or bool(account and account.read_only)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide (and refuse) what does not apply here: actions of other views, and
+        every action that changes anything in read-only mode."""
+        if action == "act":
+            return not self._read_only_here() and for_key(str(parameters[0]), self.view.kind) is not None
+        if action == "rerun_failed":
+            return not self._read_only_here() and self.view.kind == TASKS
+        if action == "failed_only":
+            return self.view.kind == TASKS
+        return True
+
+    def _targets(self) -> list[str]:
+        marked = self.table.marked
+        if marked:
+            return sorted(marked)
+        return [self.table.cursor_key] if self.table.cursor_key else []
+
+    def action_act(self, key: str) -> None:
+        action = for_key(key, self.view.kind)
+        if action is None or self._read_only_here():
+            return
+        keys = self._targets()
+        if not keys:
+            self.notify("nothing selected", severity="warning", timeout=3)
+            return
+        if action.single and len(keys) > 1:
+            self.notify(f"{action.verb.lower()} works on one {self.view.kind[:-1]} at a time", severity="warning")
+            return
+        fields = list(action.fields)
+        if action.name == "resize":
+            doc = self._details_doc if (self._details_doc or {}).get("id") == keys[0] else {}
+            fields[0] = Field("dedicated", "Dedicated nodes", "int", str(doc.get("targetDedicatedNodes", 0)))
+            fields[1] = Field("low", "Low-priority nodes", "int", str(doc.get("targetLowPriorityNodes", 0)))
+        view = self.view
+        self.push_screen(
+            ConfirmScreen(action.verb, describe(action, view, keys), fields),
+            lambda values: self._run_action(action, view, keys, values) if values is not None else None,
+        )
+
+    @work(group="actions")
+    async def _run_action(self, action: Action, view: ViewKey, keys: list[str], values: dict) -> None:
+        service = self.services[view.account]
+        if action.run_all is not None:
+            try:
+                await action.run_all(service, view, keys, values)
+                result = BulkResult(list(keys), [])
+            except ServiceError as error:
+                result = BulkResult([], [(k, error) for k in keys])
+        else:
+            result = await for_each(keys, lambda k: action.run_one(service, view, k, values))
+        if not self._ui_alive():
+            return
+        self.notify(result.summary(action.verb.lower(), view.kind[:-1]),
+                    severity="error" if result.failed else "information", timeout=8)
+        self.table.clear_marks()
+        if view == self.view:
+            self.refresh_now()
+
+    def action_failed_only(self) -> None:
+        if self.view.kind != TASKS:
+            return
+        if self._server_filter.get(self.view) == FAILED_FILTER:
+            self._apply_filter("")
+        else:
+            self._apply_filter("$" + FAILED_FILTER)
+
+    def action_rerun_failed(self) -> None:
+        if self.view.kind == TASKS and not self._read_only_here():
+            self._find_failed(self.view)
+
+    @work(group="actions")
+    async def _find_failed(self, view: ViewKey) -> None:
+        try:
+            failed = [t.id for t in await self.services[view.account].list_tasks(view.parent, FAILED_FILTER)]
+        except ServiceError as error:
+            self.notify(f"cannot list the failed tasks: {error}", severity="error")
+            return
+        if not self._ui_alive():
+            return
+        if not failed:
+            self.notify(f"job {view.parent} has no failed task", timeout=4)
+            return
+        action = ACTIONS["reactivate"]
+        message = f"Reactivate every failed task: {describe(action, view, failed)}"
+        self.push_screen(ConfirmScreen("Rerun failed tasks", message),
+                         lambda values: self._run_action(action, view, failed, {}) if values is not None else None)
+
     def action_focus_tree(self) -> None:
         self.query_one(NavTree).focus()
 
@@ -410,8 +518,11 @@ class BatchApp(App[str | None]):
     def action_help(self) -> None:
         rows: list[tuple[str, str]] = []
         for binding in list(self.BINDINGS) + list(ResourceTable.BINDINGS):
-            if isinstance(binding, Binding) and binding.description and not binding.action.startswith("sort"):
+            if isinstance(binding, Binding) and binding.description and not binding.action.startswith(("sort", "act")):
                 rows.append((binding.key, binding.description))
+        suffix = " — hidden: read-only" if self._read_only_here() else ""
+        for action in ACTIONS.values():
+            rows.append((action.key, f"{action.description} ({', '.join(action.kinds)}){suffix}"))
         letters = " ".join(f"{k}" for k in SORT_LETTERS)
         rows.append(("shift+letter", f"sort by the column with that letter ({letters}); again reverses"))
         rows.append(("tab / f6", "move between the tree and the table"))

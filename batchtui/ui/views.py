@@ -44,7 +44,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     POOLS: [
         (Column("id", "ID", 24, flex=True), "I"),
         (Column("state", "STATE", 9), "S"),
-        (Column("allocation", "ALLOCATION", 10), "A"),
+        (Column("allocation", "ALLOCATION", 10), ""),
         (Column("dedicated", "DEDICATED", 9, "right"), "D"),
         (Column("low", "LOW-PRI", 7, "right"), "L"),
         (Column("slots", "SLOTS", 5, "right"), ""),
@@ -65,7 +65,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     JOBS: [
         (Column("id", "ID", 28, flex=True), "I"),
         (Column("state", "STATE", 11), "S"),
-        (Column("pool", "POOL", 20), "P"),
+        (Column("pool", "POOL", 20), ""),
         (Column("priority", "PRIO", 5, "right"), ""),
         (Column("created", "CREATED", 16), "C"),
         (Column("ended", "ENDED", 16), "E"),

@@ -35,7 +35,8 @@ def _keys(bindings: list[tuple[str, str]]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close"),
+                Binding("down,j", "scroll(1)", show=False), Binding("up,k", "scroll(-1)", show=False)]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 84; max-width: 100%; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
@@ -44,6 +45,9 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
         super().__init__()
         self._key_rows = bindings
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
