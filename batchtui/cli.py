@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from . import accounts_cli
 from . import tail_cli
+from . import create_cli
 
 EXIT_USAGE = 2
 
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     _demo_parser(sub)
     accounts_cli.register(sub)
     tail_cli.register(sub)
+    create_cli.register(sub)
     return parser
 
 

@@ -489,3 +489,21 @@ def _with_source(account: Account, source: str) -> Account:
 
 def _os_reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
+
+
+def resolve_account(name: str | None) -> Account:
+    """The account called `name`, or the only one configured (ConfigError otherwise)."""
+    accounts = configured_accounts()
+    names = ", ".join(a.name for a in accounts)
+    if name:
+        for account in accounts:
+            if account.name == name:
+                return account
+        known = f"; configured accounts: {names}" if accounts else "; no accounts are configured"
+        raise ConfigError(f"no account named {name!r}{known}")
+    if len(accounts) == 1:
+        return accounts[0]
+    if not accounts:
+        raise ConfigError(f"no accounts configured; add one with `batchtui accounts add` "
+                                 f"or set {ENV_ENDPOINT}")
+    raise ConfigError(f"{len(accounts)} accounts are configured ({names}); choose one with --account NAME")

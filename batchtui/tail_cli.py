@@ -14,6 +14,7 @@ import time
 from typing import BinaryIO
 
 from . import config
+from .config import resolve_account
 from .service.errors import NOT_FOUND, THROTTLED, UNREACHABLE, ServiceError
 from .service.tail import Chunk, FileRef, Follower, task_finished
 
@@ -66,24 +67,6 @@ def _interval(text: str) -> float:
     if not value >= 1:  # (also refuses nan)
         raise argparse.ArgumentTypeError("the interval is at least 1 second")
     return value
-
-
-def resolve_account(name: str | None) -> config.Account:
-    """The account called `name`, or the only one configured (ConfigError otherwise)."""
-    accounts = config.configured_accounts()
-    names = ", ".join(a.name for a in accounts)
-    if name:
-        for account in accounts:
-            if account.name == name:
-                return account
-        known = f"; configured accounts: {names}" if accounts else "; no accounts are configured"
-        raise config.ConfigError(f"no account named {name!r}{known}")
-    if len(accounts) == 1:
-        return accounts[0]
-    if not accounts:
-        raise config.ConfigError(f"no accounts configured; add one with `batchtui accounts add` "
-                                 f"or set {config.ENV_ENDPOINT}")
-    raise config.ConfigError(f"{len(accounts)} accounts are configured ({names}); choose one with --account NAME")
 
 
 def _run(args: argparse.Namespace) -> int:

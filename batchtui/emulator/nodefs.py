@@ -67,12 +67,27 @@ class FileInfo:
     mode: str  # octal, as Batch reports ocp-batch-file-mode (e.g. "0100644")
 
 
+# Linux's os.stat has no birth time, and ctime moves on every write. A file's
+# creation time is therefore the earliest time this process saw its inode:
+# stable while the file grows, new when the file is replaced by another.
+_first_seen: dict[tuple[int, int], float] = {}
+_FIRST_SEEN_MAX = 200_000
+
+
+def _created(st: os.stat_result) -> float:
+    key = (st.st_dev, st.st_ino)
+    seen = _first_seen.get(key)
+    if seen is None:
+        if len(_first_seen) >= _FIRST_SEEN_MAX:
+            _first_seen.clear()
+        seen = _first_seen[key] = min(st.st_ctime, st.st_mtime)
+    return seen
+
+
 def file_info(root: Path, path: Path) -> FileInfo:
     st = path.stat()
     rel = os.path.relpath(path, os.path.realpath(root)).replace(os.sep, "/")
-    # Linux exposes no birth time through os.stat; the inode change time is the
-    # closest stable stand-in.
-    created = datetime.fromtimestamp(min(st.st_ctime, st.st_mtime), timezone.utc)
+    created = datetime.fromtimestamp(_created(st), timezone.utc)
     return FileInfo(
         name="" if rel == "." else rel,
         is_directory=stat.S_ISDIR(st.st_mode),

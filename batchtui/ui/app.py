@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +23,7 @@ from textual.widgets import Footer, Input, Static, Tree
 from ..config import Account
 from ..service.client import BatchService
 from ..service.errors import NOT_FOUND, ServiceError
+from ..create import KINDS, InvalidFile, add_tasks, create_job, create_pool, load
 from ..service.operations import BulkResult, for_each
 from .actions import ACTIONS, Action, describe, for_key
 from .commands import CommandError, parse_command
@@ -462,6 +464,48 @@ class BatchApp(App[str | None]):
         if view == self.view:
             self.refresh_now()
 
+    def _create_from_file(self, argument: str) -> None:
+        kind, _, path = argument.partition(" ")
+        if kind not in KINDS or not path.strip():
+            self.notify("usage: :create pool|job|tasks FILE.json", severity="error")
+            return
+        if self._read_only_here():
+            self.notify("read-only: nothing can be created here", severity="error")
+            return
+        if kind == "tasks" and self.view.kind != TASKS:
+            self.notify("open the job's tasks first (:tasks JOB), then :create tasks FILE", severity="error")
+            return
+        self._create(self.view, kind, Path(path.strip()).expanduser())
+
+    @work(group="actions")
+    async def _create(self, view: ViewKey, kind: str, path: Path) -> None:
+        try:
+            bodies = load(path, kind)
+        except InvalidFile as error:
+            self.notify(f"{error.path}: " + "; ".join(error.problems[:4]) + (" …" if len(error.problems) > 4 else ""),
+                        title="Nothing was created", severity="error", timeout=15)
+            return
+        service = self.services[view.account]
+        try:
+            if kind == "pool":
+                await create_pool(service, bodies[0])
+                message, failed = f"pool {bodies[0]['id']} created", False
+            elif kind == "job":
+                await create_job(service, bodies[0])
+                message, failed = f"job {bodies[0]['id']} created", False
+            else:
+                def progress(done: int, total: int) -> None:
+                    if self._ui_alive() and self.view == view:
+                        self.query_one("#summary", Summary).update(f"adding tasks {done}/{total}")
+
+                results = await add_tasks(service, view.parent, bodies, progress)
+                message, failed = results.summary(), bool(results.failed)
+        except ServiceError as error:
+            message, failed = f"{kind}: {error}", True
+        if self._ui_alive():
+            self.notify(message, severity="error" if failed else "information", timeout=10)
+            self.refresh_now()
+
     def action_failed_only(self) -> None:
         if self.view.kind != TASKS:
             return
@@ -619,6 +663,8 @@ class BatchApp(App[str | None]):
             self.show_view(ViewKey(account, NODES, command.argument))
         elif command.name == "tasks":
             self.show_view(ViewKey(account, TASKS, command.argument))
+        elif command.name == "create":
+            self._create_from_file(command.argument)
         elif command.name == "acct":
             if command.argument not in self.accounts:
                 self.notify(f"no account {command.argument!r}; configured: {', '.join(self.accounts)}", severity="error")

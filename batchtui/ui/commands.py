@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "quit", "help")
-NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME"}
+COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "quit", "help")
+NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|tasks FILE.json"}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ COMMANDS = [
     (":jobs", "the account's jobs"),
     (":tasks JOB", "the tasks of a job"),
     (":acct NAME", "switch to another account"),
+    (":create pool|job FILE", "create from a JSON request body (checked first)"),
+    (":create tasks FILE", "add the file's tasks to the job on screen, 100 per call"),
     (":quit", "leave batchtui"),
 ]
 FILTERS = [

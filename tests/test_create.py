@@ -1,0 +1,121 @@
+"""Creating pools, jobs and tasks from JSON files: checked by field before
+anything is sent; tasks 100 per call."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from batchtui.create import InvalidFile, load
+from batchtui.ui.app import BatchApp
+from batchtui.ui.views import TASKS, ViewKey
+from batchtui.ui.widgets.resource_table import ResourceTable
+from conftest import make_job, make_pool, unique, wait_for
+from test_emulator_protocol import signed_get
+from ui_helpers import account_for, service_for, until
+
+
+def write(tmp_path, name, data) -> str:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, body, expected",
+    [
+        ("pool", '{"id": "p",\n "vmSize": }', "line 2, column 12: invalid JSON"),
+        ("pool", {"id": "p", "vmSzie": "x"}, "vmSzie: unknown property (did you mean vmSize?)"),
+        ("pool", {"id": "p"}, "vmSize: required"),
+        ("pool", {"id": "p", "vmSize": "s", "targetDedicatedNodes": "2"}, 'targetDedicatedNodes: must be a whole number, not "2"'),
+        ("pool", {"id": "p", "vmSize": "s", "startTask": {"waitForSuccess": True}}, "startTask.commandLine: required"),
+        ("job", {"id": "j", "poolInfo": {}}, "poolInfo.poolId: required"),
+        ("job", {"id": "j"}, "poolInfo: required"),
+        ("tasks", [{"id": "a", "commandLine": "x"}, {"id": "b"}], "tasks[1].commandLine: required"),
+        ("tasks", [{"id": "a", "commandLine": "x", "requiredSlots": True}], "tasks[0].requiredSlots: must be a whole number"),
+        ("tasks", [{"id": "a", "commandLine": "x"}, {"id": "a", "commandLine": "y"}], "id 'a' appears more than once"),
+        ("tasks", "[]", "expected a task object"),
+    ],
+)
+def test_invalid_files_are_reported_by_field(tmp_path, kind, body, expected):
+    with pytest.raises(InvalidFile) as info:
+        load(write(tmp_path, "body.json", body), kind)
+    assert any(expected in p for p in info.value.problems), info.value.problems
+
+
+def test_task_file_shapes(tmp_path):
+    task = {"id": "a", "commandLine": "true"}
+    assert load(write(tmp_path, "one.json", task), "tasks") == [task]
+    assert load(write(tmp_path, "list.json", [task]), "tasks") == [task]
+    assert load(write(tmp_path, "value.json", {"value": [task]}), "tasks") == [task]
+
+
+def cli(tmp_path, emulator, *args):
+    config = tmp_path / "config"
+    config.mkdir(exist_ok=True)
+    (config / "accounts.toml").write_text(
+        f'[accounts.emu]\nendpoint = "{emulator.endpoint}"\naccount_name = "{emulator.account}"\n'
+        f'auth = "shared_key"\nkey_env = "EMU_KEY"\n')
+    env = {**os.environ, "BATCHTUI_CONFIG_DIR": str(config), "EMU_KEY": emulator.key}
+    return subprocess.run([sys.executable, "-m", "batchtui", "create", *args], capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+def test_cli_creates_pool_job_and_250_tasks_in_3_calls(tmp_path, emulator, client):
+    pool_id, job_id = unique("pool"), unique("job")
+    result = cli(tmp_path, emulator, "pool", str(write(tmp_path, "pool.json", {"id": pool_id, "vmSize": "standard_d2s_v3"})))
+    assert result.returncode == 0, result.stderr
+    assert client.get_pool(pool_id).vm_size == "standard_d2s_v3"
+    result = cli(tmp_path, emulator, "job", str(write(tmp_path, "job.json", {"id": job_id, "poolInfo": {"poolId": pool_id}})))
+    assert result.returncode == 0, result.stderr
+    before = signed_get(emulator, "/_emulator/requests").json()
+    tasks = [{"id": f"t{i:03d}", "commandLine": "true"} for i in range(250)]
+    result = cli(tmp_path, emulator, "tasks", str(write(tmp_path, "tasks.json", tasks)), "--job", job_id)
+    after = signed_get(emulator, "/_emulator/requests").json()
+    assert result.returncode == 0, result.stderr
+    assert "250 tasks added" in result.stdout and "250/250" in result.stderr
+    assert after["POST"] - before["POST"] == 3
+    assert len(list(client.list_tasks(job_id, select=["id"]))) == 250
+
+
+def test_cli_invalid_file_creates_nothing(tmp_path, emulator, client):
+    before = signed_get(emulator, "/_emulator/requests").json()
+    result = cli(tmp_path, emulator, "pool", str(write(tmp_path, "bad.json", {"id": "nope", "vmSzie": "x"})))
+    after = signed_get(emulator, "/_emulator/requests").json()
+    assert result.returncode == 2
+    assert "vmSzie: unknown property (did you mean vmSize?)" in result.stderr
+    assert "vmSize: required" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert after.get("POST", 0) == before.get("POST", 0)
+
+
+def test_cli_reports_service_errors_per_task(tmp_path, emulator, client):
+    pool_id = make_pool(client, nodes=0, wait_idle=False)
+    job_id = make_job(client, pool_id)
+    client.create_task(job_id, {"id": "dup", "commandLine": "true"})
+    tasks = [{"id": "dup", "commandLine": "true"}, {"id": "fresh", "commandLine": "true"}]
+    result = cli(tmp_path, emulator, "tasks", str(write(tmp_path, "t.json", tasks)), "--job", job_id)
+    assert result.returncode == 1
+    assert "1 tasks added, 1 failed: dup: TaskExists" in result.stdout
+
+
+async def test_create_tasks_from_the_tui(tmp_path, emulator, client):
+    pool_id = make_pool(client, nodes=0, wait_idle=False)
+    job_id = make_job(client, pool_id)
+    path = write(tmp_path, "tasks.json", {"value": [{"id": f"x{i}", "commandLine": "true"} for i in range(120)]})
+    account = account_for(emulator)
+    app = BatchApp([account], {account.name: service_for(emulator)}, refresh_seconds=1.0,
+                   start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await pilot.press("colon", *f"create tasks {path}", "enter")
+        await until(pilot, lambda: table.total_count == 120, what="120 tasks")
+        bad = write(tmp_path, "bad.json", [{"id": "y"}])
+        await pilot.press("colon", *f"create tasks {bad}", "enter")
+        await until(pilot, lambda: any("commandLine: required" in str(n.message) for n in app._notifications),
+                    what="field error")
+    assert len(list(client.list_tasks(job_id, select=["id"]))) == 120
