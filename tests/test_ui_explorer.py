@@ -336,3 +336,68 @@ async def test_failed_only_view(emulator, workload):
         await until(pilot, lambda: table.visible_keys == ["step-03"], what="failed only")
         await pilot.press("F")
         await until(pilot, lambda: table.total_count == 12, what="all again")
+
+
+async def _act(app, pilot, key: str, cursor: str, answers: tuple[str, ...] = ("y",)):
+    table = app.query_one(ResourceTable)
+    await until(pilot, lambda: cursor in table.visible_keys, what=f"row {cursor}")
+    table.move_cursor_to_key(cursor)
+    await pilot.press(key)
+    await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", what="confirmation")
+    await pilot.press(*answers)
+    await until(pilot, lambda: app.screen.__class__.__name__ != "ConfirmScreen", what="dialog closed")
+
+
+async def test_every_node_action(emulator, client):
+    pool_id = make_pool(client, nodes=3)
+    nodes = sorted(n.id for n in client.list_nodes(pool_id))
+    app = make_app(emulator, start=ViewKey("emu", NODES, pool_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _act(app, pilot, "p", nodes[0], ("enter",))  # disable scheduling: the option dialog
+        await until(pilot, lambda: client.get_node(pool_id, nodes[0]).scheduling_state == "disabled", what="disabled")
+        await _act(app, pilot, "P", nodes[0])
+        await until(pilot, lambda: client.get_node(pool_id, nodes[0]).scheduling_state == "enabled", what="enabled")
+        await _act(app, pilot, "o", nodes[1], ("enter",))
+        await until(pilot, lambda: client.get_node(pool_id, nodes[1]).state in ("rebooting", "starting", "idle")
+                    and client.get_node(pool_id, nodes[1]).last_boot_time is not None, what="rebooted")
+        await _act(app, pilot, "i", nodes[2], ("enter",))
+        await until(pilot, lambda: client.get_node(pool_id, nodes[2]).state in ("reimaging", "idle"), what="reimage")
+        await _act(app, pilot, "ctrl+d", nodes[0], ("enter",))
+        await until(pilot, lambda: nodes[0] not in [n.id for n in client.list_nodes(pool_id)], what="removed")
+    assert client.get_pool(pool_id).target_dedicated_nodes == 2
+
+
+async def test_every_job_and_pool_action(emulator, client):
+    pool_id = make_pool(client, nodes=1)
+    job_id = make_job(client, pool_id)
+    other = make_job(client, pool_id)
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _act(app, pilot, "p", job_id, ("enter",))
+        await until(pilot, lambda: client.get_job(job_id).state == "disabled", what="disabled")
+        await _act(app, pilot, "P", job_id)
+        await until(pilot, lambda: client.get_job(job_id).state == "active", what="enabled")
+        await _act(app, pilot, "t", job_id, ("enter",))
+        await until(pilot, lambda: client.get_job(job_id).state == "completed", what="terminated")
+        await _act(app, pilot, "ctrl+d", other)
+        await until(pilot, lambda: other not in [j.id for j in client.list_jobs()], what="job deleted")
+        await pilot.press("colon", *"pools", "enter")
+        await _act(app, pilot, "ctrl+d", pool_id)
+        await until(pilot, lambda: pool_id not in [p.id for p in client.list_pools()], what="pool deleted")
+
+
+async def test_task_delete_and_stop_resize(emulator, client, slow_emulator):
+    pool_id = make_pool(client, nodes=0, wait_idle=False)
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "gone-soon", "true")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _act(app, pilot, "ctrl+d", "gone-soon")
+        await until(pilot, lambda: list(client.list_tasks(job_id)) == [], what="task deleted")
+    slow = slow_emulator.client()
+    slow_pool = make_pool(slow, nodes=0, wait_idle=False)
+    slow.begin_resize_pool(slow_pool, m.BatchPoolResizeOptions(target_dedicated_nodes=2), polling_interval=60)
+    app = make_app(slow_emulator, start=ViewKey("emu", POOLS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _act(app, pilot, "x", slow_pool)
+        await until(pilot, lambda: slow.get_pool(slow_pool).allocation_state == "steady", what="stopped")

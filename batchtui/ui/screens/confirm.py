@@ -58,11 +58,13 @@ class ConfirmScreen(ModalScreen[dict | None]):
             yield Static("", id="error")
             with Horizontal():
                 yield Button("Cancel (esc)", id="cancel")
-                yield Button(f"{self._confirm_label} (y)" if not self._fields else self._confirm_label,
+                yield Button(f"{self._confirm_label} (y)" if not self._fields else f"{self._confirm_label} (ctrl+s)",
                              id="confirm", variant="warning")
 
     def on_mount(self) -> None:
-        inputs = self.query("Input, Select")
+        # Typing fields take the focus; with only choices (which have defaults),
+        # the confirm button does, so enter confirms and shift+tab reaches them.
+        inputs = self.query("Input")
         (inputs.first() if inputs else self.query_one("#confirm", Button)).focus()
 
     def on_key(self, event) -> None:
