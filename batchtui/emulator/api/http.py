@@ -57,27 +57,26 @@ def set_entity_headers(response: web.StreamResponse, doc: dict) -> None:
         response.headers["Last-Modified"] = rfc1123_from_iso(doc["lastModified"])
 
 
-def created(request: web.Request, path: str, doc: dict) -> web.Response:
+def _answer(request: web.Request, status: int, path: str, doc: dict | None, location: bool = False) -> web.Response:
+    """An empty answer naming the resource (DataServiceId, and Location for a 201)."""
     url = base_url(request) + path
-    response = web.Response(status=201, headers={"DataServiceId": url, "Location": url})
-    set_entity_headers(response, doc)
+    headers = {"DataServiceId": url, **({"Location": url} if location else {})}
+    response = web.Response(status=status, headers=headers)
+    if doc is not None:
+        set_entity_headers(response, doc)
     return response
+
+
+def created(request: web.Request, path: str, doc: dict) -> web.Response:
+    return _answer(request, 201, path, doc, location=True)
 
 
 def accepted(request: web.Request, path: str, doc: dict | None = None) -> web.Response:
-    url = base_url(request) + path
-    response = web.Response(status=202, headers={"DataServiceId": url})
-    if doc is not None:
-        set_entity_headers(response, doc)
-    return response
+    return _answer(request, 202, path, doc)
 
 
 def no_content(request: web.Request, path: str, doc: dict | None = None) -> web.Response:
-    url = base_url(request) + path
-    response = web.Response(status=204, headers={"DataServiceId": url})
-    if doc is not None:
-        set_entity_headers(response, doc)
-    return response
+    return _answer(request, 204, path, doc)
 
 
 async def read_body(request: web.Request, required: bool = True) -> dict:
