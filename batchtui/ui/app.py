@@ -294,7 +294,8 @@ class BatchApp(App[str | None]):
             text.append(f"  ⚠ stale since {ago(self._fresh_at, self.clock())}: {self._stale}", style="bold red")
         elif self._fresh_at is not None:
             text.append(f"  refreshed {ago(self._fresh_at, self.clock())}", style="dim")
-        self.query_one("#topbar", Static).update(text)
+        for bar in self.query("#topbar").results(Static):  # none while the app shuts down
+            bar.update(text)
 
     # -- details ---------------------------------------------------------------------------
     @on(ResourceTable.RowHighlighted)
