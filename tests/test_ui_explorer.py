@@ -401,3 +401,34 @@ async def test_task_delete_and_stop_resize(emulator, client, slow_emulator):
     async with app.run_test(size=(120, 40)) as pilot:
         await _act(app, pilot, "x", slow_pool)
         await until(pilot, lambda: slow.get_pool(slow_pool).allocation_state == "steady", what="stopped")
+
+
+async def test_logs_and_files_from_the_explorer(emulator, client):
+    start = m.BatchStartTask(command_line="/bin/sh -c 'echo node ready'", wait_for_success=True)
+    pool_id = make_pool(client, nodes=1, start_task=start)
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "talk", "/bin/sh -c 'echo to stdout; echo to stderr >&2; echo kept > keep.txt'")
+    wait_task(client, job_id, "talk")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 1, what="task")
+
+        def screen_text() -> str:
+            return app.export_screenshot().replace("&#160;", " ")
+
+        await pilot.press("l")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "LogScreen", what="log screen")
+        await until(pilot, lambda: "to stdout" in screen_text(), what="stdout shown")
+        await pilot.press("escape")
+        await pilot.press("e")
+        await until(pilot, lambda: "to stderr" in screen_text(), what="stderr shown")
+        await pilot.press("escape")
+        await pilot.press("b")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "FileBrowserScreen", what="file browser")
+        await until(pilot, lambda: "wd" in screen_text(), what="files listed")
+        await pilot.press("escape")
+        await pilot.press("colon", *f"nodes {pool_id}", "enter")
+        await until(pilot, lambda: table.total_count == 1, what="node")
+        await pilot.press("l")
+        await until(pilot, lambda: "node ready" in screen_text(), what="start task output")

@@ -17,7 +17,7 @@ from azure.batch.aio import BatchClient
 from azure.core.rest import HttpRequest
 
 from .errors import ServiceError, from_exception
-from .models import TASK_SELECT, JobRow, NodeCounts, NodeRow, PoolRow, TaskCounts, TaskRow
+from .models import TASK_SELECT, FileEntry, FileRoot, JobRow, NodeCounts, NodeRow, PoolRow, TaskCounts, TaskRow
 from .tail import FileProps, FileRef
 
 # The api-version azure-batch 15.x speaks (and the emulator serves).
@@ -137,6 +137,14 @@ class BatchService:
         return {c.pool_id: c for c in counts}
 
     # -- files ---------------------------------------------------------------------
+    async def list_files(self, root: FileRoot, recursive: bool = True) -> list[FileEntry]:
+        """The files (and directories) of a task or node: the root's children, or everything under it."""
+        if root.is_task:
+            path = f"/jobs/{_q(root.job_id or '')}/tasks/{_q(root.task_id or '')}/files"
+        else:
+            path = f"/pools/{_q(root.pool_id or '')}/nodes/{_q(root.node_id or '')}/files"
+        return await self._all(path, FileEntry.from_rest, {"recursive": "true" if recursive else "false"})
+
     async def file_properties(self, ref: FileRef) -> FileProps:
         """HEAD a task or node file: its size, times and whether it is a directory."""
         request = HttpRequest("HEAD", ref.url_path, params={"api-version": API_VERSION})

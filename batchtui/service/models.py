@@ -186,3 +186,49 @@ class NodeCounts:
             return {k: int(v) for k, v in (counts or {}).items() if isinstance(v, int)}
 
         return cls(d["poolId"], clean(d.get("dedicated")), clean(d.get("lowPriority")))
+
+
+@dataclass(frozen=True, slots=True)
+class FileRoot:
+    """Where files are listed: a task's directory (job_id + task_id) or a compute node's (pool_id + node_id)."""
+
+    job_id: str | None = None
+    task_id: str | None = None
+    pool_id: str | None = None
+    node_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.job_id and self.task_id) == bool(self.pool_id and self.node_id):
+            raise ValueError("a FileRoot needs job_id and task_id, or pool_id and node_id")
+
+    @property
+    def is_task(self) -> bool:
+        return bool(self.job_id)
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One item of a file listing; `name` is its path under the listed root ("wd/out.txt")."""
+
+    name: str
+    is_directory: bool
+    size: int | None = None
+    modified: datetime | None = None
+    created: datetime | None = None
+    url: str | None = None
+
+    @classmethod
+    def from_rest(cls, d: dict) -> FileEntry:
+        props = d.get("properties") or {}
+        try:
+            size = int(props["contentLength"]) if props.get("contentLength") not in (None, "") else None
+        except (TypeError, ValueError):
+            size = None
+        return cls(
+            name=str(d.get("name") or "").strip("/"),
+            is_directory=bool(d.get("isDirectory", False)),
+            size=size,
+            modified=parse_time(props.get("lastModified")),
+            created=parse_time(props.get("creationTime")),
+            url=d.get("url"),
+        )

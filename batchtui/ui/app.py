@@ -29,7 +29,10 @@ from .actions import ACTIONS, Action, describe, for_key
 from .commands import CommandError, parse_command
 from .fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
 from .format import ago, utcnow
+from ..service.tail import FileRef
 from .screens.confirm import ConfirmScreen, Field
+from .screens.file_browser import FileBrowserScreen
+from .screens.log_view import LogScreen
 from .screens.help import HelpScreen
 from .screens.json_view import JsonScreen
 from .views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey, columns, sort_key_for
@@ -67,6 +70,9 @@ class BatchApp(App[str | None]):
         Binding("P", "act('P')", "Enable"),
         Binding("ctrl+d", "act('ctrl+d')", "Delete"),
         Binding("A", "rerun_failed", "Rerun failed"),
+        Binding("l", "open_log('stdout.txt')", "Logs"),
+        Binding("e", "open_log('stderr.txt')", "Stderr"),
+        Binding("b", "browse_files", "Files"),
         Binding("F", "failed_only", "Failed only"),
     ] + [Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS]
 
@@ -342,7 +348,7 @@ class BatchApp(App[str | None]):
         else:
             self.action_raw_json()
 
-    @on(Tree.NodeSelected)
+    @on(Tree.NodeSelected, "#nav")
     def _tree_selected(self, event: Tree.NodeSelected) -> None:
         item = event.node.data
         if item is None or item.kind == "more":
@@ -361,7 +367,7 @@ class BatchApp(App[str | None]):
         elif target[1]:
             self.table.move_cursor_to_key(target[1])
 
-    @on(Tree.NodeExpanded)
+    @on(Tree.NodeExpanded, "#nav")
     def _tree_expanded(self, event: Tree.NodeExpanded) -> None:
         item = event.node.data
         if item is not None and item.kind in ("pools", "jobs", "pool", "job") and item.account in self.services:
@@ -416,7 +422,34 @@ class BatchApp(App[str | None]):
             return not self._read_only_here() and self.view.kind == TASKS
         if action == "failed_only":
             return self.view.kind == TASKS
+        if action in ("open_log", "browse_files"):
+            return self.view.kind in (TASKS, NODES)
         return True
+
+    # -- logs and files ---------------------------------------------------------------------
+    def action_open_log(self, name: str) -> None:
+        """A task's stdout/stderr, or a node's start task output, followed live."""
+        key = self.table.cursor_key
+        view = self.view
+        if key is None or view.kind not in (TASKS, NODES):
+            return
+        service = self.services[view.account]
+        if view.kind == TASKS:
+            ref, follow = FileRef.task(view.parent, key, name), (view.parent, key)
+        else:
+            ref, follow = FileRef.node(view.parent, key, f"startup/{name}"), None
+        self.push_screen(LogScreen(service, ref, follow_task=follow))
+
+    def action_browse_files(self) -> None:
+        key = self.table.cursor_key
+        view = self.view
+        if key is None or view.kind not in (TASKS, NODES):
+            return
+        service = self.services[view.account]
+        if view.kind == TASKS:
+            self.push_screen(FileBrowserScreen(service, job_id=view.parent, task_id=key))
+        else:
+            self.push_screen(FileBrowserScreen(service, pool_id=view.parent, node_id=key))
 
     def _targets(self) -> list[str]:
         marked = self.table.marked
