@@ -432,3 +432,21 @@ async def test_logs_and_files_from_the_explorer(emulator, client):
         await until(pilot, lambda: table.total_count == 1, what="node")
         await pilot.press("l")
         await until(pilot, lambda: "node ready" in screen_text(), what="start task output")
+
+
+async def test_escape_sequences_in_service_strings_never_reach_the_terminal(emulator, client, workload):
+    pool_id, _ = workload
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "evil", "/bin/echo \x1b]0;pwned\x07 \x1b[2J \x9b31m")
+    wait_task(client, job_id, "evil")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        body = app.query_one("#details-body")
+        await until(pilot, lambda: "evil" in str(body.render()), what="details")
+        shown = str(body.render())
+        assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
+        assert "^[]0;pwned^G" in shown and "<9B>" in shown
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "JsonScreen", what="json")
+        text = app.export_screenshot()
+        assert "\x1b" not in text and "\x9b" not in text

@@ -38,8 +38,19 @@ STATE_STYLES = {
 }
 
 
+def inert(value: object) -> str:
+    """A service-provided string made safe to print: control characters (ESC,
+    C1, bidi overrides…) shown as visible text, never sent to the terminal."""
+    from .widgets.log_lines import clean_line
+
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "\n".join(clean_line(line) for line in text.split("\n"))
+
+
 def state_text(state: str, failed: bool = False) -> Text:
-    label = "failed" if failed else state
+    label = "failed" if failed else inert(state)
     return Text(label, style=STATE_STYLES.get(label.lower(), ""))
 
 

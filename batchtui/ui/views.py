@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..service.models import JobRow, NodeRow, PoolRow, TaskRow
-from .format import clock_time, duration, elapsed, state_text
+from .format import clock_time, duration, elapsed, inert, state_text
 from .widgets.resource_table import Column, TableRow
 
 POOLS, NODES, JOBS, TASKS = "pools", "nodes", "jobs", "tasks"
@@ -103,7 +103,7 @@ def pool_row(p: PoolRow, now: datetime) -> TableRow:
     return TableRow(
         key=p.id,
         cells=(
-            p.id,
+            inert(p.id),
             state_text(p.state),
             state_text(p.allocation_state),
             f"{p.current_dedicated}/{p.target_dedicated}",
@@ -125,7 +125,7 @@ def node_row(n: NodeRow, now: datetime) -> TableRow:
     return TableRow(
         key=n.id,
         cells=(
-            n.id,
+            inert(n.id),
             state_text(n.state),
             n.scheduling_state,
             "dedicated" if n.is_dedicated else "low-pri",
@@ -144,9 +144,9 @@ def job_row(j: JobRow, now: datetime) -> TableRow:
     return TableRow(
         key=j.id,
         cells=(
-            j.id,
+            inert(j.id),
             state_text(j.state),
-            j.pool_id,
+            inert(j.pool_id),
             str(j.priority),
             clock_time(j.creation_time, now),
             clock_time(j.end_time, now),
@@ -163,10 +163,10 @@ def task_row(t: TaskRow, now: datetime) -> TableRow:
     return TableRow(
         key=t.id,
         cells=(
-            t.id,
+            inert(t.id),
             state_text(t.state, failed),
             "" if t.exit_code is None else str(t.exit_code),
-            t.node_id or "",
+            inert(t.node_id or ""),
             clock_time(t.start_time, now),
             clock_time(t.end_time, now),
             duration(seconds),

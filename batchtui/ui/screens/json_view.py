@@ -29,7 +29,10 @@ class JsonScreen(ModalScreen[None]):
         scroll = VerticalScroll()
         scroll.border_title = self._heading
         with scroll:
+            # ensure_ascii=False keeps names readable; control and bidi characters
+            # (which json.dumps leaves raw above U+007F) are escaped here.
             text = json.dumps(self._doc, indent=2, sort_keys=False, ensure_ascii=False)
+            text = "".join(c if c.isprintable() or c == "\n" else f"\\u{ord(c):04x}" for c in text)
             yield Static(Syntax(text, "json", theme="ansi_dark", word_wrap=True))
 
     def action_scroll_down(self) -> None:

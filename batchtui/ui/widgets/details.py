@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...service.models import parse_time
-from ..format import state_text
+from ..format import inert, state_text
 
 ERROR_STYLE = "bold red"
 
@@ -35,7 +35,7 @@ def _line(text: Text, label: str, value: object, style: str = "") -> None:
     if isinstance(value, Text):
         text.append_text(value)
     else:
-        text.append(str(value), style=style)
+        text.append(inert(value), style=style)
     text.append("\n")
 
 

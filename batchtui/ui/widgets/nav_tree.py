@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..format import state_text
+from ..format import inert, state_text
 
 # Most children one tree node shows; the table shows the rest.
 MAX_CHILDREN = 200
@@ -40,7 +40,7 @@ class NavChild:
 
 
 def _label(child: NavChild) -> Text:
-    text = Text(child.label)
+    text = Text(inert(child.label))
     if child.state:
         text.append(" ")
         text.append_text(state_text(child.state))
