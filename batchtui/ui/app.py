@@ -597,10 +597,12 @@ class BatchApp(App[str | None]):
         rows: list[tuple[str, str]] = []
         for binding in list(self.BINDINGS) + list(ResourceTable.BINDINGS):
             if isinstance(binding, Binding) and binding.description and not binding.action.startswith(("sort", "act")):
-                rows.append((binding.key, binding.description))
+                keys = ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
+                rows.append((keys, binding.description))
         suffix = " — hidden: read-only" if self._read_only_here() else ""
         for action in ACTIONS.values():
-            rows.append((action.key, f"{action.description} ({', '.join(action.kinds)}){suffix}"))
+            key = self.get_key_display(Binding(action.key, ""))
+            rows.append((key, f"{action.description} ({', '.join(action.kinds)}){suffix}"))
         letters = " ".join(f"{k}" for k in SORT_LETTERS)
         rows.append(("shift+letter", f"sort by the column with that letter ({letters}); again reverses"))
         rows.append(("tab / f6", "move between the tree and the table"))
