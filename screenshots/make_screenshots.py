@@ -67,6 +67,8 @@ async def main() -> None:
         await shoot(account, "nodes", (120, 36), ViewKey("demo", NODES, "render-pool"))
         await shoot(account, "tasks-80x24", (80, 24), ViewKey("demo", TASKS, "nightly-etl"))
         await shoot(account, "help", (100, 36), ViewKey("demo", JOBS), keys=["question_mark"])
+        await shoot(account, "logs", (120, 36), ViewKey("demo", TASKS, "render-frames"), keys=["l"],
+                    cursor="frame-0003")
 
 
 if __name__ == "__main__":
