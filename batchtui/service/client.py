@@ -9,6 +9,7 @@ ServiceError.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -76,15 +77,22 @@ class BatchService:
             raise from_exception(exc) from None
 
     async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[list[dict]]:
-        """Each page of a list, following odata.nextLink."""
+        """Each page of a list, following odata.nextLink. The next page is
+        requested while the caller works on the current one."""
         query = {"maxresults": str(PAGE_SIZE), **(params or {})}
         body = await self.get_json(path, query)
         while True:
-            yield body.get("value", [])
             link = body.get("odata.nextLink")
-            if not link:
+            pending = asyncio.ensure_future(self.get_json(link)) if link else None
+            try:
+                yield body.get("value", [])
+            except BaseException:  # the caller stopped early (GeneratorExit) or failed
+                if pending is not None:
+                    pending.cancel()
+                raise
+            if pending is None:
                 return
-            body = await self.get_json(link)
+            body = await pending
 
     async def _all(self, path: str, build: Callable[[dict], T], params: dict[str, str] | None = None) -> list[T]:
         out: list[T] = []

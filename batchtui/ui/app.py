@@ -28,7 +28,7 @@ from ..service.operations import BulkResult, for_each
 from .actions import ACTIONS, Action, describe, for_key
 from .commands import CommandError, parse_command
 from .fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
-from .format import ago, utcnow
+from .format import ago, local_now, utcnow
 from ..service.tail import FileRef
 from .screens.confirm import ConfirmScreen, Field
 from .screens.file_browser import FileBrowserScreen
@@ -107,7 +107,8 @@ class BatchApp(App[str | None]):
         self._details_doc: dict | None = None
         self._prompt_mode = ""
         self._server_filter: dict[ViewKey, str] = {}
-        self._last_summary: Text | None = None
+        self._topbar_key: tuple | None = None
+        self._cursor_row_changed = True  # the refresh touched the cursor's row: reload its details
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -162,7 +163,7 @@ class BatchApp(App[str | None]):
         if view in self._server_filter:
             title += f"   $filter: {self._server_filter[view]}"
         self.query_one("#view-title", Static).update(title)
-        self.query_one("#summary", Summary).update("")
+        self._set_summary("")
         self.query_one(DetailsPane).show("")
         self.refresh_bindings()
         self.refresh_now()
@@ -208,7 +209,8 @@ class BatchApp(App[str | None]):
                 self._apply(view, batch)
             self._stale, self._failures = None, 0
             self._fresh_at = self.clock()
-            self._refresh_details()
+            if self._cursor_row_changed:
+                self._refresh_details()
         except ServiceError as error:
             if view == self.view and self._ui_alive():
                 self._on_refresh_error(view, error)
@@ -230,19 +232,22 @@ class BatchApp(App[str | None]):
             self.table.empty_text = self._gone
             self.table.set_rows([])
             self._cache.pop(view, None)
-            self.query_one("#summary", Summary).update(Text(self._gone, style="bold red"))
+            self._set_summary(Text(self._gone, style="bold red"))
             return
         self._stale = error
         self._failures += 1
 
     def _apply(self, view: ViewKey, batch: Batch) -> None:
-        now = self.clock()
+        now = local_now(self.clock())
         build = ROW_BUILDERS[view.kind]
         rows = [build(r, now) for r in batch.rows]
         table = self.table
+        cursor = table.cursor_key
+        before = table.get_row(cursor) if cursor else None
         with self.batch_update():
             if batch.full and batch.start:
                 self._seen = set()
+                self._cursor_row_changed = False
             if batch.full and batch.start and batch.final:
                 table.set_rows(rows)
             elif rows:
@@ -255,26 +260,31 @@ class BatchApp(App[str | None]):
                     if gone:
                         table.remove_rows(gone)
             table.empty_text = EMPTY_TEXT[view.kind]
+            after = table.get_row(cursor) if cursor else None
+            if before is None or after is None or before.cells != after.cells:
+                self._cursor_row_changed = True
             if batch.final:
                 self._cache[view] = self.table.all_rows()
             self._update_summary(view, batch)
             self._update_tree(view, batch)
 
 
+    def _set_summary(self, content: Text | str) -> None:
+        self.query_one("#summary", Summary).show(content)
+
     def _update_summary(self, view: ViewKey, batch: Batch) -> None:
-        summary = self.query_one("#summary", Summary)
         if view.kind == TASKS and batch.task_counts is not None:
-            summary.update(job_summary(batch.task_counts))
+            self._set_summary(job_summary(batch.task_counts))
         elif view.kind == NODES and batch.final:
             counts = (batch.node_counts or {}).get(view.parent)
-            summary.update(pool_summary(list(batch.rows), counts))
+            self._set_summary(pool_summary(list(batch.rows), counts))
         elif view.kind == POOLS and batch.node_counts is not None:
-            summary.update(pools_overview(batch.node_counts))
+            self._set_summary(pools_overview(batch.node_counts))
         elif view.kind == JOBS:
             states: dict[str, int] = {}
             for job in batch.rows:
                 states[job.state] = states.get(job.state, 0) + 1
-            summary.update(f"{len(batch.rows)} jobs  " + "  ".join(f"{s} {n}" for s, n in sorted(states.items())))
+            self._set_summary(f"{len(batch.rows)} jobs  " + "  ".join(f"{s} {n}" for s, n in sorted(states.items())))
 
     def _update_tree(self, view: ViewKey, batch: Batch) -> None:
         if view.kind not in (POOLS, JOBS) or not batch.final:
@@ -299,9 +309,19 @@ class BatchApp(App[str | None]):
         if self._stale is not None:
             text.append(f"  ⚠ stale since {ago(self._fresh_at, self.clock())}: {self._stale}", style="bold red")
         elif self._fresh_at is not None:
-            text.append(f"  refreshed {ago(self._fresh_at, self.clock())}", style="dim")
+            age = (self.clock() - self._fresh_at).total_seconds()
+            # While refreshes keep their pace, a steady "live" (a ticking age would
+            # repaint the bar every second); the age shows once a refresh is late.
+            if age <= 2 * self.refresh_seconds + 1:
+                text.append(f"  ● live, every {self.refresh_seconds:g}s", style="green")
+            else:
+                text.append(f"  refreshed {ago(self._fresh_at, self.clock())}", style="yellow")
+        key = (text.plain, tuple(text.spans))
+        if key == self._topbar_key:
+            return
+        self._topbar_key = key
         for bar in self.query("#topbar").results(Static):  # none while the app shuts down
-            bar.update(text)
+            bar.update(text, layout=False)
 
     # -- details ---------------------------------------------------------------------------
     @on(ResourceTable.RowHighlighted)
@@ -530,7 +550,7 @@ class BatchApp(App[str | None]):
             else:
                 def progress(done: int, total: int) -> None:
                     if self._ui_alive() and self.view == view:
-                        self.query_one("#summary", Summary).update(f"adding tasks {done}/{total}")
+                        self._set_summary(f"adding tasks {done}/{total}")
 
                 results = await add_tasks(service, view.parent, bodies, progress)
                 message, failed = results.summary(), bool(results.failed)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from functools import lru_cache
+
 from rich.text import Text
+
+from .widgets.log_lines import clean_line
 
 STATE_STYLES = {
     # tasks and jobs
@@ -41,27 +45,33 @@ STATE_STYLES = {
 def inert(value: object) -> str:
     """A service-provided string made safe to print: control characters (ESC,
     C1, bidi overrides…) shown as visible text, never sent to the terminal."""
-    from .widgets.log_lines import clean_line
-
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
     if text.isprintable():
         return text
     return "\n".join(clean_line(line) for line in text.split("\n"))
 
 
+@lru_cache(maxsize=256)
 def state_text(state: str, failed: bool = False) -> Text:
+    """One shared Text per state (the table copies a Text before changing it)."""
     label = "failed" if failed else inert(state)
     return Text(label, style=STATE_STYLES.get(label.lower(), ""))
 
 
 def clock_time(dt: datetime | None, now: datetime) -> str:
-    """A timestamp in local time: HH:MM:SS today, else the date too."""
+    """A timestamp in the time zone of `now` (pass a local time, see local_now):
+    HH:MM:SS on the same day, else the date too."""
     if dt is None:
         return ""
-    local = dt.astimezone()
-    if local.date() == now.astimezone().date():
-        return local.strftime("%H:%M:%S")
-    return local.strftime("%Y-%m-%d %H:%M")
+    local = dt.astimezone(now.tzinfo)
+    if local.date() == now.date():
+        return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+
+
+def local_now(now: datetime) -> datetime:
+    """`now` in the local time zone, as a fixed offset: cheap to convert into."""
+    return now.astimezone()
 
 
 def duration(seconds: float | None) -> str:

@@ -152,6 +152,12 @@ class DetailsPane(VerticalScroll):
     def compose(self):
         yield Static("", id="details-body")
 
+    _shown: tuple | None = None
+
     def show(self, content: Text | str) -> None:
+        key = (content.plain, tuple(content.spans)) if isinstance(content, Text) else (content,)
+        if key == self._shown:
+            return  # unchanged: no repaint (bytes over SSH)
+        self._shown = key
         for body in self.query("#details-body").results(Static):  # none while the app shuts down
             body.update(content)

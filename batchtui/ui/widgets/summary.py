@@ -79,3 +79,12 @@ class Summary(Static):
     DEFAULT_CSS = """
     Summary { height: 1; padding: 0 1; color: $text; background: $boost; }
     """
+
+    _shown: tuple | None = None
+
+    def show(self, content: Text | str) -> None:
+        """Update only when the content changed (an unchanged repaint still costs bytes over SSH)."""
+        key = (content.plain, tuple(content.spans)) if isinstance(content, Text) else (content,)
+        if key != self._shown:
+            self._shown = key
+            self.update(content, layout=False)
