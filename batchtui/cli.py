@@ -34,6 +34,8 @@ def _emulator_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--node-step-seconds", type=float, default=1.0,
                    help="seconds a node spends in each provisioning step (default: 1)")
     p.add_argument("--frozen-clock", default=None, help=argparse.SUPPRESS)  # ISO time; for reproducible screenshots
+    p.add_argument("--storage-connection-string", default=None, metavar="CONNECTION_STRING",
+                   help="the account's auto-storage account (e.g. Azurite's): resource files and application packages")
     p.set_defaults(func=_run_emulator)
 
 
@@ -57,6 +59,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
         port=args.port,
         node_step_seconds=max(0.0, args.node_step_seconds),
         frozen_clock=args.frozen_clock,
+        storage_connection_string=args.storage_connection_string,
     )
 
     def ready(endpoint: str) -> None:

@@ -15,7 +15,7 @@ import secrets
 import time
 from pathlib import Path
 
-from . import errors, executor, nodefs
+from . import errors, executor, nodefs, storage
 from .formats import clock_frozen, freeze_clock, now_iso, parse_duration, parse_iso, utcnow
 from .resources import new_node, set_state
 from .settings import Settings
@@ -41,6 +41,7 @@ class Engine:
         self.queues: dict[str, dict[str, None]] = {}
         self._background: set[asyncio.Task] = set()
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
+        self.storage = storage.Storage(settings.storage_connection_string)
         self._node_serial = 0
         self._recover()
 
@@ -293,7 +294,18 @@ class Engine:
             startup = self.node_root(node_id) / "startup"
             env = self._environment(pool_id, node, None, None, startup, start_task.get("environmentSettings"))
             self.start_processes[node_id] = None
-            launched = await executor.launch(start_task["commandLine"], startup, env)
+            work = storage.task_storage(start_task, self.store.pools.get(pool_id), self.node_root(node_id), startup)
+            failure = None
+            if work.has_inputs:
+                failure, extra_env = await self.storage.prepare(work)
+                env.update(extra_env)
+                node = self._find_node(pool_id, node_id)
+                if node_id not in self.start_processes or node is None or node.get("startTaskInfo") is not info:
+                    return  # the node left or restarted while the inputs downloaded
+            if failure:
+                launched = executor.Outcome(None, failure)
+            else:
+                launched = await executor.launch(start_task["commandLine"], startup, env)
             if isinstance(launched, executor.Process):
                 self.start_processes[node_id] = launched
                 outcome = await launched.wait(parse_duration(start_task.get("maxWallClockTime") or "P10675199DT2H48M5.4775807S"))
@@ -305,7 +317,7 @@ class Engine:
             if node is None:
                 return
             failed = outcome.failure is not None
-            if failed and (retries == -1 or attempt < retries):
+            if failed and not storage.is_storage_failure(outcome.failure) and (retries == -1 or attempt < retries):
                 attempt += 1
                 continue
             info.update(state="completed", endTime=now_iso(), result="failure" if failed else "success")
@@ -520,12 +532,25 @@ class Engine:
         task_dir = self._task_dir(job_id, task)
         env = self._environment(pool["id"], node, job, task, task_dir, task.get("environmentSettings"))
         wall = parse_duration(task["constraints"]["maxWallClockTime"])
-        self.spawn(self._run_task(job_id, task_id, run_id, task["commandLine"], task_dir, env, wall))
+        work = storage.task_storage(task, pool, self.node_root(node["id"]), task_dir)
+        self.spawn(self._run_task(job_id, task_id, run_id, task["commandLine"], task_dir, env, wall, work))
+
+    def _is_current(self, job_id: str, task_id: str, run_id: str) -> bool:
+        return self.task_processes.get((job_id, task_id), (None, ""))[1] == run_id
 
     async def _run_task(
-        self, job_id: str, task_id: str, run_id: str, command: str, task_dir: Path, env: dict, wall: float
+        self, job_id: str, task_id: str, run_id: str, command: str, task_dir: Path, env: dict, wall: float,
+        work: storage.TaskStorage,
     ) -> None:
         task_dir.mkdir(parents=True, exist_ok=True)
+        if work.has_inputs:  # packages and resource files, while the task is running, before its process
+            failure, extra_env = await self.storage.prepare(work)
+            if not self._is_current(job_id, task_id, run_id):
+                return  # ended (terminated, requeued) while downloading
+            if failure:
+                self._finish_task(job_id, task_id, run_id, executor.Outcome(None, failure))
+                return
+            env = {**env, **extra_env}
         launched = await executor.launch(command, task_dir, env)
         if isinstance(launched, executor.Process):
             if self.task_processes.get((job_id, task_id), (None, ""))[1] != run_id:
@@ -537,6 +562,10 @@ class Engine:
                 task["_pid"] = launched.pid
                 self.store.touch("task", task, job_id)
             outcome = await launched.wait(wall)
+            if work.output_files and self._is_current(job_id, task_id, run_id):
+                failure = await self.storage.upload_outputs(work, outcome.failure is None, env)
+                if failure and outcome.failure is None:  # a failed upload fails a successful run
+                    outcome = executor.Outcome(outcome.exit_code, failure)
         else:
             outcome = launched
         self._finish_task(job_id, task_id, run_id, outcome)
@@ -551,7 +580,11 @@ class Engine:
             node["totalTasksSucceeded"] += 1
         info = task["executionInfo"]
         retries = task["constraints"].get("maxTaskRetryCount", 0)
-        retryable = not succeeded and outcome.failure.get("code") != "MaxWallClockTimeExceeded"
+        retryable = (
+            not succeeded
+            and outcome.failure.get("code") != "MaxWallClockTimeExceeded"
+            and not storage.is_storage_failure(outcome.failure)
+        )
         if retryable and (retries == -1 or info.get("retryCount", 0) < retries):
             info["retryCount"] = info.get("retryCount", 0) + 1
             info["lastRetryTime"] = now_iso()

@@ -23,3 +23,7 @@ class Settings:
     # ISO time every timestamp is frozen at, with predictable node ids: for
     # reproducible screenshots and UI snapshots. None: the real clock.
     frozen_clock: str | None = None
+    # The account's auto-storage account (an Azure Storage connection string,
+    # e.g. Azurite's): autoStorageContainerName resource files and application
+    # packages come from it. None: the account has none.
+    storage_connection_string: str | None = None

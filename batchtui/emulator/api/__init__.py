@@ -2,8 +2,8 @@
 
 from aiohttp import web
 
-from . import files, jobs, pools, tasks
+from . import applications, files, jobs, pools, tasks
 
 
 def routes() -> list[web.RouteDef]:
-    return pools.routes() + jobs.routes() + tasks.routes() + files.routes()
+    return pools.routes() + jobs.routes() + tasks.routes() + files.routes() + applications.routes()
