@@ -30,7 +30,8 @@ ENV_ACCESS_KEY = "AZURE_BATCH_ACCESS_KEY"
 AUTH_SHARED_KEY = "shared_key"
 AUTH_ENTRA = "entra"
 AUTH_METHODS = (AUTH_SHARED_KEY, AUTH_ENTRA)
-FIELDS = ("endpoint", "account_name", "auth", "key_env", "key_file", "read_only")
+FIELDS = ("endpoint", "account_name", "auth", "key_env", "key_file", "read_only",
+          "storage_connection_string_env", "storage_account_url")
 
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+\Z")
@@ -81,12 +82,32 @@ class Account:
     key_file: str | None = None
     read_only: bool = False
     source: str = "file"  # "file" | "env" | "demo"
+    # The linked storage account: a connection string from this environment
+    # variable, or this blob endpoint with Entra ID (azure-identity).
+    storage_connection_string_env: str | None = None
+    storage_account_url: str | None = None
 
     def __repr__(self) -> str:
         # Spelled out so that nothing secret can ever slip into a repr.
         return (f"Account(name={self.name!r}, endpoint={self.endpoint!r}, account_name={self.account_name!r}, "
                 f"auth={self.auth!r}, key_env={self.key_env!r}, key_file={self.key_file!r}, "
-                f"read_only={self.read_only!r}, source={self.source!r})")
+                f"read_only={self.read_only!r}, source={self.source!r}, "
+                f"storage_connection_string_env={self.storage_connection_string_env!r}, "
+                f"storage_account_url={self.storage_account_url!r})")
+
+    @property
+    def has_storage(self) -> bool:
+        return bool(self.storage_connection_string_env or self.storage_account_url)
+
+    def storage_connection_string(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The linked storage account's connection string, when it has one (ConfigError if its variable is unset)."""
+        if not self.storage_connection_string_env:
+            return None
+        value = (os.environ if environ is None else environ).get(self.storage_connection_string_env, "").strip()
+        if not value:
+            raise ConfigError(f"account {self.name!r}: environment variable {self.storage_connection_string_env} "
+                              "is not set (it should hold the storage connection string)")
+        return value
 
     def key_source(self) -> str:
         """Where the key comes from, for display: 'env VAR', 'file PATH' or '-'."""
@@ -290,6 +311,10 @@ def render_accounts(accounts: list[Account]) -> str:
         if account.key_file is not None:
             out.append(f"key_file = {toml_string(account.key_file)}")
         out.append(f"read_only = {'true' if account.read_only else 'false'}")
+        if account.storage_connection_string_env is not None:
+            out.append(f"storage_connection_string_env = {toml_string(account.storage_connection_string_env)}")
+        if account.storage_account_url is not None:
+            out.append(f"storage_account_url = {toml_string(account.storage_account_url)}")
         out.append("")
     return "\n".join(out)
 
@@ -375,8 +400,18 @@ def _account_from_table(name: str, table: Mapping[str, Any], source: str) -> Acc
         raise _FieldError("key_env", f"{key_env!r} is not an environment variable name")
     if key_file is not None and not Path(key_file).expanduser().is_absolute():
         raise _FieldError("key_file", f"must be an absolute path (or start with ~), not {key_file!r}")
+    storage_env = table.get("storage_connection_string_env")
+    if storage_env is not None and not _ENV_NAME_RE.match(storage_env):
+        raise _FieldError("storage_connection_string_env", f"{storage_env!r} is not an environment variable name")
+    storage_url = table.get("storage_account_url")
+    if storage_url is not None:
+        try:
+            storage_url = _check_endpoint(normalize_endpoint(storage_url))
+        except _FieldError as exc:
+            raise _FieldError("storage_account_url", exc.problem) from None
     return Account(name=name, endpoint=endpoint, account_name=account_name, auth=auth, key_env=key_env,
-                   key_file=key_file, read_only=table.get("read_only", False), source=source)
+                   key_file=key_file, read_only=table.get("read_only", False), source=source,
+                   storage_connection_string_env=storage_env, storage_account_url=storage_url)
 
 
 def _check_endpoint(endpoint: str) -> str:

@@ -3,7 +3,10 @@ use, and the explorer opened on it. Quitting the explorer stops the service.
 
 The workload: a pool of nodes with a start task; a finished ETL job with
 succeeded and failed tasks; a render job whose tasks print progress for a
-minute or two; a training job queued on a pool that has no nodes yet.
+minute or two; a training job queued on a pool that has no nodes yet. With
+Azurite (Node.js), the Batch workflow end to end too: input data and an
+application package uploaded to blob storage, a word-count job whose tasks
+download their inputs, run the application and upload their outputs.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from azure.core.credentials import AzureNamedKeyCredential
 from .config import AUTH_SHARED_KEY, Account
 
 DEMO_KEY_ENV = "BATCHTUI_DEMO_KEY"
+DEMO_STORAGE_ENV = "BATCHTUI_DEMO_STORAGE"
 _LINE = re.compile(r"endpoint (\S+) account (\S+) key (\S+)")
 
 
@@ -34,6 +38,7 @@ class RunningEmulator:
     key: str
     process: subprocess.Popen
     data_dir: Path
+    storage_connection_string: str | None = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -48,16 +53,23 @@ class RunningEmulator:
 
     def as_account(self, name: str = "demo") -> Account:
         os.environ[DEMO_KEY_ENV] = self.key  # the emulator's public development key
+        storage_env = None
+        if self.storage_connection_string:
+            os.environ[DEMO_STORAGE_ENV] = self.storage_connection_string  # Azurite's public well-known key
+            storage_env = DEMO_STORAGE_ENV
         return Account(name=name, endpoint=self.endpoint, account_name=self.account, auth=AUTH_SHARED_KEY,
-                       key_env=DEMO_KEY_ENV, source="demo")
+                       key_env=DEMO_KEY_ENV, source="demo", storage_connection_string_env=storage_env)
 
 
-def start_emulator(data_dir: Path, *, step_seconds: float = 1.0, frozen_clock: str | None = None) -> RunningEmulator:
+def start_emulator(data_dir: Path, *, step_seconds: float = 1.0, frozen_clock: str | None = None,
+                   storage_connection_string: str | None = None) -> RunningEmulator:
     """Start `batchtui emulator` as a child process on a free loopback port."""
     command = [sys.executable, "-m", "batchtui", "emulator", "--port", "0", "--data-dir", str(data_dir),
                "--node-step-seconds", str(step_seconds)]
     if frozen_clock:
         command += ["--frozen-clock", frozen_clock]
+    if storage_connection_string:
+        command += ["--storage-connection-string", storage_connection_string]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     line = process.stdout.readline() if process.stdout else ""
@@ -66,7 +78,7 @@ def start_emulator(data_dir: Path, *, step_seconds: float = 1.0, frozen_clock: s
         process.kill()
         error = process.stderr.read() if process.stderr else ""
         raise RuntimeError(f"the emulator did not start: {(error or line).strip()}")
-    return RunningEmulator(match.group(1), match.group(2), match.group(3), process, data_dir)
+    return RunningEmulator(match.group(1), match.group(2), match.group(3), process, data_dir, storage_connection_string)
 
 
 IMAGE = m.VirtualMachineConfiguration(
@@ -120,15 +132,112 @@ def seed(client: BatchClient, render_seconds: float = 1.5) -> None:
     ])
 
 
-class Demo:
-    """The demo's emulator and data dir, removed when it ends."""
+WORDS = ("batch pool node job task blob storage output input queue retry shard render frame "
+         "compute cluster schedule container package").split()
+WORDCOUNT_PY = """import collections, sys
+counts = collections.Counter(word for line in open(sys.argv[1]) for word in line.split())
+for word, n in counts.most_common():
+    print(f"{n}\t{word}")
+print(f"{sys.argv[1]}: {sum(counts.values())} words", file=sys.stderr)
+"""
 
-    def __init__(self, **emulator_options) -> None:
+
+def seed_storage(client: BatchClient, connection_string: str, parts: int = 6) -> None:
+    """The Batch workflow with blob storage: inputs and an application package
+    uploaded, a job whose tasks download them, run, and upload their outputs."""
+    import io
+    import random
+    import zipfile
+    from datetime import datetime, timedelta, timezone
+
+    from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
+
+    blobs = BlobServiceClient.from_connection_string(connection_string)
+    rng = random.Random(7)
+    inputs = blobs.get_container_client("inputs")
+    if not inputs.exists():
+        inputs.create_container()
+    for i in range(parts):
+        text = "\n".join(" ".join(rng.choice(WORDS) for _ in range(12)) for _ in range(400)) + "\n"
+        inputs.upload_blob(f"wordcount/part-{i:03d}.txt", text, overwrite=True)
+    packages = blobs.get_container_client("batchtui-applications")
+    if not packages.exists():
+        packages.create_container()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("wordcount.py", WORDCOUNT_PY)
+    packages.upload_blob("wordcount/1.0.zip", archive.getvalue(), overwrite=True)
+    outputs = blobs.get_container_client("outputs")
+    if not outputs.exists():
+        outputs.create_container()
+    sas = generate_container_sas(blobs.account_name, "outputs", account_key=blobs.credential.account_key,
+                                 permission=ContainerSasPermissions(read=True, write=True, create=True, list=True),
+                                 expiry=datetime.now(timezone.utc) + timedelta(days=7))
+    outputs_url = f"{outputs.url}?{sas}"
+
+    client.create_job(m.BatchJobCreateOptions(id="wordcount", pool_info=m.BatchPoolInfo(pool_id="render-pool"),
+                                              priority=50))
+    tasks = []
+    for i in range(parts):
+        name = f"part-{i:03d}.txt"
+        tasks.append({
+            "id": f"count-{i:03d}",
+            "commandLine": f"/bin/sh -c 'python3 $AZ_BATCH_APP_PACKAGE_wordcount_1_0/wordcount.py wordcount/{name} > counts.txt'",
+            "resourceFiles": [{"autoStorageContainerName": "inputs", "blobPrefix": f"wordcount/{name}"}],
+            "applicationPackageReferences": [{"applicationId": "wordcount", "version": "1.0"}],
+            "outputFiles": [
+                {"filePattern": "counts.txt",
+                 "destination": {"container": {"containerUrl": outputs_url, "path": f"wordcount/counts-{i:03d}.txt"}},
+                 "uploadOptions": {"uploadCondition": "taskSuccess"}},
+                {"filePattern": "../std*.txt",
+                 "destination": {"container": {"containerUrl": outputs_url, "path": f"wordcount/logs/count-{i:03d}"}},
+                 "uploadOptions": {"uploadCondition": "taskCompletion"}},
+            ],
+        })
+    client.create_task_collection("wordcount", {"value": tasks})
+
+
+class Demo:
+    """The demo's emulator (and Azurite, when it can be had) and data dir, removed when it ends."""
+
+    def __init__(self, with_storage: bool = False, say=lambda text: None, **emulator_options) -> None:
         self.data_dir = Path(tempfile.mkdtemp(prefix="batchtui-demo-"))
-        self.emulator = start_emulator(self.data_dir, **emulator_options)
+        self.azurite = None
+        self.storage_problem: str | None = None
+        if with_storage:
+            self._start_azurite(say)
+        connection = self.azurite.connection_string if self.azurite else None
+        try:
+            self.emulator = start_emulator(self.data_dir / "batch", storage_connection_string=connection,
+                                           **emulator_options)
+        except Exception:
+            self._stop_azurite()
+            raise
+
+    def _start_azurite(self, say) -> None:
+        from .azurite import Azurite, AzuriteUnavailable, ensure_azurite, find_azurite
+
+        try:
+            if find_azurite() is None:
+                say("installing Azurite, the storage emulator (first run only)…")
+            ensure_azurite()
+            self.azurite = Azurite().start(self.data_dir / "azurite")
+        except AzuriteUnavailable as error:
+            self.storage_problem = error.reason
+
+    def _stop_azurite(self) -> None:
+        if self.azurite is not None:
+            self.azurite.stop()
+
+    def seed(self) -> None:
+        client = self.emulator.client()
+        seed(client)
+        if self.azurite is not None:
+            seed_storage(client, self.azurite.connection_string)
 
     def close(self) -> None:
         self.emulator.stop()
+        self._stop_azurite()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def __enter__(self) -> Demo:

@@ -55,16 +55,21 @@ def explorer_command(refresh: float, read_only: bool, account: str | None) -> in
 
 
 def demo_command(refresh: float, read_only: bool) -> int:
-    from .demo import Demo, seed
+    from .demo import Demo
 
-    print("batchtui demo: starting a local Batch service…", file=sys.stderr, flush=True)
+    def say(text: str) -> None:
+        print(f"batchtui demo: {text}", file=sys.stderr, flush=True)
+
+    say("starting a local Batch service…")
     try:
-        demo = Demo()
+        demo = Demo(with_storage=True, say=say)
     except RuntimeError as error:
-        print(f"batchtui demo: {error}", file=sys.stderr)
+        say(str(error))
         return 1
+    if demo.storage_problem:
+        say(f"storage features are off: {demo.storage_problem}")
     try:
-        seed(demo.emulator.client())
+        demo.seed()
         run_explorer([demo.emulator.as_account()], refresh=refresh, read_only=read_only)
     finally:
         demo.close()

@@ -421,3 +421,27 @@ def test_cli_broken_file_is_a_clear_error(config_dir, accounts_file):
         result = cli(config_dir, *args)
         assert result.returncode == 2
         assert result.stderr.startswith(f"batchtui: {accounts_file}, line 3")
+
+
+def test_linked_storage_fields_round_trip(tmp_path, monkeypatch):
+    from batchtui.config import ConfigError, load_accounts, save_accounts
+
+    path = tmp_path / "accounts.toml"
+    path.write_text('[accounts.a]\nendpoint = "https://a.westeurope.batch.azure.com"\nkey_env = "K"\n'
+                    'storage_connection_string_env = "A_STORAGE"\n'
+                    '[accounts.b]\nendpoint = "https://b.westeurope.batch.azure.com"\nauth = "entra"\n'
+                    'storage_account_url = "https://bstore.blob.core.windows.net"\n')
+    a, b = load_accounts(path)
+    assert a.has_storage and b.has_storage
+    assert b.storage_account_url == "https://bstore.blob.core.windows.net"
+    monkeypatch.setenv("A_STORAGE", "UseDevelopmentStorage=true")
+    assert a.storage_connection_string() == "UseDevelopmentStorage=true"
+    monkeypatch.delenv("A_STORAGE")
+    with pytest.raises(ConfigError, match="A_STORAGE"):
+        a.storage_connection_string()
+    save_accounts([a, b], tmp_path / "again.toml")
+    assert load_accounts(tmp_path / "again.toml") == [a, b]
+    path.write_text('[accounts.c]\nendpoint = "https://c.x.batch.azure.com"\nkey_env = "K"\n'
+                    'storage_connection_string_env = "not a name"\n')
+    with pytest.raises(ConfigError, match="storage_connection_string_env"):
+        load_accounts(path)

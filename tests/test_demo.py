@@ -1,0 +1,34 @@
+"""`batchtui demo`'s workload, with blob storage through Azurite: inputs and an
+application package uploaded, tasks download them, run, upload their outputs."""
+
+from __future__ import annotations
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from batchtui.demo import Demo
+from conftest import wait_for
+
+
+def test_demo_runs_the_whole_batch_workflow_through_storage():
+    demo = Demo(with_storage=True, step_seconds=0.1)
+    try:
+        if demo.storage_problem:
+            pytest.skip(f"Azurite unavailable: {demo.storage_problem}")
+        demo.seed()
+        client = demo.emulator.client()
+        counts = wait_for(lambda: (c := client.get_job_task_counts("wordcount").task_counts).completed == 6 and c,
+                          timeout=60, what="the word-count tasks")
+        assert (counts.succeeded, counts.failed) == (6, 0)
+        task = client.get_task("wordcount", "count-002")
+        assert task.execution_info.result == "success"
+        outputs = BlobServiceClient.from_connection_string(demo.azurite.connection_string).get_container_client("outputs")
+        names = {b.name for b in outputs.list_blobs()}
+        assert {f"wordcount/counts-{i:03d}.txt" for i in range(6)} <= names
+        assert "wordcount/logs/count-002/stderr.txt" in names
+        counted = outputs.download_blob("wordcount/counts-002.txt").readall().decode()
+        assert sum(int(line.split("\t")[0]) for line in counted.splitlines()) == 400 * 12
+        assert demo.emulator.as_account().has_storage
+    finally:
+        demo.close()
+    assert not demo.data_dir.exists()
