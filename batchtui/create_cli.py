@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError
-from .create import InvalidFile, ServiceError, add_tasks, create_job, create_pool, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .create import InvalidFile, load
     from .service.connect import service_for
     from .config import resolve_account
 
@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _send(service, args: argparse.Namespace, bodies: list[dict]) -> int:
+    from .create import ServiceError, add_tasks, create_job, create_pool
+
     async with service:
         try:
             if args.kind == "pool":

@@ -23,7 +23,6 @@ from textual.widgets import Footer, Input, Static, Tree
 from ..config import Account
 from ..service.client import BatchService
 from ..service.errors import NOT_FOUND, ServiceError
-from ..create import KINDS, InvalidFile, add_tasks, create_job, create_pool, load
 from ..service.operations import BulkResult, for_each
 from .actions import ACTIONS, Action, describe, for_key
 from .commands import CommandError, parse_command
@@ -31,10 +30,7 @@ from .fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
 from .format import ago, local_now, utcnow
 from ..service.tail import FileRef
 from .screens.confirm import ConfirmScreen, Field
-from .screens.file_browser import FileBrowserScreen
-from .screens.log_view import LogScreen
 from .screens.help import HelpScreen
-from .screens.json_view import JsonScreen
 from .views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey, columns, sort_key_for
 from .widgets.details import DetailsPane, render_details
 from .widgets.nav_tree import NavChild, NavItem, NavTree
@@ -187,6 +183,7 @@ class BatchApp(App[str | None]):
     @work(exclusive=True, group="refresh")
     async def _refresh(self, view: ViewKey) -> None:
         service = self.services[view.account]
+        self._cursor_row_changed = False  # set by _apply when this refresh touches the cursor's row
         try:
             if view.kind == TASKS:
                 tracker = self._trackers.get(view)
@@ -247,7 +244,6 @@ class BatchApp(App[str | None]):
         with self.batch_update():
             if batch.full and batch.start:
                 self._seen = set()
-                self._cursor_row_changed = False
             if batch.full and batch.start and batch.final:
                 table.set_rows(rows)
             elif rows:
@@ -453,6 +449,8 @@ class BatchApp(App[str | None]):
         view = self.view
         if key is None or view.kind not in (TASKS, NODES):
             return
+        from .screens.log_view import LogScreen
+
         service = self.services[view.account]
         if view.kind == TASKS:
             ref, follow = FileRef.task(view.parent, key, name), (view.parent, key)
@@ -465,6 +463,8 @@ class BatchApp(App[str | None]):
         view = self.view
         if key is None or view.kind not in (TASKS, NODES):
             return
+        from .screens.file_browser import FileBrowserScreen
+
         service = self.services[view.account]
         if view.kind == TASKS:
             self.push_screen(FileBrowserScreen(service, job_id=view.parent, task_id=key))
@@ -520,7 +520,7 @@ class BatchApp(App[str | None]):
 
     def _create_from_file(self, argument: str) -> None:
         kind, _, path = argument.partition(" ")
-        if kind not in KINDS or not path.strip():
+        if kind not in ("pool", "job", "tasks") or not path.strip():
             self.notify("usage: :create pool|job|tasks FILE.json", severity="error")
             return
         if self._read_only_here():
@@ -533,6 +533,8 @@ class BatchApp(App[str | None]):
 
     @work(group="actions")
     async def _create(self, view: ViewKey, kind: str, path: Path) -> None:
+        from ..create import InvalidFile, add_tasks, create_job, create_pool, load
+
         try:
             bodies = load(path, kind)
         except InvalidFile as error:
@@ -611,6 +613,8 @@ class BatchApp(App[str | None]):
         if self._details_doc is None:
             self.notify("no resource selected (or its details are still loading)", severity="warning", timeout=3)
             return
+        from .screens.json_view import JsonScreen
+
         self.push_screen(JsonScreen(f"{self.view.kind[:-1]} {self._details_doc.get('id', '')}", self._details_doc))
 
     def action_help(self) -> None:
