@@ -32,3 +32,41 @@ def test_demo_runs_the_whole_batch_workflow_through_storage():
     finally:
         demo.close()
     assert not demo.data_dir.exists()
+
+
+async def test_storage_from_the_explorer():
+    from batchtui.service.connect import service_for
+    from batchtui.ui.app import BatchApp
+    from batchtui.ui.views import TASKS, ViewKey
+    from batchtui.ui.widgets.resource_table import ResourceTable
+    from ui_helpers import until
+
+    demo = Demo(with_storage=True, step_seconds=0.1)
+    try:
+        if demo.storage_problem:
+            pytest.skip(f"Azurite unavailable: {demo.storage_problem}")
+        demo.seed()
+        client = demo.emulator.client()
+        wait_for(lambda: client.get_job_task_counts("wordcount").task_counts.succeeded == 6, timeout=60,
+                 what="the word-count tasks")
+        account = demo.emulator.as_account()
+        app = BatchApp([account], {account.name: service_for(account)}, refresh_seconds=1.0,
+                       start=ViewKey("demo", TASKS, "wordcount"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.query_one(ResourceTable)
+            await until(pilot, lambda: table.total_count == 6, what="tasks")
+            table.move_cursor_to_key("count-001")
+            body = app.query_one("#details-body")
+            await until(pilot, lambda: "counts-001.txt" in str(body.render()), what="outputs in the details")
+            shown = str(body.render())
+            assert "inputs/wordcount/part-001.txt" in shown and "wordcount 1.0" in shown and "sig=" not in shown
+            await pilot.press("O")
+            await until(pilot, lambda: app.screen.__class__.__name__ == "StorageScreen", what="storage view")
+            await until(pilot, lambda: "counts-001.txt" in app.export_screenshot().replace("&#160;", " "),
+                        what="the task's outputs listed")
+            await pilot.press("escape")
+            await pilot.press("colon", *"storage inputs/wordcount/", "enter")
+            await until(pilot, lambda: "part-005.txt" in app.export_screenshot().replace("&#160;", " "),
+                        what="the inputs listed")
+    finally:
+        demo.close()

@@ -32,7 +32,7 @@ from ..service.tail import FileRef
 from .screens.confirm import ConfirmScreen, Field
 from .screens.help import HelpScreen
 from .views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey, columns, sort_key_for
-from .widgets.details import DetailsPane, render_details
+from .widgets.details import DetailsPane, render_details, storage_location
 from .widgets.nav_tree import NavChild, NavItem, NavTree
 from .widgets.resource_table import ResourceTable
 from .widgets.summary import Summary, job_summary, pool_summary, pools_overview
@@ -69,6 +69,7 @@ class BatchApp(App[str | None]):
         Binding("l", "open_log('stdout.txt')", "Logs"),
         Binding("e", "open_log('stderr.txt')", "Stderr"),
         Binding("b", "browse_files", "Files"),
+        Binding("O", "open_outputs", "Outputs"),
         Binding("F", "failed_only", "Failed only"),
     ] + [Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS]
 
@@ -104,13 +105,14 @@ class BatchApp(App[str | None]):
         self._prompt_mode = ""
         self._server_filter: dict[ViewKey, str] = {}
         self._topbar_key: tuple | None = None
+        self._stores: dict = {}  # account → BlobStore, opened on first use
         self._cursor_row_changed = True  # the refresh touched the cursor's row: reload its details
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")
         with Horizontal(id="body"):
-            yield NavTree(list(self.accounts), id="nav")
+            yield NavTree(list(self.accounts), {a.name for a in self.accounts.values() if a.has_storage}, id="nav")
             with Vertical(id="main"):
                 yield Static("", id="view-title")
                 yield Summary("", id="summary")
@@ -124,7 +126,7 @@ class BatchApp(App[str | None]):
         return self.query_one("#table", ResourceTable)
 
     async def on_unmount(self) -> None:
-        for service in self.services.values():
+        for service in [*self.services.values(), *self._stores.values()]:
             try:
                 await service.close()
             except Exception:  # noqa: BLE001 - closing never fails the exit
@@ -369,6 +371,9 @@ class BatchApp(App[str | None]):
         item = event.node.data
         if item is None or item.kind == "more":
             return
+        if item.kind == "storage":
+            self.open_storage(item.account)
+            return
         target = {
             "account": (ViewKey(item.account, JOBS), None),
             "pools": (ViewKey(item.account, POOLS), None),
@@ -440,7 +445,43 @@ class BatchApp(App[str | None]):
             return self.view.kind == TASKS
         if action in ("open_log", "browse_files"):
             return self.view.kind in (TASKS, NODES)
+        if action == "open_outputs":
+            account = self.accounts.get(self.view.account)
+            return self.view.kind == TASKS and bool(account and account.has_storage)
         return True
+
+    # -- storage --------------------------------------------------------------------------
+    def open_storage(self, account_name: str, container: str | None = None, prefix: str = "") -> None:
+        """The account's linked storage account: containers → blobs."""
+        from ..config import ConfigError
+        from ..service.connect import blob_store_for
+        from .screens.storage_view import StorageScreen
+
+        account = self.accounts.get(account_name)
+        if account is None or not account.has_storage:
+            self.notify(f"{account_name} has no linked storage account (storage_connection_string_env or "
+                        "storage_account_url in accounts.toml)", severity="warning", timeout=6)
+            return
+        store = self._stores.get(account_name)
+        if store is None:
+            try:
+                store = self._stores[account_name] = blob_store_for(account)
+            except ConfigError as error:
+                self.notify(str(error), severity="error")
+                return
+        self.push_screen(StorageScreen(store, title=f"Storage of {account_name}", container=container, prefix=prefix))
+
+    def action_open_outputs(self) -> None:
+        """The selected task's outputs (or inputs) in the storage view."""
+        doc = self._details_doc
+        if self.view.kind != TASKS or not doc or doc.get("id") != self.table.cursor_key:
+            self.notify("select a task (its details must be loaded)", severity="warning", timeout=3)
+            return
+        target = storage_location(doc)
+        if target is None:
+            self.notify("this task has no output or resource files in the linked storage", timeout=4)
+            return
+        self.open_storage(self.view.account, *target)
 
     # -- logs and files ---------------------------------------------------------------------
     def action_open_log(self, name: str) -> None:
@@ -723,6 +764,9 @@ class BatchApp(App[str | None]):
             self.show_view(ViewKey(account, NODES, command.argument))
         elif command.name == "tasks":
             self.show_view(ViewKey(account, TASKS, command.argument))
+        elif command.name == "storage":
+            container, _, prefix = command.argument.partition("/")
+            self.open_storage(account, container or None, prefix)
         elif command.name == "create":
             self._create_from_file(command.argument)
         elif command.name == "acct":

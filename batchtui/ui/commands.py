@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "quit", "help")
+COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "storage", "quit", "help")
 NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|tasks FILE.json"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -17,6 +18,7 @@ COMMANDS = [
     (":acct NAME", "switch to another account"),
     (":create pool|job FILE", "create from a JSON request body (checked first)"),
     (":create tasks FILE", "add the file's tasks to the job on screen, 100 per call"),
+    (":storage [CONTAINER[/PREFIX]]", "the account's linked storage: containers and blobs"),
     (":quit", "leave batchtui"),
 ]
 FILTERS = [
@@ -32,7 +34,7 @@ def _keys(bindings: list[tuple[str, str]]) -> Table:
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
     for key, description in bindings:
-        table.add_row(key, description)
+        table.add_row(Text(key), Text(description))  # plain text: "[CONTAINER[/PREFIX]]" is not markup
     return table
 
 

@@ -18,6 +18,11 @@
   disappearing is reported and polling stops; a task not started yet is waited
   for; once the followed task completes the file is read one last time and
   polling stops ("task completed, exit N");
+- any other source of a growing file works too: pass `follower_factory` (called with the keyword
+  options min_delay, max_delay, read_cap and poll_cap; it returns an object with the Follower
+  interface), a `service` whose `read_range(ref, start, end)` reads the file (for `g`), a `ref` with
+  `path` and `describe()`, and a `downloader` for `s` (see SaveScreen) — the storage browser shows a
+  blob so;
 - `/` searches (as you type; `re:` for a regular expression) within the loaded
   window, `n`/`N` move between matches; `w` wraps; `#` numbers lines; `s`
   saves the whole file (by ranges, atomically, never over an existing file
@@ -36,7 +41,7 @@ import codecs
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -104,10 +109,13 @@ class LogScreen(ModalScreen[None]):
     def __init__(self, service, ref: FileRef, *, follow_task: tuple[str, str] | None = None,
                  title: str | None = None, tail_bytes: int = TAIL_BYTES, head_bytes: int = HEAD_BYTES,
                  max_chars: int = MAX_CHARS, max_lines: int = MAX_LINES, min_delay: float = 1.0,
-                 max_delay: float = 5.0) -> None:
+                 max_delay: float = 5.0, follower_factory: Callable[..., Follower] | None = None,
+                 downloader: Callable[..., Awaitable[int]] | None = None) -> None:
         super().__init__()
         self.service = service
         self.ref = ref
+        self.follower_factory = follower_factory
+        self.downloader = downloader
         self.follow_task = follow_task
         self.heading = title or ref.describe()
         self.tail_bytes = tail_bytes
@@ -133,8 +141,12 @@ class LogScreen(ModalScreen[None]):
     def _new_follower(self) -> Follower:
         # Small polls: the view holds one window, so a burst far bigger than it is skipped (start_at_tail
         # again) after the first poll rather than fetched.
-        follower = Follower(self.service, self.ref, min_delay=self._delays[0], max_delay=self._delays[1],
-                            read_cap=READ_CAP, poll_cap=POLL_CAP)
+        options = {"min_delay": self._delays[0], "max_delay": self._delays[1], "read_cap": READ_CAP,
+                   "poll_cap": POLL_CAP}
+        if self.follower_factory is not None:
+            follower = self.follower_factory(**options)
+        else:
+            follower = Follower(self.service, self.ref, **options)
         follower.start_at_tail(self.tail_bytes)
         return follower
 
@@ -445,7 +457,8 @@ class LogScreen(ModalScreen[None]):
         self._update_status()
 
     def action_save(self) -> None:
-        self.app.push_screen(SaveScreen(self.service, self.ref, default_save_name(self.ref)), self._saved)
+        self.app.push_screen(SaveScreen(self.service, self.ref, default_save_name(self.ref),
+                                        downloader=self.downloader), self._saved)
 
     def _saved(self, result: tuple[str, int] | None) -> None:
         if result is not None:
@@ -476,9 +489,13 @@ class LogScreen(ModalScreen[None]):
 
 
 def default_save_name(ref: FileRef) -> str:
-    """`./<task or node>-<file name>`, made safe as one file name."""
-    owner = ref.task_id if ref.job_id else ref.node_id
-    name = f"{owner}-{Path(ref.path).name}"
+    """`./<task or node>-<file name>` (another kind of ref, e.g. a blob: `./<its base name>`), made safe as
+    one file name."""
+    if isinstance(ref, FileRef):
+        owner = ref.task_id if ref.job_id else ref.node_id
+        name = f"{owner}-{Path(ref.path).name}"
+    else:
+        name = ref.path.rstrip("/").rpartition("/")[2]
     cleaned = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in name)
     return os.path.join(".", cleaned.lstrip(".") or "file")
 
@@ -547,7 +564,10 @@ async def download_file(service, ref: FileRef, path: str, *, overwrite: bool = F
 
 
 class SaveScreen(ModalScreen[tuple[str, int] | None]):
-    """Asks where to save a file, then saves it with a progress bar. Dismissed with (path, bytes) or None."""
+    """Asks where to save a file, then saves it with a progress bar. Dismissed with (path, bytes) or None.
+
+    `downloader(path, overwrite=…, progress=…)`, when given, saves instead of `download_file(service, ref,
+    …)`, with the same contract (the bytes written; FileExistsError, ServiceError, OSError)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
@@ -560,10 +580,12 @@ class SaveScreen(ModalScreen[tuple[str, int] | None]):
     SaveScreen ProgressBar.visible { display: block; }
     """
 
-    def __init__(self, service, ref: FileRef, default_path: str) -> None:
+    def __init__(self, service, ref: FileRef, default_path: str, *,
+                 downloader: Callable[..., Awaitable[int]] | None = None) -> None:
         super().__init__()
         self.service = service
         self.ref = ref
+        self.downloader = downloader
         self.default_path = default_path
         self._confirmed: str | None = None
         self.busy = False
@@ -619,7 +641,10 @@ class SaveScreen(ModalScreen[tuple[str, int] | None]):
             bar.update(total=max(total, 1), progress=done if total else 1)
 
         try:
-            size = await download_file(self.service, self.ref, path, overwrite=overwrite, progress=progress)
+            if self.downloader is not None:
+                size = await self.downloader(path, overwrite=overwrite, progress=progress)
+            else:
+                size = await download_file(self.service, self.ref, path, overwrite=overwrite, progress=progress)
         except FileExistsError:
             self._confirmed = None
             self._message(f"{_safe(path)} exists now: press enter again to overwrite it", "bold yellow")

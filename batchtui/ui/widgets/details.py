@@ -69,7 +69,54 @@ def task_details(doc: dict) -> Text:
     _line(text, "created", doc.get("creationTime"))
     for setting in doc.get("environmentSettings") or []:
         _line(text, "env", f"{setting.get('name')}={setting.get('value', '')}")
+    for resource in doc.get("resourceFiles") or []:
+        _line(text, "input", _resource_label(resource))
+    for output in doc.get("outputFiles") or []:
+        _line(text, "output", _output_label(output))
+    for package in doc.get("applicationPackageReferences") or []:
+        _line(text, "package", f"{package.get('applicationId')} {package.get('version', '(default)')}")
+    if doc.get("outputFiles") or doc.get("resourceFiles"):
+        _line(text, "", "O opens these in the storage view", "dim")
     return text
+
+
+def _without_query(url: str) -> str:
+    """A URL without its query: SAS tokens never reach the screen."""
+    return url.split("?", 1)[0]
+
+
+def _resource_label(spec: dict) -> str:
+    where = spec.get("filePath") or ""
+    if spec.get("autoStorageContainerName"):
+        source = f"{spec['autoStorageContainerName']}/{spec.get('blobPrefix', '')}"
+    elif spec.get("storageContainerUrl"):
+        source = f"{_without_query(spec['storageContainerUrl'])}/{spec.get('blobPrefix', '')}"
+    else:
+        source = _without_query(spec.get("httpUrl", ""))
+    return f"{source} → wd/{where}".rstrip("/")
+
+
+def _output_label(spec: dict) -> str:
+    container = (spec.get("destination") or {}).get("container") or {}
+    condition = (spec.get("uploadOptions") or {}).get("uploadCondition", "")
+    target = f"{_without_query(container.get('containerUrl', ''))}/{container.get('path', '')}"
+    return f"{spec.get('filePattern')} → {target} ({condition})"
+
+
+def storage_location(doc: dict) -> tuple[str, str] | None:
+    """(container, prefix) of a task's first output destination, else of its first
+    auto-storage input: where 'open outputs' goes."""
+    for output in doc.get("outputFiles") or []:
+        container = (output.get("destination") or {}).get("container") or {}
+        url = _without_query(container.get("containerUrl", ""))
+        if url:
+            name = url.rstrip("/").rsplit("/", 1)[-1]
+            path = container.get("path", "")
+            return name, path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+    for resource in doc.get("resourceFiles") or []:
+        if resource.get("autoStorageContainerName"):
+            return resource["autoStorageContainerName"], resource.get("blobPrefix", "")
+    return None
 
 
 def job_details(doc: dict) -> Text:

@@ -52,11 +52,12 @@ class NavTree(Tree[NavItem]):
     NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; }
     """
 
-    def __init__(self, accounts: list[str], **kwargs) -> None:
+    def __init__(self, accounts: list[str], with_storage: set[str] | None = None, **kwargs) -> None:
         super().__init__("accounts", **kwargs)
         self.show_root = False
         self.guide_depth = 2
         self._accounts = accounts
+        self._with_storage = with_storage or set()
 
     def on_mount(self) -> None:
         for name in self._accounts:
@@ -65,6 +66,8 @@ class NavTree(Tree[NavItem]):
                 branch = node.add(label, NavItem(kind, name), allow_expand=True)
                 branch.add_leaf("loading…", NavItem("more", name))
                 branch.expand()  # posts NodeExpanded: the app loads the children
+            if name in self._with_storage:
+                node.add_leaf("Storage", NavItem("storage", name))
         self.root.expand()
 
     def find(self, item: NavItem) -> TreeNode[NavItem] | None:
