@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parent))
 os.environ["TZ"] = "UTC"
 time.tzset()
 
-from batchtui.demo import Demo, seed  # noqa: E402
+from batchtui.demo import Demo  # noqa: E402
 from batchtui.service.connect import service_for  # noqa: E402
 from batchtui.ui.app import BatchApp  # noqa: E402
 from batchtui.ui.views import JOBS, NODES, TASKS, ViewKey  # noqa: E402
@@ -57,8 +57,8 @@ async def shoot(account, name: str, size: tuple[int, int], view: ViewKey, keys: 
 
 
 async def main() -> None:
-    with Demo(frozen_clock=FROZEN, step_seconds=0.3) as demo:
-        seed(demo.emulator.client(), render_seconds=3)
+    with Demo(with_storage=True, say=print, frozen_clock=FROZEN, step_seconds=0.3) as demo:
+        demo.seed()
         account = demo.emulator.as_account()
         time.sleep(6)  # nodes boot, the ETL job finishes, frames start rendering
         await shoot(account, "jobs", (120, 36), ViewKey("demo", JOBS))
@@ -69,6 +69,9 @@ async def main() -> None:
         await shoot(account, "help", (100, 36), ViewKey("demo", JOBS), keys=["question_mark"])
         await shoot(account, "logs", (120, 36), ViewKey("demo", TASKS, "render-frames"), keys=["l"],
                     cursor="frame-0003")
+        if not demo.storage_problem:
+            await shoot(account, "storage", (120, 36), ViewKey("demo", TASKS, "wordcount"), keys=["O"],
+                        cursor="count-002")
 
 
 if __name__ == "__main__":
