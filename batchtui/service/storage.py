@@ -39,7 +39,8 @@ from azure.core.exceptions import (
 from azure.storage.blob.aio import BlobPrefix, BlobServiceClient, ExponentialRetry
 
 from .errors import AUTH, CONFLICT, INVALID, NOT_FOUND, OTHER, THROTTLED, UNREACHABLE, ServiceError
-from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FileProps
+from .localfiles import place
+from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FileProps, Pacing
 
 __all__ = [
     "APPEND_BLOB",
@@ -56,7 +57,6 @@ __all__ = [
 MiB = 1024 * 1024
 GET_SIZE = 4 * MiB  # bytes in one GET of a download (the SDK's first GET and each chunk after)
 OVERLAP = 256  # bytes re-read before the offset to check that a rewritten block blob only grew
-IDLE_GROWTH = 1.5
 APPEND_BLOB = "AppendBlob"
 
 
@@ -360,19 +360,7 @@ class BlobStore:
                                               f"({done:,} of {size:,} bytes)")
                 out.flush()
                 await asyncio.to_thread(os.fsync, out.fileno())
-            if overwrite:
-                os.replace(tmp, target)
-            else:
-                try:
-                    os.link(tmp, target)  # fails if the name was taken meanwhile: never clobbers
-                except FileExistsError:
-                    raise
-                except OSError:  # no hard links here: check, then rename
-                    if os.path.lexists(target):
-                        raise FileExistsError(target) from None
-                    os.replace(tmp, target)
-                else:
-                    os.unlink(tmp)
+            place(tmp, target, overwrite)
             tmp = ""
             return done
         finally:
@@ -437,7 +425,7 @@ def _recreated(old: BlobProps, new: BlobProps) -> bool:
     return old.created is not None and new.created is not None and old.created != new.created
 
 
-class BlobFollower:
+class BlobFollower(Pacing):
     """Follows one blob as it grows: `tail.Follower`'s interface (poll → Chunk, start_at_tail, next_delay,
     flush, offset, bytes_fetched, requests, ref.describe()). Not safe for concurrent polls.
 
@@ -604,17 +592,3 @@ class BlobFollower:
         self.offset += len(data)
         self._last = (self._last + data[-OVERLAP:])[-OVERLAP:]
 
-    def flush(self) -> str:
-        """Text held back for an unfinished UTF-8 sequence at the end (as U+FFFD); call once at the end."""
-        return self._decoder.decode(b"", final=True)
-
-    # -- pacing ------------------------------------------------------------------------------
-    def next_delay(self) -> float:
-        """Seconds to wait before the next poll: 0 while behind, min_delay after growth, longer while idle."""
-        if self._behind:
-            return 0.0
-        if self._grew:
-            self._delay = self.min_delay
-        else:
-            self._delay = min(self.max_delay, self._delay * IDLE_GROWTH)
-        return self._delay

@@ -157,7 +157,33 @@ def _new_decoder() -> codecs.IncrementalDecoder:
     return codecs.getincrementaldecoder("utf-8")(errors="replace")
 
 
-class Follower:
+class Pacing:
+    """What every follower shares: the end of incremental decoding, and when to poll next.
+    Subclasses keep `_decoder`, `_grew`, `_behind`, `_delay`, `min_delay`, `max_delay`."""
+
+    _decoder: codecs.IncrementalDecoder
+    _grew: bool
+    _behind: bool
+    _delay: float
+    min_delay: float
+    max_delay: float
+
+    def flush(self) -> str:
+        """Text held back for an unfinished UTF-8 sequence at the end (as U+FFFD); call once at the end."""
+        return self._decoder.decode(b"", final=True)
+
+    def next_delay(self) -> float:
+        """Seconds to wait before the next poll: 0 while behind, min_delay after growth, longer while idle."""
+        if self._behind:
+            return 0.0
+        if self._grew:
+            self._delay = self.min_delay
+        else:
+            self._delay = min(self.max_delay, self._delay * IDLE_GROWTH)
+        return self._delay
+
+
+class Follower(Pacing):
     """Follows one file. Not safe for concurrent polls; one poll at a time."""
 
     def __init__(self, service: BatchService, ref: FileRef, *, min_delay: float = MIN_DELAY,
@@ -298,20 +324,6 @@ class Follower:
                 return f"pool {ref.pool_id} does not exist (deleted?)"
         return f"{ref.describe()} does not exist"
 
-    def flush(self) -> str:
-        """Text held back for an unfinished UTF-8 sequence at the end (as U+FFFD); call once at the end."""
-        return self._decoder.decode(b"", final=True)
-
-    # -- pacing --------------------------------------------------------------------
-    def next_delay(self) -> float:
-        """Seconds to wait before the next poll: 0 while behind, min_delay after growth, longer while idle."""
-        if self._behind:
-            return 0.0
-        if self._grew:
-            self._delay = self.min_delay
-        else:
-            self._delay = min(self.max_delay, self._delay * IDLE_GROWTH)
-        return self._delay
 
 
 def _replaced(old: FileProps, new: FileProps) -> bool:

@@ -54,6 +54,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from ...service.errors import INVALID, NOT_FOUND, OTHER, ServiceError
+from ...service.localfiles import place
 from ...service.tail import FileRef, Follower, task_finished
 from ..widgets.log_lines import MAX_CHARS, MAX_LINES, FeedResult, LogBuffer, LogLines, clean_line, compile_search
 
@@ -540,19 +541,7 @@ async def download_file(service, ref: FileRef, path: str, *, overwrite: bool = F
                     progress(done, size)
             out.flush()
             await asyncio.to_thread(os.fsync, out.fileno())
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)  # fails if the name was taken meanwhile: never clobbers
-            except FileExistsError:
-                raise
-            except OSError:  # no hard links here: check, then rename
-                if os.path.lexists(target):
-                    raise FileExistsError(target) from None
-                os.replace(tmp, target)
-            else:
-                os.unlink(tmp)
+        place(tmp, target, overwrite)
         tmp = ""
         return size
     finally:
