@@ -70,3 +70,20 @@ async def test_storage_from_the_explorer():
                         what="the inputs listed")
     finally:
         demo.close()
+
+
+def test_demo_without_node_says_storage_is_off(monkeypatch):
+    import os
+    import sys
+
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable))  # no node, no npm
+    said = []
+    demo = Demo(with_storage=True, say=said.append, step_seconds=0.1)
+    try:
+        assert demo.storage_problem and "node" in demo.storage_problem.lower()
+        assert demo.azurite is None
+        demo.seed()  # the rest of the demo still runs
+        assert {j.id for j in demo.emulator.client().list_jobs()} == {"nightly-etl", "render-frames", "train-model"}
+        assert not demo.emulator.as_account().has_storage
+    finally:
+        demo.close()
