@@ -7,9 +7,7 @@ import os
 import signal
 import time
 
-from azure.batch import models as m
-
-from conftest import add_task, make_job, make_pool, start_emulator, wait_for, wait_task
+from conftest import add_task, make_job, make_pool, start_emulator, wait_task
 
 
 def test_sigkill_then_restart_loses_nothing(tmp_path):

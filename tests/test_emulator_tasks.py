@@ -10,7 +10,7 @@ import pytest
 from azure.batch import models as m
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 
-from conftest import add_task, make_job, make_pool, unique, wait_for, wait_task
+from conftest import add_task, make_job, make_pool, wait_for, wait_task
 
 
 @pytest.fixture(scope="module")
@@ -135,10 +135,7 @@ def test_task_slots_limit_concurrency(client):
     assert node.total_tasks_run == 4 and node.total_tasks_succeeded == 4 and node.state == "idle"
 
 
-def test_add_collection_reports_per_task_results(emulator, client, pool_id):
-    import requests
-    from test_emulator_protocol import signed_get  # noqa: F401 - same signing helper
-
+def test_add_collection_reports_per_task_results(client, pool_id):
     job_id = make_job(client, pool_id)
     add_task(client, job_id, "dup", "true")
     # create_tasks treats TaskExists as success, as the SDK documents.

@@ -11,7 +11,7 @@ from azure.batch import models as m
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
 from batchtui.ui.widgets.resource_table import ResourceTable
-from conftest import add_task, make_job, make_pool, start_emulator, unique, wait_task
+from conftest import add_task, make_job, make_pool, start_emulator, wait_task
 from ui_helpers import account_for, row_texts, service_for, until
 
 
@@ -197,7 +197,7 @@ async def test_help_screen_lists_bindings(emulator):
 
 async def test_command_palette_offers_our_commands(emulator):
     app = make_app(emulator)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(100, 40)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Pools", "Jobs", "Refresh", "Raw JSON"} <= set(titles)
         next(c for c in app.get_system_commands(app.screen) if c.title == "Pools").callback()

@@ -51,7 +51,7 @@ def failure_for_exit(exit_code: int) -> dict | None:
     return failure(
         "FailureExitCode",
         "The task exited with an exit code representing a failure",
-        details={"Message": f"The task process exited with an unexpected exit code", "AdditionalErrorCode": "FailureExitCode"},
+        details={"Message": "The task process exited with an unexpected exit code", "AdditionalErrorCode": "FailureExitCode"},
     )
 
 

@@ -421,8 +421,8 @@ class Storage:
                 failure = failure or exc.failure
         for name, lines in (("fileuploadout.txt", out_log), ("fileuploaderr.txt", err_log)):
             try:
-                with open(work.task_dir / name, "a", encoding="utf-8") as log:
-                    log.writelines(line + "\n" for line in lines)
+                with open(work.task_dir / name, "a", encoding="utf-8") as handle:
+                    handle.writelines(line + "\n" for line in lines)
             except OSError:
                 pass
         return failure

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +37,7 @@ from azure.core.exceptions import (
 from azure.storage.blob.aio import BlobPrefix, BlobServiceClient, ExponentialRetry
 
 from .errors import AUTH, CONFLICT, INVALID, NOT_FOUND, OTHER, THROTTLED, UNREACHABLE, ServiceError
-from .localfiles import place
+from .localfiles import staged_file
 from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FileProps, Pacing
 
 __all__ = [
@@ -323,52 +321,33 @@ class BlobStore:
         an existing file unless `overwrite`: FileExistsError). The bytes written. The SDK reads the blob in
         GET_SIZE ranges, each conditional on the first one's etag: a blob replaced meanwhile is an error,
         never a mixed file. `progress(done, total)` after each range."""
-        target = os.path.abspath(path)
-        if not overwrite and os.path.lexists(target):
-            raise FileExistsError(target)
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
-                                   dir=os.path.dirname(target))
-        try:
-            mask = os.umask(0)
-            os.umask(mask)
-            os.fchmod(fd, 0o666 & ~mask)
-            with os.fdopen(fd, "wb") as out:
-                done = 0
-                try:
-                    self.requests += 1
-                    downloader = await self._client.get_blob_client(container, name).download_blob(max_concurrency=1)
-                    size = int(downloader.size or 0)
+        async with staged_file(path, overwrite) as out:
+            done = 0
+            try:
+                self.requests += 1
+                downloader = await self._client.get_blob_client(container, name).download_blob(max_concurrency=1)
+                size = int(downloader.size or 0)
+                if progress:
+                    progress(0, size)
+                async for piece in downloader.chunks():
+                    await asyncio.to_thread(out.write, piece)
+                    done += len(piece)
                     if progress:
-                        progress(0, size)
-                    async for piece in downloader.chunks():
-                        await asyncio.to_thread(out.write, piece)
-                        done += len(piece)
-                        if progress:
-                            progress(done, size)
-                except HttpResponseError as exc:
-                    if exc.status_code == 412:
-                        raise ServiceError(CONFLICT, f"blob {name} changed while it was being saved",
-                                           _text(getattr(exc, "error_code", None)), 412) from None
-                    raise self._error(exc, container, name) from None
-                except OSError:
-                    raise
-                except Exception as exc:  # noqa: BLE001
-                    raise self._error(exc, container, name) from None
-                self.requests += max(0, -(-size // GET_SIZE) - 1)
-                if done != size:
-                    raise ServiceError(OTHER, f"blob {name} changed while it was being saved "
-                                              f"({done:,} of {size:,} bytes)")
-                out.flush()
-                await asyncio.to_thread(os.fsync, out.fileno())
-            place(tmp, target, overwrite)
-            tmp = ""
-            return done
-        finally:
-            if tmp:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+                        progress(done, size)
+            except HttpResponseError as exc:
+                if exc.status_code == 412:
+                    raise ServiceError(CONFLICT, f"blob {name} changed while it was being saved",
+                                       _text(getattr(exc, "error_code", None)), 412) from None
+                raise self._error(exc, container, name) from None
+            except OSError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise self._error(exc, container, name) from None
+            self.requests += max(0, -(-size // GET_SIZE) - 1)
+            if done != size:
+                raise ServiceError(OTHER, f"blob {name} changed while it was being saved "
+                                          f"({done:,} of {size:,} bytes)")
+        return done
 
     # -- for the log view -------------------------------------------------------------------
     def files(self) -> BlobFiles:

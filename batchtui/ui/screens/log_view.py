@@ -40,7 +40,6 @@ import asyncio
 import codecs
 import logging
 import os
-import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -54,7 +53,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from ...service.errors import INVALID, NOT_FOUND, OTHER, ServiceError
-from ...service.localfiles import place
+from ...service.localfiles import staged_file
 from ...service.tail import FileRef, Follower, task_finished
 from ..widgets.log_lines import MAX_CHARS, MAX_LINES, FeedResult, LogBuffer, LogLines, clean_line, compile_search
 
@@ -511,45 +510,26 @@ async def download_file(service, ref: FileRef, path: str, *, overwrite: bool = F
     if props.is_directory:
         raise ServiceError(INVALID, f"{ref.describe()} is a directory")
     size = props.size
-    target = os.path.abspath(path)
-    directory = os.path.dirname(target)
-    if not overwrite and os.path.lexists(target):
-        raise FileExistsError(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part", dir=directory)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(fd, 0o666 & ~mask)
-        with os.fdopen(fd, "wb") as out:
-            done = 0
-            if progress:
-                progress(0, size)
-            while done < size:
-                end = min(size, done + chunk) - 1
-                try:
-                    data = await service.read_range(ref, done, end)
-                except ServiceError as err:
-                    if err.status == 416:
-                        raise ServiceError(OTHER, "the file shrank while it was being saved") from None
-                    raise
-                if not data:
-                    raise ServiceError(OTHER, "the file shrank while it was being saved")
-                data = data[: end - done + 1]
-                await asyncio.to_thread(out.write, data)
-                done += len(data)
-                if progress:
-                    progress(done, size)
-            out.flush()
-            await asyncio.to_thread(os.fsync, out.fileno())
-        place(tmp, target, overwrite)
-        tmp = ""
-        return size
-    finally:
-        if tmp:
+    async with staged_file(path, overwrite) as out:
+        done = 0
+        if progress:
+            progress(0, size)
+        while done < size:
+            end = min(size, done + chunk) - 1
             try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+                data = await service.read_range(ref, done, end)
+            except ServiceError as err:
+                if err.status == 416:
+                    raise ServiceError(OTHER, "the file shrank while it was being saved") from None
+                raise
+            if not data:
+                raise ServiceError(OTHER, "the file shrank while it was being saved")
+            data = data[: end - done + 1]
+            await asyncio.to_thread(out.write, data)
+            done += len(data)
+            if progress:
+                progress(done, size)
+    return size
 
 
 class SaveScreen(ModalScreen[tuple[str, int] | None]):
