@@ -450,3 +450,35 @@ async def test_escape_sequences_in_service_strings_never_reach_the_terminal(emul
         await until(pilot, lambda: app.screen.__class__.__name__ == "JsonScreen", what="json")
         text = app.export_screenshot()
         assert "\x1b" not in text and "\x9b" not in text
+
+
+async def test_throttling_shows_stale_then_recovers(emulator, workload):
+    from test_emulator_protocol import signed_post
+
+    _, job_id = workload
+    account = account_for(emulator)
+    service = service_for(emulator, retries=0)
+    app = BatchApp([account], {account.name: service}, refresh_seconds=1.0, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(ResourceTable)
+        await until(pilot, lambda: table.total_count == 12, what="tasks")
+        signed_post(emulator, "/_emulator/faults", {"status": 429, "count": 3, "retryAfter": 1})
+        topbar = app.query_one("#topbar")
+        await until(pilot, lambda: "TooManyRequests" in str(topbar.render()), what="throttled banner")
+        assert "stale" in str(topbar.render()) and table.total_count == 12
+        await until(pilot, lambda: "live" in str(topbar.render()), timeout=30, what="recovered")
+
+
+async def test_wrong_key_says_so(emulator, workload):
+    import base64
+
+    from azure.core.credentials import AzureNamedKeyCredential
+
+    from batchtui.service.client import BatchService
+
+    account = account_for(emulator)
+    wrong = BatchService(emulator.endpoint, AzureNamedKeyCredential(emulator.account, base64.b64encode(b"wrong").decode()))
+    app = BatchApp([account], {account.name: wrong}, refresh_seconds=1.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        topbar = app.query_one("#topbar")
+        await until(pilot, lambda: "AuthenticationFailed" in str(topbar.render()), what="auth error shown")

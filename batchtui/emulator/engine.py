@@ -41,6 +41,7 @@ class Engine:
         self.queues: dict[str, dict[str, None]] = {}
         self._background: set[asyncio.Task] = set()
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
+        self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults
         self.storage = storage.Storage(settings.storage_connection_string)
         self._node_serial = 0
         self._recover()

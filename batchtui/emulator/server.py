@@ -69,6 +69,8 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
     )
     if problem:
         raise errors.BatchError(403, "AuthenticationFailed", problem)
+    if engine.faults and not request.path.startswith("/_emulator/"):
+        raise engine.faults.pop(0)
     return await handler(request)
 
 
@@ -86,11 +88,30 @@ async def request_counts(request: web.Request) -> web.Response:
     return web.json_response(dict(request.app[ENGINE].request_counts))
 
 
+THROTTLING = {429: ("TooManyRequests", "The request rate is too high; retry later."),
+              503: ("ServerBusy", "The server is currently unable to receive requests. Please retry your request.")}
+
+
+async def inject_faults(request: web.Request) -> web.Response:
+    """Not Batch: the next `count` requests are answered with `status` (429 or 503,
+    with Retry-After), as a throttled service answers. For tests of back-off."""
+    body = await request.json()
+    status, count = int(body.get("status", 429)), int(body.get("count", 1))
+    if status not in THROTTLING or not 0 < count <= 1000:
+        raise errors.invalid_property("status", status, "429 or 503, and a count of 1 to 1000")
+    code, message = THROTTLING[status]
+    retry_after = str(int(body.get("retryAfter", 1)))
+    engine: Engine = request.app[ENGINE]
+    engine.faults.extend(errors.BatchError(status, code, message, headers={"Retry-After": retry_after})
+                         for _ in range(count))
+    return web.json_response({"queued": len(engine.faults)})
+
+
 def make_app(engine: Engine) -> web.Application:
     app = web.Application(middlewares=[batch_protocol], client_max_size=8 * 1024 * 1024)
     app[ENGINE] = engine
     app.add_routes(api.routes())
-    app.add_routes([web.get("/_emulator/requests", request_counts)])
+    app.add_routes([web.get("/_emulator/requests", request_counts), web.post("/_emulator/faults", inject_faults)])
     return app
 
 
