@@ -260,3 +260,37 @@ def test_invalid_json_body_is_400(emulator):
     assert r.status_code == 400
     assert r.json()["code"] == "InvalidRequestBody"
     json.loads(r.text)
+
+
+def test_task_counts_match_the_tasks_after_every_kind_of_change(client, pool_id):
+    job_id = make_job(client, pool_id)
+    client.create_task_collection(job_id, m.BatchTaskGroup(task_values=[
+        m.BatchTaskCreateOptions(id=f"c{i}", command_line=f"/bin/sh -c 'exit {i % 3}'", required_slots=1 + i % 2)
+        for i in range(9)
+    ]))
+    add_task(client, job_id, "long", "sleep 30")
+    for i in range(9):
+        wait_task(client, job_id, f"c{i}")
+    wait_task(client, job_id, "long", "running")
+    client.reactivate_task(job_id, "c1")
+    client.delete_task(job_id, "c2")
+    client.terminate_task(job_id, "long")
+    wait_task(client, job_id, "c1")
+
+    def scanned():
+        counts = dict.fromkeys(("active", "running", "completed", "succeeded", "failed"), 0)
+        slots = dict(counts)
+        for t in client.list_tasks(job_id):
+            buckets = [t.state if t.state != "preparing" else "running"]
+            if t.state == "completed":
+                buckets.append("failed" if t.execution_info.result == "failure" else "succeeded")
+            for b in buckets:
+                counts[b] += 1
+                slots[b] += t.required_slots
+        return counts, slots
+
+    result = client.get_job_task_counts(job_id)
+    counts, slots = scanned()
+    assert {k: getattr(result.task_counts, k) for k in counts} == counts
+    assert {k: getattr(result.task_slot_counts, k) for k in slots} == slots
+    assert counts["completed"] == 9 and counts["failed"] >= 4

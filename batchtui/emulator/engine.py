@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from . import errors, executor, nodefs, storage
+from .counts import JobCounts
 from .formats import clock_frozen, freeze_clock, now_iso, parse_duration, parse_iso, utcnow
 from .resources import new_node, set_state
 from .settings import Settings
@@ -39,6 +40,7 @@ class Engine:
         self.start_processes: dict[str, executor.Process | None] = {}
         # Active task ids per job, in the order they became active (the queue).
         self.queues: dict[str, dict[str, None]] = {}
+        self.counts: dict[str, JobCounts] = {}  # task counts per job, kept as states change
         self._background: set[asyncio.Task] = set()
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults
@@ -66,7 +68,10 @@ class Engine:
                 self.store.touch("node", node, pool["id"])
         for job in self.store.jobs.values():
             tasks = self.store.job_tasks(job["id"])
+            counts = self.counts[job["id"]] = JobCounts()
             for task in tasks.values():
+                task.pop("_counted", None)  # recounted from the documents themselves
+                counts.recount(task)
                 if task["state"] in ("running", "preparing"):
                     if task.get("_pid") and task.get("nodeInfo"):
                         executor.kill_leftover(task["_pid"], self._task_dir(job["id"], task) / "wd")
@@ -347,6 +352,7 @@ class Engine:
                 for task in list(self.store.job_tasks(job_id).values()):
                     self._remove_task_files(job_id, task)
                 self.queues.pop(job_id, None)
+                self.counts.pop(job_id, None)
                 self.store.delete("job", job_id)
             else:
                 self._complete_job(job, job.get("_terminateReason", "UserTerminate"))
@@ -395,6 +401,18 @@ class Engine:
         self.store.touch("job", job)
 
     # -- tasks -----------------------------------------------------------------
+    def add_task(self, job_id: str, task: dict) -> None:
+        """A new (active) task: stored, queued, counted."""
+        self.store.put("task", task, job_id)
+        self.enqueue(job_id, task)
+        self.job_counts(job_id).recount(task)
+
+    def job_counts(self, job_id: str) -> JobCounts:
+        counts = self.counts.get(job_id)
+        if counts is None:
+            counts = self.counts[job_id] = JobCounts()
+        return counts
+
     def enqueue(self, job_id: str, task: dict) -> None:
         self.queues.setdefault(job_id, {})[task["id"]] = None
 
@@ -404,6 +422,7 @@ class Engine:
         set_state(task, state, when)
         if state == "active":
             self.enqueue(job_id, task)
+        self.job_counts(job_id).recount(task)
         self.store.touch("task", task, job_id)
 
     def _requeue(self, job_id: str, task: dict, when: str) -> None:
@@ -462,6 +481,7 @@ class Engine:
         if task["state"] in ("running", "preparing"):
             self.kill_task(job_id, task, TASK_ENDED)
         self.queues.get(job_id, {}).pop(task["id"], None)
+        self.job_counts(job_id).forget(task)
         self._remove_task_files(job_id, task)
         self.store.delete("task", task["id"], job_id)
 

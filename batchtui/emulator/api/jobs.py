@@ -152,19 +152,8 @@ async def enable_job(request: web.Request) -> web.Response:
 
 async def task_counts(request: web.Request) -> web.Response:
     job = get_job(request)
-    counts = dict.fromkeys(("active", "running", "completed", "succeeded", "failed"), 0)
-    slots = dict(counts)
-    for task in engine_of(request).store.job_tasks(job["id"]).values():
-        state = task["state"]
-        bucket = "running" if state == "preparing" else state
-        weight = task.get("requiredSlots", 1)
-        counts[bucket] += 1
-        slots[bucket] += weight
-        if state == "completed":
-            outcome = "failed" if task["executionInfo"].get("result") == "failure" else "succeeded"
-            counts[outcome] += 1
-            slots[outcome] += weight
-    return json_response(request, {"taskCounts": counts, "taskSlotCounts": slots}, metadata="taskcountsresult/@Element")
+    counts = engine_of(request).job_counts(job["id"]).as_rest()
+    return json_response(request, counts, metadata="taskcountsresult/@Element")
 
 
 def routes() -> list[web.RouteDef]:

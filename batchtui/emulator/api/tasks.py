@@ -99,8 +99,7 @@ def _add_task(request: web.Request, job: dict, body: dict) -> dict:
     tasks = engine.store.job_tasks(job["id"])
     if doc["id"] in tasks:
         raise errors.exists("Task", doc["id"])
-    engine.store.put("task", doc, job["id"])
-    engine.enqueue(job["id"], doc)
+    engine.add_task(job["id"], doc)
     return doc
 
 
