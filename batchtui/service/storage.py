@@ -38,7 +38,7 @@ from azure.storage.blob.aio import BlobPrefix, BlobServiceClient, ExponentialRet
 
 from .errors import AUTH, CONFLICT, INVALID, NOT_FOUND, OTHER, THROTTLED, UNREACHABLE, ServiceError
 from .localfiles import staged_file
-from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FileProps, Pacing
+from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FileProps, FollowerBase
 
 __all__ = [
     "APPEND_BLOB",
@@ -404,7 +404,7 @@ def _recreated(old: BlobProps, new: BlobProps) -> bool:
     return old.created is not None and new.created is not None and old.created != new.created
 
 
-class BlobFollower(Pacing):
+class BlobFollower(FollowerBase):
     """Follows one blob as it grows: `tail.Follower`'s interface (poll → Chunk, start_at_tail, next_delay,
     flush, offset, bytes_fetched, requests, ref.describe()). Not safe for concurrent polls.
 
@@ -441,29 +441,15 @@ class BlobFollower(Pacing):
         self._delay = self.min_delay
 
     # -- where to start ----------------------------------------------------------------------
-    def start_at_tail(self, max_bytes: int) -> None:
-        """Begin (at the next poll) with the last `max_bytes` of the blob, less its partial first line.
-        Also applies after a truncation. Never moves backwards."""
-        self._tail_bytes = max(0, max_bytes)
-        self._seek_pending = True
-
     def _seek_tail(self, size: int) -> None:
-        self._seek_pending = False
-        start = size - (self._tail_bytes or 0)
-        if start <= self.offset:
-            return
-        self.offset = start - 1  # one byte earlier: if it is a newline, the first line is whole
-        self._skip_partial_line = True
-        self._decoder = _new_decoder()
-        self._last = b""
+        before = self.offset
+        super()._seek_tail(size)
+        if self.offset != before:
+            self._last = b""  # the overlap kept for replacement checks belongs to the old offset
 
     def _restart(self) -> None:
-        self.offset = 0
+        super()._restart()
         self._last = b""
-        self._decoder = _new_decoder()
-        self._skip_partial_line = False
-        self._truncated = True
-        self._seek_pending = self._tail_bytes is not None
 
     # -- polling -----------------------------------------------------------------------------
     async def poll(self) -> Chunk:

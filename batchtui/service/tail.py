@@ -157,57 +157,23 @@ def _new_decoder() -> codecs.IncrementalDecoder:
     return codecs.getincrementaldecoder("utf-8")(errors="replace")
 
 
-class Pacing:
-    """What every follower shares: the end of incremental decoding, and when to poll next.
-    Subclasses keep `_decoder`, `_grew`, `_behind`, `_delay`, `min_delay`, `max_delay`."""
+class FollowerBase:
+    """What every follower (files, blobs) shares: where to start, restarting after
+    a truncation, the end of incremental decoding, and when to poll next.
+    Subclasses keep the attributes below."""
 
+    offset: int
     _decoder: codecs.IncrementalDecoder
+    _tail_bytes: int | None
+    _seek_pending: bool
+    _skip_partial_line: bool
+    _truncated: bool
     _grew: bool
     _behind: bool
     _delay: float
     min_delay: float
     max_delay: float
 
-    def flush(self) -> str:
-        """Text held back for an unfinished UTF-8 sequence at the end (as U+FFFD); call once at the end."""
-        return self._decoder.decode(b"", final=True)
-
-    def next_delay(self) -> float:
-        """Seconds to wait before the next poll: 0 while behind, min_delay after growth, longer while idle."""
-        if self._behind:
-            return 0.0
-        if self._grew:
-            self._delay = self.min_delay
-        else:
-            self._delay = min(self.max_delay, self._delay * IDLE_GROWTH)
-        return self._delay
-
-
-class Follower(Pacing):
-    """Follows one file. Not safe for concurrent polls; one poll at a time."""
-
-    def __init__(self, service: BatchService, ref: FileRef, *, min_delay: float = MIN_DELAY,
-                 max_delay: float = MAX_DELAY, read_cap: int = READ_CAP, poll_cap: int = POLL_CAP) -> None:
-        self.service = service
-        self.ref = ref
-        self.min_delay = max(MIN_DELAY, min_delay)
-        self.max_delay = max(self.min_delay, max_delay)
-        self.read_cap = max(1, read_cap)
-        self.poll_cap = max(self.read_cap, poll_cap)
-        self.offset = 0  # the next byte to fetch
-        self.bytes_fetched = 0  # body bytes received (the benchmark: per byte of file, ~1)
-        self.requests = 0  # HEADs and GETs sent
-        self._props: FileProps | None = None
-        self._decoder = _new_decoder()
-        self._tail_bytes: int | None = None
-        self._seek_pending = False
-        self._skip_partial_line = False
-        self._truncated = False  # seen but not yet reported in a Chunk
-        self._grew = False
-        self._behind = False
-        self._delay = self.min_delay
-
-    # -- where to start ------------------------------------------------------------
     def start_at_tail(self, max_bytes: int) -> None:
         """Begin (at the next poll) with the last `max_bytes` of the file, less its partial first line.
 
@@ -233,6 +199,45 @@ class Follower(Pacing):
         self._skip_partial_line = False
         self._truncated = True
         self._seek_pending = self._tail_bytes is not None
+
+    def flush(self) -> str:
+        """Text held back for an unfinished UTF-8 sequence at the end (as U+FFFD); call once at the end."""
+        return self._decoder.decode(b"", final=True)
+
+    def next_delay(self) -> float:
+        """Seconds to wait before the next poll: 0 while behind, min_delay after growth, longer while idle."""
+        if self._behind:
+            return 0.0
+        if self._grew:
+            self._delay = self.min_delay
+        else:
+            self._delay = min(self.max_delay, self._delay * IDLE_GROWTH)
+        return self._delay
+
+
+class Follower(FollowerBase):
+    """Follows one file. Not safe for concurrent polls; one poll at a time."""
+
+    def __init__(self, service: BatchService, ref: FileRef, *, min_delay: float = MIN_DELAY,
+                 max_delay: float = MAX_DELAY, read_cap: int = READ_CAP, poll_cap: int = POLL_CAP) -> None:
+        self.service = service
+        self.ref = ref
+        self.min_delay = max(MIN_DELAY, min_delay)
+        self.max_delay = max(self.min_delay, max_delay)
+        self.read_cap = max(1, read_cap)
+        self.poll_cap = max(self.read_cap, poll_cap)
+        self.offset = 0  # the next byte to fetch
+        self.bytes_fetched = 0  # body bytes received (the benchmark: per byte of file, ~1)
+        self.requests = 0  # HEADs and GETs sent
+        self._props: FileProps | None = None
+        self._decoder = _new_decoder()
+        self._tail_bytes: int | None = None
+        self._seek_pending = False
+        self._skip_partial_line = False
+        self._truncated = False  # seen but not yet reported in a Chunk
+        self._grew = False
+        self._behind = False
+        self._delay = self.min_delay
 
     # -- polling -------------------------------------------------------------------
     async def poll(self) -> Chunk:
