@@ -62,9 +62,9 @@ class RunningEmulator:
 
 
 def start_emulator(data_dir: Path, *, step_seconds: float = 1.0, frozen_clock: str | None = None,
-                   storage_connection_string: str | None = None) -> RunningEmulator:
-    """Start `batchtui emulator` as a child process on a free loopback port."""
-    command = [sys.executable, "-m", "batchtui", "emulator", "--port", "0", "--data-dir", str(data_dir),
+                   storage_connection_string: str | None = None, port: int = 0) -> RunningEmulator:
+    """Start `batchtui emulator` as a child process on loopback (port 0: a free one)."""
+    command = [sys.executable, "-m", "batchtui", "emulator", "--port", str(port), "--data-dir", str(data_dir),
                "--node-step-seconds", str(step_seconds)]
     if frozen_clock:
         command += ["--frozen-clock", frozen_clock]

@@ -4,10 +4,8 @@ SDK clients (sync and async) signed with its shared key."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +17,6 @@ from azure.core.credentials import AzureNamedKeyCredential
 
 from batchtui.emulator import DEFAULT_ACCOUNT, DEFAULT_KEY
 
-LINE_RE = re.compile(r"endpoint (\S+) account (\S+) key (\S+)")
 
 
 @dataclass
@@ -39,21 +36,12 @@ class EmulatorProcess:
         return self.proc.wait(timeout=20)
 
 
-def start_emulator(data_dir: Path, port: int = 0, step: float = 0.1) -> EmulatorProcess:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "batchtui", "emulator", "--port", str(port), "--data-dir", str(data_dir),
-         "--node-step-seconds", str(step)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    line = proc.stdout.readline()
-    m = LINE_RE.search(line)
-    if not m:
-        proc.kill()
-        raise RuntimeError(f"emulator did not start: {line!r} {proc.stderr.read()}")
-    return EmulatorProcess(m.group(1), m.group(2), m.group(3), data_dir, proc)
+def start_emulator(data_dir: Path, port: int = 0, step: float = 0.1,
+                   storage_connection_string: str | None = None) -> EmulatorProcess:
+    from batchtui.demo import start_emulator as start
+
+    emu = start(data_dir, port=port, step_seconds=step, storage_connection_string=storage_connection_string)
+    return EmulatorProcess(emu.endpoint, emu.account, emu.key, data_dir, emu.process)
 
 
 @pytest.fixture(scope="session")

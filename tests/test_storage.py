@@ -12,8 +12,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -27,7 +25,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
 
 from batchtui.azurite import ACCOUNT_KEY, ACCOUNT_NAME, Azurite, AzuriteUnavailable, ensure_azurite, find_azurite, install_azurite
-from conftest import LINE_RE, EmulatorProcess, add_task, make_job, make_pool, unique, wait_for, wait_task
+from conftest import EmulatorProcess, add_task, make_job, make_pool, start_emulator, unique, wait_for, wait_task
 
 pytestmark = pytest.mark.skipif(
     find_azurite() is None and not (shutil.which("node") and shutil.which("npm")),
@@ -50,19 +48,9 @@ def blobs(azurite: Azurite) -> BlobServiceClient:
 
 @pytest.fixture(scope="module")
 def storage_emulator(tmp_path_factory: pytest.TempPathFactory, azurite: Azurite) -> Iterator[EmulatorProcess]:
-    data_dir = tmp_path_factory.mktemp("storage-emulator")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "batchtui", "emulator", "--port", "0", "--data-dir", str(data_dir),
-         "--node-step-seconds", "0.1", "--storage-connection-string", azurite.connection_string],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    line = proc.stdout.readline()
-    match = LINE_RE.search(line)
-    if not match:
-        proc.kill()
-        raise RuntimeError(f"emulator did not start: {line!r} {proc.stderr.read()}")
-    emu = EmulatorProcess(match.group(1), match.group(2), match.group(3), data_dir, proc)
+    emu = start_emulator(tmp_path_factory.mktemp("storage-emulator"),
+                         storage_connection_string=azurite.connection_string)
+    proc = emu.proc
     yield emu
     assert emu.stop() == 0
     assert "sig=" not in proc.stderr.read()  # no SAS token reached the emulator's log
