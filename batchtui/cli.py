@@ -8,10 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from . import accounts_cli
-from . import tail_cli
-from . import create_cli
+from . import __version__, accounts_cli, create_cli, tail_cli
 
 EXIT_USAGE = 2
 

@@ -26,9 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .config import resolve_account
     from .create import InvalidFile, load
     from .service.connect import service_for
-    from .config import resolve_account
 
     if args.kind == "tasks" and not args.job_id:
         print("batchtui create: tasks need --job JOB", file=sys.stderr)

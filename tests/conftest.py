@@ -18,7 +18,6 @@ from azure.core.credentials import AzureNamedKeyCredential
 from batchtui.emulator import DEFAULT_ACCOUNT, DEFAULT_KEY
 
 
-
 @dataclass
 class EmulatorProcess:
     endpoint: str

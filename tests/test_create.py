@@ -9,14 +9,14 @@ import subprocess
 import sys
 
 import pytest
+from conftest import make_job, make_pool, unique
+from test_emulator_protocol import signed_get
+from ui_helpers import account_for, service_for, until
 
 from batchtui.create import InvalidFile, load
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import TASKS, ViewKey
 from batchtui.ui.widgets.resource_table import ResourceTable
-from conftest import make_job, make_pool, unique
-from test_emulator_protocol import signed_get
-from ui_helpers import account_for, service_for, until
 
 
 def write(tmp_path, name, data) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from azure.storage.blob import BlobServiceClient
+from conftest import wait_for
 
 from batchtui.demo import Demo
-from conftest import wait_for
 
 
 def test_demo_runs_the_whole_batch_workflow_through_storage():
@@ -35,11 +35,12 @@ def test_demo_runs_the_whole_batch_workflow_through_storage():
 
 
 async def test_storage_from_the_explorer():
+    from ui_helpers import until
+
     from batchtui.service.connect import service_for
     from batchtui.ui.app import BatchApp
     from batchtui.ui.views import TASKS, ViewKey
     from batchtui.ui.widgets.resource_table import ResourceTable
-    from ui_helpers import until
 
     demo = Demo(with_storage=True, step_seconds=0.1)
     try:

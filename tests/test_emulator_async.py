@@ -8,7 +8,6 @@ from azure.batch import models as m
 from azure.batch.aio import BatchClient
 from azure.core.credentials import AzureNamedKeyCredential
 from azure.core.exceptions import ResourceNotFoundError
-
 from conftest import make_pool, unique
 
 

@@ -7,7 +7,6 @@ import os
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
-
 from conftest import add_task, make_job, make_pool, wait_task
 from test_emulator_protocol import signed_get
 

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from azure.batch import models as m
 from azure.core.exceptions import HttpResponseError
-
 from conftest import make_job, make_pool, wait_for
 from test_emulator_protocol import signed_get
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from azure.batch import models as m
 from azure.core.exceptions import HttpResponseError, ResourceExistsError
-
 from conftest import add_task, make_job, make_pool, wait_for, wait_task
 from test_emulator_protocol import signed_get
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from azure.batch import models as m
 from azure.core.exceptions import HttpResponseError, ResourceExistsError
-
 from conftest import make_pool, unique, wait_for
 
 

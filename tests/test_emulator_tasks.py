@@ -9,7 +9,6 @@ import json
 import pytest
 from azure.batch import models as m
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
-
 from conftest import add_task, make_job, make_pool, wait_for, wait_task
 
 
@@ -244,11 +243,12 @@ def test_job_fields(client, pool_id):
 
 
 def test_invalid_json_body_is_400(emulator):
+    from email.utils import formatdate
+
     import requests
 
     from batchtui.emulator import API_VERSION
     from batchtui.emulator.auth import sign, string_to_sign
-    from email.utils import formatdate
 
     body = b"{not json"
     headers = {"ocp-date": formatdate(usegmt=True), "Content-Type": "application/json", "Content-Length": str(len(body))}

@@ -7,8 +7,10 @@ import time
 
 import pytest
 from azure.batch import models as m
+from conftest import add_task, make_job, make_pool, wait_for, wait_task
 from textual.app import App
 from textual.widgets import Input, Tree
+from ui_helpers import service_for, until
 
 from batchtui.service.models import FileRoot
 from batchtui.service.tail import FileRef
@@ -16,8 +18,6 @@ from batchtui.ui.screens import log_view
 from batchtui.ui.screens.file_browser import FileBrowserScreen, build_listing
 from batchtui.ui.screens.log_view import LogScreen, SaveScreen, default_save_name
 from batchtui.ui.widgets.log_lines import LogBuffer, LogLines, clean_line
-from conftest import add_task, make_job, make_pool, wait_for, wait_task
-from ui_helpers import service_for, until
 
 
 def sh(script: str) -> str:

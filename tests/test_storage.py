@@ -23,9 +23,17 @@ from azure.batch import BatchClient
 from azure.batch import models as m
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
-
-from batchtui.azurite import ACCOUNT_KEY, ACCOUNT_NAME, Azurite, AzuriteUnavailable, ensure_azurite, find_azurite, install_azurite
 from conftest import EmulatorProcess, add_task, make_job, make_pool, start_emulator, unique, wait_for, wait_task
+
+from batchtui.azurite import (
+    ACCOUNT_KEY,
+    ACCOUNT_NAME,
+    Azurite,
+    AzuriteUnavailable,
+    ensure_azurite,
+    find_azurite,
+    install_azurite,
+)
 
 pytestmark = pytest.mark.skipif(
     find_azurite() is None and not (shutil.which("node") and shutil.which("npm")),

@@ -12,13 +12,13 @@ import pytest
 from azure.storage.blob import BlobServiceClient, ContentSettings
 from textual.app import App
 from textual.widgets import Input, Tree
+from ui_helpers import until
 
 from batchtui.azurite import Azurite, AzuriteUnavailable, ensure_azurite, find_azurite
 from batchtui.service.errors import AUTH, NOT_FOUND, UNREACHABLE, ServiceError
 from batchtui.service.storage import OVERLAP, BlobFollower, BlobRef, BlobStore
 from batchtui.ui.screens.log_view import LogScreen, SaveScreen, default_save_name
 from batchtui.ui.screens.storage_view import BLOB, ERROR, StorageScreen
-from ui_helpers import until
 
 pytestmark = pytest.mark.skipif(
     find_azurite() is None and not (shutil.which("node") and shutil.which("npm")),

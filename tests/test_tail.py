@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 
 import pytest
 from azure.core.credentials import AzureNamedKeyCredential
+from conftest import add_task, make_job, make_pool, wait_for, wait_task
+from ui_helpers import service_for
 
 from batchtui.service.client import BatchService
 from batchtui.service.errors import UNREACHABLE, ServiceError
 from batchtui.service.tail import Chunk, FileProps, FileRef, Follower, _replaced, task_finished
-from conftest import add_task, make_job, make_pool, wait_for, wait_task
-from ui_helpers import service_for
 
 KEY_ENV = "BATCHTUI_TAIL_TEST_KEY"
 

@@ -7,12 +7,12 @@ import socket
 
 import pytest
 from azure.batch import models as m
+from conftest import add_task, make_job, make_pool, start_emulator, wait_task
+from ui_helpers import account_for, row_texts, service_for, until
 
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
 from batchtui.ui.widgets.resource_table import ResourceTable
-from conftest import add_task, make_job, make_pool, start_emulator, wait_task
-from ui_helpers import account_for, row_texts, service_for, until
 
 
 @pytest.fixture(scope="module")

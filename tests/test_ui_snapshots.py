@@ -9,14 +9,14 @@ from datetime import datetime
 
 import pytest
 from azure.batch import models as m
+from conftest import wait_for
+from ui_helpers import service_for
 
 from batchtui.config import AUTH_SHARED_KEY, Account
 from batchtui.demo import start_emulator
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
 from batchtui.ui.widgets.resource_table import ResourceTable
-from conftest import wait_for
-from ui_helpers import service_for
 
 FROZEN = "2026-11-23T10:00:00Z"
 SIZES = [(80, 24), (120, 40)]

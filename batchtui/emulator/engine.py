@@ -9,10 +9,10 @@ await inside, so the HTTP handlers and the scheduler never see half a change.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 import logging
 import secrets
 import time
+from collections import Counter
 from pathlib import Path
 
 from . import errors, executor, nodefs, storage

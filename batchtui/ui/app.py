@@ -24,11 +24,11 @@ from ..config import Account
 from ..service.client import BatchService
 from ..service.errors import NOT_FOUND, ServiceError
 from ..service.operations import BulkResult, for_each
+from ..service.tail import FileRef
 from .actions import ACTIONS, Action, describe, for_key
 from .commands import CommandError, parse_command
 from .fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
 from .format import ago, local_now, utcnow
-from ..service.tail import FileRef
 from .screens.confirm import ConfirmScreen, Field
 from .screens.help import HelpScreen
 from .views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey, columns, sort_key_for

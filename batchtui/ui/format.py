@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-
 from functools import lru_cache
 
 from rich.text import Text

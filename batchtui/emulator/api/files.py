@@ -11,11 +11,11 @@ from aiohttp import web
 
 from .. import errors, nodefs
 from ..formats import iso, rfc1123
+from ..store import Collection
 from .http import base_url, bool_query, engine_of, paged
 from .jobs import get_job
 from .pools import get_node, get_pool
 from .tasks import get_task
-from ..store import Collection
 
 RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
