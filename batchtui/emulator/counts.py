@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
+
+from .store import Doc
 
 BUCKETS = ("active", "running", "completed", "succeeded", "failed")
 
 
-def buckets_of(task: dict) -> tuple[str, ...]:
+def buckets_of(task: Doc) -> tuple[str, ...]:
     state = task["state"]
     if state in ("running", "preparing"):
         return ("running",)
@@ -26,7 +29,7 @@ class JobCounts:
         self.tasks: Counter[str] = Counter()
         self.slots: Counter[str] = Counter()
 
-    def _apply(self, counted: list | None, sign: int) -> None:
+    def _apply(self, counted: list[Any] | None, sign: int) -> None:
         if not counted:
             return
         *buckets, weight = counted
@@ -34,15 +37,15 @@ class JobCounts:
             self.tasks[bucket] += sign
             self.slots[bucket] += sign * weight
 
-    def recount(self, task: dict) -> None:
+    def recount(self, task: Doc) -> None:
         self._apply(task.get("_counted"), -1)
         task["_counted"] = [*buckets_of(task), task.get("requiredSlots", 1)]
         self._apply(task["_counted"], +1)
 
-    def forget(self, task: dict) -> None:
+    def forget(self, task: Doc) -> None:
         self._apply(task.pop("_counted", None), -1)
 
-    def as_rest(self) -> dict:
+    def as_rest(self) -> dict[str, dict[str, int]]:
         return {
             "taskCounts": {b: self.tasks[b] for b in BUCKETS},
             "taskSlotCounts": {b: self.slots[b] for b in BUCKETS},

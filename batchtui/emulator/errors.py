@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from .formats import now_iso
 
@@ -22,7 +23,7 @@ class BatchError(Exception):
         return f"{self.status} {self.code}: {self.message}"
 
     def body(self, base_url: str, request_id: str) -> bytes:
-        doc = {
+        doc: dict[str, Any] = {
             "odata.metadata": f"{base_url}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element",
             "code": self.code,
             "message": {

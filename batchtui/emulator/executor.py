@@ -18,6 +18,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 # Variables of the emulator's own environment a task inherits; nothing else
 # (keys and tokens in the emulator's environment stay out of tasks).
@@ -32,20 +33,34 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
             pass
 
 
+class NameValue(TypedDict):
+    name: str
+    value: str
+
+
+class FailureInfo(TypedDict):
+    """Batch's TaskFailureInformation, as a task's or start task's failureInfo."""
+
+    category: str  # usererror or servererror
+    code: str
+    message: str
+    details: NotRequired[list[NameValue]]
+
+
 @dataclass
 class Outcome:
     exit_code: int | None
-    failure: dict | None = None  # a Batch failureInfo, when there is one
+    failure: FailureInfo | None = None  # a Batch failureInfo, when there is one
 
 
-def failure(code: str, message: str, category: str = "usererror", details: dict | None = None) -> dict:
-    info = {"category": category, "code": code, "message": message}
+def failure(code: str, message: str, category: str = "usererror", details: dict[str, str] | None = None) -> FailureInfo:
+    info = FailureInfo(category=category, code=code, message=message)
     if details:
         info["details"] = [{"name": k, "value": v} for k, v in details.items()]
     return info
 
 
-def failure_for_exit(exit_code: int) -> dict | None:
+def failure_for_exit(exit_code: int) -> FailureInfo | None:
     if exit_code == 0:
         return None
     return failure(
@@ -65,9 +80,9 @@ class Process:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
         self.pid = proc.pid
-        self.killed_for: dict | None = None
+        self.killed_for: FailureInfo | None = None
 
-    def kill(self, reason: dict | None = None) -> None:
+    def kill(self, reason: FailureInfo | None = None) -> None:
         if self.killed_for is None:
             self.killed_for = reason
         try:

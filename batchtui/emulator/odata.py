@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 FIELD_TYPES = {"string", "int", "datetime"}
 
-Predicate = Callable[[dict], bool]
+Predicate = Callable[[dict[str, Any]], bool]  # over a Batch-shaped resource document
+Token = tuple[str, Any, int, str]  # kind, value, position, source text
 
 _COMPARISONS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
                 "le": operator.le, "gt": operator.gt, "ge": operator.ge}
@@ -38,7 +39,7 @@ class FilterError(ValueError):
         self.position = position
 
 
-def _always_true(_doc: dict) -> bool:
+def _always_true(_doc: dict[str, Any]) -> bool:
     return True
 
 
@@ -100,7 +101,7 @@ def _case_insensitive(path: str) -> bool:
     return last.endswith("state") or last.endswith("result")
 
 
-def _resolver(path: str) -> Callable[[dict], Any]:
+def _resolver(path: str) -> Callable[[dict[str, Any]], Any]:
     keys = path.split("/")
     if len(keys) == 1:
         key = keys[0]
@@ -115,7 +116,7 @@ def _resolver(path: str) -> Callable[[dict], Any]:
     return resolve
 
 
-def _getter(path: str, kind: str) -> Callable[[dict], Any]:
+def _getter(path: str, kind: str) -> Callable[[dict[str, Any]], Any]:
     """Resolve *path* and normalise the value to the comparable form (None if absent/wrong type)."""
     resolve = _resolver(path)
     if kind == "string" and _case_insensitive(path):
@@ -139,16 +140,18 @@ _TOKEN_RE = re.compile(r"""
 """, re.VERBOSE)
 
 
-def _tokenize(text: str) -> list[tuple[str, Any, int, str]]:
+def _tokenize(text: str) -> list[Token]:
     """Return (kind, value, position, source text) tuples, ending with an 'eof' token."""
-    tokens, pos = [], 0
+    tokens: list[Token] = []
+    pos = 0
     while pos < len(text):
         m = _TOKEN_RE.match(text, pos)
         if m is None and text[pos] == "'":
             raise FilterError(f"Unterminated string starting at position {pos}.", pos)
         if m is None:
             raise FilterError(f"Unexpected character {text[pos]!r} at position {pos}.", pos)
-        kind, source = m.lastgroup, m.group()
+        kind, source = m.lastgroup or "", m.group()
+        value: Any
         if kind in ("string", "datetime") and source.endswith("'"):
             value = source[source.index("'") + 1:-1].replace("''", "'")
         else:
@@ -160,7 +163,7 @@ def _tokenize(text: str) -> list[tuple[str, Any, int, str]]:
     return tokens
 
 
-def _found(token: tuple[str, Any, int, str]) -> str:
+def _found(token: Token) -> str:
     return "the end of the filter" if token[0] == "eof" else repr(token[3])
 
 
@@ -183,10 +186,10 @@ class _Parser:
                               "expected 'and', 'or' or the end of the filter.", token[2])
         return predicate
 
-    def peek(self) -> tuple[str, Any, int, str]:
+    def peek(self) -> Token:
         return self.tokens[self.index]
 
-    def next(self) -> tuple[str, Any, int, str]:
+    def next(self) -> Token:
         self.index += 1
         return self.tokens[self.index - 1]
 
@@ -195,10 +198,11 @@ class _Parser:
         kind, value, _, _ = self.peek()
         if kind == "ident" and value.lower() in words:
             self.index += 1
-            return value.lower()
+            word: str = value.lower()
+            return word
         return None
 
-    def expect(self, kind: str, what: str) -> tuple[str, Any, int, str]:
+    def expect(self, kind: str, what: str) -> Token:
         token = self.next()
         if token[0] != kind:
             raise FilterError(f"Expected {what} at position {token[2]}, found {_found(token)}.", token[2])
@@ -295,7 +299,7 @@ class _Parser:
         get = _getter(path, kind)
         if _case_insensitive(path):
             prefix = prefix.casefold()
-        predicate = lambda doc: (v := get(doc)) is not None and v.startswith(prefix)
+        predicate: Predicate = lambda doc: (v := get(doc)) is not None and v.startswith(prefix)  # noqa: E731
         op = self.keyword("eq", "ne")
         if op is None:
             return predicate
@@ -312,7 +316,7 @@ _EXAMPLES = {"string": "a quoted string such as 'abc'", "int": "an integer such 
              "datetime": "a datetime such as datetime'2026-11-23T10:00:00Z'"}
 
 
-def _compare(get: Callable[[dict], Any], op: str, value: Any) -> Predicate:
+def _compare(get: Callable[[dict[str, Any]], Any], op: str, value: Any) -> Predicate:
     """A missing value (None) never matches, except that ``ne`` is then true."""
     if op == "eq":
         return lambda doc: get(doc) == value

@@ -8,12 +8,13 @@ from typing import Any
 
 from . import errors
 from .formats import UNLIMITED_DURATION, new_etag, now_iso, parse_duration
+from .store import Doc
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NODE_DEALLOCATION_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
 
 
-def check_id(body: dict, name: str = "id") -> str:
+def check_id(body: Doc, name: str = "id") -> str:
     ident = body.get(name)
     if ident in (None, ""):
         raise errors.missing_property(name)
@@ -24,7 +25,7 @@ def check_id(body: dict, name: str = "id") -> str:
     return ident
 
 
-def require(body: dict, name: str, kind: type | tuple[type, ...] = str) -> Any:
+def require(body: Doc, name: str, kind: type | tuple[type, ...] = str) -> Any:
     value = body.get(name)
     if value is None or value == "":
         raise errors.missing_property(name)
@@ -33,7 +34,7 @@ def require(body: dict, name: str, kind: type | tuple[type, ...] = str) -> Any:
     return value
 
 
-def check_duration(holder: dict, name: str, prefix: str) -> None:
+def check_duration(holder: Doc, name: str, prefix: str) -> None:
     value = holder.get(name)
     if value is None:
         return
@@ -44,19 +45,19 @@ def check_duration(holder: dict, name: str, prefix: str) -> None:
         raise errors.invalid_property(f"{prefix}{name}", value, "Not an ISO-8601 duration.") from None
 
 
-def check_count(holder: dict, name: str, prefix: str = "", minimum: int = 0) -> int:
+def check_count(holder: Doc, name: str, prefix: str = "", minimum: int = 0) -> int:
     value = holder.get(name, 0) or 0
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise errors.invalid_property(f"{prefix}{name}", value, f"Must be an integer of at least {minimum}.")
     return value
 
 
-def stamp(doc: dict) -> None:
+def stamp(doc: Doc) -> None:
     doc["eTag"] = new_etag()
     doc["lastModified"] = now_iso()
 
 
-def set_state(doc: dict, state: str, when: str | None = None, keep_previous: bool = True) -> None:
+def set_state(doc: Doc, state: str, when: str | None = None, keep_previous: bool = True) -> None:
     if doc.get("state") == state:
         return
     when = when or now_iso()
@@ -67,7 +68,7 @@ def set_state(doc: dict, state: str, when: str | None = None, keep_previous: boo
     doc["stateTransitionTime"] = when
 
 
-def _base(body: dict) -> dict:
+def _base(body: Doc) -> Doc:
     doc = {k: v for k, v in body.items() if not k.startswith("_")}
     now = now_iso()
     doc["creationTime"] = now
@@ -77,7 +78,7 @@ def _base(body: dict) -> dict:
     return doc
 
 
-def new_pool(body: dict) -> dict:
+def new_pool(body: Doc) -> Doc:
     check_id(body)
     require(body, "vmSize")
     if body.get("enableAutoScale"):
@@ -110,7 +111,7 @@ def new_pool(body: dict) -> dict:
     return doc
 
 
-def new_job(body: dict) -> dict:
+def new_job(body: Doc) -> Doc:
     check_id(body)
     pool_info = body.get("poolInfo")
     if not isinstance(pool_info, dict) or not (pool_info.get("poolId") or pool_info.get("autoPoolSpecification")):
@@ -145,7 +146,7 @@ def new_job(body: dict) -> dict:
     return doc
 
 
-def new_task(body: dict, job: dict) -> dict:
+def new_task(body: Doc, job: Doc) -> Doc:
     check_id(body)
     require(body, "commandLine")
     constraints = dict(body.get("constraints") or {})
@@ -174,7 +175,7 @@ def new_task(body: dict, job: dict) -> dict:
     return doc
 
 
-def new_node(node_id: str, pool: dict, dedicated: bool, ip_suffix: int) -> dict:
+def new_node(node_id: str, pool: Doc, dedicated: bool, ip_suffix: int) -> Doc:
     now = now_iso()
     doc = {
         "id": node_id,
@@ -200,7 +201,7 @@ def new_node(node_id: str, pool: dict, dedicated: bool, ip_suffix: int) -> dict:
     return doc
 
 
-def url_path(kind: str, doc: dict, parent: str = "") -> str:
+def url_path(kind: str, doc: Doc, parent: str = "") -> str:
     if kind == "pool":
         return f"/pools/{doc['id']}"
     if kind == "job":
@@ -210,7 +211,7 @@ def url_path(kind: str, doc: dict, parent: str = "") -> str:
     return f"/jobs/{parent}/tasks/{doc['id']}"
 
 
-def public(kind: str, doc: dict, base_url: str, parent: str = "") -> dict:
+def public(kind: str, doc: Doc, base_url: str, parent: str = "") -> Doc:
     """The document as the REST API returns it: no private keys, absolute URLs."""
     out = {"id": doc["id"], "url": base_url + url_path(kind, doc, parent)}
     out.update((k, v) for k, v in doc.items() if not k.startswith("_") and k != "id")
@@ -224,11 +225,11 @@ def public(kind: str, doc: dict, base_url: str, parent: str = "") -> dict:
     return out
 
 
-def select(doc: dict, fields: list[str] | None) -> dict:
+def select(doc: Doc, fields: list[str] | None) -> Doc:
     """Keep only the $select-ed properties (top-level or a/b paths)."""
     if not fields:
         return doc
-    out: dict = {}
+    out: Doc = {}
     for path in fields:
         parts = path.split("/")
         src, dst = doc, out

@@ -13,15 +13,21 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 KINDS = ("pool", "node", "job", "task")
+
+# A resource document: JSON shaped like Batch's REST representation, plus the
+# emulator's private "_" keys. Values are whatever the client sent or Batch
+# defines, so they stay Any; code that reads one narrows what it needs.
+Doc = dict[str, Any]
 
 
 class Collection:
     """Documents of one kind under one parent, by id, in id order."""
 
     def __init__(self) -> None:
-        self._docs: dict[str, dict] = {}
+        self._docs: dict[str, Doc] = {}
         self._ids: list[str] = []
 
     def __len__(self) -> int:
@@ -30,10 +36,10 @@ class Collection:
     def __contains__(self, ident: str) -> bool:
         return ident in self._docs
 
-    def get(self, ident: str) -> dict | None:
+    def get(self, ident: str) -> Doc | None:
         return self._docs.get(ident)
 
-    def add(self, doc: dict) -> None:
+    def add(self, doc: Doc) -> None:
         ident = doc["id"]
         if ident not in self._docs:
             if not self._ids or ident > self._ids[-1]:
@@ -42,24 +48,24 @@ class Collection:
                 bisect.insort(self._ids, ident)
         self._docs[ident] = doc
 
-    def remove(self, ident: str) -> dict | None:
+    def remove(self, ident: str) -> Doc | None:
         doc = self._docs.pop(ident, None)
         if doc is not None:
             i = bisect.bisect_left(self._ids, ident)
             del self._ids[i]
         return doc
 
-    def values(self) -> Iterator[dict]:
+    def values(self) -> Iterator[Doc]:
         for ident in self._ids:
             yield self._docs[ident]
 
     def page(
-        self, after: str | None, keep: Callable[[dict], bool], limit: int
-    ) -> tuple[list[dict], str | None]:
+        self, after: str | None, keep: Callable[[Doc], bool], limit: int
+    ) -> tuple[list[Doc], str | None]:
         """Up to `limit` documents after id `after` that `keep` accepts, and the
         id to continue after (None when nothing is left)."""
         start = bisect.bisect_right(self._ids, after) if after is not None else 0
-        out: list[dict] = []
+        out: list[Doc] = []
         ids, docs = self._ids, self._docs
         for i in range(start, len(ids)):
             doc = docs[ids[i]]
@@ -84,7 +90,7 @@ class Store:
         self.jobs = Collection()
         self.nodes: dict[str, Collection] = {}
         self.tasks: dict[str, Collection] = {}
-        self._pending: dict[tuple[str, str, str], dict | None] = {}
+        self._pending: dict[tuple[str, str, str], Doc | None] = {}
         self._load()
 
     def _load(self) -> None:
@@ -108,12 +114,12 @@ class Store:
         return self._collection("task", job_id)
 
     # -- writes -------------------------------------------------------------
-    def put(self, kind: str, doc: dict, parent: str = "") -> None:
+    def put(self, kind: str, doc: Doc, parent: str = "") -> None:
         """Add or replace a document; it reaches disk at the next flush()."""
         self._collection(kind, parent).add(doc)
         self._pending[(kind, parent, doc["id"])] = doc
 
-    def touch(self, kind: str, doc: dict, parent: str = "") -> None:
+    def touch(self, kind: str, doc: Doc, parent: str = "") -> None:
         """Mark a document changed in place."""
         self._pending[(kind, parent, doc["id"])] = doc
 
