@@ -119,7 +119,9 @@ def blob_text(blobs: BlobServiceClient, container: str, name: str) -> str:
 def output(pattern: str, url: str, path: str | None, condition: str) -> m.OutputFile:
     return m.OutputFile(
         file_pattern=pattern,
-        destination=m.OutputFileDestination(container=m.OutputFileBlobContainerDestination(container_url=url, path=path)),
+        destination=m.OutputFileDestination(
+            container=m.OutputFileBlobContainerDestination(container_url=url, path=path)
+        ),
         upload_options=m.OutputFileUploadConfiguration(upload_condition=condition),
     )
 
@@ -327,7 +329,8 @@ def test_applications_are_listed_through_the_sdk(batch: BatchClient, packages: N
 def test_application_packages_are_deployed_with_their_variables(batch: BatchClient, pool: str, packages: None,
                                                                 tmp_path: Path) -> None:
     job_id = make_job(batch, pool)
-    command = ("/bin/sh -c '\"$AZ_BATCH_APP_PACKAGE_my_app_2_0/bin/hello.sh\"; echo \"$AZ_BATCH_APP_PACKAGE_MY_APP_2_0\";"
+    command = ("/bin/sh -c '\"$AZ_BATCH_APP_PACKAGE_my_app_2_0/bin/hello.sh\";"
+               " echo \"$AZ_BATCH_APP_PACKAGE_MY_APP_2_0\";"
                " echo \"$AZ_BATCH_APP_PACKAGE_MY_APP\"; \"$AZ_BATCH_APP_PACKAGE_SOLO/bin/hello.sh\"'")
     add_task(batch, job_id, "app", command, application_package_references=[
         m.BatchApplicationPackageReference(application_id="my-app", version="2.0"),
@@ -393,7 +396,7 @@ def test_without_auto_storage(client: BatchClient) -> None:
 
 
 def test_output_patterns_stay_inside_the_task_directory(tmp_path: Path) -> None:
-    from batchtui.emulator.storage import match_outputs
+    from batchtui.emulator.output_files import match_outputs
 
     task_dir = tmp_path / "node" / "task"
     (task_dir / "wd" / "res" / "deep").mkdir(parents=True)
@@ -414,7 +417,8 @@ def test_output_patterns_stay_inside_the_task_directory(tmp_path: Path) -> None:
 
 
 def test_scrub_removes_sas_tokens() -> None:
-    from batchtui.emulator.storage import package_env_names, redact_url, scrub
+    from batchtui.emulator.app_packages import package_env_names
+    from batchtui.emulator.storage_failures import redact_url, scrub
 
     url = "http://127.0.0.1:10000/devstoreaccount1/c?sv=2024&sp=rl&sig=abc%2Bdef"
     assert redact_url(url) == "http://127.0.0.1:10000/devstoreaccount1/c"

@@ -125,7 +125,7 @@ async def serve(settings: Settings, ready: Callable[[str], None] | None = None) 
     await site.start()
     port = runner.addresses[0][1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    engine.base_url = f"http://{host}:{port}"
+    engine.runtime.base_url = f"http://{host}:{port}"
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -135,7 +135,7 @@ async def serve(settings: Settings, ready: Callable[[str], None] | None = None) 
             pass
     scheduler = asyncio.create_task(engine.run())
     if ready:
-        ready(engine.base_url)
+        ready(engine.runtime.base_url)
     try:
         await stop.wait()
     finally:

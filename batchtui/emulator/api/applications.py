@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .. import errors
 from ..resources import select
-from ..storage import StorageUnavailable
+from ..storage_failures import StorageUnavailable
 from ..store import Collection
 from .http import engine_of, json_response, paged, select_fields
 

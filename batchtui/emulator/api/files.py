@@ -11,7 +11,7 @@ from aiohttp import web
 
 from .. import errors, nodefs
 from ..formats import iso, rfc1123
-from ..store import Collection
+from ..store import Collection, Doc
 from .http import base_url, bool_query, engine_of, paged
 from .jobs import get_job
 from .pools import get_node, get_pool
@@ -23,14 +23,14 @@ RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
 def _task_root(request: web.Request) -> tuple[Path, str]:
     job = get_job(request)
     task = get_task(request, job)
-    root = engine_of(request).task_dir(job["id"], task)
+    root = engine_of(request).tasks.files_dir(task)
     return root, f"/jobs/{job['id']}/tasks/{task['id']}/files"
 
 
 def _node_root(request: web.Request) -> tuple[Path, str]:
     pool = get_pool(request)
     node = get_node(request, pool)
-    return engine_of(request).node_root(node["id"]), f"/pools/{pool['id']}/nodes/{node['id']}/files"
+    return engine_of(request).runtime.node_root(node["id"]), f"/pools/{pool['id']}/nodes/{node['id']}/files"
 
 
 def _resolve(root: Path, rel: str) -> Path:
@@ -62,7 +62,7 @@ def _list(request: web.Request, root: Path, prefix: str) -> web.Response:
     base = base_url(request) + prefix
     items = Collection()
     for info in nodefs.list_files(root, recursive):
-        entry: dict = {"id": info.name, "name": info.name, "url": f"{base}/{quote(info.name)}", "isDirectory": info.is_directory}
+        entry: Doc = {"id": info.name, "name": info.name, "url": f"{base}/{quote(info.name)}", "isDirectory": info.is_directory}
         if not info.is_directory:
             entry["properties"] = {
                 "creationTime": iso(info.created),

@@ -16,7 +16,7 @@ from ..engine import Engine
 from ..formats import rfc1123_from_iso
 from ..odata import FilterError, compile_filter
 from ..resources import public, select
-from ..store import Collection
+from ..store import Collection, Doc
 
 JSON_TYPE = "application/json;odata=minimalmetadata"
 MAX_RESULTS = 1000
@@ -32,14 +32,14 @@ def base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-def json_response(request: web.Request, doc: dict, status: int = 200, metadata: str | None = None) -> web.Response:
+def json_response(request: web.Request, doc: Doc, status: int = 200, metadata: str | None = None) -> web.Response:
     if metadata:
         doc = {"odata.metadata": f"{base_url(request)}/$metadata#{metadata}", **doc}
     return web.Response(status=status, body=json.dumps(doc).encode(), content_type=None, headers={"Content-Type": JSON_TYPE})
 
 
 def entity_response(
-    request: web.Request, kind: str, doc: dict, parent: str = "", metadata: str = "", extra: dict | None = None
+    request: web.Request, kind: str, doc: Doc, parent: str = "", metadata: str = "", extra: Doc | None = None
 ) -> web.Response:
     """GET of one resource, honouring $select; `extra` adds expanded properties."""
     rendered = public(kind, doc, base_url(request), parent)
@@ -50,14 +50,14 @@ def entity_response(
     return response
 
 
-def set_entity_headers(response: web.StreamResponse, doc: dict) -> None:
+def set_entity_headers(response: web.StreamResponse, doc: Doc) -> None:
     if "eTag" in doc:
         response.headers["ETag"] = doc["eTag"]
     if "lastModified" in doc:
         response.headers["Last-Modified"] = rfc1123_from_iso(doc["lastModified"])
 
 
-def _answer(request: web.Request, status: int, path: str, doc: dict | None, location: bool = False) -> web.Response:
+def _answer(request: web.Request, status: int, path: str, doc: Doc | None, location: bool = False) -> web.Response:
     """An empty answer naming the resource (DataServiceId, and Location for a 201)."""
     url = base_url(request) + path
     headers = {"DataServiceId": url, **({"Location": url} if location else {})}
@@ -67,19 +67,19 @@ def _answer(request: web.Request, status: int, path: str, doc: dict | None, loca
     return response
 
 
-def created(request: web.Request, path: str, doc: dict) -> web.Response:
+def created(request: web.Request, path: str, doc: Doc) -> web.Response:
     return _answer(request, 201, path, doc, location=True)
 
 
-def accepted(request: web.Request, path: str, doc: dict | None = None) -> web.Response:
+def accepted(request: web.Request, path: str, doc: Doc | None = None) -> web.Response:
     return _answer(request, 202, path, doc)
 
 
-def no_content(request: web.Request, path: str, doc: dict | None = None) -> web.Response:
+def no_content(request: web.Request, path: str, doc: Doc | None = None) -> web.Response:
     return _answer(request, 204, path, doc)
 
 
-async def read_body(request: web.Request, required: bool = True) -> dict:
+async def read_body(request: web.Request, required: bool = True) -> Doc:
     raw = await request.read()
     if not raw.strip():
         if required:
@@ -152,7 +152,7 @@ def _untoken(token: str) -> str:
         raise errors.invalid_query("$skiptoken", token, "Not a continuation token this service issued.") from None
 
 
-def compile_query_filter(request: web.Request, fields: dict[str, str]) -> Callable[[dict], bool]:
+def compile_query_filter(request: web.Request, fields: dict[str, str]) -> Callable[[Doc], bool]:
     text = request.query.get("$filter")
     try:
         return compile_filter(text, fields)
@@ -163,10 +163,10 @@ def compile_query_filter(request: web.Request, fields: dict[str, str]) -> Callab
 def paged(
     request: web.Request,
     items: Collection,
-    render: Callable[[dict], dict],
+    render: Callable[[Doc], Doc],
     fields: dict[str, str],
     metadata: str,
-    view: Callable[[dict], dict] | None = None,
+    view: Callable[[Doc], Doc] | None = None,
 ) -> web.Response:
     """One page of a list, and an odata.nextLink that carries the query on.
     `view` gives the properties $filter sees, when they are not the stored ones."""
@@ -178,7 +178,7 @@ def paged(
     after = request.query.get("$skiptoken")
     page, last = items.page(_untoken(after) if after else None, predicate, limit)
     chosen = select_fields(request)
-    body: dict = {"value": [select(render(doc), chosen) for doc in page]}
+    body: Doc = {"value": [select(render(doc), chosen) for doc in page]}
     if last is not None:
         query = {k: v for k, v in request.query.items() if k != "$skiptoken"}
         query["$skiptoken"] = _token(last)

@@ -7,6 +7,7 @@ from aiohttp import web
 from .. import errors
 from ..formats import format_duration, parse_iso, utcnow
 from ..resources import new_job, public, set_state
+from ..store import Doc
 from .http import (
     accepted,
     base_url,
@@ -32,14 +33,14 @@ JOB_FIELDS = {
 }
 
 
-def get_job(request: web.Request) -> dict:
+def get_job(request: web.Request) -> Doc:
     job = engine_of(request).store.jobs.get(request.match_info["job"])
     if job is None:
         raise errors.not_found("Job", request.match_info["job"])
     return job
 
 
-def require_open(job: dict) -> None:
+def require_open(job: Doc) -> None:
     """409 unless the job can still take changes to its tasks."""
     if job["state"] == "completed":
         raise errors.BatchError(409, "JobCompleted", "The specified job is already in a completed state.")
@@ -49,7 +50,7 @@ def require_open(job: dict) -> None:
         raise errors.BatchError(409, "JobBeingTerminated", "The specified job is being terminated.")
 
 
-def _job_stats(request: web.Request, job: dict) -> dict:
+def _job_stats(request: web.Request, job: Doc) -> Doc:
     tasks = list(engine_of(request).store.job_tasks(job["id"]).values())
     done = [t for t in tasks if t["state"] == "completed"]
     failed = sum(1 for t in done if t["executionInfo"].get("result") == "failure")
@@ -77,7 +78,7 @@ async def list_jobs(request: web.Request) -> web.Response:
     with_stats = expand_stats(request, allowed=True)
     base = base_url(request)
 
-    def render(job: dict) -> dict:
+    def render(job: Doc) -> Doc:
         out = public("job", job, base)
         if with_stats:
             out["stats"] = _job_stats(request, job)
@@ -118,7 +119,7 @@ async def terminate_job(request: web.Request) -> web.Response:
     if job["state"] in ("completed", "deleting"):
         require_open(job)
     if job["state"] != "terminating":
-        engine.terminate_job(job, body.get("terminateReason") or "UserTerminate")
+        engine.jobs.terminate(job, body.get("terminateReason") or "UserTerminate")
     return accepted(request, f"/jobs/{job['id']}", job)
 
 
@@ -135,7 +136,7 @@ async def disable_job(request: web.Request) -> web.Response:
     require_open(job)
     if job["state"] != "active":
         raise errors.invalid_state(f"The job is {job['state']}; only an active job can be disabled.")
-    engine.disable_job(job, option)
+    engine.jobs.disable(job, option)
     return accepted(request, f"/jobs/{job['id']}", job)
 
 
@@ -152,7 +153,7 @@ async def enable_job(request: web.Request) -> web.Response:
 
 async def task_counts(request: web.Request) -> web.Response:
     job = get_job(request)
-    counts = engine_of(request).job_counts(job["id"]).as_rest()
+    counts = engine_of(request).tasks.job_counts(job["id"]).as_rest()
     return json_response(request, counts, metadata="taskcountsresult/@Element")
 
 

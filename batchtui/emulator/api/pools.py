@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
 from .. import errors
 from ..resources import NODE_DEALLOCATION_OPTIONS, check_count, check_duration, new_pool, public, stamp
+from ..store import Doc
 from .http import (
     accepted,
     base_url,
@@ -34,21 +37,21 @@ NODE_COUNT_STATES = (
 )
 
 
-def get_pool(request: web.Request) -> dict:
+def get_pool(request: web.Request) -> Doc:
     pool = engine_of(request).store.pools.get(request.match_info["pool"])
     if pool is None:
         raise errors.not_found("Pool", request.match_info["pool"])
     return pool
 
 
-def get_node(request: web.Request, pool: dict) -> dict:
+def get_node(request: web.Request, pool: Doc) -> Doc:
     node = engine_of(request).store.pool_nodes(pool["id"]).get(request.match_info["node"])
     if node is None:
         raise errors.not_found("Node", request.match_info["node"])
     return node
 
 
-def _pool_stats(pool: dict, url: str) -> dict:
+def _pool_stats(pool: Doc, url: str) -> Doc:
     return {
         "url": f"{url}/stats",
         "startTime": pool["creationTime"],
@@ -57,10 +60,10 @@ def _pool_stats(pool: dict, url: str) -> dict:
     }
 
 
-def _render_pool(request: web.Request, with_stats: bool):
+def _render_pool(request: web.Request, with_stats: bool) -> Callable[[Doc], Doc]:
     base = base_url(request)
 
-    def render(pool: dict) -> dict:
+    def render(pool: Doc) -> Doc:
         out = public("pool", pool, base)
         if with_stats:
             out["stats"] = _pool_stats(pool, out["url"])
@@ -107,7 +110,7 @@ async def delete_pool(request: web.Request) -> web.Response:
     return accepted(request, f"/pools/{pool['id']}")
 
 
-def _require_steady(pool: dict) -> None:
+def _require_steady(pool: Doc) -> None:
     if pool["state"] == "deleting":
         raise errors.BatchError(409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.")
     if pool["allocationState"] != "steady":
@@ -119,9 +122,9 @@ def _require_steady(pool: dict) -> None:
         )
 
 
-def _deallocation_option(body: dict) -> str:
+def _deallocation_option(body: Doc) -> str:
     option = body.get("nodeDeallocationOption", "requeue")
-    if option not in NODE_DEALLOCATION_OPTIONS:
+    if not isinstance(option, str) or option not in NODE_DEALLOCATION_OPTIONS:
         raise errors.invalid_property("nodeDeallocationOption", option, f"Must be one of {', '.join(NODE_DEALLOCATION_OPTIONS)}.")
     return option
 
@@ -140,7 +143,7 @@ async def resize_pool(request: web.Request) -> web.Response:
     if body.get("resizeTimeout"):
         pool["resizeTimeout"] = body["resizeTimeout"]
     pool.pop("resizeErrors", None)
-    engine._set_allocation(pool, "resizing")  # noqa: SLF001 - one place sets allocation state
+    engine.nodes.set_allocation(pool, "resizing")
     stamp(pool)
     engine.store.touch("pool", pool)
     return accepted(request, f"/pools/{pool['id']}", pool)
@@ -152,7 +155,7 @@ async def stop_resize(request: web.Request) -> web.Response:
     if pool["state"] == "deleting":
         _require_steady(pool)
     if pool["allocationState"] == "resizing":
-        engine._set_allocation(pool, "stopping")  # noqa: SLF001
+        engine.nodes.set_allocation(pool, "stopping")
     return accepted(request, f"/pools/{pool['id']}", pool)
 
 
@@ -180,8 +183,8 @@ async def remove_nodes(request: web.Request) -> web.Response:
         else:
             pool["targetLowPriorityNodes"] = max(0, pool["targetLowPriorityNodes"] - 1)
         if node["state"] != "leavingpool":
-            engine.begin_node_removal(pool, node, option)
-    engine._set_allocation(pool, "resizing")  # noqa: SLF001
+            engine.nodes.begin_removal(pool, node, option)
+    engine.nodes.set_allocation(pool, "resizing")
     return accepted(request, f"/pools/{pool['id']}", pool)
 
 
@@ -189,14 +192,14 @@ NODE_REBOOT_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
 SCHEDULING_OPTIONS = ("requeue", "terminate", "taskcompletion")
 
 
-def _option(body: dict, name: str, allowed: tuple[str, ...]) -> str:
+def _option(body: Doc, name: str, allowed: tuple[str, ...]) -> str:
     value = body.get(name, "requeue")
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise errors.invalid_property(name, value, f"Must be one of {', '.join(allowed)}.")
     return value
 
 
-def _node_for_restart(request: web.Request) -> tuple[dict, dict]:
+def _node_for_restart(request: web.Request) -> tuple[Doc, Doc]:
     pool = get_pool(request)
     node = get_node(request, pool)
     if node["state"] not in ("idle", "running") or node.get("_pending"):
@@ -207,14 +210,14 @@ def _node_for_restart(request: web.Request) -> tuple[dict, dict]:
 async def reboot_node(request: web.Request) -> web.Response:
     body = await read_body(request, required=False)
     pool, node = _node_for_restart(request)
-    engine_of(request).restart_node(pool, node, "rebooting", _option(body, "nodeRebootOption", NODE_REBOOT_OPTIONS))
+    engine_of(request).nodes.restart(pool, node, "rebooting", _option(body, "nodeRebootOption", NODE_REBOOT_OPTIONS))
     return accepted(request, f"/pools/{pool['id']}/nodes/{node['id']}")
 
 
 async def reimage_node(request: web.Request) -> web.Response:
     body = await read_body(request, required=False)
     pool, node = _node_for_restart(request)
-    engine_of(request).restart_node(pool, node, "reimaging", _option(body, "nodeReimageOption", NODE_REBOOT_OPTIONS))
+    engine_of(request).nodes.restart(pool, node, "reimaging", _option(body, "nodeReimageOption", NODE_REBOOT_OPTIONS))
     return accepted(request, f"/pools/{pool['id']}/nodes/{node['id']}")
 
 
@@ -223,14 +226,14 @@ async def disable_scheduling(request: web.Request) -> web.Response:
     pool = get_pool(request)
     node = get_node(request, pool)
     option = _option(body, "nodeDisableSchedulingOption", SCHEDULING_OPTIONS)
-    engine_of(request).set_scheduling(pool, node, False, option)
+    engine_of(request).nodes.set_scheduling(pool, node, False, option)
     return web.Response(status=200, headers={"DataServiceId": f"{base_url(request)}/pools/{pool['id']}/nodes/{node['id']}"})
 
 
 async def enable_scheduling(request: web.Request) -> web.Response:
     pool = get_pool(request)
     node = get_node(request, pool)
-    engine_of(request).set_scheduling(pool, node, True)
+    engine_of(request).nodes.set_scheduling(pool, node, True)
     return web.Response(status=200, headers={"DataServiceId": f"{base_url(request)}/pools/{pool['id']}/nodes/{node['id']}"})
 
 
@@ -254,7 +257,7 @@ async def get_node_handler(request: web.Request) -> web.Response:
     return entity_response(request, "node", node, pool["id"], metadata="nodes/@Element")
 
 
-def _zero_counts() -> dict:
+def _zero_counts() -> Doc:
     counts = dict.fromkeys(NODE_COUNT_STATES, 0)
     counts["total"] = 0
     return counts
@@ -266,7 +269,7 @@ _COUNT_KEY = {s.lower(): s for s in NODE_COUNT_STATES}
 async def node_counts(request: web.Request) -> web.Response:
     engine = engine_of(request)
 
-    def render(pool: dict) -> dict:
+    def render(pool: Doc) -> Doc:
         dedicated, low = _zero_counts(), _zero_counts()
         for node in engine.store.pool_nodes(pool["id"]).values():
             bucket = dedicated if node["isDedicated"] else low

@@ -6,9 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import errors
-from ..engine import TASK_ENDED
 from ..formats import format_duration, now_iso, parse_iso, utcnow
 from ..resources import new_task, public, stamp
+from ..store import Doc
+from ..task_states import TASK_ENDED
 from .http import (
     base_url,
     created,
@@ -42,14 +43,14 @@ TASK_FIELDS = {
 MAX_COLLECTION = 100
 
 
-def get_task(request: web.Request, job: dict) -> dict:
+def get_task(request: web.Request, job: Doc) -> Doc:
     task = engine_of(request).store.job_tasks(job["id"]).get(request.match_info["task"])
     if task is None:
         raise errors.not_found("Task", request.match_info["task"])
     return task
 
 
-def _task_stats(base: str, job_id: str, task: dict) -> dict:
+def _task_stats(base: str, job_id: str, task: Doc) -> Doc:
     info = task["executionInfo"]
     wall = 0.0
     if info.get("startTime"):
@@ -75,7 +76,7 @@ async def list_tasks(request: web.Request) -> web.Response:
     with_stats = expand_stats(request, allowed=True)
     base, job_id = base_url(request), job["id"]
 
-    def render(task: dict) -> dict:
+    def render(task: Doc) -> Doc:
         out = public("task", task, base, job_id)
         if with_stats:
             out["stats"] = _task_stats(base, job_id, task)
@@ -93,13 +94,13 @@ async def get_task_handler(request: web.Request) -> web.Response:
     return entity_response(request, "task", task, job["id"], metadata="tasks/@Element", extra=extra)
 
 
-def _add_task(request: web.Request, job: dict, body: dict) -> dict:
+def _add_task(request: web.Request, job: Doc, body: Doc) -> Doc:
     engine = engine_of(request)
     doc = new_task(body, job)
     tasks = engine.store.job_tasks(job["id"])
     if doc["id"] in tasks:
         raise errors.exists("Task", doc["id"])
-    engine.add_task(job["id"], doc)
+    engine.tasks.add(job["id"], doc)
     return doc
 
 
@@ -129,7 +130,7 @@ async def add_task_collection(request: web.Request) -> web.Response:
                 raise errors.BatchError(400, "InvalidRequestBody", "Each task in the collection must be a JSON object.")
             doc = _add_task(request, job, item)
         except errors.BatchError as exc:
-            error = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
+            error: Doc = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
             if exc.values:
                 error["values"] = [{"key": k, "value": v} for k, v in exc.values]
             results.append({"status": "clienterror", "taskId": task_id or "", "error": error})
@@ -149,7 +150,7 @@ async def add_task_collection(request: web.Request) -> web.Response:
 async def delete_task(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
-    engine_of(request).delete_task(job["id"], task)
+    engine_of(request).tasks.delete(job["id"], task)
     return web.Response(status=200)
 
 
@@ -158,7 +159,7 @@ async def terminate_task(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
     if task["state"] != "completed":
-        engine.kill_task(job["id"], task, TASK_ENDED)
+        engine.tasks.kill(job["id"], task, TASK_ENDED)
     stamp(task)
     return no_content(request, f"/jobs/{job['id']}/tasks/{task['id']}", task)
 
@@ -178,7 +179,7 @@ async def reactivate_task(request: web.Request) -> web.Response:
     if "lastRequeueTime" in info:
         task["executionInfo"]["lastRequeueTime"] = info["lastRequeueTime"]
     stamp(task)
-    engine._set_task_state(job["id"], task, "active", now_iso())  # noqa: SLF001 - the one state setter
+    engine.tasks.set_state(job["id"], task, "active", now_iso())
     return no_content(request, f"/jobs/{job['id']}/tasks/{task['id']}", task)
 
 

@@ -1,0 +1,77 @@
+"""Job states as the engine moves them on each tick: terminating and deleting
+jobs end their running tasks first; disabling waits for (or evicts) them;
+an active job ends at its maxWallClockTime or, with onAllTasksComplete
+terminatejob, when its last task completes."""
+
+from __future__ import annotations
+
+import time
+
+from .formats import now_iso, parse_duration, parse_iso
+from .resources import set_state
+from .store import Doc, Store
+from .task_states import TASK_ENDED, TaskStates
+
+
+class JobLifecycle:
+    def __init__(self, store: Store, tasks: TaskStates) -> None:
+        self.store = store
+        self.tasks = tasks
+
+    def advance(self, job: Doc) -> None:
+        """One tick of the job's life."""
+        state, job_id = job["state"], job["id"]
+        if state in ("terminating", "deleting"):
+            for task_id in self.tasks.running_ids(job_id):
+                task = self.store.job_tasks(job_id).get(task_id)
+                if task is not None:
+                    self.tasks.kill(job_id, task, TASK_ENDED)
+            if self.tasks.running_ids(job_id):
+                return
+            if state == "deleting":
+                for task in list(self.store.job_tasks(job_id).values()):
+                    self.tasks.remove_files(task)
+                self.tasks.forget_job(job_id)
+                self.store.delete("job", job_id)
+            else:
+                self._complete(job, job.get("_terminateReason", "UserTerminate"))
+            return
+        if state == "disabling":
+            if not self.tasks.running_ids(job_id):
+                set_state(job, "disabled")
+                self.store.touch("job", job)
+            return
+        if state == "enabling":
+            set_state(job, "active")
+            self.store.touch("job", job)
+            return
+        if state != "active":
+            return
+        limit = job["constraints"].get("maxWallClockTime")
+        if limit and parse_duration(limit) != float("inf"):
+            started = parse_iso(job["executionInfo"]["startTime"]).timestamp()
+            if time.time() - started > parse_duration(limit):
+                self.terminate(job, "MaxWallClockTimeExpiry")
+                return
+        if job.get("onAllTasksComplete") == "terminatejob" and len(self.store.job_tasks(job_id)):
+            if not self.tasks.queues.get(job_id) and not self.tasks.running_ids(job_id):
+                self._complete(job, "AllTasksComplete")
+
+    def disable(self, job: Doc, option: str) -> None:
+        """requeue / terminate the job's running tasks, or wait for them; then disabled."""
+        set_state(job, "disabling")
+        self.store.touch("job", job)
+        self.tasks.evict_job(job["id"], option)
+
+    def terminate(self, job: Doc, reason: str) -> None:
+        """Terminating until its running tasks have ended; then completed with `reason`."""
+        set_state(job, "terminating")
+        job["_terminateReason"] = reason
+        self.store.touch("job", job)
+
+    def _complete(self, job: Doc, reason: str) -> None:
+        set_state(job, "completed")
+        job["executionInfo"]["endTime"] = now_iso()
+        job["executionInfo"]["terminateReason"] = reason
+        job.pop("_terminateReason", None)
+        self.store.touch("job", job)
