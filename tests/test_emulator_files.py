@@ -15,7 +15,9 @@ from test_emulator_protocol import signed_get
 def ran(client):
     pool_id = make_pool(client, nodes=1)
     job_id = make_job(client, pool_id)
-    script = "printf 0123456789 > out.bin; mkdir -p sub/deeper; echo nested > sub/deeper/n.txt; echo line1; echo err >&2"
+    script = (
+        "printf 0123456789 > out.bin; mkdir -p sub/deeper; echo nested > sub/deeper/n.txt; echo line1; echo err >&2"
+    )
     add_task(client, job_id, "files", f"/bin/sh -c '{script}'")
     task = wait_task(client, job_id, "files")
     assert task.execution_info.exit_code == 0
@@ -144,5 +146,6 @@ def test_delete_task_file(client, ran):
 
 def test_file_listing_filter(client, ran):
     _, job_id, _ = ran
-    names = [f.name for f in client.list_task_files(job_id, "files", recursive=True, filter="startswith(name,'wd/sub')")]
+    listed = client.list_task_files(job_id, "files", recursive=True, filter="startswith(name,'wd/sub')")
+    names = [f.name for f in listed]
     assert names and all(n.startswith("wd/sub") for n in names)

@@ -89,7 +89,8 @@ def test_unsupported_filter_is_400_with_a_clear_message(client, finished_job, ex
 
 
 def test_select_returns_only_chosen_properties(emulator, finished_job):
-    body = signed_get(emulator, f"/jobs/{finished_job}/tasks", {"$select": "id,executionInfo/exitCode", "maxresults": "1"}).json()
+    query = {"$select": "id,executionInfo/exitCode", "maxresults": "1"}
+    body = signed_get(emulator, f"/jobs/{finished_job}/tasks", query).json()
     assert body["value"] == [{"id": "t00", "executionInfo": {"exitCode": 0}}]
 
 

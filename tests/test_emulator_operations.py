@@ -15,7 +15,9 @@ def node_of(client, pool_id):
 
 
 def test_reboot_requeues_running_task_and_node_comes_back(client):
-    start = m.BatchStartTask(command_line="/bin/sh -c 'echo boot >> $AZ_BATCH_NODE_SHARED_DIR/boots'", wait_for_success=True)
+    start = m.BatchStartTask(
+        command_line="/bin/sh -c 'echo boot >> $AZ_BATCH_NODE_SHARED_DIR/boots'", wait_for_success=True
+    )
     pool_id = make_pool(client, nodes=1, start_task=start)
     job_id = make_job(client, pool_id)
     add_task(client, job_id, "long", "sleep 30")
@@ -54,7 +56,9 @@ def test_reboot_of_a_starting_node_is_409(slow_emulator):
 
 
 def test_reimage_wipes_the_node_and_reruns_the_start_task(client):
-    start = m.BatchStartTask(command_line="/bin/sh -c 'echo fresh > $AZ_BATCH_NODE_SHARED_DIR/state'", wait_for_success=True)
+    start = m.BatchStartTask(
+        command_line="/bin/sh -c 'echo fresh > $AZ_BATCH_NODE_SHARED_DIR/state'", wait_for_success=True
+    )
     pool_id = make_pool(client, nodes=1, start_task=start)
     node_id = node_of(client, pool_id).id
     job_id = make_job(client, pool_id)

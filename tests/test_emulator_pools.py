@@ -68,7 +68,9 @@ def test_start_task_runs_on_every_node(client):
 
 
 def test_failing_start_task_leaves_node_starttaskfailed(client):
-    start = m.BatchStartTask(command_line="/bin/sh -c 'echo boom >&2; exit 4'", wait_for_success=True, max_task_retry_count=1)
+    start = m.BatchStartTask(
+        command_line="/bin/sh -c 'echo boom >&2; exit 4'", wait_for_success=True, max_task_retry_count=1
+    )
     pool_id = make_pool(client, nodes=1, start_task=start, wait_idle=False)
     node = wait_for(
         lambda: next((n for n in client.list_nodes(pool_id) if n.state == "starttaskfailed"), None),
@@ -91,7 +93,9 @@ def test_resize_up_and_down_with_pollers(client):
     nodes = list(client.list_nodes(pool_id))
     assert sorted(n.is_dedicated for n in nodes) == [False, True, True, True]
     wait_for(lambda: all(n.state == "idle" for n in client.list_nodes(pool_id)), what="idle")
-    client.begin_resize_pool(pool_id, m.BatchPoolResizeOptions(target_dedicated_nodes=1), polling_interval=0.05).result()
+    client.begin_resize_pool(
+        pool_id, m.BatchPoolResizeOptions(target_dedicated_nodes=1), polling_interval=0.05
+    ).result()
     wait_for(lambda: len(list(client.list_nodes(pool_id))) == 1, what="nodes to leave")
     assert client.get_pool(pool_id).current_dedicated_nodes == 1
 
@@ -146,7 +150,9 @@ def test_remove_nodes_requeues_running_task(client):
     client.begin_remove_nodes(
         pool_id, m.BatchNodeRemoveOptions(node_ids=[node_id], node_deallocation_option="requeue"), polling_interval=0.05
     ).result()
-    task = wait_for(lambda: (t := client.get_task(job_id, "long")).execution_info.requeue_count == 1 and t, what="requeue")
+    task = wait_for(
+        lambda: (t := client.get_task(job_id, "long")).execution_info.requeue_count == 1 and t, what="requeue"
+    )
     assert task.state in ("active", "running")
     rerun = wait_task(client, job_id, "long", "running")
     assert rerun.node_info.node_id != node_id

@@ -51,7 +51,8 @@ def test_signature_covers_query_and_ocp_headers(emulator):
     from email.utils import formatdate
 
     headers = {"ocp-date": formatdate(usegmt=True)}
-    prepared = requests.Request("GET", emulator.endpoint + "/pools", params={"api-version": API_VERSION, "maxresults": "5"}, headers=headers).prepare()
+    params = {"api-version": API_VERSION, "maxresults": "5"}
+    prepared = requests.Request("GET", emulator.endpoint + "/pools", params=params, headers=headers).prepare()
     raw_path, _, raw_query = prepared.path_url.partition("?")
     sig = sign(emulator.key, string_to_sign("GET", raw_path, raw_query, prepared.headers, emulator.account))
     tampered = requests.get(
@@ -144,7 +145,9 @@ def signed_post(emulator, path: str, body: dict):
     from email.utils import formatdate
 
     data = json.dumps(body).encode()
-    headers = {"ocp-date": formatdate(usegmt=True), "Content-Type": "application/json", "Content-Length": str(len(data))}
+    headers = {
+        "ocp-date": formatdate(usegmt=True), "Content-Type": "application/json", "Content-Length": str(len(data))
+    }
     query = f"api-version={API_VERSION}"
     sig = sign(emulator.key, string_to_sign("POST", path, query, headers, emulator.account))
     return requests.post(f"{emulator.endpoint}{path}?{query}", data=data,

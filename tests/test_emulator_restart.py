@@ -32,7 +32,8 @@ def test_sigkill_then_restart_loses_nothing(tmp_path):
     time.sleep(0.3)
     # The killed emulator's task processes died with it.
     assert not any(
-        os.path.exists(f"/proc/{pid}") and f"{runs}" in open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+        os.path.exists(f"/proc/{pid}")
+        and f"{runs}" in open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
         for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()]
         if os.path.exists(f"/proc/{pid}/cmdline")
     )

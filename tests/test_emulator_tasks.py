@@ -25,7 +25,9 @@ def test_done_when_scenario_25_tasks_one_failing(client, pool_id):
     """The issue's acceptance scenario: 25 tasks, one exits 3."""
     job_id = make_job(client, pool_id)
     tasks = [
-        m.BatchTaskCreateOptions(id=f"task-{i:02d}", command_line=f"/bin/sh -c 'echo output of {i}; exit {3 if i == 13 else 0}'")
+        m.BatchTaskCreateOptions(
+            id=f"task-{i:02d}", command_line=f"/bin/sh -c 'echo output of {i}; exit {3 if i == 13 else 0}'"
+        )
         for i in range(25)
     ]
     result = client.create_tasks(job_id, tasks)
@@ -150,7 +152,9 @@ def test_add_collection_reports_per_task_results(client, pool_id):
 
 def test_collection_over_100_is_rejected(client, pool_id):
     job_id = make_job(client, pool_id)
-    group = m.BatchTaskGroup(task_values=[m.BatchTaskCreateOptions(id=f"t{i}", command_line="true") for i in range(101)])
+    group = m.BatchTaskGroup(
+        task_values=[m.BatchTaskCreateOptions(id=f"t{i}", command_line="true") for i in range(101)]
+    )
     with pytest.raises(HttpResponseError) as info:
         client.create_task_collection(job_id, group)
     assert info.value.status_code == 400
@@ -251,7 +255,9 @@ def test_invalid_json_body_is_400(emulator):
     from batchtui.emulator.auth import sign, string_to_sign
 
     body = b"{not json"
-    headers = {"ocp-date": formatdate(usegmt=True), "Content-Type": "application/json", "Content-Length": str(len(body))}
+    headers = {
+        "ocp-date": formatdate(usegmt=True), "Content-Type": "application/json", "Content-Length": str(len(body))
+    }
     path = "/jobs"
     query = f"api-version={API_VERSION}"
     sig = sign(emulator.key, string_to_sign("POST", path, query, headers, emulator.account))

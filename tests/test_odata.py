@@ -408,7 +408,9 @@ def test_type_mismatch(text, words):
         assert word in message
 
 
-@pytest.mark.parametrize("literal", ["'yesterday'", "datetime'2026-13-01T00:00:00Z'", "'2026-11-23T10:00:00.12345678Z'"])
+@pytest.mark.parametrize(
+    "literal", ["'yesterday'", "datetime'2026-13-01T00:00:00Z'", "'2026-11-23T10:00:00.12345678Z'"]
+)
 def test_invalid_datetime_literal(literal):
     message = str(error(f"creationTime gt {literal}"))
     assert "not a valid datetime" in message and "'creationTime'" in message

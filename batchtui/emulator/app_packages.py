@@ -139,7 +139,9 @@ async def _fetch_package(container: ContainerClient, app_id: str, version: str, 
                 ApplicationId=app_id, Version=version,
             ) from None
         except AzureError as exc:
-            raise StorageFailure("ApplicationPackageError", reason(exc), ApplicationId=app_id, Version=version) from None
+            raise StorageFailure(
+                "ApplicationPackageError", reason(exc), ApplicationId=app_id, Version=version
+            ) from None
         try:
             await asyncio.to_thread(_unzip, archive, staging)
         except (zipfile.BadZipFile, nodefs.PathRefused, OSError) as exc:

@@ -24,7 +24,9 @@ class AutoStorage:
         """A client for container `name`; ValueError (message has no secrets)
         when there is no auto-storage account or its connection string is bad."""
         if not self.connection_string:
-            raise ValueError("the Batch account has no auto-storage account (start the emulator with --storage-connection-string)")
+            raise ValueError(
+                "the Batch account has no auto-storage account (start the emulator with --storage-connection-string)"
+            )
         try:
             return ContainerClient.from_connection_string(self.connection_string, name, **CLIENT_OPTIONS)
         except ValueError:

@@ -66,7 +66,10 @@ def failure_for_exit(exit_code: int) -> FailureInfo | None:
     return failure(
         "FailureExitCode",
         "The task exited with an exit code representing a failure",
-        details={"Message": "The task process exited with an unexpected exit code", "AdditionalErrorCode": "FailureExitCode"},
+        details={
+            "Message": "The task process exited with an unexpected exit code",
+            "AdditionalErrorCode": "FailureExitCode",
+        },
     )
 
 
@@ -125,7 +128,7 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
     if "/" not in program:
         resolved = _which(program, env.get("PATH", ""))
         if resolved is None:
-            return Outcome(None, failure("CommandProgramNotFound", f"The specified command program is not found: {program}"))
+            return _not_found(program)
         argv[0] = resolved
     elif not os.path.isabs(program):
         argv[0] = str(workdir / program)
@@ -142,10 +145,15 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
                 preexec_fn=_die_with_parent,
             )
         except FileNotFoundError:
-            return Outcome(None, failure("CommandProgramNotFound", f"The specified command program is not found: {program}"))
+            return _not_found(program)
         except OSError as exc:
-            return Outcome(None, failure("TaskProcessLaunchError", f"The task process could not be started: {exc.strerror}"))
+            reason = f"The task process could not be started: {exc.strerror}"
+            return Outcome(None, failure("TaskProcessLaunchError", reason))
     return Process(proc)
+
+
+def _not_found(program: str) -> Outcome:
+    return Outcome(None, failure("CommandProgramNotFound", f"The specified command program is not found: {program}"))
 
 
 def _which(program: str, path: str) -> str | None:

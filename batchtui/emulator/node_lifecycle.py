@@ -226,7 +226,8 @@ class NodeLifecycle:
                 launched = await executor.launch(start_task["commandLine"], startup, env)
             if isinstance(launched, executor.Process):
                 self.start_processes[node_id] = launched
-                outcome = await launched.wait(parse_duration(start_task.get("maxWallClockTime") or START_TASK_WALL_CLOCK))
+                wall = parse_duration(start_task.get("maxWallClockTime") or START_TASK_WALL_CLOCK)
+                outcome = await launched.wait(wall)
             else:
                 outcome = launched
             if self.start_processes.pop(node_id, "gone") == "gone":

@@ -299,7 +299,10 @@ class _Parser:
         get = _getter(path, kind)
         if _case_insensitive(path):
             prefix = prefix.casefold()
-        predicate: Predicate = lambda doc: (v := get(doc)) is not None and v.startswith(prefix)  # noqa: E731
+
+        def predicate(doc: dict[str, Any]) -> bool:
+            return (v := get(doc)) is not None and v.startswith(prefix)
+
         op = self.keyword("eq", "ne")
         if op is None:
             return predicate

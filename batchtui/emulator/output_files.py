@@ -72,8 +72,10 @@ async def _upload_output(spec: Doc, task_dir: Path, env: dict[str, str], out_log
     destination = (spec.get("destination") or {}).get("container") or {}
     url = destination.get("containerUrl")
     if not pattern or not url:
-        raise StorageFailure("FileUploadMiscError", "An output file needs a filePattern and destination.container.containerUrl",
-                             FilePattern=pattern)
+        raise StorageFailure(
+            "FileUploadMiscError", "An output file needs a filePattern and destination.container.containerUrl",
+            FilePattern=pattern,
+        )
     files = match_outputs(pattern, task_dir)
     if not files:
         out_log.append(f"{now_iso()} no files match {pattern}")

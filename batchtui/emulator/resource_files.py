@@ -67,7 +67,9 @@ async def download_resource_file(spec: Doc, workdir: Path, auto_storage: AutoSto
             _chmod(target, mode, rel)
 
 
-async def _list_blobs(container: ContainerClient, prefix: str | None, file_path: str, label: dict[str, str]) -> list[str]:
+async def _list_blobs(
+    container: ContainerClient, prefix: str | None, file_path: str, label: dict[str, str]
+) -> list[str]:
     try:
         return [b.name async for b in container.list_blobs(name_starts_with=prefix) if not b.name.endswith("/")]
     except HttpResponseError as exc:
@@ -83,7 +85,8 @@ async def _download_blob(container: ContainerClient, name: str, target: Path, re
         with _open_target(target, rel) as out:
             await downloader.readinto(out)
     except HttpResponseError as exc:
-        raise StorageFailure(_download_code(exc.status_code), reason(exc), FilePath=rel, BlobName=name, **label) from None
+        code = _download_code(exc.status_code)
+        raise StorageFailure(code, reason(exc), FilePath=rel, BlobName=name, **label) from None
     except AzureError as exc:
         raise StorageFailure("BlobDownloadMiscError", reason(exc), FilePath=rel, BlobName=name, **label) from None
     except OSError as exc:
@@ -104,7 +107,9 @@ async def _download_http(url: str, target: Path, rel_name: str) -> None:
                     async for chunk in response.content.iter_chunked(1 << 16):
                         out.write(chunk)
     except asyncio.TimeoutError:
-        raise StorageFailure("BlobDownloadTimedOut", "The download timed out", FilePath=rel_name, HttpUrl=safe_url) from None
+        raise StorageFailure(
+            "BlobDownloadTimedOut", "The download timed out", FilePath=rel_name, HttpUrl=safe_url
+        ) from None
     except (aiohttp.ClientError, ValueError) as exc:
         raise StorageFailure("BlobDownloadMiscError", reason(exc), FilePath=rel_name, HttpUrl=safe_url) from None
     except OSError as exc:
@@ -148,7 +153,9 @@ def _file_mode(raw: object, file_path: str) -> int:
         if not 0 <= mode <= 0o7777:
             raise ValueError
     except ValueError:
-        raise StorageFailure("ResourceFileCreateFailed", f"fileMode {raw!r} is not an octal file mode", FilePath=file_path) from None
+        raise StorageFailure(
+            "ResourceFileCreateFailed", f"fileMode {raw!r} is not an octal file mode", FilePath=file_path
+        ) from None
     return mode
 
 
@@ -160,4 +167,5 @@ def _chmod(target: Path, mode: int, rel: str) -> None:
 
 
 def _download_code(status: int | None) -> str:
-    return {401: "BlobAccessDenied", 403: "BlobAccessDenied", 404: "BlobNotFound"}.get(status or 0, "BlobDownloadMiscError")
+    codes = {401: "BlobAccessDenied", 403: "BlobAccessDenied", 404: "BlobNotFound"}
+    return codes.get(status or 0, "BlobDownloadMiscError")

@@ -57,7 +57,9 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
     version = request.query.get("api-version")
     if not version:
         raise errors.BatchError(
-            400, "MissingRequiredQueryParameter", "A query parameter that's mandatory for this request is not specified.",
+            400,
+            "MissingRequiredQueryParameter",
+            "A query parameter that's mandatory for this request is not specified.",
             [("QueryParameterName", "api-version")],
         )
     if version != API_VERSION:

@@ -31,7 +31,8 @@ STORAGE_FAILURE_CODES = frozenset({
 
 MESSAGES = {
     "ResourceContainerAccessDenied": "Access for one of the specified Azure Blob container(s) is denied",
-    "ResourceContainerListMiscError": "Miscellaneous error encountered while listing one of the specified Azure Blob container(s)",
+    "ResourceContainerListMiscError":
+        "Miscellaneous error encountered while listing one of the specified Azure Blob container(s)",
     "BlobAccessDenied": "Access for one of the specified Azure Blob(s) is denied",
     "BlobNotFound": "One of the specified Azure Blob(s) is not found",
     "BlobDownloadTimedOut": "The download of one of the specified Azure Blob(s) timed out",
@@ -39,8 +40,10 @@ MESSAGES = {
     "ResourceFileCreateFailed": "A resource file could not be created in the task's working directory",
     "ResourceFileWriteFailed": "A resource file could not be written to the task's working directory",
     "ApplicationPackageError": "One of the specified application package(s) could not be deployed",
-    "FileUploadAccessDenied": "Access for one of the specified Azure container(s) was denied while attempting to upload an output file",
-    "FileUploadContainerNotFound": "One of the specified Azure container(s) was not found while attempting to upload an output file",
+    "FileUploadAccessDenied":
+        "Access for one of the specified Azure container(s) was denied while attempting to upload an output file",
+    "FileUploadContainerNotFound":
+        "One of the specified Azure container(s) was not found while attempting to upload an output file",
     "FileUploadMiscError": "Miscellaneous error encountered while uploading one of the output files",
 }
 

@@ -62,7 +62,9 @@ def _list(request: web.Request, root: Path, prefix: str) -> web.Response:
     base = base_url(request) + prefix
     items = Collection()
     for info in nodefs.list_files(root, recursive):
-        entry: Doc = {"id": info.name, "name": info.name, "url": f"{base}/{quote(info.name)}", "isDirectory": info.is_directory}
+        entry: Doc = {
+            "id": info.name, "name": info.name, "url": f"{base}/{quote(info.name)}", "isDirectory": info.is_directory
+        }
         if not info.is_directory:
             entry["properties"] = {
                 "creationTime": iso(info.created),
@@ -72,8 +74,12 @@ def _list(request: web.Request, root: Path, prefix: str) -> web.Response:
                 "fileMode": info.mode,
             }
         items.add(entry)
-    render = lambda entry: {k: v for k, v in entry.items() if k != "id"}  # noqa: E731
-    return paged(request, items, render, {"name": "string"}, "files")
+    return paged(request, items, _without_id, {"name": "string"}, "files")
+
+
+def _without_id(entry: Doc) -> Doc:
+    """A file entry as listed: its id is only the Collection's key."""
+    return {k: v for k, v in entry.items() if k != "id"}
 
 
 async def _properties(request: web.Request, root: Path, prefix: str) -> web.Response:
@@ -95,13 +101,17 @@ async def _content(request: web.Request, root: Path, prefix: str) -> web.Respons
     if raw_range:
         m = RANGE_RE.match(raw_range.strip())
         if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
-            raise errors.BatchError(400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
-                                    [("HeaderName", "ocp-range"), ("HeaderValue", raw_range)])
+            raise errors.BatchError(
+                400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
+                [("HeaderName", "ocp-range"), ("HeaderValue", raw_range)],
+            )
         start = int(m.group(1))
         end = int(m.group(2)) if m.group(2) else None
         if start >= info.size and info.size > 0 or (start > 0 and info.size == 0):
-            raise errors.BatchError(416, "InvalidRange", "The range specified is invalid for the current size of the resource.",
-                                    [("Reason", f"The file has {info.size} bytes.")])
+            raise errors.BatchError(
+                416, "InvalidRange", "The range specified is invalid for the current size of the resource.",
+                [("Reason", f"The file has {info.size} bytes.")],
+            )
     body = nodefs.read_range(path, start, end)
     headers = _file_headers(info, f"{base_url(request)}{prefix}/{quote(rel)}")
     return web.Response(status=200, body=body, headers=headers)
@@ -114,7 +124,9 @@ async def _delete(request: web.Request, root: Path) -> web.Response:
         raise errors.invalid_state("The root directory cannot be deleted.")
     if path.is_dir():
         if not bool_query(request, "recursive") and any(path.iterdir()):
-            raise errors.BatchError(409, "DirectoryNotEmpty", "The directory is not empty; delete it with recursive=true.")
+            raise errors.BatchError(
+                409, "DirectoryNotEmpty", "The directory is not empty; delete it with recursive=true."
+            )
         nodefs.remove_tree(path)
     else:
         path.unlink()

@@ -35,7 +35,9 @@ def base_url(request: web.Request) -> str:
 def json_response(request: web.Request, doc: Doc, status: int = 200, metadata: str | None = None) -> web.Response:
     if metadata:
         doc = {"odata.metadata": f"{base_url(request)}/$metadata#{metadata}", **doc}
-    return web.Response(status=status, body=json.dumps(doc).encode(), content_type=None, headers={"Content-Type": JSON_TYPE})
+    return web.Response(
+        status=status, body=json.dumps(doc).encode(), content_type=None, headers={"Content-Type": JSON_TYPE}
+    )
 
 
 def entity_response(
@@ -136,7 +138,11 @@ def _max_results(request: web.Request) -> int:
             400,
             "OutOfRangeQueryParameterValue",
             "One of the query parameters specified in the request URI is outside the permissible range.",
-            [("QueryParameterName", "maxresults"), ("QueryParameterValue", raw), ("Reason", f"Must be 1 to {MAX_RESULTS}.")],
+            [
+                ("QueryParameterName", "maxresults"),
+                ("QueryParameterValue", raw),
+                ("Reason", f"Must be 1 to {MAX_RESULTS}."),
+            ],
         )
     return value
 
@@ -173,8 +179,7 @@ def paged(
     limit = _max_results(request)
     predicate = compile_query_filter(request, fields)
     if view is not None:
-        inner = predicate
-        predicate = lambda doc: inner(view(doc))  # noqa: E731
+        predicate = _through(view, predicate)
     after = request.query.get("$skiptoken")
     page, last = items.page(_untoken(after) if after else None, predicate, limit)
     chosen = select_fields(request)
@@ -185,3 +190,8 @@ def paged(
         query["api-version"] = emulator.API_VERSION
         body["odata.nextLink"] = f"{base_url(request)}{request.rel_url.raw_path}?{urlencode(query, quote_via=quote)}"
     return json_response(request, body, metadata=metadata)
+
+
+def _through(view: Callable[[Doc], Doc], predicate: Callable[[Doc], bool]) -> Callable[[Doc], bool]:
+    """`predicate` applied to `view` of each document."""
+    return lambda doc: predicate(view(doc))

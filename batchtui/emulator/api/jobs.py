@@ -45,7 +45,9 @@ def require_open(job: Doc) -> None:
     if job["state"] == "completed":
         raise errors.BatchError(409, "JobCompleted", "The specified job is already in a completed state.")
     if job["state"] == "deleting":
-        raise errors.BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.")
+        raise errors.BatchError(
+            409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected."
+        )
     if job["state"] == "terminating":
         raise errors.BatchError(409, "JobBeingTerminated", "The specified job is being terminated.")
 

@@ -56,7 +56,9 @@ def _pool_stats(pool: Doc, url: str) -> Doc:
         "url": f"{url}/stats",
         "startTime": pool["creationTime"],
         "lastUpdateTime": pool["lastModified"],
-        "usageStats": {"startTime": pool["creationTime"], "lastUpdateTime": pool["lastModified"], "dedicatedCoreTime": "PT0S"},
+        "usageStats": {
+            "startTime": pool["creationTime"], "lastUpdateTime": pool["lastModified"], "dedicatedCoreTime": "PT0S"
+        },
     }
 
 
@@ -112,7 +114,9 @@ async def delete_pool(request: web.Request) -> web.Response:
 
 def _require_steady(pool: Doc) -> None:
     if pool["state"] == "deleting":
-        raise errors.BatchError(409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.")
+        raise errors.BatchError(
+            409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed."
+        )
     if pool["allocationState"] != "steady":
         raise errors.BatchError(
             409,
@@ -125,7 +129,9 @@ def _require_steady(pool: Doc) -> None:
 def _deallocation_option(body: Doc) -> str:
     option = body.get("nodeDeallocationOption", "requeue")
     if not isinstance(option, str) or option not in NODE_DEALLOCATION_OPTIONS:
-        raise errors.invalid_property("nodeDeallocationOption", option, f"Must be one of {', '.join(NODE_DEALLOCATION_OPTIONS)}.")
+        raise errors.invalid_property(
+            "nodeDeallocationOption", option, f"Must be one of {', '.join(NODE_DEALLOCATION_OPTIONS)}."
+        )
     return option
 
 
@@ -203,7 +209,9 @@ def _node_for_restart(request: web.Request) -> tuple[Doc, Doc]:
     pool = get_pool(request)
     node = get_node(request, pool)
     if node["state"] not in ("idle", "running") or node.get("_pending"):
-        raise errors.invalid_state(f"The node is {node['state']}; it can be rebooted or reimaged only when idle or running.")
+        raise errors.invalid_state(
+            f"The node is {node['state']}; it can be rebooted or reimaged only when idle or running."
+        )
     return pool, node
 
 
@@ -227,14 +235,20 @@ async def disable_scheduling(request: web.Request) -> web.Response:
     node = get_node(request, pool)
     option = _option(body, "nodeDisableSchedulingOption", SCHEDULING_OPTIONS)
     engine_of(request).nodes.set_scheduling(pool, node, False, option)
-    return web.Response(status=200, headers={"DataServiceId": f"{base_url(request)}/pools/{pool['id']}/nodes/{node['id']}"})
+    return _node_changed(request, pool, node)
 
 
 async def enable_scheduling(request: web.Request) -> web.Response:
     pool = get_pool(request)
     node = get_node(request, pool)
     engine_of(request).nodes.set_scheduling(pool, node, True)
-    return web.Response(status=200, headers={"DataServiceId": f"{base_url(request)}/pools/{pool['id']}/nodes/{node['id']}"})
+    return _node_changed(request, pool, node)
+
+
+def _node_changed(request: web.Request, pool: Doc, node: Doc) -> web.Response:
+    """200, naming the node (Batch's answer to enable/disable scheduling)."""
+    url = f"{base_url(request)}/pools/{pool['id']}/nodes/{node['id']}"
+    return web.Response(status=200, headers={"DataServiceId": url})
 
 
 async def list_nodes(request: web.Request) -> web.Response:

@@ -144,7 +144,8 @@ async def add_task_collection(request: web.Request) -> web.Response:
                 "location": f"{base}/jobs/{job['id']}/tasks/{doc['id']}",
             }
         )
-    return json_response(request, {"value": results}, metadata="Microsoft.Azure.Batch.Protocol.Entities.TaskAddCollectionResult")
+    metadata = "Microsoft.Azure.Batch.Protocol.Entities.TaskAddCollectionResult"
+    return json_response(request, {"value": results}, metadata=metadata)
 
 
 async def delete_task(request: web.Request) -> web.Response:
