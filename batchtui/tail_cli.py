@@ -16,7 +16,8 @@ from typing import BinaryIO
 from . import config
 from .config import resolve_account
 from .service.errors import NOT_FOUND, THROTTLED, UNREACHABLE, ServiceError
-from .service.tail import Chunk, FileRef, Follower, task_finished
+from .service.models import FileRef
+from .service.tail import Chunk, Follower, task_finished
 
 EXIT_OK = 0
 EXIT_ERROR = 1

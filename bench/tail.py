@@ -37,7 +37,8 @@ from azure.core.credentials import AzureNamedKeyCredential  # noqa: E402
 
 from batchtui.demo import IMAGE, start_emulator  # noqa: E402
 from batchtui.service.client import BatchService  # noqa: E402
-from batchtui.service.tail import FileRef, Follower, task_finished  # noqa: E402
+from batchtui.service.models import FileRef  # noqa: E402
+from batchtui.service.tail import Follower, task_finished  # noqa: E402
 
 WRITER = textwrap.dedent("""\
     import sys, time

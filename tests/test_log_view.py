@@ -12,8 +12,7 @@ from textual.app import App
 from textual.widgets import Input, Tree
 from ui_helpers import service_for, until
 
-from batchtui.service.models import FileRoot
-from batchtui.service.tail import FileRef
+from batchtui.service.models import FileRef, FileRoot
 from batchtui.ui.screens import log_view
 from batchtui.ui.screens.file_browser import FileBrowserScreen, build_listing
 from batchtui.ui.screens.log_view import LogScreen, SaveScreen, default_save_name

@@ -18,8 +18,19 @@ from azure.batch.aio import BatchClient
 from azure.core.rest import HttpRequest
 
 from .errors import ServiceError, from_exception
-from .models import TASK_SELECT, FileEntry, FileRoot, JobRow, NodeCounts, NodeRow, PoolRow, TaskCounts, TaskRow
-from .tail import FileProps, FileRef
+from .models import (
+    TASK_SELECT,
+    FileEntry,
+    FileProps,
+    FileRef,
+    FileRoot,
+    JobRow,
+    NodeCounts,
+    NodeRow,
+    PoolRow,
+    TaskCounts,
+    TaskRow,
+)
 
 # The api-version azure-batch 15.x speaks (and the emulator serves).
 API_VERSION = "2025-06-01"

@@ -38,7 +38,8 @@ from azure.storage.blob.aio import BlobPrefix, BlobServiceClient, ExponentialRet
 
 from .errors import AUTH, CONFLICT, INVALID, NOT_FOUND, OTHER, THROTTLED, UNREACHABLE, ServiceError
 from .localfiles import staged_file
-from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FileProps, FollowerBase
+from .models import FileProps
+from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FollowerBase
 
 __all__ = [
     "APPEND_BLOB",
