@@ -72,7 +72,8 @@ class Chunk:
         return max(0, self.size - self.end)
 
 
-def _new_decoder() -> codecs.IncrementalDecoder:
+def new_decoder() -> codecs.IncrementalDecoder:
+    """A UTF-8 decoder that keeps a split character for the next read and turns invalid bytes into U+FFFD."""
     return codecs.getincrementaldecoder("utf-8")(errors="replace")
 
 
@@ -110,11 +111,11 @@ class FollowerBase:
         # Read from one byte earlier: if it is a newline, the first line is whole and kept.
         self.offset = start - 1
         self._skip_partial_line = True
-        self._decoder = _new_decoder()
+        self._decoder = new_decoder()
 
     def _restart(self) -> None:
         self.offset = 0
-        self._decoder = _new_decoder()
+        self._decoder = new_decoder()
         self._skip_partial_line = False
         self._truncated = True
         self._seek_pending = self._tail_bytes is not None
@@ -149,7 +150,7 @@ class Follower(FollowerBase):
         self.bytes_fetched = 0  # body bytes received (the benchmark: per byte of file, ~1)
         self.requests = 0  # HEADs and GETs sent
         self._props: FileProps | None = None
-        self._decoder = _new_decoder()
+        self._decoder = new_decoder()
         self._tail_bytes: int | None = None
         self._seek_pending = False
         self._skip_partial_line = False
