@@ -12,6 +12,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
+# A Batch REST document (a resource or a list page) as its parsed JSON.
+RestDict = dict[str, Any]
+
 
 def parse_time(text: str | None) -> datetime | None:
     if not text:
@@ -37,7 +40,7 @@ class PoolRow:
     resize_errors: tuple[str, ...] = ()
 
     @classmethod
-    def from_rest(cls, d: dict) -> PoolRow:
+    def from_rest(cls, d: RestDict) -> PoolRow:
         return cls(
             id=d["id"],
             state=d.get("state", ""),
@@ -71,7 +74,7 @@ class NodeRow:
     start_task_failure: str | None = None
 
     @classmethod
-    def from_rest(cls, pool_id: str, d: dict) -> NodeRow:
+    def from_rest(cls, pool_id: str, d: RestDict) -> NodeRow:
         info = d.get("startTaskInfo") or {}
         failure = info.get("failureInfo")
         return cls(
@@ -104,7 +107,7 @@ class JobRow:
     terminate_reason: str | None
 
     @classmethod
-    def from_rest(cls, d: dict) -> JobRow:
+    def from_rest(cls, d: RestDict) -> JobRow:
         info = d.get("executionInfo") or {}
         return cls(
             id=d["id"],
@@ -139,7 +142,7 @@ class TaskRow:
     requeue_count: int
 
     @classmethod
-    def from_rest(cls, job_id: str, d: dict) -> TaskRow:
+    def from_rest(cls, job_id: str, d: RestDict) -> TaskRow:
         info = d.get("executionInfo") or {}
         failure = info.get("failureInfo")
         return cls(
@@ -172,9 +175,10 @@ class TaskCounts:
         return self.active + self.running + self.completed
 
     @classmethod
-    def from_rest(cls, d: dict) -> TaskCounts:
+    def from_rest(cls, d: RestDict) -> TaskCounts:
         c = d.get("taskCounts") or {}
-        return cls(c.get("active", 0), c.get("running", 0), c.get("completed", 0), c.get("succeeded", 0), c.get("failed", 0))
+        return cls(c.get("active", 0), c.get("running", 0), c.get("completed", 0), c.get("succeeded", 0),
+                   c.get("failed", 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +188,8 @@ class NodeCounts:
     low_priority: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_rest(cls, d: dict) -> NodeCounts:
-        def clean(counts: dict | None) -> dict[str, int]:
+    def from_rest(cls, d: RestDict) -> NodeCounts:
+        def clean(counts: RestDict | None) -> dict[str, int]:
             return {k: int(v) for k, v in (counts or {}).items() if isinstance(v, int)}
 
         return cls(d["poolId"], clean(d.get("dedicated")), clean(d.get("lowPriority")))
@@ -221,7 +225,7 @@ class FileEntry:
     url: str | None = None
 
     @classmethod
-    def from_rest(cls, d: dict) -> FileEntry:
+    def from_rest(cls, d: RestDict) -> FileEntry:
         props = d.get("properties") or {}
         try:
             size = int(props["contentLength"]) if props.get("contentLength") not in (None, "") else None

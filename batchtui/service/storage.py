@@ -16,7 +16,7 @@ No Textual import here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.storage.blob import BlobProperties
 from azure.storage.blob.aio import BlobPrefix, BlobServiceClient, ExponentialRetry
 
 from .errors import AUTH, CONFLICT, INVALID, NOT_FOUND, OTHER, THROTTLED, UNREACHABLE, ServiceError
@@ -256,12 +257,13 @@ class BlobStore:
         lists every blob under the prefix."""
         rows: list[BlobRow] = []
         client = self._client.get_container_client(container)
+        pages: AsyncIterator[AsyncIterator[BlobProperties | BlobPrefix]]
         try:
             if delimiter:
-                items = client.walk_blobs(name_starts_with=prefix or None, delimiter=delimiter)
+                pages = client.walk_blobs(name_starts_with=prefix or None, delimiter=delimiter).by_page()
             else:
-                items = client.list_blobs(name_starts_with=prefix or None)
-            async for page in items.by_page():
+                pages = client.list_blobs(name_starts_with=prefix or None).by_page()
+            async for page in pages:
                 self.requests += 1
                 async for item in page:
                     rows.append(_row(item))
@@ -297,13 +299,14 @@ class BlobStore:
         length = None if end is None else max(0, end - start + 1)
         if length == 0:
             return b""
-        options: dict[str, Any] = {}
-        if etag:
-            options = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        blob = self._client.get_blob_client(container, name)
         try:
             self.requests += 1
-            downloader = await self._client.get_blob_client(container, name).download_blob(
-                offset=start, length=length, max_concurrency=1, **options)
+            if etag:  # (the SDK passes an etag=None on to the transport, which refuses it)
+                downloader = await blob.download_blob(offset=start, length=length, max_concurrency=1, etag=etag,
+                                                      match_condition=MatchConditions.IfNotModified)
+            else:
+                downloader = await blob.download_blob(offset=start, length=length, max_concurrency=1)
             data = await downloader.readall()
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, container, name) from None
