@@ -7,6 +7,7 @@ import os
 import sys
 
 from . import config
+from .account import check_key_file
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -70,7 +71,7 @@ def _run_add(args: argparse.Namespace) -> int:
     key_file = None
     if args.key_file is not None:
         try:
-            key_file = str(config.check_key_file(args.key_file).resolve())
+            key_file = str(check_key_file(args.key_file).resolve())
         except config.ConfigError as exc:
             return _fail(exc)
     try:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from azure.core.credentials import AzureNamedKeyCredential
 
-from ..config import AUTH_ENTRA, Account
+from ..account import AUTH_ENTRA, Account
 from .client import BatchService
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 
-from ..config import Account
+from ..account import Account
 from ..service.client import BatchService
 from ..service.errors import NOT_FOUND, ServiceError
 from ..service.operations import BulkResult, for_each
@@ -453,7 +453,7 @@ class BatchApp(App[str | None]):
     # -- storage --------------------------------------------------------------------------
     def open_storage(self, account_name: str, container: str | None = None, prefix: str = "") -> None:
         """The account's linked storage account: containers → blobs."""
-        from ..config import ConfigError
+        from ..account import ConfigError
         from ..service.connect import blob_store_for
         from .screens.storage_view import StorageScreen
 
