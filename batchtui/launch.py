@@ -55,7 +55,7 @@ def explorer_command(refresh: float, read_only: bool, account: str | None) -> in
 
 
 def demo_command(refresh: float, read_only: bool) -> int:
-    from .demo import Demo
+    from .workload import Demo
 
     def say(text: str) -> None:
         print(f"batchtui demo: {text}", file=sys.stderr, flush=True)

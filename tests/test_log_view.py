@@ -491,7 +491,8 @@ BUILD_LOG = (r'echo "compiling 12 modules"; printf "warning: unused variable \03
 
 @pytest.fixture(scope="module")
 def frozen_log(tmp_path_factory):
-    from batchtui.demo import IMAGE, start_emulator
+    from batchtui.emulator_process import start_emulator
+    from batchtui.workload import IMAGE
 
     os.environ["TZ"] = "UTC"
     time.tzset()
