@@ -23,8 +23,8 @@ from textual.widgets import Footer, Input, Static, Tree
 from ..account import Account
 from ..service.client import BatchService
 from ..service.errors import NOT_FOUND, ServiceError
-from ..service.operations import BulkResult, for_each
 from ..service.models import FileRef
+from ..service.operations import BulkResult, for_each
 from .actions import ACTIONS, Action, describe, for_key
 from .commands import CommandError, parse_command
 from .fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
