@@ -20,11 +20,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 
-from ..config import Account
+from ..account import Account
 from ..service.client import BatchService
 from ..service.errors import NOT_FOUND, ServiceError
+from ..service.models import FileRef
 from ..service.operations import BulkResult, for_each
-from ..service.tail import FileRef
 from .actions import ACTIONS, Action, describe, for_key
 from .commands import CommandError, parse_command
 from .fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
@@ -453,7 +453,7 @@ class BatchApp(App[str | None]):
     # -- storage --------------------------------------------------------------------------
     def open_storage(self, account_name: str, container: str | None = None, prefix: str = "") -> None:
         """The account's linked storage account: containers → blobs."""
-        from ..config import ConfigError
+        from ..account import ConfigError
         from ..service.connect import blob_store_for
         from .screens.storage_view import StorageScreen
 
