@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..service.models import JobRow, NodeRow, PoolRow, TaskRow
-from .format import clock_time, duration, elapsed, inert, state_text
+from .format import clock_time, duration, elapsed
 from .widgets.resource_table import Column, TableRow
+from .widgets.safe_text import inert, state_text
 
 POOLS, NODES, JOBS, TASKS = "pools", "nodes", "jobs", "tasks"
 

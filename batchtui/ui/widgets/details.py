@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...service.models import parse_time
-from ..format import inert, state_text
+from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
 

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..format import inert, state_text
+from .safe_text import inert, state_text
 
 # Most children one tree node shows; the table shows the rest.
 MAX_CHILDREN = 200
