@@ -3,8 +3,10 @@ becomes a table row. One place knows what a "tasks" view looks like."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..service.models import JobRow, NodeRow, PoolRow, TaskRow
 from .format import clock_time, duration, elapsed
@@ -178,5 +180,8 @@ def task_row(t: TaskRow, now: datetime) -> TableRow:
     )
 
 
-ROW_BUILDERS = {POOLS: pool_row, NODES: node_row, JOBS: job_row, TASKS: task_row}
+# kind → (service row, local now) → table row
+ROW_BUILDERS: dict[str, Callable[[Any, datetime], TableRow]] = {
+    POOLS: pool_row, NODES: node_row, JOBS: job_row, TASKS: task_row,
+}
 EMPTY_TEXT = {POOLS: "No pools", NODES: "No nodes in this pool", JOBS: "No jobs", TASKS: "No tasks in this job"}
