@@ -11,6 +11,9 @@ hands every event and key action to one of these:
 - `actions.ActionRunner`: confirmed actions on the marked rows, creating from
   a file, and rerunning a job's failed tasks.
 
+`workers.start_worker` runs a controller's coroutine in a worker of the app
+(what Textual's `@work` does for a widget's method).
+
 Controllers import widgets, views and the service layer; the app imports the
 controllers, never the other way round (they name the app type only for mypy).
 """
