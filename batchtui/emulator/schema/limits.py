@@ -1,8 +1,11 @@
 """Batch's documented limits on request bodies, and the emulator's own choices
 where the Batch reference is silent (each marked "choice").
 
-Quotations are from the REST reference's property descriptions (the same text is
-in the azure-batch 15.1 models' docstrings, the 2025-06-01 shapes)."""
+Quotations are from the REST reference's property descriptions
+(https://learn.microsoft.com/rest/api/batchservice/, the same text as the
+azure-batch 15.1 models' docstrings, the 2025-06-01 shapes) and from "Batch
+status and error codes"
+(https://learn.microsoft.com/rest/api/batchservice/batch-status-and-error-codes)."""
 
 from __future__ import annotations
 

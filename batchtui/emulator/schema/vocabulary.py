@@ -44,6 +44,7 @@ class Type:
     """A JSON value's type. `expected` completes "Expected ..." in messages."""
 
     expected = "a value"
+    allow_empty = False  # for a required property: is "" a value (else it counts as missing)?
 
     def check(self, value: object, path: str, ctx: Ctx) -> Any:
         """The normalised value; BatchError 400 naming `path` when it does not fit."""
@@ -72,7 +73,7 @@ class String(Type):
         self.max_length = max_length
         self.pattern = re.compile(pattern) if pattern else None
         self.rule = rule
-        self.allow_empty = allow_empty  # when required: is "" a value (else it counts as missing)?
+        self.allow_empty = allow_empty
 
     def check(self, value: object, path: str, ctx: Ctx) -> Any:
         if not isinstance(value, str):
@@ -170,12 +171,12 @@ class Duration(Type):
 
 
 _DATETIME = re.compile(
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2})?)(?:\.([0-9]{1,7}))?(Z|[+-][0-9]{2}:[0-9]{2})?"
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,7}))?(Z|[+-][0-9]{2}:[0-9]{2})?"
 )
 
 
 class DateTime(Type):
-    """An ISO-8601 date and time (2026-01-02T03:04:05Z), kept as sent."""
+    """An ISO-8601 date and time with seconds (2026-01-02T03:04:05Z; no zone means UTC), kept as sent."""
 
     expected = "an ISO-8601 date and time such as 2026-01-02T03:04:05Z"
 
@@ -250,22 +251,7 @@ class Object(Type):
     def check(self, value: object, path: str, ctx: Ctx) -> Any:
         if not isinstance(value, dict):
             raise self.wrong(value, path)
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            where = join(path, str(key))
-            prop = self.props.get(key) if isinstance(key, str) else None
-            if prop is None or not prop.exists_in(ctx.version):
-                raise problems.unsupported_property(where, self._unknown(str(key), prop, ctx))
-            required = prop.required_in(ctx.version)
-            if item is None or (required and item == "" and not getattr(prop.type, "allow_empty", False)):
-                if required:
-                    raise errors.missing_property(where)
-                raise problems.invalid(where, item, "null is not a value of this property; leave the property out.")
-            normal = prop.type.check(item, where, ctx)
-            off = ctx.not_emulated.get(f"{self.name}.{key}")
-            if off is not None and normal != [] and not any(type(normal) is type(o) and normal == o for o in off):
-                raise problems.not_emulated(where)
-            out[key] = normal
+        out = {key: self._property(key, item, path, ctx) for key, item in value.items()}
         for prop in self.props.values():
             if prop.name not in out and prop.required_in(ctx.version) and prop.exists_in(ctx.version):
                 raise errors.missing_property(join(path, prop.name))
@@ -274,10 +260,28 @@ class Object(Type):
             if len(given) > 1:
                 raise problems.invalid(join(path, given[1]), out[given[1]],
                                        f"{' and '.join(given)} are mutually exclusive: give only one.")
-            present = [n for n in group.names if self.props[n].exists_in(ctx.version)]
+            present = [name for name in group.names if self.props[name].exists_in(ctx.version)]
             if group.required and not given and present:
                 raise errors.missing_property(join(path, present[0]))
         return out
+
+    def _property(self, key: object, item: object, path: str, ctx: Ctx) -> Any:
+        """One property's normalised value, in the order: known in this version, present,
+        well-typed, emulated."""
+        where = join(path, str(key))
+        prop = self.props.get(key) if isinstance(key, str) else None
+        if prop is None or not prop.exists_in(ctx.version):
+            raise problems.unsupported_property(where, self._unknown(str(key), prop, ctx))
+        required = prop.required_in(ctx.version)
+        if item is None or (required and item == "" and not prop.type.allow_empty):
+            if required:
+                raise errors.missing_property(where)
+            raise problems.invalid(where, item, "null is not a value of this property; leave the property out.")
+        normal = prop.type.check(item, where, ctx)
+        off = ctx.not_emulated.get(f"{self.name}.{key}")
+        if off is not None and normal != [] and not any(type(normal) is type(o) and normal == o for o in off):
+            raise problems.not_emulated(where)
+        return normal
 
     def _unknown(self, key: str, prop: Prop | None, ctx: Ctx) -> str:
         where = f"The property {key} is not part of api-version {ctx.api_version}"
