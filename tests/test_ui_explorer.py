@@ -8,7 +8,7 @@ import socket
 import pytest
 from azure.batch import models as m
 from conftest import add_task, make_job, make_pool, start_emulator, wait_task
-from ui_helpers import account_for, row_texts, service_for, until
+from ui_helpers import account_for, row_texts, screen_text, service_for, until
 
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
@@ -234,8 +234,8 @@ def test_demo_stops_its_emulator_and_removes_its_data():
     demo = Demo(step_seconds=0.05)
     client = demo.emulator.client()
     seed(client)
-    assert {j.id for j in client.list_jobs()} == {"nightly-etl", "render-frames", "train-model"}
-    assert {p.id for p in client.list_pools()} == {"render-pool", "gpu-pool"}
+    assert {j.id for j in client.list_jobs()} == {"nightly-etl", "render-frames", "train-model", "daily-ingest"}
+    assert {p.id for p in client.list_pools()} == {"render-pool", "gpu-pool", "ingest-pool"}
     demo.close()
     assert demo.emulator.process.poll() is not None
     assert not demo.data_dir.exists()
@@ -301,7 +301,9 @@ async def test_resize_pool_from_the_dialog(emulator, client):
         await until(pilot, lambda: (app._details_doc or {}).get("id") == pool_id, what="details")
         await pilot.press("z")
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", what="dialog")
-        await pilot.press("ctrl+u", "3", "enter")
+        await pilot.press("ctrl+u", "3", "enter")  # enter moves on to the next field: nothing is sent yet
+        assert app.screen.__class__.__name__ == "ConfirmScreen"
+        await pilot.press("ctrl+s")
         await until(pilot, lambda: client.get_pool(pool_id).target_dedicated_nodes == 3, what="resized")
 
 
@@ -311,7 +313,7 @@ async def test_read_only_mode_sends_no_mutating_request(emulator, client, worklo
     _, job_id = workload
     before = signed_get(emulator, "/_emulator/requests").json()
     app = make_app(emulator, start=ViewKey("emu", TASKS, job_id), read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         table = app.query_one(ResourceTable)
         await until(pilot, lambda: table.total_count == 12, what="tasks")
         assert "read-only" in str(app.query_one("#topbar").render())
@@ -320,6 +322,7 @@ async def test_read_only_mode_sends_no_mutating_request(emulator, client, worklo
         assert app.screen.__class__.__name__ not in ("ConfirmScreen",)
         footer = app.export_screenshot().replace("&#160;", " ")
         assert "Terminate" not in footer and "Rerun" not in footer
+        assert "read-only: cannot terminate the task" in screen_text(app)  # said, not silently ignored
     after = signed_get(emulator, "/_emulator/requests").json()
     assert {k: after.get(k, 0) - before.get(k, 0) for k in ("POST", "DELETE", "PUT", "PATCH")} == \
         {"POST": 0, "DELETE": 0, "PUT": 0, "PATCH": 0}
@@ -353,16 +356,16 @@ async def test_every_node_action(emulator, client):
     nodes = sorted(n.id for n in client.list_nodes(pool_id))
     app = make_app(emulator, start=ViewKey("emu", NODES, pool_id))
     async with app.run_test(size=(120, 40)) as pilot:
-        await _act(app, pilot, "p", nodes[0], ("enter",))  # disable scheduling: the option dialog
+        await _act(app, pilot, "p", nodes[0], ("y",))  # disable scheduling: the option dialog
         await until(pilot, lambda: client.get_node(pool_id, nodes[0]).scheduling_state == "disabled", what="disabled")
         await _act(app, pilot, "P", nodes[0])
         await until(pilot, lambda: client.get_node(pool_id, nodes[0]).scheduling_state == "enabled", what="enabled")
-        await _act(app, pilot, "o", nodes[1], ("enter",))
+        await _act(app, pilot, "o", nodes[1], ("y",))
         await until(pilot, lambda: client.get_node(pool_id, nodes[1]).state in ("rebooting", "starting", "idle")
                     and client.get_node(pool_id, nodes[1]).last_boot_time is not None, what="rebooted")
-        await _act(app, pilot, "i", nodes[2], ("enter",))
+        await _act(app, pilot, "i", nodes[2], ("y",))
         await until(pilot, lambda: client.get_node(pool_id, nodes[2]).state in ("reimaging", "idle"), what="reimage")
-        await _act(app, pilot, "ctrl+d", nodes[0], ("enter",))
+        await _act(app, pilot, "ctrl+d", nodes[0], ("y",))
         await until(pilot, lambda: nodes[0] not in [n.id for n in client.list_nodes(pool_id)], what="removed")
     assert client.get_pool(pool_id).target_dedicated_nodes == 2
 
@@ -373,11 +376,11 @@ async def test_every_job_and_pool_action(emulator, client):
     other = make_job(client, pool_id)
     app = make_app(emulator, start=ViewKey("emu", JOBS))
     async with app.run_test(size=(120, 40)) as pilot:
-        await _act(app, pilot, "p", job_id, ("enter",))
+        await _act(app, pilot, "p", job_id, ("y",))
         await until(pilot, lambda: client.get_job(job_id).state == "disabled", what="disabled")
         await _act(app, pilot, "P", job_id)
         await until(pilot, lambda: client.get_job(job_id).state == "active", what="enabled")
-        await _act(app, pilot, "t", job_id, ("enter",))
+        await _act(app, pilot, "t", job_id, ("ctrl+s",))  # the reason field has the focus
         await until(pilot, lambda: client.get_job(job_id).state == "completed", what="terminated")
         await _act(app, pilot, "ctrl+d", other)
         await until(pilot, lambda: other not in [j.id for j in client.list_jobs()], what="job deleted")

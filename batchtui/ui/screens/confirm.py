@@ -1,16 +1,40 @@
-"""The confirmation dialog every action goes through: it says what will happen
-to how many resources, and asks for the action's options (if any)."""
+"""The dialogs every action goes through.
+
+`ConfirmScreen` says what will happen to how many resources and asks for the
+action's options (if any). Destructive means deliberate: Cancel is the default
+(focused) button, so a stray `enter` cancels; `enter` in a field moves to the
+next one and `enter` on a choice opens its list; only the confirm key (`y`, or
+`ctrl+s` while typing in a field) or `enter`/`space` on the confirm button,
+reached with an explicit `tab`, confirms.
+
+`NoticeScreen` says why an action cannot work, before it is tried, and what
+would; it has nothing to confirm.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $warning; background: $surface;
+    padding: 1 2;
+}}
+{name} #message {{ margin-bottom: 1; }}
+{name} Label {{ margin-top: 1; }}
+{name} #error {{ color: $error; height: auto; }}
+{name} Horizontal {{ height: auto; margin-top: 1; align-horizontal: right; }}
+{name} Button {{ margin-left: 2; }}
+"""
 
 
 @dataclass(frozen=True)
@@ -23,35 +47,34 @@ class Field:
 
 
 class ConfirmScreen(ModalScreen[dict[str, object] | None]):
-    """Dismisses with the field values (a dict) when confirmed, None when cancelled."""
+    """Dismisses with the field values (a dict) when confirmed, None when cancelled.
+
+    The first typed field (text, int) takes the focus, else the Cancel button."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "confirm", "Confirm", show=False)]
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical {
-        width: 72; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2;
-    }
-    ConfirmScreen #message { margin-bottom: 1; }
-    ConfirmScreen Label { margin-top: 1; }
-    ConfirmScreen #error { color: $error; height: auto; }
-    ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmScreen Button { margin-left: 2; }
-    """
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
 
-    def __init__(self, title: str, message: str, fields: list[Field] | None = None, confirm_label: str = "Yes") -> None:
+    def __init__(self, title: str, message: str | Text, fields: list[Field] | None = None,
+                 confirm_label: str = "Yes") -> None:
         super().__init__()
         self._heading = title
         self._message = message
         self._fields = fields or []
         self._confirm_label = confirm_label
 
+    @property
+    def typed_fields(self) -> bool:
+        """Whether the dialog has fields typed into (where `y` is text, so `ctrl+s` confirms)."""
+        return any(f.kind != "choice" for f in self._fields)
+
     def compose(self) -> ComposeResult:
         box = Vertical()
         box.border_title = self._heading
         with box:
-            yield Static(self._message, id="message")
+            message = self._message if isinstance(self._message, Text) else Text(self._message)
+            yield Static(message, id="message")
             for field in self._fields:
-                yield Label(field.label)
+                yield Label(Text(field.label))
                 if field.kind == "choice":
                     yield Select([(c, c) for c in field.choices], value=field.default or field.choices[0],
                                  allow_blank=False, id=f"field-{field.name}")
@@ -61,27 +84,29 @@ class ConfirmScreen(ModalScreen[dict[str, object] | None]):
             yield Static("", id="error")
             with Horizontal():
                 yield Button("Cancel (esc)", id="cancel")
-                yield Button(f"{self._confirm_label} (y)" if not self._fields else f"{self._confirm_label} (ctrl+s)",
-                             id="confirm", variant="warning")
+                key = "ctrl+s" if self.typed_fields else "y"
+                yield Button(f"{self._confirm_label} ({key})", id="confirm", variant="warning")
 
     def on_mount(self) -> None:
-        # Typing fields take the focus; with only choices (which have defaults),
-        # the confirm button does, so enter confirms and shift+tab reaches them.
-        inputs = self.query("Input")
-        (inputs.first() if inputs else self.query_one("#confirm", Button)).focus()
+        inputs = self.query(Input)
+        (inputs.first() if inputs else self.query_one("#cancel", Button)).focus()
 
     def on_key(self, event: events.Key) -> None:
-        if not self._fields and event.key in ("y", "Y"):
+        # Keys typed into an Input never get here (the Input takes them as text).
+        if event.key in ("y", "Y"):
             event.stop()
             self.action_confirm()
-        elif not self._fields and event.key in ("n", "N"):
+        elif event.key in ("n", "N"):
             event.stop()
             self.action_cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_confirm()
+        """`enter` in a field moves on (to the next field, then Cancel): it never confirms."""
+        event.stop()
+        self.focus_next()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
         if event.button.id == "confirm":
             self.action_confirm()
         else:
@@ -92,6 +117,7 @@ class ConfirmScreen(ModalScreen[dict[str, object] | None]):
 
     def action_confirm(self) -> None:
         values: dict[str, object] = {}
+        error = self.query_one("#error", Static)
         for field in self._fields:
             widget = self.query_one(f"#field-{field.name}")
             value = widget.value if isinstance(widget, (Input, Select)) else None
@@ -100,12 +126,43 @@ class ConfirmScreen(ModalScreen[dict[str, object] | None]):
                 try:
                     number = int(raw)
                 except ValueError:
-                    self.query_one("#error", Static).update(f"{field.label}: a whole number, please")
+                    error.update(Text(f"{field.label}: a whole number, please"))
                     return
                 if number < 0:
-                    self.query_one("#error", Static).update(f"{field.label}: 0 or more")
+                    error.update(Text(f"{field.label}: 0 or more"))
                     return
                 values[field.name] = number
             else:
                 values[field.name] = raw
         self.dismiss(values)
+
+
+class NoticeScreen(ModalScreen[None]):
+    """Why an action cannot work (and what would): nothing to confirm, any of
+    `esc`, `enter`, `q` or `n` closes it."""
+
+    BINDINGS = [Binding("escape,q,n", "close", "Close")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="NoticeScreen")
+
+    def __init__(self, title: str, message: str | Text) -> None:
+        super().__init__()
+        self._heading = title
+        self._message = message
+
+    def compose(self) -> ComposeResult:
+        box = Vertical()
+        box.border_title = self._heading
+        with box:
+            yield Static(self._message if isinstance(self._message, Text) else Text(self._message), id="message")
+            with Horizontal():
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
