@@ -4,7 +4,9 @@ explorer on one; tests and screenshots use it too.
 
 The workload: a pool of nodes with a start task; a finished ETL job with
 succeeded and failed tasks; a render job whose tasks print progress for a
-minute or two; a training job queued on a pool that has no nodes yet. With
+minute or two; a training job queued on a pool that has no nodes yet; an
+ingest job, still active on a small pool of its own, two of whose tasks failed
+on a transient error (rerun them with `A`: they succeed). With
 Azurite (Node.js), the Batch workflow end to end too: input data and an
 application package uploaded to blob storage, a word-count job whose tasks
 download their inputs, run the application and upload their outputs.
@@ -78,6 +80,31 @@ def seed(client: BatchClient, render_seconds: float = 1.5) -> None:
     _add_in_order(client, "train-model", [
         _task(f"epoch-{i:02d}", f'echo "training epoch {i}"; sleep 30', required_slots=1) for i in range(8)
     ])
+    seed_ingest(client)
+
+
+INGEST_FLAKY = (3, 7)  # the ingest tasks whose first run fails
+
+
+def seed_ingest(client: BatchClient) -> None:
+    """An active job whose tasks INGEST_FLAKY fail on their first run (a feed
+    answers 503) and succeed when run again: `A` ("rerun failed") can be seen to work.
+    It has a one-node pool of its own, so a rerun starts at once, on the node
+    that remembers the first attempt (a marker in the node's shared directory)."""
+    client.create_pool(m.BatchPoolCreateOptions(
+        id="ingest-pool", vm_size="standard_d2s_v3", virtual_machine_configuration=IMAGE,
+        target_dedicated_nodes=1, task_slots_per_node=2))
+    client.create_job(m.BatchJobCreateOptions(id="daily-ingest", pool_info=m.BatchPoolInfo(pool_id="ingest-pool"),
+                                              priority=50))
+    tasks = []
+    for i in range(10):
+        fetch = f'echo "fetch feed {i}"; '
+        if i in INGEST_FLAKY:
+            marker = f'"$AZ_BATCH_NODE_SHARED_DIR/ingest-{i:02d}.tried"'
+            fetch += (f"if [ ! -e {marker} ]; then touch {marker}; "
+                      f'echo "feed {i}: HTTP 503 Service Unavailable, try again later" >&2; exit 75; fi; ')
+        tasks.append(_task(f"ingest-{i:02d}", fetch + f'echo "feed {i}: {200 + 7 * i} records loaded"'))
+    _add_in_order(client, "daily-ingest", tasks)
 
 
 WORDS = ("batch pool node job task blob storage output input queue retry shard render frame "

@@ -22,7 +22,8 @@ def test_demo_runs_the_whole_batch_workflow_through_storage():
         assert (counts.succeeded, counts.failed) == (6, 0)
         task = client.get_task("wordcount", "count-002")
         assert task.execution_info.result == "success"
-        outputs = BlobServiceClient.from_connection_string(demo.azurite.connection_string).get_container_client("outputs")
+        blobs = BlobServiceClient.from_connection_string(demo.azurite.connection_string)
+        outputs = blobs.get_container_client("outputs")
         names = {b.name for b in outputs.list_blobs()}
         assert {f"wordcount/counts-{i:03d}.txt" for i in range(6)} <= names
         assert "wordcount/logs/count-002/stderr.txt" in names
@@ -84,7 +85,49 @@ def test_demo_without_node_says_storage_is_off(monkeypatch):
         assert demo.storage_problem and "node" in demo.storage_problem.lower()
         assert demo.azurite is None
         demo.seed()  # the rest of the demo still runs
-        assert {j.id for j in demo.emulator.client().list_jobs()} == {"nightly-etl", "render-frames", "train-model"}
+        jobs = {j.id for j in demo.emulator.client().list_jobs()}
+        assert jobs == {"nightly-etl", "render-frames", "train-model", "daily-ingest"}
         assert not demo.emulator.as_account().has_storage
+    finally:
+        demo.close()
+
+
+async def test_demo_shows_rerun_failed_working_and_refused():
+    """The demo's daily-ingest job (active) has two tasks that failed on a transient
+    error: `A` reruns them and they succeed; on nightly-etl (completed) `A` says why not."""
+    from ui_helpers import row_texts, screen_words, until
+
+    from batchtui.service.connect import service_for
+    from batchtui.ui.app import BatchApp
+    from batchtui.ui.views import JOBS, TASKS, ViewKey
+
+    demo = Demo(step_seconds=0.05)
+    try:
+        demo.seed()
+        client = demo.emulator.client()
+        counts = wait_for(lambda: (c := client.get_job_task_counts("daily-ingest").task_counts).completed == 10 and c,
+                          timeout=60, what="the ingest tasks")
+        assert (counts.succeeded, counts.failed) == (8, 2)
+        wait_for(lambda: client.get_job("nightly-etl").state == "completed", timeout=60, what="the ETL job done")
+        account = demo.emulator.as_account()
+        app = BatchApp([account], {account.name: service_for(account)}, refresh_seconds=1.0,
+                       start=ViewKey("demo", TASKS, "daily-ingest"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.table
+            await until(pilot, lambda: sum("failed" in line for line in row_texts(table)) == 2, what="2 failed")
+            await pilot.press("A")
+            await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", what="confirmation")
+            assert "Reactivate 2 tasks of job daily-ingest? ingest-03, ingest-07" in screen_words(app)
+            await pilot.press("y")
+            await until(pilot, lambda: client.get_job_task_counts("daily-ingest").task_counts.succeeded == 10,
+                        timeout=30, what="the reruns succeeded")
+            await until(pilot, lambda: not any("failed" in line for line in row_texts(table)), what="no failed row")
+            await pilot.press("colon", *"jobs", "enter")
+            assert app.view == ViewKey("demo", JOBS)
+            await until(pilot, lambda: "nightly-etl" in table.visible_keys, what="jobs")
+            table.move_cursor_to_key("nightly-etl")
+            await pilot.press("A")
+            await until(pilot, lambda: app.screen.__class__.__name__ == "NoticeScreen", what="the notice")
+            assert "Job nightly-etl: it is completed" in screen_words(app)
     finally:
         demo.close()

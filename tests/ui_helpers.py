@@ -37,3 +37,33 @@ async def until(pilot, predicate, timeout: float = 15.0, what: str = "condition"
 def row_texts(table) -> list[str]:
     """The table's rendered lines (header excluded) as plain text."""
     return [table.render_line(y).text for y in range(1, table.size.height)]
+
+
+def screen_lines(app) -> list[str]:
+    """What the terminal shows, line by line, as plain text (modal screens, toasts and all):
+    the text of the app's own SVG screenshot. Toasts need `run_test(notifications=True)`."""
+    import html
+    import re
+
+    cell = 12.2  # the width of one cell in Rich's SVG export (blank cells are drawn as rectangles only)
+    lines = [[" "] * app.size.width for _ in range(app.size.height)]
+    pattern = r'<text[^>]*?x="([\d.]+)"[^>]*?clip-path="url\(#[\w-]+-line-(\d+)\)"[^>]*>(.*?)</text>'
+    for match in re.finditer(pattern, app.export_screenshot()):
+        text = html.unescape(match.group(3)).replace("\xa0", " ")
+        row, column = int(match.group(2)), round(float(match.group(1)) / cell)
+        if row < len(lines):
+            lines[row][column:column + len(text)] = list(text)
+    return ["".join(line).rstrip() for line in lines]
+
+
+def screen_text(app) -> str:
+    """screen_lines joined by newlines."""
+    return "\n".join(screen_lines(app))
+
+
+def screen_words(app) -> str:
+    """screen_lines as one line of words: box-drawing dropped and whitespace collapsed,
+    so a sentence wrapped inside a dialog still reads as one."""
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"[█▀▄▔▁▕▎│]", " ", " ".join(screen_lines(app)))).strip()

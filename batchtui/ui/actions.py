@@ -14,6 +14,7 @@ from typing import Any
 
 from ..service import operations as ops
 from ..service.client import BatchService
+from .preconditions import Refusal
 from .screens.confirm import Field
 from .views import JOBS, NODES, POOLS, TASKS, ViewKey
 
@@ -103,6 +104,23 @@ def noun(view: ViewKey, count: int) -> str:
     return f"{count} {word}{plural}{where}"
 
 
+def _listed(keys: list[str]) -> str:
+    return ", ".join(keys[:5]) + (f", … (+{len(keys) - 5})" if len(keys) > 5 else "")
+
+
 def describe(action: Action, view: ViewKey, keys: list[str]) -> str:
-    shown = ", ".join(keys[:5]) + (f", … (+{len(keys) - 5})" if len(keys) > 5 else "")
-    return f"{action.verb} {noun(view, len(keys))}?\n{shown}"
+    return f"{action.verb} {noun(view, len(keys))}?\n{_listed(keys)}"
+
+
+def explain_refusals(view: ViewKey, refused: dict[str, Refusal]) -> str:
+    """Which rows an action cannot work on and why (rows grouped by reason), and what would work."""
+    groups: dict[Refusal, list[str]] = {}
+    for key, why in refused.items():
+        groups.setdefault(why, []).append(key)
+    lines = []
+    for why, keys in groups.items():
+        word = view.kind[:-1] if len(keys) == 1 else view.kind
+        lines.append(f"{word.capitalize()} {_listed(keys)}: {why.why}.")
+        if why.instead:
+            lines.append(f"What would work: {why.instead}.")
+    return "\n".join(lines)

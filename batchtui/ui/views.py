@@ -3,13 +3,14 @@ becomes a table row. One place knows what a "tasks" view looks like."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..service.models import JobRow, NodeRow, PoolRow, TaskRow
 from .format import clock_time, duration, elapsed
+from .preconditions import RowState
 from .widgets.resource_table import Column, TableRow
 from .widgets.safe_text import inert, state_text
 
@@ -185,3 +186,24 @@ ROW_BUILDERS: dict[str, Callable[[Any, datetime], TableRow]] = {
     POOLS: pool_row, NODES: node_row, JOBS: job_row, TASKS: task_row,
 }
 EMPTY_TEXT = {POOLS: "No pools", NODES: "No nodes in this pool", JOBS: "No jobs", TASKS: "No tasks in this job"}
+
+
+# kind → (column holding the state, column holding the second state): what
+# `preconditions` judges an action by. A task's state sort key is "failed"
+# for a task that completed with a failure.
+STATE_COLUMNS = {POOLS: ("state", "allocation"), NODES: ("state", "sched"), JOBS: ("state", ""), TASKS: ("state", "")}
+
+
+def cell_value(row: TableRow, columns: Sequence[Column], key: str) -> str:
+    """The raw value (its sort key) of column `key` in `row`, as a string ("" if none)."""
+    for index, column in enumerate(columns):
+        if column.key == key and index < len(row.sort_keys):
+            value = row.sort_keys[index]
+            return "" if value is None else str(value)
+    return ""
+
+
+def row_state(kind: str, row: TableRow, columns: Sequence[Column]) -> RowState:
+    """The state of a row of a `kind` view, as `preconditions` judges it."""
+    state, detail = STATE_COLUMNS[kind]
+    return RowState(cell_value(row, columns, state), cell_value(row, columns, detail) if detail else "")

@@ -1,8 +1,10 @@
 """Running the explorer's actions (the catalog is `ui.actions`): which keys
-apply in the current view, a confirmation naming what will happen, then the
-operation on every marked row (or the cursor's) in a worker, with one summary
-notification. Also creating pools, jobs and tasks from a JSON file, and
-rerunning a job's failed tasks. Read-only mode refuses all of them."""
+apply in the current view; whether the action can work on the rows in their
+state (`ui.preconditions`: if not, a notice says why before anything is
+tried); a confirmation naming what will happen; then the operation on every
+marked row (or the cursor's) in a worker, with one summary notification. Also
+creating pools, jobs and tasks from a JSON file, and rerunning a job's failed
+tasks. Read-only mode refuses all of them, and says so when a key is pressed."""
 
 from __future__ import annotations
 
@@ -11,13 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from ...service.errors import ServiceError
 from ...service.operations import BulkResult, for_each
-from ..actions import ACTIONS, FAILED_FILTER, Action, describe, for_key
-from ..screens.confirm import ConfirmScreen, Field
-from ..views import NODES, TASKS, ViewKey
+from ..actions import ACTIONS, FAILED_FILTER, Action, describe, explain_refusals, for_key
+from ..preconditions import Refusal, job_refusal, refusal, state_of
+from ..screens.confirm import ConfirmScreen, Field, NoticeScreen
+from ..views import JOBS, NODES, TASKS, ViewKey, row_state
+from .details import fetch_document
 from .workers import start_worker
 
 if TYPE_CHECKING:
     from ..app import BatchApp
+
+RERUN_KINDS = (TASKS, JOBS)  # where `A` (rerun a job's failed tasks) applies
+RECHECK_MAX = 20  # rows refused by the table's state that are fetched again before saying no
 
 
 class ActionRunner:
@@ -31,14 +38,22 @@ class ActionRunner:
         account = self.app.accounts.get(self.app.view.account)
         return self.app.read_only or bool(account and account.read_only)
 
+    def applies(self, key: str) -> bool:
+        """Whether the mutating key `key` ("A" included) names an action in the current view."""
+        kind = self.app.view.kind
+        return kind in RERUN_KINDS if key == "A" else for_key(key, kind) is not None
+
     def available(self, action: str, parameters: tuple[object, ...]) -> bool:
         """Whether the app's key action `action` applies to the current view: actions of
-        other views, and every action that changes anything in read-only mode, do not."""
+        other views, and every action that changes anything in read-only mode, do not.
+        In read-only mode the "read_only" action takes a mutating key instead (to say so)."""
         view = self.app.view
         if action == "act":
-            return not self.read_only_here() and for_key(str(parameters[0]), view.kind) is not None
+            return not self.read_only_here() and self.applies(str(parameters[0]))
         if action == "rerun_failed":
-            return not self.read_only_here() and view.kind == TASKS
+            return not self.read_only_here() and self.applies("A")
+        if action == "read_only":
+            return self.read_only_here() and self.applies(str(parameters[0]))
         if action == "failed_only":
             return view.kind == TASKS
         if action in ("open_log", "browse_files"):
@@ -48,6 +63,14 @@ class ActionRunner:
             return view.kind == TASKS and bool(account and account.has_storage)
         return True
 
+    def say_read_only(self, key: str) -> None:
+        """A mutating key pressed in read-only mode: say that it is, and why nothing happens."""
+        app = self.app
+        action = for_key(key, app.view.kind)
+        what = action.description.lower() if action else "rerun failed tasks"
+        why = "read-only mode" if app.read_only else f"account {app.view.account} is read-only"
+        app.notify(f"read-only: cannot {what} ({why})", severity="warning", timeout=4)
+
     def _targets(self) -> list[str]:
         table = self.app.table
         if table.marked:
@@ -55,10 +78,14 @@ class ActionRunner:
         return [table.cursor_key] if table.cursor_key else []
 
     def act(self, key: str) -> None:
-        """The action bound to `key` in this view, on the marked rows (else the cursor's), once confirmed."""
+        """The action bound to `key` in this view, on the marked rows (else the cursor's):
+        a notice if it cannot work on them, else a confirmation, then the operation."""
         app = self.app
         action = for_key(key, app.view.kind)
-        if action is None or self.read_only_here():
+        if action is None:
+            return
+        if self.read_only_here():
+            self.say_read_only(key)
             return
         keys = self._targets()
         if not keys:
@@ -67,13 +94,79 @@ class ActionRunner:
         if action.single and len(keys) > 1:
             app.notify(f"{action.verb.lower()} works on one {app.view.kind[:-1]} at a time", severity="warning")
             return
+        if action.name == "reactivate":  # the job's state decides too: fetch it first
+            start_worker(app, self._check_job, action, app.view, keys, group="actions")
+        else:
+            self._check(action, app.view, keys)
+
+    async def _check_job(self, action: Action, view: ViewKey, keys: list[str]) -> None:
+        try:
+            state = (await self.app.services[view.account].get_job(view.parent)).get("state", "")
+        except ServiceError as error:
+            self.app.notify(f"job {view.parent}: {error}", severity="error")
+            return
+        if not self.app.ui_alive():
+            return
+        refused = job_refusal(action.name, state)
+        if refused is not None:
+            self._job_notice(f"Cannot {action.verb.lower()}", view.parent, refused)
+        else:
+            self._check(action, view, keys)
+
+    def _job_notice(self, title: str, job_id: str, refused: Refusal) -> None:
+        lines = [f"Job {job_id}: {refused.why}."]
+        if refused.instead:
+            lines.append(f"What would work: {refused.instead}.")
+        self.app.push_screen(NoticeScreen(title, "\n".join(lines)))
+
+    def _check(self, action: Action, view: ViewKey, keys: list[str]) -> None:
+        """Confirm `action` on the `keys` it can work on, judged by their rows' states; rows
+        it seems not to work on are fetched again first (the table may be a refresh behind)."""
+        app = self.app
+        refused: dict[str, Refusal] = {}
+        for key in keys:
+            row = app.table.get_row(key)
+            why = refusal(action.name, row_state(view.kind, row, app.table.columns)) if row else None
+            if why is not None:
+                refused[key] = why
+        if refused:
+            start_worker(app, self._recheck, action, view, keys, refused, group="actions")
+        else:
+            self._decide(action, view, keys, refused)
+
+    async def _recheck(self, action: Action, view: ViewKey, keys: list[str], refused: dict[str, Refusal]) -> None:
+        """Judge the refused rows again by their current documents (the first RECHECK_MAX of them)."""
+        service = self.app.services[view.account]
+        for key in list(refused)[:RECHECK_MAX]:
+            try:
+                doc = await fetch_document(service, view, key)
+            except ServiceError:
+                continue  # gone, or unreachable: the table's word stands (the service would say so too)
+            why = refusal(action.name, state_of(view.kind, doc))
+            if why is None:
+                del refused[key]
+            else:
+                refused[key] = why
+        if self.app.ui_alive():
+            self._decide(action, view, keys, refused)
+
+    def _decide(self, action: Action, view: ViewKey, keys: list[str], refused: dict[str, Refusal]) -> None:
+        """A notice when `action` works on none of `keys`, else the confirmation for those it works on."""
+        app = self.app
+        allowed = [k for k in keys if k not in refused]
+        if not allowed:
+            app.push_screen(NoticeScreen(f"Cannot {action.verb.lower()}", explain_refusals(view, refused)))
+            return
+        message = describe(action, view, allowed)
+        if refused:
+            message += f"\n\nLeft alone (it cannot work on them):\n{explain_refusals(view, refused)}"
         fields = list(action.fields)
         if action.name == "resize":
             loaded = app.details.doc or {}
-            doc = loaded if loaded.get("id") == keys[0] else {}
+            doc = loaded if loaded.get("id") == allowed[0] else {}
             fields[0] = Field("dedicated", "Dedicated nodes", "int", str(doc.get("targetDedicatedNodes", 0)))
             fields[1] = Field("low", "Low-priority nodes", "int", str(doc.get("targetLowPriorityNodes", 0)))
-        self._confirm(action, app.view, keys, ConfirmScreen(action.verb, describe(action, app.view, keys), fields))
+        self._confirm(action, view, allowed, ConfirmScreen(action.verb, message, fields))
 
     def _confirm(self, action: Action, view: ViewKey, keys: list[str], screen: ConfirmScreen) -> None:
         def confirmed(values: dict[str, Any] | None) -> None:
@@ -152,23 +245,40 @@ class ActionRunner:
 
     # -- rerunning failed tasks -------------------------------------------------------------
     def rerun_failed(self) -> None:
-        """A tasks view: find the job's failed tasks, then reactivate them all once confirmed."""
+        """A job's failed tasks (the tasks view's job, or the jobs view's cursor row),
+        reactivated once confirmed; a notice instead when the job's state forbids it."""
         app = self.app
-        if app.view.kind == TASKS and not self.read_only_here():
-            start_worker(app, self._find_failed, app.view, group="actions")
+        view = app.view
+        if view.kind not in RERUN_KINDS:
+            return
+        if self.read_only_here():
+            self.say_read_only("A")
+            return
+        job_id = view.parent if view.kind == TASKS else app.table.cursor_key
+        if not job_id:
+            app.notify("nothing selected", severity="warning", timeout=3)
+            return
+        start_worker(app, self._find_failed, ViewKey(view.account, TASKS, job_id), group="actions")
 
-    async def _find_failed(self, view: ViewKey) -> None:
+    async def _find_failed(self, tasks: ViewKey) -> None:
+        """`tasks`: the view of the job whose failed tasks to rerun."""
         app = self.app
+        service = app.services[tasks.account]
         try:
-            failed = [t.id for t in await app.services[view.account].list_tasks(view.parent, FAILED_FILTER)]
+            state = (await service.get_job(tasks.parent)).get("state", "")
+            refused = job_refusal("rerun_failed", state)
+            failed = [] if refused else [t.id for t in await service.list_tasks(tasks.parent, FAILED_FILTER)]
         except ServiceError as error:
-            app.notify(f"cannot list the failed tasks: {error}", severity="error")
+            app.notify(f"cannot list the failed tasks of job {tasks.parent}: {error}", severity="error")
             return
         if not app.ui_alive():
             return
+        if refused is not None:
+            self._job_notice("Cannot rerun failed tasks", tasks.parent, refused)
+            return
         if not failed:
-            app.notify(f"job {view.parent} has no failed task", timeout=4)
+            app.notify(f"job {tasks.parent} has no failed task", timeout=4)
             return
         action = ACTIONS["reactivate"]
-        message = f"Reactivate every failed task: {describe(action, view, failed)}"
-        self._confirm(action, view, failed, ConfirmScreen("Rerun failed tasks", message))
+        message = f"Reactivate every failed task: {describe(action, tasks, failed)}"
+        self._confirm(action, tasks, failed, ConfirmScreen("Rerun failed tasks", message))

@@ -8,13 +8,26 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
+from ...service.models import RestDict
 from ..views import JOBS, POOLS, TASKS, ViewKey
 from ..widgets.details import DetailsPane, render_details
 from .workers import start_worker
 
 if TYPE_CHECKING:
     from ..app import BatchApp
+
+
+async def fetch_document(service: BatchService, view: ViewKey, key: str) -> RestDict:
+    """The full document of row `key` of `view` (a task, job, pool or node); ServiceError if it fails."""
+    if view.kind == TASKS:
+        return await service.get_task(view.parent, key)
+    if view.kind == JOBS:
+        return await service.get_job(key)
+    if view.kind == POOLS:
+        return await service.get_pool(key)
+    return await service.get_node(view.parent, key)
 
 
 class DetailsLoader:
@@ -42,16 +55,8 @@ class DetailsLoader:
 
     async def _load(self, view: ViewKey, key: str) -> None:
         app = self.app
-        service = app.services[view.account]
         try:
-            if view.kind == TASKS:
-                doc = await service.get_task(view.parent, key)
-            elif view.kind == JOBS:
-                doc = await service.get_job(key)
-            elif view.kind == POOLS:
-                doc = await service.get_pool(key)
-            else:
-                doc = await service.get_node(view.parent, key)
+            doc = await fetch_document(app.services[view.account], view, key)
         except ServiceError as error:
             if view == app.view and app.ui_alive() and app.table.cursor_key == key:
                 message = f"{key} no longer exists" if error.kind == NOT_FOUND else f"details unavailable: {error}"
