@@ -300,3 +300,29 @@ def test_task_counts_match_the_tasks_after_every_kind_of_change(client, pool_id)
     assert {k: getattr(result.task_counts, k) for k in counts} == counts
     assert {k: getattr(result.task_slot_counts, k) for k in slots} == slots
     assert counts["completed"] == 9 and counts["failed"] >= 4
+
+
+def test_a_node_lists_the_tasks_that_ran_on_it(client):
+    """recentTasks (TaskInformation): each task that ran on the node, with its state and
+    execution info as of its last change; absent until a task has run there."""
+    pool_id = make_pool(client, nodes=1, slots=2)
+    node_id = next(iter(client.list_nodes(pool_id))).id
+    assert client.get_node(pool_id, node_id).recent_tasks is None
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "ok", "true")
+    add_task(client, job_id, "bad", "/bin/sh -c 'exit 4'")
+    add_task(client, job_id, "slow", "sleep 30")
+    wait_task(client, job_id, "ok")
+    wait_task(client, job_id, "bad")
+    wait_task(client, job_id, "slow", "running")
+    recent = {r.task_id: r for r in client.get_node(pool_id, node_id).recent_tasks}
+    assert set(recent) == {"ok", "bad", "slow"}
+    assert recent["bad"].job_id == job_id and recent["bad"].task_state == "completed"
+    assert recent["bad"].execution_info.exit_code == 4 and recent["bad"].execution_info.result == "failure"
+    assert recent["slow"].task_state == "running"
+    assert recent["ok"].task_url.endswith(f"/jobs/{job_id}/tasks/ok")
+    client.terminate_task(job_id, "slow")
+    wait_for(lambda: {r.task_id: r.task_state for r in client.get_node(pool_id, node_id).recent_tasks}["slow"]
+             == "completed", what="the node's entry follows the task")
+    listed = next(iter(client.list_nodes(pool_id, select=["id", "recentTasks"])))
+    assert {r.task_id for r in listed.recent_tasks} == {"ok", "bad", "slow"}

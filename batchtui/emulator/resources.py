@@ -215,6 +215,9 @@ def public(kind: str, doc: Doc, base_url: str, parent: str = "") -> Doc:
     """The document as the REST API returns it: no private keys, absolute URLs."""
     out = {"id": doc["id"], "url": base_url + url_path(kind, doc, parent)}
     out.update((k, v) for k, v in doc.items() if not k.startswith("_") and k != "id")
+    recent = doc.get("_recentTasks")
+    if kind == "node" and recent:  # TaskInformation, as Batch lists it on a node
+        out["recentTasks"] = [{"taskUrl": f"{base_url}/jobs/{r['jobId']}/tasks/{r['taskId']}", **r} for r in recent]
     info = out.get("nodeInfo")
     if info:
         info = dict(info)

@@ -9,6 +9,7 @@ synchronous blocks (no await), so no request ever sees half a change.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,8 @@ TASK_ENDED = executor.failure("TaskEnded", "Task Was Ended by User Request")
 RUN_KEYS = ("startTime", "endTime", "exitCode", "result", "failureInfo")  # executionInfo of one run
 
 TaskKey = tuple[str, str]  # (job id, task id)
+# How many tasks a node's recentTasks lists (Batch documents no number; it lists "recent" ones).
+RECENT_TASKS = 20
 
 
 class TaskStates:
@@ -106,6 +109,22 @@ class TaskStates:
             self.enqueue(job_id, task)
         self.job_counts(job_id).recount(task)
         self.store.touch("task", task, job_id)
+        self._note_on_node(job_id, task)
+
+    def _note_on_node(self, job_id: str, task: Doc) -> None:
+        """The node the task runs (or last ran) on lists it among its recentTasks,
+        with its current state and execution info, most recent change last."""
+        info = task.get("nodeInfo")
+        if not info:
+            return
+        node = self.runtime.find_node(info["poolId"], info["nodeId"])
+        if node is None:
+            return
+        recent = [r for r in node.get("_recentTasks", []) if (r["jobId"], r["taskId"]) != (job_id, task["id"])]
+        recent.append({"jobId": job_id, "taskId": task["id"], "taskState": task["state"],
+                       "executionInfo": copy.deepcopy(task["executionInfo"])})
+        node["_recentTasks"] = recent[-RECENT_TASKS:]
+        self.store.touch("node", node, info["poolId"])
 
     # -- how a run ends ----------------------------------------------------------
     def _clear_run(self, job_id: str, task: Doc) -> None:

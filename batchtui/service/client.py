@@ -28,6 +28,7 @@ from .models import (
     NodeCounts,
     NodeRow,
     PoolRow,
+    RecentTask,
     RestDict,
     TaskCounts,
     TaskRow,
@@ -142,6 +143,11 @@ class BatchService:
 
     async def get_node(self, pool_id: str, node_id: str) -> RestDict:
         return await self.get_json(f"/pools/{_q(pool_id)}/nodes/{_q(node_id)}")
+
+    async def recent_tasks(self, pool_id: str, node_id: str) -> list[RecentTask]:
+        """The tasks that ran on a node since it joined its pool (its recentTasks), in the service's order."""
+        doc = await self.get_json(f"/pools/{_q(pool_id)}/nodes/{_q(node_id)}", {"$select": "id,recentTasks"})
+        return [RecentTask.from_rest(d) for d in doc.get("recentTasks") or []]
 
     async def get_job(self, job_id: str) -> RestDict:
         return await self.get_json(f"/jobs/{_q(job_id)}")

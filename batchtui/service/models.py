@@ -163,6 +163,33 @@ class TaskRow:
 
 
 @dataclass(frozen=True, slots=True)
+class RecentTask:
+    """One of a node's recentTasks (Batch's TaskInformation): a task that ran on
+    the node since it joined its pool, as it was when its state last changed."""
+
+    job_id: str
+    task_id: str
+    state: str
+    exit_code: int | None
+    result: str | None
+    start_time: datetime | None
+    end_time: datetime | None
+
+    @classmethod
+    def from_rest(cls, d: RestDict) -> RecentTask:
+        info = d.get("executionInfo") or {}
+        return cls(
+            job_id=d.get("jobId", ""),
+            task_id=d.get("taskId", ""),
+            state=d.get("taskState", ""),
+            exit_code=info.get("exitCode"),
+            result=info.get("result"),
+            start_time=parse_time(info.get("startTime")),
+            end_time=parse_time(info.get("endTime")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TaskCounts:
     active: int = 0
     running: int = 0
