@@ -26,6 +26,7 @@ from ..service.client import BatchService
 from .actions import ACTIONS
 from .controllers.actions import ActionRunner
 from .controllers.details import DetailsLoader
+from .controllers.jumps import Jumper
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
@@ -42,6 +43,18 @@ if TYPE_CHECKING:
     from ..service.storage import BlobStore
 
 SORT_LETTERS = "ISDLVCKRTEUN"
+MUTATING_KEYS = ("z", "x", "o", "i", "t", "a", "p", "P", "ctrl+d", "A")
+# What `?` says of a key, where the footer's short label is not enough (by action).
+HELP = {
+    "toggle_focus": "move between the tree and the table, either way (tab too)",
+    "rerun_failed": "rerun the failed tasks of the job (tasks view, or the jobs view's cursor row)",
+    "jump('node')": "tasks: jump to the node the task ran on, in its pool's nodes",
+    "jump('pool')": "jobs: jump to the job's pool",
+    "jump('tasks')": "nodes: the tasks that ran on the node (recentTasks); enter opens one",
+    "history(-1)": "back to the previous view in the history (its cursor where you left it)",
+    "history(1)": "forward to the next view in the history",
+    "last_view": "the last view shown; again to come back (as k9s)",
+}
 
 
 class BatchApp(App[str | None]):
@@ -57,7 +70,7 @@ class BatchApp(App[str | None]):
         Binding("escape", "back", "Back", show=False),
         Binding("d", "toggle_details", "Details", show=False),
         Binding("y", "raw_json", "JSON"),
-        Binding("f6", "focus_tree", "Tree", show=False),
+        Binding("f6", "toggle_focus", "Tree/table", show=False),
         Binding("z", "act('z')", "Resize"),
         Binding("x", "act('x')", "Stop resize"),
         Binding("o", "act('o')", "Reboot"),
@@ -73,7 +86,15 @@ class BatchApp(App[str | None]):
         Binding("b", "browse_files", "Files"),
         Binding("O", "open_outputs", "Outputs"),
         Binding("F", "failed_only", "Failed only"),
+        Binding("J", "jump('node')", "Its node"),
+        Binding("J", "jump('pool')", "Its pool"),
+        Binding("J", "jump('tasks')", "Tasks run here"),
+        Binding("left_square_bracket", "history(-1)", "Prev view"),
+        Binding("right_square_bracket", "history(1)", "Next view"),
+        Binding("minus", "last_view", "Last view"),
         *[Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS],
+        # Read-only: a mutating key (its binding above is hidden) says so instead of doing nothing.
+        *[Binding(key, f"read_only('{key}')", "", show=False) for key in MUTATING_KEYS],
     ]
 
     def __init__(
@@ -101,6 +122,7 @@ class BatchApp(App[str | None]):
         self.details = DetailsLoader(self)
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
+        self.jumper = Jumper(self)
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -188,6 +210,8 @@ class BatchApp(App[str | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide (and refuse) what does not apply here: actions of other views, and
         every action that changes anything in read-only mode."""
+        if action == "jump":
+            return self.jumper.available(str(parameters[0]))
         return self.actions.available(action, parameters)
 
     def action_command(self) -> None:
@@ -205,8 +229,25 @@ class BatchApp(App[str | None]):
     async def action_back(self) -> None:
         self.navigator.back()
 
-    def action_focus_tree(self) -> None:
-        self.query_one(NavTree).focus()
+    def action_toggle_focus(self) -> None:
+        """F6: the tree if the table has the focus, else the table."""
+        tree = self.query_one(NavTree)
+        if tree.has_focus:
+            self.table.focus()
+        else:
+            tree.focus()
+
+    def action_jump(self, target: str) -> None:
+        self.jumper.jump(target)
+
+    def action_history(self, step: int) -> None:
+        self.navigator.go_history(step)
+
+    def action_last_view(self) -> None:
+        self.navigator.last_view()
+
+    def action_read_only(self, key: str) -> None:
+        self.actions.say_read_only(key)
 
     def action_open_log(self, name: str) -> None:
         self.navigator.open_log(name)
@@ -242,14 +283,13 @@ class BatchApp(App[str | None]):
         for binding in list(self.BINDINGS) + list(ResourceTable.BINDINGS):
             if isinstance(binding, Binding) and binding.description and not binding.action.startswith(("sort", "act")):
                 keys = ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-                rows.append((keys, binding.description))
-        suffix = " — hidden: read-only" if self.actions.read_only_here() else ""
+                rows.append((keys, HELP.get(binding.action, binding.description)))
+        suffix = " — read-only here" if self.actions.read_only_here() else ""
         for action in ACTIONS.values():
             key = self.get_key_display(Binding(action.key, ""))
             rows.append((key, f"{action.description} ({', '.join(action.kinds)}){suffix}"))
         letters = " ".join(f"{k}" for k in SORT_LETTERS)
         rows.append(("shift+letter", f"sort by the column with that letter ({letters}); again reverses"))
-        rows.append(("tab / f6", "move between the tree and the table"))
         self.push_screen(HelpScreen(rows))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -1,11 +1,14 @@
 """Where the explorer is: the view the table shows, drilling down (pools →
-nodes, jobs → tasks) and back up, the account tree on the left, and the
-screens opened from a row (logs, a task's or node's files, linked storage)."""
+nodes, jobs → tasks) and back up, the history of views visited (`[` back,
+`]` forward, `-` the last view, as k9s has), the account tree on the left, and
+the screens opened from a row (logs, a task's or node's files, linked storage)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, NamedTuple
 
+from textual.timer import Timer
 from textual.widgets import Static
 
 from ...service.errors import ServiceError
@@ -20,21 +23,41 @@ if TYPE_CHECKING:
     from ..app import BatchApp
 
 
+HISTORY_LIMIT = 100  # views remembered for `[` and `]`
+CURSOR_WAIT = 15.0  # seconds a jump waits for its row to arrive in the table
+
+
+class Place(NamedTuple):
+    """A view visited, and the row its cursor was on when it was left."""
+
+    view: ViewKey
+    cursor: str | None
+
+
 class Navigator:
-    """Switches the app's view and opens the screens reached from it."""
+    """Switches the app's view, remembers the views visited, and opens the screens reached from it."""
 
     def __init__(self, app: BatchApp) -> None:
         self.app = app
         self.stores: dict[str, BlobStore] = {}  # account → its linked BlobStore, opened on first use
+        self.history: list[Place] = []  # views visited, oldest first
+        self.position = -1  # index in `history` of the view on screen
+        self._pending: tuple[ViewKey, str, float] | None = None  # (view, row key, give up at) for show_view
+        self._pending_timer: Timer | None = None
 
     # -- the table's view -------------------------------------------------------------------
-    def show_view(self, view: ViewKey, cursor: str | None = None) -> None:
+    def show_view(self, view: ViewKey, cursor: str | None = None, *, record: bool = True) -> None:
         """Switch the table to `view` (cached rows at once, fresh ones by a worker),
-        the cursor on the row `cursor` if given."""
+        the cursor on the row `cursor` if given (as soon as that row arrives).
+        `record` adds the view to the history (`[`/`]` move in it without recording)."""
         app = self.app
         if view.account not in app.services:
             app.notify(f"{view.account}: {app.problems.get(view.account, 'no such account')}", severity="error")
             return
+        self._remember_cursor()
+        if record:
+            self._record(view, cursor)
+        self._pending = None
         app.view = view
         app.refresher.reset()
         app.details.doc = None
@@ -43,8 +66,8 @@ class Navigator:
         table.set_filter("")
         table.empty_text = "Loading…"
         table.set_rows(app.refresher.cached(view))
-        if cursor:
-            table.move_cursor_to_key(cursor)
+        if cursor and not table.move_cursor_to_key(cursor):
+            self._await_cursor(view, cursor)
         title = view.title
         if view in app.refresher.server_filter:
             title += f"   $filter: {app.refresher.server_filter[view]}"
@@ -76,6 +99,65 @@ class Navigator:
         up = app.view.up
         if up is not None:
             self.show_view(up, cursor=app.view.parent)
+
+    def _await_cursor(self, view: ViewKey, key: str) -> None:
+        """Put the cursor on `key` once a refresh brings that row (unless the user moves first)."""
+        self._pending = (view, key, time.monotonic() + CURSOR_WAIT)
+        if self._pending_timer is None:
+            self._pending_timer = self.app.set_interval(0.1, self.land_cursor)
+
+    def land_cursor(self) -> None:
+        """The pending cursor of the last show_view, on its row if it has arrived. Given up
+        when the view changed, the user moved the cursor, or it waited too long."""
+        pending, table = self._pending, self.app.table
+        if pending is not None and pending[0] == self.app.view and time.monotonic() < pending[2] \
+                and table.cursor_row == 0:
+            if not table.move_cursor_to_key(pending[1]):
+                return  # not there yet
+        self._pending = None
+        if self._pending_timer is not None:
+            self._pending_timer.stop()
+            self._pending_timer = None
+
+    # -- history ------------------------------------------------------------------------------
+    def _record(self, view: ViewKey, cursor: str | None) -> None:
+        """A new visit: the views after the current one are forgotten (as a browser does);
+        showing the current view again (a new filter) is no new visit."""
+        if 0 <= self.position < len(self.history) and self.history[self.position].view == view:
+            self.history[self.position] = Place(view, cursor or self.history[self.position].cursor)
+            return
+        del self.history[self.position + 1:]
+        self.history.append(Place(view, cursor))
+        del self.history[:-HISTORY_LIMIT]
+        self.position = len(self.history) - 1
+
+    def _remember_cursor(self) -> None:
+        """Note where the cursor is in the view being left, to come back to that row."""
+        app = self.app
+        if 0 <= self.position < len(self.history) and self.history[self.position].view == app.view:
+            self.history[self.position] = Place(app.view, app.table.cursor_key or self.history[self.position].cursor)
+
+    def go_history(self, step: int) -> None:
+        """`[` (step -1) and `]` (+1): the previous or next view in the history, its cursor where it was left."""
+        target = self.position + step
+        if not 0 <= target < len(self.history):
+            self.app.notify("no earlier view" if step < 0 else "no later view", timeout=2)
+            return
+        place = self.history[target]
+        if place.view.account not in self.app.services:
+            return
+        self._remember_cursor()
+        self.position = target
+        self.show_view(place.view, place.cursor, record=False)
+
+    def last_view(self) -> None:
+        """`-`: the view shown before this one, as a new visit (so `-` again comes back here)."""
+        if self.position < 1:
+            self.app.notify("no earlier view", timeout=2)
+            return
+        place = self.history[self.position - 1]
+        self._remember_cursor()
+        self.show_view(place.view, place.cursor)
 
     # -- the tree ---------------------------------------------------------------------------
     def tree_selected(self, item: NavItem | None) -> None:
@@ -179,10 +261,13 @@ class Navigator:
         store = self.stores.get(account_name)
         if store is None:
             try:
-                store = self.stores[account_name] = blob_store_for(account)
+                store = blob_store_for(account)
             except ConfigError as error:
                 app.notify(str(error), severity="error")
                 return
+            if store is None:  # has_storage said otherwise: nothing to open
+                return
+            self.stores[account_name] = store
         app.push_screen(StorageScreen(store, title=f"Storage of {account_name}", container=container, prefix=prefix))
 
     def open_outputs(self) -> None:

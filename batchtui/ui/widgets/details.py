@@ -193,7 +193,9 @@ def render_details(kind: str, doc: dict[str, Any]) -> Text:
     return RENDERERS[kind](doc)
 
 
-class DetailsPane(VerticalScroll):
+class DetailsPane(VerticalScroll, can_focus=False):
+    """Takes no keys (tab skips it; `y` shows the whole document, scrollable)."""
+
     DEFAULT_CSS = """
     DetailsPane {
         height: 35%; min-height: 4; max-height: 18; border-top: hkey $foreground 20%; padding: 0 1;

@@ -1,0 +1,89 @@
+"""Jumps between related resources (`J`), each a new visit in the history:
+from a task to the node it ran on (its pool's nodes, the cursor on that node),
+from a job to its pool (the pools, the cursor on it), and from a node to the
+tasks that ran on it (Batch's recentTasks, listed in a dialog; `enter` opens
+the task in its job's tasks)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...service.errors import ServiceError
+from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, cell_value
+from .workers import start_worker
+
+if TYPE_CHECKING:
+    from ..app import BatchApp
+
+# jump target → the view kind it starts from
+JUMPS = {"node": TASKS, "pool": JOBS, "tasks": NODES}
+
+
+class Jumper:
+    """Follows the cursor row to a related resource."""
+
+    def __init__(self, app: BatchApp) -> None:
+        self.app = app
+
+    def available(self, target: str) -> bool:
+        """Whether the jump to `target` ("node", "pool", "tasks") starts from the current view."""
+        return JUMPS.get(target) == self.app.view.kind
+
+    def jump(self, target: str) -> None:
+        """From the cursor row to its related `target` (see the module's docstring)."""
+        app = self.app
+        view, key = app.view, app.table.cursor_key
+        if not self.available(target):
+            return
+        if key is None:
+            app.notify("nothing selected", severity="warning", timeout=3)
+            return
+        if target == "pool":
+            row = app.table.get_row(key)
+            pool_id = cell_value(row, app.table.columns, "pool") if row else ""
+            if pool_id:
+                app.navigator.show_view(ViewKey(view.account, POOLS), cursor=pool_id)
+            else:
+                app.notify(f"job {key} names no pool (an auto pool not created yet?)", severity="warning")
+        elif target == "node":
+            start_worker(app, self._to_node, view, key, group="jump", exclusive=True)
+        else:
+            start_worker(app, self._node_tasks, view, key, group="jump", exclusive=True)
+
+    def _still_on(self, view: ViewKey, key: str) -> bool:
+        app = self.app
+        return app.ui_alive() and app.view == view and app.table.cursor_key == key
+
+    async def _to_node(self, view: ViewKey, task_id: str) -> None:
+        app = self.app
+        try:
+            doc = await app.services[view.account].get_task(view.parent, task_id)
+        except ServiceError as error:
+            app.notify(f"task {task_id}: {error}", severity="error")
+            return
+        if not self._still_on(view, task_id):
+            return  # the user moved on meanwhile
+        info = doc.get("nodeInfo") or {}
+        if not info.get("poolId") or not info.get("nodeId"):
+            app.notify(f"task {task_id} has not run on a node yet (it is {doc.get('state', 'unknown')})",
+                       severity="warning", timeout=4)
+            return
+        app.navigator.show_view(ViewKey(view.account, NODES, info["poolId"]), cursor=info["nodeId"])
+
+    async def _node_tasks(self, view: ViewKey, node_id: str) -> None:
+        from ..screens.node_tasks import NodeTasksScreen
+
+        app = self.app
+        try:
+            recent = await app.services[view.account].recent_tasks(view.parent, node_id)
+        except ServiceError as error:
+            app.notify(f"node {node_id}: {error}", severity="error")
+            return
+        if not self._still_on(view, node_id):
+            return
+
+        def chosen(task: tuple[str, str] | None) -> None:
+            if task is not None:
+                app.navigator.show_view(ViewKey(view.account, TASKS, task[0]), cursor=task[1])
+
+        app.push_screen(NodeTasksScreen(view.parent, node_id, recent, app.clock()), chosen)
