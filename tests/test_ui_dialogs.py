@@ -132,6 +132,9 @@ async def test_enter_in_the_resize_fields_never_confirms(emulator, client, pool_
         before = mutations(emulator)
         await press_for(pilot, "z", "ConfirmScreen")
         assert "Yes (ctrl+s)" in screen_text(app)
+        assert app.screen.focused is not None and app.screen.focused.id == "cancel"  # Cancel, even here
+        await pilot.press("tab", "tab")  # the confirm button, then the first field
+        assert app.screen.focused is not None and app.screen.focused.id == "field-dedicated"
         await pilot.press("ctrl+u", "5", "enter", "enter")  # dedicated → low-priority → the choice
         select = app.screen.query_one("Select")
         assert screen_name(app) == "ConfirmScreen" and app.screen.focused is select
@@ -143,6 +146,22 @@ async def test_enter_in_the_resize_fields_never_confirms(emulator, client, pool_
         assert screen_name(app) != "ConfirmScreen"
         await pilot.pause(0.3)
         assert mutations(emulator) == before and client.get_pool(pool_id).target_dedicated_nodes == 1
+
+
+async def test_y_is_text_in_a_field_and_confirms_elsewhere(emulator, client, pool_and_jobs):
+    pool_id, _, _ = pool_and_jobs
+    job_id = make_job(client, pool_id)
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job_id)
+        await press_for(pilot, "t", "ConfirmScreen")
+        await pilot.press("tab", "tab", "ctrl+u", *"day over", "y")  # typed into the reason
+        field = app.screen.query_one("#field-reason")
+        assert field.value == "day overy" and screen_name(app) == "ConfirmScreen"
+        assert "day overy" in screen_text(app)
+        await pilot.press("backspace", "tab", "y")  # out of the field (on Cancel), y confirms
+        await until(pilot, lambda: client.get_job(job_id).state == "completed", what="terminated")
+    assert client.get_job(job_id).execution_info.termination_reason == "day over"
 
 
 # -- item 7: actions that cannot work say why -----------------------------------------------------

@@ -301,7 +301,7 @@ async def test_resize_pool_from_the_dialog(emulator, client):
         await until(pilot, lambda: (app._details_doc or {}).get("id") == pool_id, what="details")
         await pilot.press("z")
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", what="dialog")
-        await pilot.press("ctrl+u", "3", "enter")  # enter moves on to the next field: nothing is sent yet
+        await pilot.press("tab", "tab", "ctrl+u", "3", "enter")  # Cancel → Yes → the field; enter moves on
         assert app.screen.__class__.__name__ == "ConfirmScreen"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: client.get_pool(pool_id).target_dedicated_nodes == 3, what="resized")
@@ -380,7 +380,7 @@ async def test_every_job_and_pool_action(emulator, client):
         await until(pilot, lambda: client.get_job(job_id).state == "disabled", what="disabled")
         await _act(app, pilot, "P", job_id)
         await until(pilot, lambda: client.get_job(job_id).state == "active", what="enabled")
-        await _act(app, pilot, "t", job_id, ("ctrl+s",))  # the reason field has the focus
+        await _act(app, pilot, "t", job_id, ("ctrl+s",))  # ctrl+s confirms a dialog with a typed field
         await until(pilot, lambda: client.get_job(job_id).state == "completed", what="terminated")
         await _act(app, pilot, "ctrl+d", other)
         await until(pilot, lambda: other not in [j.id for j in client.list_jobs()], what="job deleted")

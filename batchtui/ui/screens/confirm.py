@@ -5,7 +5,7 @@ action's options (if any). Destructive means deliberate: Cancel is the default
 (focused) button, so a stray `enter` cancels; `enter` in a field moves to the
 next one and `enter` on a choice opens its list; only the confirm key (`y`, or
 `ctrl+s` while typing in a field) or `enter`/`space` on the confirm button,
-reached with an explicit `tab`, confirms.
+reached with an explicit `tab`, confirms. Every dialog opens on Cancel.
 
 `NoticeScreen` says why an action cannot work, before it is tried, and what
 would; it has nothing to confirm.
@@ -19,22 +19,29 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+# Compact enough that the resize dialog (three fields) fits at 80x24; beyond
+# that the box scrolls rather than hiding its buttons.
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
-{name} > Vertical {{
+{name} > DialogBox {{
     width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $warning; background: $surface;
-    padding: 1 2;
+    padding: 0 2;
 }}
-{name} #message {{ margin-bottom: 1; }}
-{name} Label {{ margin-top: 1; }}
-{name} #error {{ color: $error; height: auto; }}
+{name} #message {{ margin: 1 0; }}
+{name} #error {{ color: $error; height: auto; display: none; }}
+{name} #error.shown {{ display: block; }}
 {name} Horizontal {{ height: auto; margin-top: 1; align-horizontal: right; }}
 {name} Button {{ margin-left: 2; }}
 """
+
+
+class DialogBox(VerticalScroll, can_focus=False):
+    """The dialog's bordered box: grows with its content, scrolls when the terminal is
+    too short; takes no focus itself (tab goes from field to field to button)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,8 @@ class Field:
 class ConfirmScreen(ModalScreen[dict[str, object] | None]):
     """Dismisses with the field values (a dict) when confirmed, None when cancelled.
 
-    The first typed field (text, int) takes the focus, else the Cancel button."""
+    It opens with the focus on Cancel; `tab` goes on to the confirm button, then
+    to the fields (in a field, `y` is text: `ctrl+s` confirms)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "confirm", "Confirm", show=False)]
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
@@ -68,10 +76,13 @@ class ConfirmScreen(ModalScreen[dict[str, object] | None]):
         return any(f.kind != "choice" for f in self._fields)
 
     def compose(self) -> ComposeResult:
-        box = Vertical()
+        box = DialogBox()
         box.border_title = self._heading
         with box:
             message = self._message if isinstance(self._message, Text) else Text(self._message)
+            if self._fields:
+                message = message.copy()
+                message.append("\ntab moves to the fields", style="dim")
             yield Static(message, id="message")
             for field in self._fields:
                 yield Label(Text(field.label))
@@ -88,8 +99,7 @@ class ConfirmScreen(ModalScreen[dict[str, object] | None]):
                 yield Button(f"{self._confirm_label} ({key})", id="confirm", variant="warning")
 
     def on_mount(self) -> None:
-        inputs = self.query(Input)
-        (inputs.first() if inputs else self.query_one("#cancel", Button)).focus()
+        self.query_one("#cancel", Button).focus()
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed into an Input never get here (the Input takes them as text).
@@ -126,10 +136,10 @@ class ConfirmScreen(ModalScreen[dict[str, object] | None]):
                 try:
                     number = int(raw)
                 except ValueError:
-                    error.update(Text(f"{field.label}: a whole number, please"))
-                    return
+                    number = -1
                 if number < 0:
-                    error.update(Text(f"{field.label}: 0 or more"))
+                    error.update(Text(f"{field.label}: a whole number, 0 or more"))
+                    error.add_class("shown")
                     return
                 values[field.name] = number
             else:
@@ -150,7 +160,7 @@ class NoticeScreen(ModalScreen[None]):
         self._message = message
 
     def compose(self) -> ComposeResult:
-        box = Vertical()
+        box = DialogBox()
         box.border_title = self._heading
         with box:
             yield Static(self._message if isinstance(self._message, Text) else Text(self._message), id="message")

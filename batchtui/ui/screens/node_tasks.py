@@ -19,8 +19,8 @@ from ..widgets.resource_table import Column, ResourceTable, TableRow
 from ..widgets.safe_text import inert, state_text
 
 COLUMNS = [
-    Column("job", "JOB", 20, flex=True),
-    Column("task", "TASK", 20, flex=True),
+    Column("job", "JOB", 16),
+    Column("task", "TASK", 16, flex=True),
     Column("state", "STATE", 9),
     Column("exit", "EXIT", 5, "right"),
     Column("start", "START", 9),
