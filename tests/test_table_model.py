@@ -28,21 +28,21 @@ def model_with(*rows: TableRow) -> TableModel:
 # -- rows by key -------------------------------------------------------------------------------------------
 
 
-def test_rows_are_kept_by_key_in_insertion_order():
+def test_rows_are_kept_by_key_in_insertion_order() -> None:
     model = model_with(row("b"), row("a"), row("c"))
     assert model.view == ["b", "a", "c"] and list(model.rows) == ["b", "a", "c"]
     model.set_rows([row("x"), row("y"), row("x", "failed")])  # a key given twice: the last row wins
     assert model.view == ["x", "y"] and model.rows["x"].sort_keys[1] == "failed"
 
 
-def test_upsert_replaces_by_key_and_appends_new_keys():
+def test_upsert_replaces_by_key_and_appends_new_keys() -> None:
     model = model_with(row("a"), row("b"))
     result = model.upsert([row("b", "running"), row("c")])
     assert result.reordered  # c appeared
     assert model.view == ["a", "b", "c"] and model.rows["b"].sort_keys[1] == "running"
 
 
-def test_upsert_reports_cells_changed_in_place_including_a_style_only_change():
+def test_upsert_reports_cells_changed_in_place_including_a_style_only_change() -> None:
     model = model_with(row("a"), row("b"))
     assert model.upsert([row("a"), row("b")]).changed == set()  # same values: nothing to redraw
     result = model.upsert([TableRow("a", ("a", Text("active", style="red"), ""), ("a", "active", None))])
@@ -52,7 +52,7 @@ def test_upsert_reports_cells_changed_in_place_including_a_style_only_change():
     assert not cells_equal(("y",), (Text("y"),))
 
 
-def test_remove_ignores_unknown_keys_and_says_whether_marks_changed():
+def test_remove_ignores_unknown_keys_and_says_whether_marks_changed() -> None:
     model = model_with(row("a"), row("b"), row("c"))
     assert model.remove(["zzz"]) == (False, False)
     model.move_cursor(1)
@@ -62,7 +62,7 @@ def test_remove_ignores_unknown_keys_and_says_whether_marks_changed():
     assert model.view == ["c"] and model.marks == set()
 
 
-def test_search_text_defaults_to_the_plain_cells():
+def test_search_text_defaults_to_the_plain_cells() -> None:
     assert row("task-1", "running", 3).search_text == "task-1 running 3"
     assert TableRow("k", ("A", ""), ("a", None)).folded_text == "a"
 
@@ -70,7 +70,7 @@ def test_search_text_defaults_to_the_plain_cells():
 # -- sorting ----------------------------------------------------------------------------------------------
 
 
-def test_sort_is_stable_and_reverse_keeps_ties_in_insertion_order():
+def test_sort_is_stable_and_reverse_keeps_ties_in_insertion_order() -> None:
     model = model_with(row("t1", "running"), row("t2", "active"), row("t3", "running"), row("t4", "active"))
     model.sort_by("state")
     assert model.view == ["t2", "t4", "t1", "t3"]
@@ -85,7 +85,7 @@ def test_sort_is_stable_and_reverse_keeps_ties_in_insertion_order():
         model.sort_by("nope")
 
 
-def test_none_sorts_last_in_both_directions_and_mixed_types_still_sort():
+def test_none_sorts_last_in_both_directions_and_mixed_types_still_sort() -> None:
     model = model_with(row("a", exit_code=None), row("b", exit_code=2), row("c", exit_code=1))
     model.sort_by("exit")
     assert model.view == ["c", "b", "a"]
@@ -99,7 +99,7 @@ def test_none_sorts_last_in_both_directions_and_mixed_types_still_sort():
     assert mixed.view == ["m", "n", "o", "s", "z"]
 
 
-def test_upserts_and_removals_agree_with_a_fresh_sort():
+def test_upserts_and_removals_agree_with_a_fresh_sort() -> None:
     rng = random.Random(11)
     states = ["active", "running", "completed", "failed"]
     model = TableModel(COLUMNS)
@@ -133,7 +133,7 @@ def fresh_order(model: TableModel, rows: dict[str, TableRow]) -> list[str]:
     return [r.key for r in ordered if matcher is None or matcher(r)]
 
 
-def test_columns_that_go_away_drop_their_sort():
+def test_columns_that_go_away_drop_their_sort() -> None:
     model = model_with(row("b"), row("a"))
     model.sort_by("id")
     assert model.view == ["a", "b"]
@@ -153,7 +153,7 @@ def test_columns_that_go_away_drop_their_sort():
     ("!re:^task", ["other"]),
     ("!", ["task-1", "task-2", "task-3", "other"]),  # "!" alone: no filter
 ])
-def test_filter_modes(text, expected):
+def test_filter_modes(text: str, expected: list[str]) -> None:
     model = model_with(row("task-1", "running"), row("task-2", "active", 1), row("task-3", "running"),
                        row("other", "failed", 2))
     assert model.set_filter(text) is None
@@ -161,7 +161,7 @@ def test_filter_modes(text, expected):
     assert model.filter_text == ("" if text in ("", "!") else text)
 
 
-def test_an_invalid_regex_keeps_the_previous_filter():
+def test_an_invalid_regex_keeps_the_previous_filter() -> None:
     model = model_with(row("a", "running"), row("b", "active"))
     model.set_filter("run")
     error = model.set_filter("re:(")
@@ -169,7 +169,7 @@ def test_an_invalid_regex_keeps_the_previous_filter():
     assert model.filter_text == "run" and model.view == ["a"]
 
 
-def test_upserts_move_rows_in_and_out_of_the_filter():
+def test_upserts_move_rows_in_and_out_of_the_filter() -> None:
     model = model_with(row("a", "running"), row("b", "active"), row("c", "running"))
     model.set_filter("running")
     model.upsert([row("a", "active"), row("b", "running"), row("d", "running")])
@@ -179,7 +179,7 @@ def test_upserts_move_rows_in_and_out_of_the_filter():
 # -- marks ------------------------------------------------------------------------------------------------
 
 
-def test_marks_survive_filters_upserts_and_sorts_but_not_removal():
+def test_marks_survive_filters_upserts_and_sorts_but_not_removal() -> None:
     model = model_with(row("a", "running"), row("b", "active"), row("c", "running"))
     model.move_cursor(1)
     assert model.toggle_mark() and model.marks == {"b"}
@@ -194,7 +194,7 @@ def test_marks_survive_filters_upserts_and_sorts_but_not_removal():
     assert model.clear_marks() is False
 
 
-def test_toggle_mark_needs_a_cursor_row():
+def test_toggle_mark_needs_a_cursor_row() -> None:
     model = TableModel(COLUMNS)
     assert model.toggle_mark() is False and model.marks == set()
 
@@ -202,23 +202,27 @@ def test_toggle_mark_needs_a_cursor_row():
 # -- the cursor and the visible window --------------------------------------------------------------------
 
 
-def test_cursor_clamps_and_follows_its_key_through_a_reorder():
+def cursor_of(model: TableModel) -> tuple[int, str | None]:
+    return model.cursor, model.cursor_key
+
+
+def test_cursor_clamps_and_follows_its_key_through_a_reorder() -> None:
     model = model_with(*(row(f"t{i}", "running" if i % 2 else "active") for i in range(6)))
-    assert model.move_cursor(99) == 0 and (model.cursor, model.cursor_key) == (5, "t5")
+    assert model.move_cursor(99) == 0 and cursor_of(model) == (5, "t5")
     model.move_cursor(1)
     model.sort_by("state")  # active: t0 t2 t4, running: t1 t3 t5
     model.reanchor()
     assert model.cursor_key == "t1" and model.cursor == 3
     model.set_filter("active")  # t1 is hidden: the cursor keeps its index (clamped)
     model.reanchor()
-    assert (model.cursor, model.cursor_key) == (2, "t4")
+    assert cursor_of(model) == (2, "t4")
     model.set_filter("nothing matches")
     model.reanchor()
-    assert (model.cursor, model.cursor_key) == (0, None)
+    assert cursor_of(model) == (0, None)
     assert model.move_cursor(0) is None  # nothing to move to
 
 
-def test_window_arithmetic():
+def test_window_arithmetic() -> None:
     model = model_with(*(row(f"t{i:02d}") for i in range(50)))
     model.move_cursor(12)
     assert model.anchor(top=10, height=5) == 2
