@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -39,3 +40,63 @@ def test_unknown_command_is_a_usage_error():
     result = run("frobnicate")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+# -- internal errors: one line, the traceback in the state dir's crash.log ------------------------------------
+
+
+def test_a_crashing_command_says_one_line_and_logs_the_traceback(tmp_path, monkeypatch, capsys):
+    from batchtui import cli, config
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("[/x] went wrong \x1b]0;pwned\x07")
+
+    monkeypatch.setenv("BATCHTUI_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(config, "configured_accounts", boom)
+    assert cli.main(["accounts", "list"]) == 1
+    out, err = capsys.readouterr()
+    log = tmp_path / "state" / "crash.log"
+    assert out == ""
+    assert err == f"batchtui: internal error: RuntimeError: [/x] went wrong ^[]0;pwned^G (details in {log})\n"
+    assert (log.stat().st_mode & 0o777) == 0o600
+    text = log.read_text()
+    assert "command: accounts" in text and "Traceback (most recent call last)" in text and "in boom" in text
+
+
+def test_the_crash_log_is_kept_small(tmp_path, monkeypatch):
+    from batchtui.cli.output import CRASH_LOG_LIMIT, write_crash_log
+
+    monkeypatch.setenv("BATCHTUI_STATE_DIR", str(tmp_path))
+    (tmp_path / "crash.log").write_text("x" * (CRASH_LOG_LIMIT + 1))
+    assert write_crash_log(ValueError("new")) == tmp_path / "crash.log"
+    assert (tmp_path / "crash.log.1").stat().st_size == CRASH_LOG_LIMIT + 1
+    assert "ValueError: new" in (tmp_path / "crash.log").read_text()
+
+
+CRASHING_EXPLORER = """
+import sys
+from rich.errors import MarkupError
+from batchtui.ui import app
+
+def crash(self):
+    raise MarkupError("closing tag '[/x]' at position 3 doesn't match any open tag")
+
+app.BatchApp.on_mount = crash
+from batchtui.cli import main
+sys.exit(main([]))
+"""
+
+
+def test_a_crashing_explorer_exits_1_with_one_line_and_logs_the_traceback(tmp_path):
+    (tmp_path / "accounts.toml").write_text('[accounts.a]\nendpoint = "http://127.0.0.1:9"\naccount_name = "a"\n'
+                                            'key_env = "BATCHTUI_TEST_KEY"\n')
+    env = {**os.environ, "BATCHTUI_CONFIG_DIR": str(tmp_path), "BATCHTUI_STATE_DIR": str(tmp_path / "state"),
+           "BATCHTUI_TEST_KEY": "a2V5", "TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver"}
+    result = subprocess.run([sys.executable, "-c", CRASHING_EXPLORER], env=env, capture_output=True, text=True,
+                            timeout=60)
+    log = tmp_path / "state" / "crash.log"
+    assert result.returncode == 1
+    assert result.stderr == ("batchtui: internal error: MarkupError: closing tag '[/x]' at position 3 doesn't "
+                             f"match any open tag (details in {log})\n")
+    text = log.read_text()
+    assert "command: explorer" in text and "in crash" in text and "MarkupError" in text
