@@ -14,6 +14,7 @@ from typing import Any
 
 from .service.client import BatchService
 from .service.errors import ServiceError, from_exception
+from .wording import plural
 
 KINDS = ("pool", "job", "tasks")
 Body = dict[str, Any]  # a REST request body, as parsed from the file
@@ -118,7 +119,7 @@ class TaskResults:
     def summary(self) -> str:
         """One line: how many were added and, when some failed, the first three failures."""
         failed = self.failed
-        text = f"{self.added} tasks added"
+        text = f"{plural(self.added, 'task')} added"
         if failed:
             text += f", {len(failed)} failed: " + "; ".join(failed[:3]) + (" …" if len(failed) > 3 else "")
         return text

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
+
+import pytest
 
 
 def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
@@ -100,3 +104,40 @@ def test_a_crashing_explorer_exits_1_with_one_line_and_logs_the_traceback(tmp_pa
                              f"match any open tag (details in {log})\n")
     text = log.read_text()
     assert "command: explorer" in text and "in crash" in text and "MarkupError" in text
+
+
+# -- help ------------------------------------------------------------------------------------------------------
+
+
+def _parsers(parser, path=("batchtui",)):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, (*path, name))
+
+
+def test_every_option_has_help_and_a_metavar_of_its_own():
+    from batchtui.cli import build_parser
+
+    seen = []
+    for path, parser in _parsers(build_parser()):
+        seen.append(" ".join(path))
+        assert parser.description or len(path) == 1, path
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._VersionAction, argparse._SubParsersAction)):
+                continue
+            assert action.help, (path, action.dest)
+            # an option that takes a value has a metavar, not its dest upper-cased (CREATE_ACCOUNT)
+            if action.nargs != 0 and action.help != argparse.SUPPRESS:
+                assert action.metavar or action.choices, (path, action.dest)
+    assert {"batchtui tail", "batchtui create", "batchtui accounts add", "batchtui emulator"} <= set(seen)
+
+
+@pytest.mark.parametrize("command", ["", "emulator", "demo", "accounts", "accounts list", "accounts add",
+                                     "accounts remove", "tail", "create"])
+def test_help_is_clean(command):
+    result = run(*command.split(), "--help")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith(f"usage: batchtui {command}".rstrip())
+    assert not re.search(r"\b[A-Z]+_[A-Z_]+\b(?<!CONNECTION_STRING)", result.stdout.split("\n\n")[0]), result.stdout

@@ -100,7 +100,7 @@ def test_cli_reports_service_errors_per_task(tmp_path, emulator, client):
     tasks = [{"id": "dup", "commandLine": "true"}, {"id": "fresh", "commandLine": "true"}]
     result = cli(tmp_path, emulator, "tasks", str(write(tmp_path, "t.json", tasks)), "--job", job_id)
     assert result.returncode == 1
-    assert "1 tasks added, 1 failed: dup: TaskExists" in result.stdout
+    assert "1 task added, 1 failed: dup: TaskExists" in result.stdout
 
 
 async def test_create_tasks_from_the_tui(tmp_path, emulator, client):

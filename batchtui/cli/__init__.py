@@ -22,9 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="batchtui",
         description="A terminal UI for Azure Batch. With no command, opens the explorer on the configured accounts.",
+        epilog="Files: the accounts in accounts.toml in the user config dir ($BATCHTUI_CONFIG_DIR moves it); "
+        "view preferences and crash.log in the user state dir ($BATCHTUI_STATE_DIR moves it). "
+        "'batchtui COMMAND --help' tells more about each command.",
     )
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
-    parser.add_argument("--account", default=None, help="start on this account")
+    parser.add_argument("--account", metavar="NAME", default=None, help="start on this account")
     explorer.add_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     emulator.register(sub)

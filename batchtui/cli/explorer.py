@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..account import Account, ConfigError
 from ..config import configured_accounts
-from .output import error
+from .output import say
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -106,10 +106,10 @@ def command(refresh: float, read_only: bool, account: str | None, *, demo: Calla
     try:
         accounts = configured_accounts()
     except ConfigError as problem:
-        error(None, problem)
+        say(None, problem)
         return 2
     if account and account not in {a.name for a in accounts}:
-        error(None, f"no account named {account!r}; see 'batchtui accounts list'")
+        say(None, f"no account named {account!r}; see 'batchtui accounts list'")
         return 2
     if not accounts:
         if run_welcome() == "demo":

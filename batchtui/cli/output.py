@@ -27,8 +27,8 @@ CRASH_LOG = "crash.log"
 CRASH_LOG_LIMIT = 1024 * 1024  # bytes; a bigger log is moved to crash.log.1 before the next report
 
 
-def error(command: str | None, message: object) -> None:
-    """Print `batchtui[ COMMAND]: message` on stderr, the message made inert."""
+def say(command: str | None, message: object) -> None:
+    """Print `batchtui[ COMMAND]: message` on stderr (an error, a note, progress), the message made inert."""
     prefix = f"batchtui {command}" if command else "batchtui"
     print(f"{prefix}: {inert(message)}", file=sys.stderr, flush=True)
 
@@ -45,7 +45,7 @@ def internal_error(exc: BaseException, command: str | None = None, extra: str = 
     log = write_crash_log(exc, command, extra)
     if log is not None:
         line += f" (details in {log})"
-    error(None, line)
+    say(None, line)
     return EXIT_INTERNAL
 
 

@@ -23,7 +23,7 @@ from ..service.errors import NOT_FOUND, THROTTLED, UNREACHABLE, ServiceError
 from ..service.models import FileRef
 from ..service.tail import Chunk, Follower, task_finished
 from ..textsafe import TerminalFilter
-from .output import error
+from .output import say
 
 if TYPE_CHECKING:
     from ..service.client import BatchService
@@ -105,8 +105,7 @@ class _Output:
     def write(self, chunk: Chunk) -> None:
         if chunk.truncated:
             self.end()
-            print("batchtui tail: the file was truncated or replaced; printing it again from its start",
-                  file=sys.stderr, flush=True)
+            say("tail", "the file was truncated or replaced; printing it again from its start")
         if self.filter is None:
             self._write(chunk.data)
         elif chunk.text:
@@ -156,7 +155,7 @@ def _end_quietly(output: _Output) -> None:
 
 
 def _fail(message: object, status: int) -> int:
-    error("tail", message)
+    say("tail", message)
     return status
 
 
@@ -234,7 +233,7 @@ async def _follow(service: BatchService, follower: Follower, args: argparse.Name
             return _exit_status(code)
         if (chunk.gone or chunk.pending) and not said_waiting:  # not started, or the file not created yet
             said_waiting = True
-            error("tail", f"waiting for {follower.ref.describe()}")
+            say("tail", f"waiting for {follower.ref.describe()}")
         await asyncio.sleep(follower.next_delay())
 
 
