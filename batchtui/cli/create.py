@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+SHOWN_PROBLEMS = 20  # problems of a file listed; then how many more there are
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
         bodies = load(args.file, args.kind)
     except InvalidFile as invalid:
         say("create", f"{invalid.path} is not a valid {args.kind} body:")
-        for problem in invalid.problems:
+        for problem in invalid.problems[:SHOWN_PROBLEMS]:
             detail(problem)
+        if len(invalid.problems) > SHOWN_PROBLEMS:
+            detail(f"… and {len(invalid.problems) - SHOWN_PROBLEMS:,} more")
         return EXIT_USAGE
     try:
         account = resolve_account(args.create_account or getattr(args, "account", None))
