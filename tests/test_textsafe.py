@@ -69,6 +69,6 @@ def test_nothing_but_layout_and_colour_ever_gets_through(pieces, mode):
 
 
 def test_no_textual_for_the_commands_but_the_explorer():
-    code = ("import sys, batchtui.cli, batchtui.textsafe, batchtui.cli.tail; "
+    code = ("import sys, batchtui.cli, batchtui.textsafe, batchtui.prefs, batchtui.cli.tail; "
             "sys.exit(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
