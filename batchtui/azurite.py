@@ -366,13 +366,17 @@ def main() -> int:
     """`python -m batchtui.azurite`: install Azurite when missing; say where it is."""
     import sys
 
+    from .textsafe import inert
+
+    def say(text: str) -> None:
+        print(f"batchtui: {inert(text)}", file=sys.stderr, flush=True)
+
     try:
-        command = ensure_azurite(say=lambda text: print(f"batchtui: {text}", file=sys.stderr, flush=True),
-                                 live=sys.stderr)
+        command = ensure_azurite(say=say, live=sys.stderr)
     except AzuriteUnavailable as exc:
-        print(f"batchtui: Azurite unavailable: {exc.reason}", file=sys.stderr)
+        say(f"Azurite unavailable: {exc.reason}")  # (npm's words, made inert)
         return 1
-    print(f"batchtui: Azurite ready: {' '.join(command)}")
+    print(inert(f"batchtui: Azurite ready: {' '.join(command)}"))
     return 0
 
 

@@ -141,3 +141,29 @@ def test_help_is_clean(command):
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.startswith(f"usage: batchtui {command}".rstrip())
     assert not re.search(r"\b[A-Z]+_[A-Z_]+\b(?<!CONNECTION_STRING)", result.stdout.split("\n\n")[0]), result.stdout
+
+
+def test_brackets_in_messages_are_printed_literally(tmp_path):
+    env = {**os.environ, "BATCHTUI_CONFIG_DIR": str(tmp_path)}
+    for name in ("AZURE_BATCH_ENDPOINT", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ACCESS_KEY"):
+        env.pop(name, None)
+
+    def batchtui(*args):
+        return subprocess.run([sys.executable, "-m", "batchtui", *args], capture_output=True, text=True, env=env,
+                              timeout=60)
+
+    added = batchtui("accounts", "add", "lab[/x]", "--endpoint", "https://lab.westeurope.batch.azure.com",
+                     "--key-env", "LAB_KEY_[/b]")
+    assert added.returncode == 2
+    assert added.stderr == "batchtui accounts: --key-env: 'LAB_KEY_[/b]' is not an environment variable name\n"
+    added = batchtui("accounts", "add", "lab[/x]", "--endpoint", "https://lab.westeurope.batch.azure.com",
+                     "--key-env", "LAB_KEY")
+    assert added.returncode == 0 and "'lab[/x]'" in added.stdout
+    assert batchtui("accounts", "list").stdout.splitlines()[1].startswith("lab[/x]  https://lab.westeurope")
+    missing_key = batchtui("tail", "job", "task", "--account", "lab[/x]")
+    assert missing_key.returncode == 2
+    assert missing_key.stderr == ("batchtui tail: account 'lab[/x]': environment variable LAB_KEY is not set "
+                                  "(it should hold the account key)\n")
+    unknown = batchtui("--account", "[/x]")
+    assert unknown.returncode == 2 and unknown.stderr == ("batchtui: no account named '[/x]'; "
+                                                          "see 'batchtui accounts list'\n")
