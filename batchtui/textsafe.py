@@ -14,7 +14,8 @@ The controls are C0 (U+0000–U+001F), DEL, C1 (U+0080–U+009F), and the
 Unicode bidi controls and line/paragraph separators (they reorder or break
 the text around them).
 
-`inert(text)` is for one-line messages: every control becomes its stand-in.
+`inert(text)` is for one-line messages (ids, names, errors): every control
+becomes its stand-in (`inert(text, keep="\n")` keeps line breaks).
 `TerminalFilter` is for a stream (`batchtui tail` on a terminal): newline,
 carriage return and tab keep their layout meaning, colour (SGR, ``ESC [ … m``)
 may pass (it cannot move the cursor or answer back), and a sequence split
@@ -59,12 +60,15 @@ def _stand_in_match(match: re.Match[str]) -> str:
     return stand_in(match.group())
 
 
-def inert(text: object) -> str:
+def inert(text: object, keep: str = "") -> str:
     """`text` (or str() of it) with every control character, newlines and tabs included, shown as its
-    stand-in: safe to print on one line of a terminal. Brackets and other printable text are unchanged."""
+    stand-in: safe to print on one line of a terminal. Brackets and other printable text are unchanged.
+    `keep`: control characters to leave as they are (e.g. "\n" for text shown on several lines)."""
     value = text if isinstance(text, str) else str(text)
     if value.isprintable():  # (the common case: no control character at all)
         return value
+    if keep:
+        return CONTROL.sub(lambda m: m.group() if m.group() in keep else stand_in(m.group()), value)
     return CONTROL.sub(_stand_in_match, value)
 
 

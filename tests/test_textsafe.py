@@ -21,6 +21,7 @@ def test_inert_shows_every_control_as_a_visible_stand_in():
         "cursor^[[10;10H green^[[32mG^[[0m bs^H nul^@ del^?^M^J")
     assert inert("[/x] [bold]literal[/]") == "[/x] [bold]literal[/]"
     assert inert(ValueError("a\tb")) == "a^Ib"
+    assert inert("two\nlines\x1b[2J\t", keep="\n") == "two\nlines^[[2J^I"
 
 
 def test_stand_ins_are_the_log_views():
