@@ -36,7 +36,9 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u
 # A Select Graphic Rendition sequence (colours, bold, ...): parameters are digits, ";" and ":".
 SGR_MAX_PARAMS = 64  # characters of parameters; a longer "SGR" is shown inert
 SGR = re.compile(rf"\x1b\[[0-9;:]{{0,{SGR_MAX_PARAMS}}}m")
-_TOKEN = re.compile(f"{SGR.pattern}|{CONTROL.pattern}")
+# What a stream filter acts on: colour, and every control but the layout ones (newline, carriage return, tab).
+_STREAM_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+_TOKEN = re.compile(f"{SGR.pattern}|{_STREAM_CONTROL}")
 _SGR_START = re.compile(rf"\x1b(?:\[[0-9;:]{{0,{SGR_MAX_PARAMS}}})?")
 LAYOUT = "\n\r\t"  # what a stream keeps: line breaks, carriage returns (progress bars redraw), tabs
 RESET = "\x1b[0m"
@@ -112,4 +114,4 @@ class TerminalFilter:
                 self.coloured = True
                 return token
             return "" if self.sgr == "drop" else inert(token)
-        return token if token in LAYOUT else stand_in(token)
+        return stand_in(token)

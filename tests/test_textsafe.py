@@ -73,3 +73,12 @@ def test_no_textual_for_the_commands_but_the_explorer():
     code = ("import sys, batchtui.cli, batchtui.textsafe, batchtui.prefs, batchtui.cli.tail; "
             "sys.exit(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_the_stream_filter_acts_on_every_control_but_layout():
+    from batchtui.textsafe import _STREAM_CONTROL, LAYOUT
+
+    stream = re.compile(_STREAM_CONTROL)
+    for code in range(0x3000):
+        char = chr(code)
+        assert bool(stream.match(char)) == (bool(CONTROL.match(char)) and char not in LAYOUT), hex(code)
