@@ -55,8 +55,9 @@ def new_account(name: str, endpoint: str, *, account_name: str | None = None, au
     try:
         return account_from_table(name, table, source)
     except FieldError as exc:
-        if options and exc.field in options:
-            raise ConfigError(f"{options[exc.field]}: {exc.problem}") from None
+        option = options.get(exc.field) if options and exc.field else None
+        if option:
+            raise ConfigError(f"{option}: {exc.problem}") from None
         raise ConfigError(field_message(name, exc)) from None
 
 

@@ -285,6 +285,18 @@ def test_cli_prints_the_file_byte_for_byte(client, pool_job, cli_env):
     assert stderr_file.returncode == 0 and stderr_file.stdout == b""
 
 
+def test_cli_reads_a_file_whose_name_holds_punctuation(client, pool_job, cli_env):
+    # (the async transport sends these characters unencoded: the signed path must be the path sent)
+    _, job_id = pool_job
+    name = "r(1)&a=b,c@d:e!*.txt"
+    assert FileRef.task("j", "t", f"wd/{name}").url_path == f"/jobs/j/tasks/t/files/wd%2F{name}"
+    add_task(client, job_id, "punctuation", sh(f'printf "odd name\\n" > "{name}"'))
+    wait_task(client, job_id, "punctuation")
+    proc = tail(cli_env, job_id, "punctuation", f"wd/{name}")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b"odd name\n"
+
+
 def test_cli_follow_exits_with_the_task_exit_code(client, pool_job, cli_env):
     _, job_id = pool_job
     add_task(client, job_id, "three", sh("for i in 1 2 3; do echo step $i; sleep 0.4; done; exit 3"))
@@ -397,6 +409,12 @@ def test_cli_error_messages_are_inert_and_literal(client, pool_job, cli_env, tmp
     _, job_id = pool_job
     add_task(client, job_id, "plain", sh("true"))
     wait_task(client, job_id, "plain")
+    bad_id = tail(cli_env, "job-[/x]", "t")
+    assert bad_id.returncode == 2
+    assert_one_line_error(bad_id, "'job-[/x]' is not a job id: Batch ids are letters, digits, hyphens")
+    scheduled = tail(cli_env, "nightly:job-1", "t")  # (a scheduled job's id) asked for, and not found
+    assert scheduled.returncode == 1
+    assert_one_line_error(scheduled, "job 'nightly:job-1' does not exist")
     proc = tail(cli_env, job_id, "plain", "wd/[/x].txt")
     assert proc.returncode == 1
     assert_one_line_error(proc, "wd/[/x].txt")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 import time
 from typing import TYPE_CHECKING, BinaryIO
@@ -35,6 +36,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a command killed by a closed pipe
 EXIT_INTERRUPTED = 130
 GIVE_UP_AFTER = 120.0  # seconds of failing to reach the service while following
 MAX_BACKOFF = 15.0
+ANY_ID = re.compile(r"[A-Za-z0-9_:-]+")  # an id Batch may have made (a scheduled job's: SCHEDULE:job-N)
 
 
 class _Failure(Exception):
@@ -125,6 +127,10 @@ class _Output:
 
 
 def _run(args: argparse.Namespace) -> int:
+    for what, value in (("job", args.job), ("task", args.task)):
+        if not ANY_ID.fullmatch(value):  # (a "/" in one would even reach another URL)
+            return _fail(f"{value!r} is not a {what} id: Batch ids are letters, digits, hyphens and "
+                         "underscores (and a colon in the id of a job a job schedule made)", EXIT_USAGE)
     output = _Output.to_stdout(args.raw)
     out = output.out
     try:
