@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
+
+from .output import say
 
 EXIT_USAGE = 2
 
@@ -20,13 +21,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Run a local Azure Batch service that speaks the Batch REST API "
         "(api-version 2025-06-01, shared-key auth) and runs tasks as local processes.",
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
-    p.add_argument("--data-dir", type=Path, default=None, help="where state and node directories live "
+    p.add_argument("--host", metavar="ADDRESS", default="127.0.0.1",
+                   help="address to bind (default: 127.0.0.1, loopback only)")
+    p.add_argument("--port", metavar="PORT", type=int, default=DEFAULT_PORT,
+                   help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
+    p.add_argument("--data-dir", metavar="DIR", type=Path, default=None, help="where state and node directories live "
                    "(default: the emulator folder under batchtui's user data dir)")
-    p.add_argument("--account", default=DEFAULT_ACCOUNT, help=f"account name (default: {DEFAULT_ACCOUNT})")
-    p.add_argument("--key", default=DEFAULT_KEY, help="base64 account key (default: the documented development key)")
-    p.add_argument("--node-step-seconds", type=float, default=1.0,
+    p.add_argument("--account", metavar="NAME", default=DEFAULT_ACCOUNT,
+                   help=f"the account name it serves (default: {DEFAULT_ACCOUNT})")
+    p.add_argument("--key", metavar="KEY", default=DEFAULT_KEY,
+                   help="base64 account key (default: the documented development key)")
+    p.add_argument("--node-step-seconds", metavar="SECONDS", type=float, default=1.0,
                    help="seconds a node spends in each provisioning step (default: 1)")
     p.add_argument("--frozen-clock", default=None, help=argparse.SUPPRESS)  # ISO time; for reproducible screenshots
     p.add_argument("--storage-connection-string", default=None, metavar="CONNECTION_STRING",
@@ -43,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from ..paths import emulator_data_dir
 
     if not valid_key(args.key):
-        print("batchtui emulator: --key must be base64 (like an Azure Batch account key)", file=sys.stderr)
+        say("emulator", "--key must be base64 (like an Azure Batch account key)")
         return EXIT_USAGE
     if not 0 <= args.port <= 65535:
-        print("batchtui emulator: --port must be 0 to 65535", file=sys.stderr)
+        say("emulator", "--port must be 0 to 65535")
         return EXIT_USAGE
     settings = Settings(
         data_dir=(args.data_dir or emulator_data_dir()).expanduser().resolve(),
@@ -66,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve(settings, ready))
     except OSError as exc:
-        print(f"batchtui emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        say("emulator", f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
         return 1
     except KeyboardInterrupt:
         pass
