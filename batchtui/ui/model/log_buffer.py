@@ -38,12 +38,13 @@ Rich appears only for terminal cell widths (tab stops).
 from __future__ import annotations
 
 import codecs
-import re
 from array import array
 from dataclasses import dataclass
 from itertools import accumulate
 
 from rich.cells import cell_len
+
+from ...textsafe import CONTROL, stand_in
 
 __all__ = ["FeedResult", "LogBuffer", "MarkedLine", "cells", "clean_line", "one_line", "stand_in"]
 
@@ -55,23 +56,11 @@ LINE_CAP = 256 * 1024  # characters of one line kept before it is cut into piece
 TAB = 8
 
 # Everything that must not reach the terminal raw, and tab (expanded).
-_SPECIAL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SPECIAL = CONTROL  # one definition of what must not reach a terminal: batchtui.textsafe
 
 
 def _new_decoder() -> codecs.IncrementalDecoder:
     return codecs.getincrementaldecoder("utf-8")(errors="replace")
-
-
-def stand_in(char: str) -> str:
-    """The visible, inert text shown for a control character."""
-    code = ord(char)
-    if code < 0x20:
-        return "^" + chr(0x40 + code)
-    if code == 0x7F:
-        return "^?"
-    if code <= 0x9F:
-        return f"<{code:02X}>"
-    return f"<U+{code:04X}>"
 
 
 class MarkedLine(str):
