@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from . import API_VERSION, api, errors
+from .api.durable import run_durably
 from .api.http import ENGINE, base_url
 from .auth import check_authorization
 from .engine import Engine
@@ -42,9 +43,6 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
         response = _error_response(
             request, errors.BatchError(500, "InternalError", "The server encountered an internal error."), request_id
         )
-    finally:
-        if request.method != "GET":
-            engine.store.flush()
     response.headers["request-id"] = request_id
     response.headers["DataServiceVersion"] = "3.0"
     client_id = request.headers.get("client-request-id")
@@ -73,7 +71,9 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
         raise errors.BatchError(403, "AuthenticationFailed", problem)
     if engine.faults and not request.path.startswith("/_emulator/"):
         raise engine.faults.pop(0)
-    return await handler(request)
+    if request.method in ("GET", "HEAD"):
+        return await handler(request)
+    return await run_durably(request, handler, engine)
 
 
 def _error_response(request: web.Request, exc: errors.BatchError, request_id: str) -> web.Response:

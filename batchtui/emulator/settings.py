@@ -8,6 +8,10 @@ from pathlib import Path
 from . import DEFAULT_ACCOUNT, DEFAULT_KEY, DEFAULT_PORT
 
 
+class StartError(Exception):
+    """The emulator cannot start; str() is one line for the user, naming the file or value at fault."""
+
+
 @dataclass
 class Settings:
     data_dir: Path

@@ -75,6 +75,18 @@ class TaskStates:
         self.enqueue(job_id, task)
         self.job_counts(job_id).recount(task)
 
+    def unregister(self, job_id: str, task: Doc) -> None:
+        """Take the task out of its job's queue and counts (before its document is replaced)."""
+        self.queues.get(job_id, {}).pop(task["id"], None)
+        self.job_counts(job_id).forget(task)
+
+    def register(self, job_id: str, task: Doc) -> None:
+        """Count the task (a document put back from disk) and queue it when active."""
+        task.pop("_counted", None)
+        self.job_counts(job_id).recount(task)
+        if task["state"] == "active":
+            self.enqueue(job_id, task)
+
     def job_counts(self, job_id: str) -> JobCounts:
         counts = self.counts.get(job_id)
         if counts is None:
