@@ -7,7 +7,9 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,110 @@ def test_a_full_disk_refuses_changes_with_503_and_loses_nothing_acknowledged(sma
             assert client.get_task(job_id, f"wait-{i}").state == "completed"
     finally:
         assert again.stop() == 0
+
+
+def _damage(data: Path, *statements: str) -> None:
+    db = sqlite3.connect(data / "state.sqlite")
+    with db:
+        for statement in statements:
+            db.execute(statement)
+    db.close()
+
+
+def start_refused(data: Path) -> subprocess.CompletedProcess:
+    """Run the emulator on `data`, expecting it to refuse to start."""
+    return subprocess.run([sys.executable, "-m", "batchtui", "emulator", "--port", "0", "--data-dir", str(data)],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def assert_one_line_refusal(done: subprocess.CompletedProcess, *words: str) -> None:
+    assert done.returncode != 0
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("batchtui emulator: ") and "Traceback" not in done.stderr
+    assert "internal error" not in lines[0]
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.fixture
+def stored(tmp_path: Path):
+    """A data dir left by an emulator: a pool with a node, two jobs with tasks."""
+    data = tmp_path / "data"
+    emu = start_emulator(data)
+    try:
+        client = emu.client()
+        pool_id = make_pool(client, nodes=1)
+        jobs = [make_job(client, pool_id) for _ in range(2)]
+        for job_id in jobs:
+            for i in range(3):
+                add_task(client, job_id, f"t{i}", "/bin/true")
+            wait_for(lambda job_id=job_id: all(t.state == "completed" for t in client.list_tasks(job_id)),
+                     what="the tasks to complete")
+    finally:
+        assert emu.stop() == 0
+    return data, pool_id, jobs
+
+
+def test_damaged_rows_are_set_aside_and_named_and_the_rest_is_served(stored):
+    data, pool_id, (job_a, job_b) = stored
+    _damage(
+        data,
+        f"UPDATE docs SET doc = 'not json' WHERE kind = 'task' AND parent = '{job_a}' AND id = 't0'",
+        f"UPDATE docs SET doc = json_set(doc, '$.state', 5) WHERE kind = 'task' AND parent = '{job_a}' AND id = 't1'",
+        f"UPDATE docs SET doc = json_remove(doc, '$.poolInfo') WHERE kind = 'job' AND id = '{job_b}'",
+        "UPDATE docs SET doc = json_set(doc, '$.executionInfo', 'x') WHERE kind = 'task' AND id = 't2'"
+        f" AND parent = '{job_a}'",
+    )
+    emu = start_emulator(data)
+    try:
+        client = emu.client()
+        assert task_ids(emu, job_a) == set()  # all three of its tasks were damaged
+        assert signed(emu, "GET", f"/jobs/{job_b}").json()["code"] == "JobNotFound"
+        assert [n.state for n in client.list_nodes(pool_id)] == ["idle"]
+        add_task(client, job_a, "fresh", "/bin/sh -c 'echo still scheduling'")
+        wait_for(lambda: client.get_task(job_a, "fresh").state == "completed", what="a new task to run")
+    finally:
+        assert emu.stop() == 0
+    log = emulator_log(emu)
+    store = str(data / "state.sqlite")
+    for resource, reason in (
+        (f"task 't0' of job '{job_a}'", "not JSON"),
+        (f"task 't1' of job '{job_a}'", "property state is int, not str"),
+        (f"task 't2' of job '{job_a}'", "property executionInfo is str, not dict"),
+        (f"job '{job_b}'", "property poolInfo is missing"),
+        (f"task 't0' of job '{job_b}'", f"its job '{job_b}' is not in the store"),
+    ):
+        line = next((x for x in log.splitlines() if resource in x), "")
+        assert line.startswith(store) and "set aside in table 'damaged'" in line and reason in line, log
+    db = sqlite3.connect(data / "state.sqlite")
+    aside = db.execute("SELECT kind, parent, id FROM damaged ORDER BY kind, parent, id").fetchall()
+    db.close()
+    assert aside == [("job", "", job_b)] + [("task", job_a, f"t{i}") for i in range(3)] + [
+        ("task", job_b, f"t{i}") for i in range(3)]
+
+
+def test_a_store_whose_table_was_renamed_is_refused_not_started_empty(stored):
+    data = stored[0]
+    _damage(data, "ALTER TABLE docs RENAME TO docs_old")
+    assert_one_line_refusal(start_refused(data), str(data / "state.sqlite"), "no table 'docs'", "docs_old")
+
+
+def test_a_file_that_is_not_a_store_is_refused(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "state.sqlite").write_bytes(b"these are my notes, not a database" * 100)
+    assert_one_line_refusal(start_refused(data), str(data / "state.sqlite"), "not a batchtui emulator store")
+    other = sqlite3.connect(tmp_path / "other.sqlite")
+    other.execute("PRAGMA application_id = 42")
+    other.execute("CREATE TABLE docs (kind, parent, id, doc)")
+    other.commit()
+    other.close()
+    os.replace(tmp_path / "other.sqlite", data / "state.sqlite")
+    assert_one_line_refusal(start_refused(data), "application_id 0x2a")
+
+
+def test_a_data_dir_that_cannot_be_created_is_a_one_line_error(tmp_path):
+    (tmp_path / "file").write_text("")
+    assert_one_line_refusal(start_refused(tmp_path / "file" / "data"), str(tmp_path / "file"))
