@@ -22,6 +22,8 @@ class Runtime:
         self.storage = storage
         # AZ_BATCH_ACCOUNT_URL; the server sets the real one once it has bound its port.
         self.base_url = f"http://{settings.host}:{settings.port}"
+        # Host header values that name this emulator (hosts.allowed_hosts); the server sets them once bound.
+        self.allowed_hosts: frozenset[str] = frozenset()
         self._background: set[asyncio.Task[None]] = set()
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:

@@ -16,7 +16,8 @@ from .api.durable import run_durably
 from .api.http import ENGINE, base_url
 from .auth import check_authorization
 from .engine import Engine
-from .settings import Settings
+from .hosts import allowed_hosts, host_allowed
+from .settings import Settings, StartError
 
 log = logging.getLogger("batchtui.emulator")
 
@@ -52,6 +53,7 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 async def _checked(request: web.Request, handler: Handler, engine: Engine) -> web.StreamResponse:
+    _check_host(request.headers.get("Host"), engine)
     version = request.query.get("api-version")
     if not version:
         raise errors.BatchError(
@@ -74,6 +76,21 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
     if request.method in ("GET", "HEAD"):
         return await handler(request)
     return await run_durably(request, handler, engine)
+
+
+def _check_host(host: str | None, engine: Engine) -> None:
+    """400 unless the Host header names this emulator (see hosts)."""
+    if host_allowed(host, engine.runtime.allowed_hosts):
+        return
+    if host is None:
+        raise errors.BatchError(400, "MissingRequiredHeader", "A HTTP header that's mandatory for this request is "
+                                "not specified.", [("HeaderName", "Host")])
+    raise errors.BatchError(
+        400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
+        [("HeaderName", "Host"), ("HeaderValue", host[:256]),
+         ("Reason", f"This emulator answers requests addressed to {engine.runtime.base_url.split('//')[1]} "
+                    "only; start it with --allow-host NAME to accept another name.")],
+    )
 
 
 def _error_response(request: web.Request, exc: errors.BatchError, request_id: str) -> web.Response:
@@ -118,7 +135,12 @@ def make_app(engine: Engine) -> web.Application:
 
 
 async def serve(settings: Settings, ready: Callable[[str], None] | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or cancellation); `ready` gets the endpoint URL."""
+    """Run until SIGINT/SIGTERM (or cancellation); `ready` gets the endpoint URL.
+    Raises StartError when the settings or the data dir cannot be used."""
+    try:
+        allowed_hosts(settings.host, settings.port or 1, settings.allow_hosts)
+    except ValueError as exc:
+        raise StartError(f"--allow-host: {exc}") from None
     engine = Engine(settings)
     app = make_app(engine)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -128,6 +150,7 @@ async def serve(settings: Settings, ready: Callable[[str], None] | None = None) 
     port = runner.addresses[0][1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     engine.runtime.base_url = f"http://{host}:{port}"
+    engine.runtime.allowed_hosts = allowed_hosts(settings.host, port, settings.allow_hosts)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
