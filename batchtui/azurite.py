@@ -145,7 +145,7 @@ class Azurite:
 
     def __init__(self, command: list[str] | None = None) -> None:
         self.command = command
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[str] | None = None
         self.host = "127.0.0.1"
         self.port = 0
         self.data_dir: Path | None = None
@@ -281,7 +281,7 @@ class Azurite:
             raise RuntimeError("call start(data_dir) first: with Azurite().start(folder) as storage: …")
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .service.client import BatchService
 from .service.errors import ServiceError, from_exception
 
 KINDS = ("pool", "job", "tasks")
+Body = dict[str, Any]  # a REST request body, as parsed from the file
 CHUNK = 100
 
 # Top-level properties of each request body and their JSON types; "!" marks a required one.
@@ -45,13 +47,13 @@ class InvalidFile(ValueError):
         self.problems = problems
 
 
-def _check(body: object, schema: dict, where: str) -> list[str]:
+def _check(body: object, schema: dict[str, type], where: str) -> list[str]:
     if not isinstance(body, dict):
         return [f"{where or 'the file'}: must be a JSON object"]
     problems: list[str] = []
     known = {name.rstrip("!"): kind for name, kind in schema.items()}
     prefix = f"{where}." if where else ""
-    for name, kind in schema.items():
+    for name in schema:
         if name.endswith("!") and body.get(name[:-1]) in (None, ""):
             problems.append(f"{prefix}{name[:-1]}: required")
     for name, value in body.items():
@@ -73,7 +75,7 @@ def _check(body: object, schema: dict, where: str) -> list[str]:
     return problems
 
 
-def load(path: Path, kind: str) -> list[dict]:
+def load(path: Path, kind: str) -> list[Body]:
     """The bodies in the file (one for a pool or job; a list for tasks), or InvalidFile."""
     name = str(path)
     try:
@@ -111,38 +113,47 @@ def load(path: Path, kind: str) -> list[dict]:
 @dataclass
 class TaskResults:
     added: int = 0
-    failed: list[str] | None = None  # "id: code message"
+    failed: list[str] = field(default_factory=list)  # "id: code message"
 
     def summary(self) -> str:
-        failed = self.failed or []
+        """One line: how many were added and, when some failed, the first three failures."""
+        failed = self.failed
         text = f"{self.added} tasks added"
         if failed:
             text += f", {len(failed)} failed: " + "; ".join(failed[:3]) + (" …" if len(failed) > 3 else "")
         return text
 
 
-async def create_pool(service: BatchService, body: dict) -> None:
+# The `type: ignore[arg-type]`s below: azure-batch 15.x types these bodies as its models, but sends a
+# JSON mapping as it is. The body from the file goes out unchanged (no model is built from it, so there
+# is no client-side conversion to fail).
+
+
+async def create_pool(service: BatchService, body: Body) -> None:
+    """Create a pool from its REST body; ServiceError when the service refuses it."""
     try:
-        await service.sdk.create_pool(body)
+        await service.sdk.create_pool(body)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001
         raise from_exception(exc) from None
 
 
-async def create_job(service: BatchService, body: dict) -> None:
+async def create_job(service: BatchService, body: Body) -> None:
+    """Create a job from its REST body; ServiceError when the service refuses it."""
     try:
-        await service.sdk.create_job(body)
+        await service.sdk.create_job(body)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001
         raise from_exception(exc) from None
 
 
-async def add_tasks(service: BatchService, job_id: str, tasks: list[dict],
+async def add_tasks(service: BatchService, job_id: str, tasks: list[Body],
                     progress: Callable[[int, int], None] | None = None) -> TaskResults:
     """Add tasks 100 a call; per-task client errors are collected, not raised."""
     results = TaskResults(0, [])
     for start in range(0, len(tasks), CHUNK):
         chunk = tasks[start:start + CHUNK]
         try:
-            response = await service.sdk.create_task_collection(job_id, {"value": chunk})
+            body = {"value": chunk}
+            response = await service.sdk.create_task_collection(job_id, body)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001
             raise from_exception(exc) from None
         for item in response.get("value") or []:  # the SDK's result model is a Mapping of the REST JSON

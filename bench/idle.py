@@ -47,7 +47,7 @@ from _common import (  # noqa: E402
     write_accounts,
 )
 
-from batchtui.demo import start_emulator  # noqa: E402
+from batchtui.emulator_process import start_emulator  # noqa: E402
 
 JOB_ID = "idle-job"
 POOL_ID = "render-pool"

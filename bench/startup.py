@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import PtyApp, app_environment, emit, median, write_accounts  # noqa: E402
 from azure.batch import models as m  # noqa: E402
 
-from batchtui.demo import IMAGE, start_emulator  # noqa: E402
+from batchtui.emulator_process import start_emulator  # noqa: E402
+from batchtui.workload import IMAGE  # noqa: E402
 
 JOB_ID = "startup-job"
 POOL_ID = "startup-pool"

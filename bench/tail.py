@@ -35,9 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from azure.batch import models as m  # noqa: E402
 from azure.core.credentials import AzureNamedKeyCredential  # noqa: E402
 
-from batchtui.demo import IMAGE, start_emulator  # noqa: E402
+from batchtui.emulator_process import start_emulator  # noqa: E402
 from batchtui.service.client import BatchService  # noqa: E402
-from batchtui.service.tail import FileRef, Follower, task_finished  # noqa: E402
+from batchtui.service.models import FileRef  # noqa: E402
+from batchtui.service.tail import Follower, task_finished  # noqa: E402
+from batchtui.workload import IMAGE  # noqa: E402
 
 WRITER = textwrap.dedent("""\
     import sys, time

@@ -58,7 +58,7 @@ from _common import SignedHttp, StoreSeeder, current_rss_mb, emit, in_child, med
 from azure.batch import models as m  # noqa: E402
 from azure.core.credentials import AzureNamedKeyCredential  # noqa: E402
 
-from batchtui.demo import start_emulator  # noqa: E402
+from batchtui.emulator_process import start_emulator  # noqa: E402
 from batchtui.service.client import BatchService  # noqa: E402
 from batchtui.service.models import TASK_SELECT  # noqa: E402
 

@@ -20,11 +20,11 @@ sys.path.insert(0, str(HERE.parent))
 os.environ["TZ"] = "UTC"
 time.tzset()
 
-from batchtui.demo import Demo  # noqa: E402
 from batchtui.service.connect import service_for  # noqa: E402
 from batchtui.ui.app import BatchApp  # noqa: E402
 from batchtui.ui.views import JOBS, NODES, TASKS, ViewKey  # noqa: E402
 from batchtui.ui.widgets.resource_table import ResourceTable  # noqa: E402
+from batchtui.workload import Demo  # noqa: E402
 
 FROZEN = "2026-11-23T10:00:00Z"
 

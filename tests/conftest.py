@@ -37,7 +37,7 @@ class EmulatorProcess:
 
 def start_emulator(data_dir: Path, port: int = 0, step: float = 0.1,
                    storage_connection_string: str | None = None) -> EmulatorProcess:
-    from batchtui.demo import start_emulator as start
+    from batchtui.emulator_process import start_emulator as start
 
     emu = start(data_dir, port=port, step_seconds=step, storage_connection_string=storage_connection_string)
     return EmulatorProcess(emu.endpoint, emu.account, emu.key, data_dir, emu.process)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from batchtui import config
-from batchtui.config import Account, ConfigError
+from batchtui import accounts_toml, config
+from batchtui.account import Account, ConfigError
 
 SECRET = "c2VjcmV0LWtleS1kby1ub3Qtc2hvdw=="
 ENV_VARS = (config.ENV_ENDPOINT, config.ENV_ACCOUNT, config.ENV_ACCESS_KEY)
@@ -116,7 +116,7 @@ def test_save_skips_env_accounts(accounts_file, monkeypatch):
 
 def test_toml_string_escapes():
     for value in ['plain', 'q"uote', 'back\\slash', 'tab\tnew\nline\r', 'bell\x07del\x7f', 'ünï']:
-        assert tomllib.loads(f"v = {config.toml_string(value)}")["v"] == value
+        assert tomllib.loads(f"v = {accounts_toml.toml_string(value)}")["v"] == value
 
 
 def test_add_and_remove_helpers(accounts_file):
@@ -300,7 +300,7 @@ def test_key_never_in_repr(tmp_path, monkeypatch):
     for account in (by_env, by_file):
         assert account.shared_key() == SECRET
         assert SECRET not in repr(account) and SECRET not in str(account)
-        assert SECRET not in config.render_accounts([account])
+        assert SECRET not in accounts_toml.render_accounts([account])
 
 
 # --- `batchtui accounts` --------------------------------------------------------------------
@@ -424,7 +424,8 @@ def test_cli_broken_file_is_a_clear_error(config_dir, accounts_file):
 
 
 def test_linked_storage_fields_round_trip(tmp_path, monkeypatch):
-    from batchtui.config import ConfigError, load_accounts, save_accounts
+    from batchtui.account import ConfigError
+    from batchtui.config import load_accounts, save_accounts
 
     path = tmp_path / "accounts.toml"
     path.write_text('[accounts.a]\nendpoint = "https://a.westeurope.batch.azure.com"\nkey_env = "K"\n'

@@ -7,7 +7,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 from conftest import wait_for
 
-from batchtui.demo import Demo
+from batchtui.workload import Demo
 
 
 def test_demo_runs_the_whole_batch_workflow_through_storage():

@@ -12,8 +12,7 @@ from textual.app import App
 from textual.widgets import Input, Tree
 from ui_helpers import service_for, until
 
-from batchtui.service.models import FileRoot
-from batchtui.service.tail import FileRef
+from batchtui.service.models import FileRef, FileRoot
 from batchtui.ui.screens import log_view
 from batchtui.ui.screens.file_browser import FileBrowserScreen, build_listing
 from batchtui.ui.screens.log_view import LogScreen, SaveScreen, default_save_name
@@ -492,7 +491,8 @@ BUILD_LOG = (r'echo "compiling 12 modules"; printf "warning: unused variable \03
 
 @pytest.fixture(scope="module")
 def frozen_log(tmp_path_factory):
-    from batchtui.demo import IMAGE, start_emulator
+    from batchtui.emulator_process import start_emulator
+    from batchtui.workload import IMAGE
 
     os.environ["TZ"] = "UTC"
     time.tzset()

@@ -15,8 +15,9 @@ from textual.widgets import Input, Tree
 from ui_helpers import until
 
 from batchtui.azurite import Azurite, AzuriteUnavailable, ensure_azurite, find_azurite
+from batchtui.service.blob_follower import OVERLAP, BlobFollower
 from batchtui.service.errors import AUTH, NOT_FOUND, UNREACHABLE, ServiceError
-from batchtui.service.storage import OVERLAP, BlobFollower, BlobRef, BlobStore
+from batchtui.service.storage import BlobRef, BlobStore
 from batchtui.ui.screens.log_view import LogScreen, SaveScreen, default_save_name
 from batchtui.ui.screens.storage_view import BLOB, ERROR, StorageScreen
 

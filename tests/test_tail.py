@@ -17,7 +17,8 @@ from ui_helpers import service_for
 
 from batchtui.service.client import BatchService
 from batchtui.service.errors import UNREACHABLE, ServiceError
-from batchtui.service.tail import Chunk, FileProps, FileRef, Follower, _replaced, task_finished
+from batchtui.service.models import FileProps, FileRef
+from batchtui.service.tail import Chunk, Follower, _replaced, task_finished
 
 KEY_ENV = "BATCHTUI_TAIL_TEST_KEY"
 

@@ -229,7 +229,7 @@ def test_malformed_accounts_file_is_a_clear_error(tmp_path):
 
 
 def test_demo_stops_its_emulator_and_removes_its_data():
-    from batchtui.demo import Demo, seed
+    from batchtui.workload import Demo, seed
 
     demo = Demo(step_seconds=0.05)
     client = demo.emulator.client()

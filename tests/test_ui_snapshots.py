@@ -12,8 +12,8 @@ from azure.batch import models as m
 from conftest import wait_for
 from ui_helpers import service_for
 
-from batchtui.config import AUTH_SHARED_KEY, Account
-from batchtui.demo import start_emulator
+from batchtui.account import AUTH_SHARED_KEY, Account
+from batchtui.emulator_process import start_emulator
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
 from batchtui.ui.widgets.resource_table import ResourceTable

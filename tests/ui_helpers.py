@@ -6,7 +6,7 @@ import time
 
 from azure.core.credentials import AzureNamedKeyCredential
 
-from batchtui.config import AUTH_SHARED_KEY, Account
+from batchtui.account import AUTH_SHARED_KEY, Account
 from batchtui.service.client import BatchService
 
 

@@ -18,8 +18,20 @@ from azure.batch.aio import BatchClient
 from azure.core.rest import HttpRequest
 
 from .errors import ServiceError, from_exception
-from .models import TASK_SELECT, FileEntry, FileRoot, JobRow, NodeCounts, NodeRow, PoolRow, TaskCounts, TaskRow
-from .tail import FileProps, FileRef
+from .models import (
+    TASK_SELECT,
+    FileEntry,
+    FileProps,
+    FileRef,
+    FileRoot,
+    JobRow,
+    NodeCounts,
+    NodeRow,
+    PoolRow,
+    RestDict,
+    TaskCounts,
+    TaskRow,
+)
 
 # The api-version azure-batch 15.x speaks (and the emulator serves).
 API_VERSION = "2025-06-01"
@@ -59,7 +71,7 @@ class BatchService:
         await self.close()
 
     # -- raw access --------------------------------------------------------------
-    async def get_json(self, path: str, params: dict[str, str] | None = None) -> dict:
+    async def get_json(self, path: str, params: dict[str, str] | None = None) -> RestDict:
         """GET a path (or an absolute next link) and return its JSON body."""
         query = dict(params or {})
         if path.startswith("http"):
@@ -72,11 +84,12 @@ class BatchService:
             self.requests += 1
             response = await self._client.send_request(request)
             await response.read()
-            return response.json()
+            body: RestDict = response.json()  # every Batch GET answers a JSON object
+            return body
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
             raise from_exception(exc) from None
 
-    async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[list[dict]]:
+    async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[list[RestDict]]:
         """Each page of a list, following odata.nextLink. The next page is
         requested while the caller works on the current one."""
         query = {"maxresults": str(PAGE_SIZE), **(params or {})}
@@ -94,7 +107,7 @@ class BatchService:
                 return
             body = await pending
 
-    async def _all(self, path: str, build: Callable[[dict], T], params: dict[str, str] | None = None) -> list[T]:
+    async def _all(self, path: str, build: Callable[[RestDict], T], params: dict[str, str] | None = None) -> list[T]:
         out: list[T] = []
         async for page in self.pages(path, params):
             out.extend(build(d) for d in page)
@@ -124,16 +137,16 @@ class BatchService:
         return out
 
     # -- one resource ------------------------------------------------------------
-    async def get_pool(self, pool_id: str) -> dict:
+    async def get_pool(self, pool_id: str) -> RestDict:
         return await self.get_json(f"/pools/{_q(pool_id)}")
 
-    async def get_node(self, pool_id: str, node_id: str) -> dict:
+    async def get_node(self, pool_id: str, node_id: str) -> RestDict:
         return await self.get_json(f"/pools/{_q(pool_id)}/nodes/{_q(node_id)}")
 
-    async def get_job(self, job_id: str) -> dict:
+    async def get_job(self, job_id: str) -> RestDict:
         return await self.get_json(f"/jobs/{_q(job_id)}")
 
-    async def get_task(self, job_id: str, task_id: str) -> dict:
+    async def get_task(self, job_id: str, task_id: str) -> RestDict:
         return await self.get_json(f"/jobs/{_q(job_id)}/tasks/{_q(task_id)}")
 
     # -- counts --------------------------------------------------------------------

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from azure.core.credentials import AzureNamedKeyCredential
 
-from ..config import AUTH_ENTRA, Account
+from ..account import AUTH_ENTRA, Account
 from .client import BatchService
 
+if TYPE_CHECKING:
+    from azure.core.credentials_async import AsyncTokenCredential
 
-def service_for(account: Account, **options) -> BatchService:
-    """Raises ConfigError when the account's key cannot be read."""
+    from .storage import BlobStore
+
+
+def service_for(account: Account, **options: Any) -> BatchService:
+    """The account's BatchService; `options` are BatchService's (timeout, retries).
+    Raises ConfigError when the account's key cannot be read."""
+    credential: AsyncTokenCredential | AzureNamedKeyCredential
     if account.auth == AUTH_ENTRA:
         from azure.identity.aio import DefaultAzureCredential
 
@@ -19,7 +28,7 @@ def service_for(account: Account, **options) -> BatchService:
     return BatchService(account.endpoint, credential, **options)
 
 
-def blob_store_for(account: Account):
+def blob_store_for(account: Account) -> BlobStore | None:
     """The account's linked storage as a BlobStore, or None when it has none.
     Raises ConfigError when the connection string's variable is unset."""
     from .storage import BlobStore

@@ -42,7 +42,8 @@ def from_exception(exc: BaseException) -> ServiceError:
     if isinstance(exc, ServiceError):
         return exc
     if isinstance(exc, (ServiceRequestError, ServiceResponseError, OSError, TimeoutError)):
-        return ServiceError(UNREACHABLE, f"cannot reach the Batch endpoint: {_first_line(str(exc)) or type(exc).__name__}")
+        detail = _first_line(str(exc)) or type(exc).__name__
+        return ServiceError(UNREACHABLE, f"cannot reach the Batch endpoint: {detail}")
     if isinstance(exc, HttpResponseError):
         status = exc.status_code
         error = getattr(exc, "error", None)

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+# A Batch REST document (a resource or a list page) as its parsed JSON.
+RestDict = dict[str, Any]
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -34,7 +40,7 @@ class PoolRow:
     resize_errors: tuple[str, ...] = ()
 
     @classmethod
-    def from_rest(cls, d: dict) -> PoolRow:
+    def from_rest(cls, d: RestDict) -> PoolRow:
         return cls(
             id=d["id"],
             state=d.get("state", ""),
@@ -68,7 +74,7 @@ class NodeRow:
     start_task_failure: str | None = None
 
     @classmethod
-    def from_rest(cls, pool_id: str, d: dict) -> NodeRow:
+    def from_rest(cls, pool_id: str, d: RestDict) -> NodeRow:
         info = d.get("startTaskInfo") or {}
         failure = info.get("failureInfo")
         return cls(
@@ -101,7 +107,7 @@ class JobRow:
     terminate_reason: str | None
 
     @classmethod
-    def from_rest(cls, d: dict) -> JobRow:
+    def from_rest(cls, d: RestDict) -> JobRow:
         info = d.get("executionInfo") or {}
         return cls(
             id=d["id"],
@@ -136,7 +142,7 @@ class TaskRow:
     requeue_count: int
 
     @classmethod
-    def from_rest(cls, job_id: str, d: dict) -> TaskRow:
+    def from_rest(cls, job_id: str, d: RestDict) -> TaskRow:
         info = d.get("executionInfo") or {}
         failure = info.get("failureInfo")
         return cls(
@@ -169,9 +175,10 @@ class TaskCounts:
         return self.active + self.running + self.completed
 
     @classmethod
-    def from_rest(cls, d: dict) -> TaskCounts:
+    def from_rest(cls, d: RestDict) -> TaskCounts:
         c = d.get("taskCounts") or {}
-        return cls(c.get("active", 0), c.get("running", 0), c.get("completed", 0), c.get("succeeded", 0), c.get("failed", 0))
+        return cls(c.get("active", 0), c.get("running", 0), c.get("completed", 0), c.get("succeeded", 0),
+                   c.get("failed", 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +188,8 @@ class NodeCounts:
     low_priority: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_rest(cls, d: dict) -> NodeCounts:
-        def clean(counts: dict | None) -> dict[str, int]:
+    def from_rest(cls, d: RestDict) -> NodeCounts:
+        def clean(counts: RestDict | None) -> dict[str, int]:
             return {k: int(v) for k, v in (counts or {}).items() if isinstance(v, int)}
 
         return cls(d["poolId"], clean(d.get("dedicated")), clean(d.get("lowPriority")))
@@ -218,7 +225,7 @@ class FileEntry:
     url: str | None = None
 
     @classmethod
-    def from_rest(cls, d: dict) -> FileEntry:
+    def from_rest(cls, d: RestDict) -> FileEntry:
         props = d.get("properties") or {}
         try:
             size = int(props["contentLength"]) if props.get("contentLength") not in (None, "") else None
@@ -231,4 +238,83 @@ class FileEntry:
             modified=parse_time(props.get("lastModified")),
             created=parse_time(props.get("creationTime")),
             url=d.get("url"),
+        )
+
+
+def _q(ident: str) -> str:
+    return quote(ident, safe="")
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file of a task (job_id + task_id) or of a compute node (pool_id + node_id)."""
+
+    path: str
+    job_id: str | None = None
+    task_id: str | None = None
+    pool_id: str | None = None
+    node_id: str | None = None
+
+    def __post_init__(self) -> None:
+        on_task = bool(self.job_id and self.task_id)
+        on_node = bool(self.pool_id and self.node_id)
+        if on_task == on_node:
+            raise ValueError("a FileRef needs job_id and task_id, or pool_id and node_id")
+        if not self.path.strip("/"):
+            raise ValueError("a FileRef needs a file path")
+
+    @classmethod
+    def task(cls, job_id: str, task_id: str, path: str = "stdout.txt") -> FileRef:
+        return cls(path, job_id=job_id, task_id=task_id)
+
+    @classmethod
+    def node(cls, pool_id: str, node_id: str, path: str) -> FileRef:
+        return cls(path, pool_id=pool_id, node_id=node_id)
+
+    @property
+    def url_path(self) -> str:
+        """The REST path, e.g. /jobs/j/tasks/t/files/wd%2Fout.txt."""
+        if self.job_id:
+            return f"/jobs/{_q(self.job_id)}/tasks/{_q(self.task_id or '')}/files/{_q(self.path)}"
+        return f"/pools/{_q(self.pool_id or '')}/nodes/{_q(self.node_id or '')}/files/{_q(self.path)}"
+
+    def describe(self) -> str:
+        if self.job_id:
+            return f"{self.path} of task {self.task_id} (job {self.job_id})"
+        return f"{self.path} on node {self.node_id} (pool {self.pool_id})"
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class FileProps:
+    """What a HEAD on a file says."""
+
+    size: int
+    created: datetime | None = None
+    modified: datetime | None = None
+    is_directory: bool = False
+    url: str | None = None
+    mode: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Any) -> FileProps:
+        try:
+            size = int(headers.get("Content-Length") or 0)
+        except ValueError:
+            size = 0
+        return cls(
+            size=size,
+            created=_http_date(headers.get("ocp-creation-time")),
+            modified=_http_date(headers.get("Last-Modified")),
+            is_directory=(headers.get("ocp-batch-file-isdirectory") or "").lower() == "true",
+            url=headers.get("ocp-batch-file-url"),
+            mode=headers.get("ocp-batch-file-mode"),
         )

@@ -17,14 +17,15 @@ from .client import BatchService
 from .errors import ServiceError, from_exception
 
 
-async def _call(coro: Awaitable) -> None:
+async def _call(coro: Awaitable[object]) -> None:
     try:
         await coro
     except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
         raise from_exception(exc) from None
 
 
-async def resize_pool(s: BatchService, pool_id: str, dedicated: int, low_priority: int, deallocation: str = "requeue") -> None:
+async def resize_pool(s: BatchService, pool_id: str, dedicated: int, low_priority: int,
+                      deallocation: str = "requeue") -> None:
     options = m.BatchPoolResizeOptions(target_dedicated_nodes=dedicated, target_low_priority_nodes=low_priority,
                                        node_deallocation_option=deallocation)
     await _call(s.sdk.begin_resize_pool(pool_id, options))
@@ -39,19 +40,23 @@ async def delete_pool(s: BatchService, pool_id: str) -> None:
 
 
 async def reboot_node(s: BatchService, pool_id: str, node_id: str, option: str = "requeue") -> None:
-    await _call(s.sdk.begin_reboot_node(pool_id, node_id, {"nodeRebootOption": option}))
+    # (azure-batch 15.x types the options as a model it does not export; the REST JSON is what it sends)
+    await _call(s.sdk.begin_reboot_node(pool_id, node_id, {"nodeRebootOption": option}))  # type: ignore[arg-type]
 
 
 async def reimage_node(s: BatchService, pool_id: str, node_id: str, option: str = "requeue") -> None:
-    await _call(s.sdk.begin_reimage_node(pool_id, node_id, {"nodeReimageOption": option}))
+    # (azure-batch 15.x types the options as a model it does not export; the REST JSON is what it sends)
+    await _call(s.sdk.begin_reimage_node(pool_id, node_id, {"nodeReimageOption": option}))  # type: ignore[arg-type]
 
 
 async def remove_nodes(s: BatchService, pool_id: str, node_ids: list[str], option: str = "requeue") -> None:
-    await _call(s.sdk.begin_remove_nodes(pool_id, m.BatchNodeRemoveOptions(node_ids=node_ids, node_deallocation_option=option)))
+    options = m.BatchNodeRemoveOptions(node_ids=node_ids, node_deallocation_option=option)
+    await _call(s.sdk.begin_remove_nodes(pool_id, options))
 
 
 async def disable_scheduling(s: BatchService, pool_id: str, node_id: str, option: str = "requeue") -> None:
-    await _call(s.sdk.disable_node_scheduling(pool_id, node_id, {"nodeDisableSchedulingOption": option}))
+    options = m.BatchNodeDisableSchedulingOptions(node_disable_scheduling_option=option)
+    await _call(s.sdk.disable_node_scheduling(pool_id, node_id, options))
 
 
 async def enable_scheduling(s: BatchService, pool_id: str, node_id: str) -> None:
@@ -59,11 +64,13 @@ async def enable_scheduling(s: BatchService, pool_id: str, node_id: str) -> None
 
 
 async def terminate_job(s: BatchService, job_id: str, reason: str = "UserTerminate") -> None:
-    await _call(s.sdk.begin_terminate_job(job_id, {"terminateReason": reason or "UserTerminate"}))
+    # (azure-batch 15.x types the options as a model it does not export; the REST JSON is what it sends)
+    body = {"terminateReason": reason or "UserTerminate"}
+    await _call(s.sdk.begin_terminate_job(job_id, body))  # type: ignore[arg-type]
 
 
 async def disable_job(s: BatchService, job_id: str, option: str = "requeue") -> None:
-    await _call(s.sdk.begin_disable_job(job_id, {"disableTasks": option}))
+    await _call(s.sdk.begin_disable_job(job_id, m.BatchJobDisableOptions(disable_tasks=option)))
 
 
 async def enable_job(s: BatchService, job_id: str) -> None:

@@ -3,11 +3,9 @@
 `BlobStore` lists containers and, one level at a time (by the "/" delimiter),
 the virtual directories and blobs under a prefix, so a container with a
 million blobs is browsed a level at a time; it reads byte ranges and saves
-whole blobs. `BlobFollower` follows a blob as it grows, with the interface of
-`tail.Follower` (so the log view shows a blob as it shows a task's file):
-one HEAD (get properties) a poll and a ranged GET for the new bytes only.
-`BlobFiles` is a store seen through the two calls the log view reads a file
-by (`file_properties(ref)`, `read_range(ref, start, end)`).
+whole blobs. `BlobFiles` is a store seen through the two calls the log view
+reads a file by (`file_properties(ref)`, `read_range(ref, start, end)`).
+Following a blob as it grows: `blob_follower.BlobFollower`.
 
 Every failure surfaces as a ServiceError: 404 → not_found, 401/403 → auth,
 connection failures → unreachable, 412 (the blob changed under a conditional
@@ -15,12 +13,10 @@ read) → conflict, 416 → invalid.
 
 No Textual import here.
 """
-
 from __future__ import annotations
 
 import asyncio
-import codecs
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,16 +30,16 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.storage.blob import BlobProperties
 from azure.storage.blob.aio import BlobPrefix, BlobServiceClient, ExponentialRetry
 
 from .errors import AUTH, CONFLICT, INVALID, NOT_FOUND, OTHER, THROTTLED, UNREACHABLE, ServiceError
 from .localfiles import staged_file
-from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FileProps, FollowerBase
+from .models import FileProps
 
 __all__ = [
     "APPEND_BLOB",
     "BlobFiles",
-    "BlobFollower",
     "BlobProps",
     "BlobRef",
     "BlobRow",
@@ -54,7 +50,6 @@ __all__ = [
 
 MiB = 1024 * 1024
 GET_SIZE = 4 * MiB  # bytes in one GET of a download (the SDK's first GET and each chunk after)
-OVERLAP = 256  # bytes re-read before the offset to check that a rewritten block blob only grew
 APPEND_BLOB = "AppendBlob"
 
 
@@ -262,12 +257,13 @@ class BlobStore:
         lists every blob under the prefix."""
         rows: list[BlobRow] = []
         client = self._client.get_container_client(container)
+        pages: AsyncIterator[AsyncIterator[BlobProperties | BlobPrefix]]
         try:
             if delimiter:
-                items = client.walk_blobs(name_starts_with=prefix or None, delimiter=delimiter)
+                pages = client.walk_blobs(name_starts_with=prefix or None, delimiter=delimiter).by_page()
             else:
-                items = client.list_blobs(name_starts_with=prefix or None)
-            async for page in items.by_page():
+                pages = client.list_blobs(name_starts_with=prefix or None).by_page()
+            async for page in pages:
                 self.requests += 1
                 async for item in page:
                     rows.append(_row(item))
@@ -303,13 +299,14 @@ class BlobStore:
         length = None if end is None else max(0, end - start + 1)
         if length == 0:
             return b""
-        options: dict[str, Any] = {}
-        if etag:
-            options = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        blob = self._client.get_blob_client(container, name)
         try:
             self.requests += 1
-            downloader = await self._client.get_blob_client(container, name).download_blob(
-                offset=start, length=length, max_concurrency=1, **options)
+            if etag:  # (the SDK passes an etag=None on to the transport, which refuses it)
+                downloader = await blob.download_blob(offset=start, length=length, max_concurrency=1, etag=etag,
+                                                      match_condition=MatchConditions.IfNotModified)
+            else:
+                downloader = await blob.download_blob(offset=start, length=length, max_concurrency=1)
             data = await downloader.readall()
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, container, name) from None
@@ -349,13 +346,6 @@ class BlobStore:
                                           f"({done:,} of {size:,} bytes)")
         return done
 
-    # -- for the log view -------------------------------------------------------------------
-    def files(self) -> BlobFiles:
-        return BlobFiles(self)
-
-    def follower(self, container: str, name: str, **options: Any) -> BlobFollower:
-        return BlobFollower(self, container, name, **options)
-
 
 def _row(item: Any) -> BlobRow:
     if isinstance(item, BlobPrefix):
@@ -387,173 +377,3 @@ class BlobFiles:
     async def download(self, ref: BlobRef, path: str, *, overwrite: bool = False,
                        progress: Callable[[int, int], None] | None = None) -> int:
         return await self.store.download(ref.container, ref.name, path, progress, overwrite=overwrite)
-
-
-# -- following a blob -------------------------------------------------------------------------
-
-
-def _new_decoder() -> codecs.IncrementalDecoder:
-    return codecs.getincrementaldecoder("utf-8")(errors="replace")
-
-
-def _recreated(old: BlobProps, new: BlobProps) -> bool:
-    """A blob deleted and created again (or overwritten: Azurite moves the creation time then), or of
-    another type now."""
-    if old.blob_type and new.blob_type and old.blob_type != new.blob_type:
-        return True
-    return old.created is not None and new.created is not None and old.created != new.created
-
-
-class BlobFollower(FollowerBase):
-    """Follows one blob as it grows: `tail.Follower`'s interface (poll → Chunk, start_at_tail, next_delay,
-    flush, offset, bytes_fetched, requests, ref.describe()). Not safe for concurrent polls.
-
-    Each poll HEADs the blob and, when it grew, reads only the bytes past the offset. The blob is taken as
-    truncated or replaced (Chunk.truncated; the blob again from its start, or its tail) when it shrank
-    below the offset, or when its etag changed and — for a block blob (re-uploaded), or an append blob
-    created anew — the OVERLAP bytes just before the offset are not what they were. Those are read
-    together with the new bytes, so a re-upload that only appended still costs only the new bytes (plus
-    OVERLAP); an append blob that was appended to costs just the new bytes. Reads of a block blob are
-    conditional on the HEAD's etag: a blob replaced between the HEAD and the GET is polled again at once.
-    A rewrite that keeps the size and the last OVERLAP bytes is not noticed.
-    """
-
-    def __init__(self, store: BlobStore, container: str, name: str, *, min_delay: float = MIN_DELAY,
-                 max_delay: float = MAX_DELAY, read_cap: int = READ_CAP, poll_cap: int = POLL_CAP) -> None:
-        self.store = store
-        self.ref = BlobRef(container, name)
-        self.min_delay = max(0.05, min_delay)
-        self.max_delay = max(self.min_delay, max_delay)
-        self.read_cap = max(1, read_cap)
-        self.poll_cap = max(self.read_cap, poll_cap)
-        self.offset = 0  # the next byte to fetch
-        self.bytes_fetched = 0
-        self.requests = 0
-        self.props: BlobProps | None = None  # at the last poll
-        self._last = b""  # the bytes just before the offset (at most OVERLAP), to check a re-upload by
-        self._decoder = _new_decoder()
-        self._tail_bytes: int | None = None
-        self._seek_pending = False
-        self._skip_partial_line = False
-        self._truncated = False
-        self._grew = False
-        self._behind = False
-        self._delay = self.min_delay
-
-    # -- where to start ----------------------------------------------------------------------
-    def _seek_tail(self, size: int) -> None:
-        before = self.offset
-        super()._seek_tail(size)
-        if self.offset != before:
-            self._last = b""  # the overlap kept for replacement checks belongs to the old offset
-
-    def _restart(self) -> None:
-        super()._restart()
-        self._last = b""
-
-    # -- polling -----------------------------------------------------------------------------
-    async def poll(self) -> Chunk:
-        """HEAD the blob and fetch what is new. A missing blob or container: Chunk.gone. Raises ServiceError
-        for anything else (unreachable, auth…); the offset is kept, so poll again after a back-off."""
-        ref = self.ref
-        try:
-            self.requests += 1
-            props = await self.store.blob_properties(ref.container, ref.name)
-        except ServiceError as err:
-            if err.kind == NOT_FOUND:
-                self._grew = self._behind = False
-                return Chunk(offset=self.offset, gone=str(err))
-            raise
-        old = self.props
-        verify = False
-        if old is not None:
-            if props.size < self.offset:
-                self._restart()
-            elif props.etag != old.etag and self._last and (props.blob_type != APPEND_BLOB or _recreated(old, props)):
-                verify = True  # re-uploaded (or created anew): the bytes before the offset say whether it only grew
-        self.props = props
-        if self._seek_pending:
-            before = self.offset
-            self._seek_tail(props.size)
-            if self.offset != before:
-                verify = False
-        try:
-            start, data = await self._read(props, verify)
-        except ServiceError as err:
-            if err.kind == NOT_FOUND:
-                self._grew = self._behind = False
-                return Chunk(offset=self.offset, gone=str(err))
-            raise
-        self._grew = bool(data)
-        if self._skip_partial_line and data:
-            self._skip_partial_line = False
-            newline = data.find(b"\n")
-            if newline >= 0:
-                start += newline + 1
-                data = data[newline + 1:]
-        chunk = Chunk(data, self._decoder.decode(data), start, props.size, self._truncated)
-        self._truncated = False
-        self._behind = self._behind or chunk.behind > 0
-        return chunk
-
-    async def _get(self, props: BlobProps, start: int, end: int) -> bytes:
-        etag = props.etag if props.blob_type != APPEND_BLOB else None
-        self.requests += 1
-        data = await self.store.read_range(props.container, props.name, start, end, etag=etag)
-        self.bytes_fetched += len(data)
-        return data[: end - start + 1]
-
-    async def _read(self, props: BlobProps, verify: bool) -> tuple[int, bytes]:
-        """(where the bytes start, the bytes from the offset to the blob's size, at most poll_cap)."""
-        self._behind = False
-        size = props.size
-        if verify:
-            overlap = self._last
-            begin = self.offset - len(overlap)
-            end = min(size, self.offset + self.read_cap) - 1
-            try:
-                data = await self._get(props, begin, end)
-            except ServiceError as err:
-                if err.status in (412, 416):  # changed again since the HEAD: look again at once
-                    self._behind = True
-                    return self.offset, b""
-                raise
-            if data[: len(overlap)] != overlap:
-                self._restart()
-                if self._seek_pending:
-                    self._seek_tail(size)
-            else:
-                return await self._read_on(props, data[len(overlap):])
-        return await self._read_on(props, b"")
-
-    async def _read_on(self, props: BlobProps, first: bytes) -> tuple[int, bytes]:
-        start = self.offset
-        parts: list[bytes] = []
-        if first:
-            parts.append(first)
-            self._advance(first)
-        target = min(props.size, start + self.poll_cap)
-        while self.offset < target:
-            end = min(target, self.offset + self.read_cap) - 1
-            try:
-                data = await self._get(props, self.offset, end)
-            except ServiceError as err:
-                if parts:
-                    break  # keep what arrived; the error comes back at the next poll
-                if err.status == 416:  # shrank between the HEAD and the GET
-                    self._restart()
-                    return self.offset, b""
-                if err.status == 412:  # replaced between the HEAD and the GET: look again at once
-                    self._behind = True
-                    return self.offset, b""
-                raise
-            if not data:
-                break
-            parts.append(data)
-            self._advance(data)
-        return start, b"".join(parts)
-
-    def _advance(self, data: bytes) -> None:
-        self.offset += len(data)
-        self._last = (self._last + data[-OVERLAP:])[-OVERLAP:]
-

@@ -14,12 +14,10 @@ from __future__ import annotations
 import codecs
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
 from .errors import CONFLICT, INVALID, NOT_FOUND, ServiceError
+from .models import FileProps, FileRef
 
 if TYPE_CHECKING:
     from .client import BatchService
@@ -41,85 +39,6 @@ class _QuietFailsafe(logging.Filter):
 
 
 logging.getLogger("azure.batch._utils.model_base").addFilter(_QuietFailsafe())
-
-
-def _q(ident: str) -> str:
-    return quote(ident, safe="")
-
-
-@dataclass(frozen=True)
-class FileRef:
-    """A file of a task (job_id + task_id) or of a compute node (pool_id + node_id)."""
-
-    path: str
-    job_id: str | None = None
-    task_id: str | None = None
-    pool_id: str | None = None
-    node_id: str | None = None
-
-    def __post_init__(self) -> None:
-        on_task = bool(self.job_id and self.task_id)
-        on_node = bool(self.pool_id and self.node_id)
-        if on_task == on_node:
-            raise ValueError("a FileRef needs job_id and task_id, or pool_id and node_id")
-        if not self.path.strip("/"):
-            raise ValueError("a FileRef needs a file path")
-
-    @classmethod
-    def task(cls, job_id: str, task_id: str, path: str = "stdout.txt") -> FileRef:
-        return cls(path, job_id=job_id, task_id=task_id)
-
-    @classmethod
-    def node(cls, pool_id: str, node_id: str, path: str) -> FileRef:
-        return cls(path, pool_id=pool_id, node_id=node_id)
-
-    @property
-    def url_path(self) -> str:
-        """The REST path, e.g. /jobs/j/tasks/t/files/wd%2Fout.txt."""
-        if self.job_id:
-            return f"/jobs/{_q(self.job_id)}/tasks/{_q(self.task_id or '')}/files/{_q(self.path)}"
-        return f"/pools/{_q(self.pool_id or '')}/nodes/{_q(self.node_id or '')}/files/{_q(self.path)}"
-
-    def describe(self) -> str:
-        if self.job_id:
-            return f"{self.path} of task {self.task_id} (job {self.job_id})"
-        return f"{self.path} on node {self.node_id} (pool {self.pool_id})"
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-
-
-@dataclass(frozen=True)
-class FileProps:
-    """What a HEAD on a file says."""
-
-    size: int
-    created: datetime | None = None
-    modified: datetime | None = None
-    is_directory: bool = False
-    url: str | None = None
-    mode: str | None = None
-
-    @classmethod
-    def from_headers(cls, headers: Any) -> FileProps:
-        try:
-            size = int(headers.get("Content-Length") or 0)
-        except ValueError:
-            size = 0
-        return cls(
-            size=size,
-            created=_http_date(headers.get("ocp-creation-time")),
-            modified=_http_date(headers.get("Last-Modified")),
-            is_directory=(headers.get("ocp-batch-file-isdirectory") or "").lower() == "true",
-            url=headers.get("ocp-batch-file-url"),
-            mode=headers.get("ocp-batch-file-mode"),
-        )
 
 
 @dataclass
@@ -153,7 +72,8 @@ class Chunk:
         return max(0, self.size - self.end)
 
 
-def _new_decoder() -> codecs.IncrementalDecoder:
+def new_decoder() -> codecs.IncrementalDecoder:
+    """A UTF-8 decoder that keeps a split character for the next read and turns invalid bytes into U+FFFD."""
     return codecs.getincrementaldecoder("utf-8")(errors="replace")
 
 
@@ -191,11 +111,11 @@ class FollowerBase:
         # Read from one byte earlier: if it is a newline, the first line is whole and kept.
         self.offset = start - 1
         self._skip_partial_line = True
-        self._decoder = _new_decoder()
+        self._decoder = new_decoder()
 
     def _restart(self) -> None:
         self.offset = 0
-        self._decoder = _new_decoder()
+        self._decoder = new_decoder()
         self._skip_partial_line = False
         self._truncated = True
         self._seek_pending = self._tail_bytes is not None
@@ -230,7 +150,7 @@ class Follower(FollowerBase):
         self.bytes_fetched = 0  # body bytes received (the benchmark: per byte of file, ~1)
         self.requests = 0  # HEADs and GETs sent
         self._props: FileProps | None = None
-        self._decoder = _new_decoder()
+        self._decoder = new_decoder()
         self._tail_bytes: int | None = None
         self._seek_pending = False
         self._skip_partial_line = False
@@ -355,4 +275,4 @@ async def task_finished(service: BatchService, job_id: str, task_id: str) -> tup
     return True, code if isinstance(code, int) else None
 
 
-__all__ = ["Chunk", "FileProps", "FileRef", "Follower", "task_finished"]
+__all__ = ["Chunk", "Follower", "FollowerBase", "task_finished"]

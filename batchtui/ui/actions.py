@@ -1,4 +1,5 @@
-"""The explorer's actions: which views offer them, what they ask, what they run.
+"""The catalog of the explorer's actions: which views offer them, what they ask,
+what they run (`controllers.actions` confirms and runs them).
 
 An action applies to the marked rows, or to the cursor row when none is
 marked. Every one goes through a confirmation that names what will happen to
@@ -8,7 +9,8 @@ how many resources; read-only mode offers none of them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from ..service import operations as ops
 from ..service.client import BatchService
@@ -16,11 +18,14 @@ from .screens.confirm import Field
 from .views import JOBS, NODES, POOLS, TASKS, ViewKey
 
 NODE_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
+SCHEDULING_OPTIONS = ("requeue", "terminate", "taskcompletion")
+# The OData $filter of a job's failed tasks ('F' shows only them, 'A' reruns them).
+FAILED_FILTER = "executionInfo/result eq 'failure'"
 
 # (service, view, row key, dialog values) → the operation on one resource
-RunOne = Callable[[BatchService, ViewKey, str, dict], Awaitable[None]]
+RunOne = Callable[[BatchService, ViewKey, str, dict[str, Any]], Awaitable[None]]
 # (service, view, row keys, dialog values) → one operation on all of them
-RunAll = Callable[[BatchService, ViewKey, list[str], dict], Awaitable[None]]
+RunAll = Callable[[BatchService, ViewKey, list[str], dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,6 @@ class Action:
     run_one: RunOne | None = None
     run_all: RunAll | None = None  # for operations that take many ids at once
     single: bool = False  # one resource only (e.g. resize)
-    extra: dict = field(default_factory=dict)
 
 
 ACTIONS: dict[str, Action] = {
@@ -54,7 +58,7 @@ ACTIONS: dict[str, Action] = {
                fields=(Field("option", "Running tasks", "choice", "requeue", NODE_OPTIONS),),
                run_one=lambda s, v, k, p: ops.reimage_node(s, v.parent, k, p["option"])),
         Action("disable_scheduling", "p", (NODES,), "Disable scheduling on", "Stop scheduling tasks on the node",
-               fields=(Field("option", "Running tasks", "choice", "requeue", ("requeue", "terminate", "taskcompletion")),),
+               fields=(Field("option", "Running tasks", "choice", "requeue", SCHEDULING_OPTIONS),),
                run_one=lambda s, v, k, p: ops.disable_scheduling(s, v.parent, k, p["option"])),
         Action("enable_scheduling", "P", (NODES,), "Enable scheduling on", "Schedule tasks on the node again",
                run_one=lambda s, v, k, p: ops.enable_scheduling(s, v.parent, k)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..service.client import BatchService
 from ..service.models import NodeCounts, TaskCounts, TaskRow
@@ -30,7 +31,7 @@ class Batch:
     when it ends, rows it did not mention are gone. An incremental batch
     (full=False) only updates the rows it carries."""
 
-    rows: list = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
     full: bool = True
     start: bool = True
     final: bool = True
@@ -58,13 +59,13 @@ class TaskTracker:
 
     async def refresh(self, service: BatchService) -> AsyncIterator[Batch]:
         counts = await service.task_counts(self.job_id)
-        needs_full = (
-            self.watermark is None
+        watermark = self.watermark
+        if (
+            watermark is None
             or self.odata_filter is not None
             or counts.total <= FULL_RELIST_MAX
             or counts.total < len(self.known)
-        )
-        if needs_full:
+        ):
             self.full_listings += 1
             self.known, self.watermark = set(), None
             first = True
@@ -76,7 +77,7 @@ class TaskTracker:
             yield Batch([], start=first, final=True, task_counts=counts)
             return
         self.incremental_listings += 1
-        since = (self.watermark - WATERMARK_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        since = (watermark - WATERMARK_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         rows = await service.list_tasks(self.job_id, f"stateTransitionTime ge datetime'{since}'")
         self._advance(rows)
         yield Batch(rows, full=False, task_counts=counts)

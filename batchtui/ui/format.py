@@ -1,13 +1,11 @@
-"""How values look on screen: states in colour, times, durations, counts."""
+"""How values look on screen: the colour of each state, times, durations.
+
+Plain strings only (no widgets, no Rich): `widgets.safe_text` turns service
+strings and states into inert, coloured text."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import lru_cache
-
-from rich.text import Text
-
-from .widgets.log_lines import clean_line
 
 STATE_STYLES = {
     # tasks and jobs
@@ -39,22 +37,6 @@ STATE_STYLES = {
     "resizing": "yellow",
     "stopping": "magenta",
 }
-
-
-def inert(value: object) -> str:
-    """A service-provided string made safe to print: control characters (ESC,
-    C1, bidi overrides…) shown as visible text, never sent to the terminal."""
-    text = value if isinstance(value, str) else str(value)
-    if text.isprintable():
-        return text
-    return "\n".join(clean_line(line) for line in text.split("\n"))
-
-
-@lru_cache(maxsize=256)
-def state_text(state: str, failed: bool = False) -> Text:
-    """One shared Text per state (the table copies a Text before changing it)."""
-    label = "failed" if failed else inert(state)
-    return Text(label, style=STATE_STYLES.get(label.lower(), ""))
 
 
 def clock_time(dt: datetime | None, now: datetime) -> str:

@@ -3,12 +3,15 @@ becomes a table row. One place knows what a "tasks" view looks like."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..service.models import JobRow, NodeRow, PoolRow, TaskRow
-from .format import clock_time, duration, elapsed, inert, state_text
+from .format import clock_time, duration, elapsed
 from .widgets.resource_table import Column, TableRow
+from .widgets.safe_text import inert, state_text
 
 POOLS, NODES, JOBS, TASKS = "pools", "nodes", "jobs", "tasks"
 
@@ -177,5 +180,8 @@ def task_row(t: TaskRow, now: datetime) -> TableRow:
     )
 
 
-ROW_BUILDERS = {POOLS: pool_row, NODES: node_row, JOBS: job_row, TASKS: task_row}
+# kind → (service row, local now) → table row
+ROW_BUILDERS: dict[str, Callable[[Any, datetime], TableRow]] = {
+    POOLS: pool_row, NODES: node_row, JOBS: job_row, TASKS: task_row,
+}
 EMPTY_TEXT = {POOLS: "No pools", NODES: "No nodes in this pool", JOBS: "No jobs", TASKS: "No tasks in this job"}

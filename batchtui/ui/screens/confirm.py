@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,13 +22,15 @@ class Field:
     choices: tuple[str, ...] = ()
 
 
-class ConfirmScreen(ModalScreen[dict | None]):
+class ConfirmScreen(ModalScreen[dict[str, object] | None]):
     """Dismisses with the field values (a dict) when confirmed, None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "confirm", "Confirm", show=False)]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 72; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    ConfirmScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2;
+    }
     ConfirmScreen #message { margin-bottom: 1; }
     ConfirmScreen Label { margin-top: 1; }
     ConfirmScreen #error { color: $error; height: auto; }
@@ -67,7 +70,7 @@ class ConfirmScreen(ModalScreen[dict | None]):
         inputs = self.query("Input")
         (inputs.first() if inputs else self.query_one("#confirm", Button)).focus()
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         if not self._fields and event.key in ("y", "Y"):
             event.stop()
             self.action_confirm()
@@ -91,7 +94,8 @@ class ConfirmScreen(ModalScreen[dict | None]):
         values: dict[str, object] = {}
         for field in self._fields:
             widget = self.query_one(f"#field-{field.name}")
-            raw = str(widget.value if widget.value is not None else "").strip()
+            value = widget.value if isinstance(widget, (Input, Select)) else None
+            raw = str(value if value is not None else "").strip()
             if field.kind == "int":
                 try:
                     number = int(raw)

@@ -19,8 +19,7 @@ from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from ...service.errors import ServiceError
-from ...service.models import FileEntry, FileRoot
-from ...service.tail import FileRef
+from ...service.models import FileEntry, FileRef, FileRoot
 from ..widgets.log_lines import clean_line
 from .log_view import LogScreen
 

@@ -43,7 +43,9 @@ class HelpScreen(ModalScreen[None]):
                 Binding("down,j", "scroll(1)", show=False), Binding("up,k", "scroll(-1)", show=False)]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 84; max-width: 100%; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
+    HelpScreen > VerticalScroll {
+        width: 84; max-width: 100%; height: 90%; border: round $accent; background: $surface; padding: 0 1;
+    }
     """
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:

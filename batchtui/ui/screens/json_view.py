@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.syntax import Syntax
 from textual.app import ComposeResult
@@ -20,7 +21,7 @@ class JsonScreen(ModalScreen[None]):
     JsonScreen > VerticalScroll { width: 95%; height: 95%; border: round $accent; background: $surface; }
     """
 
-    def __init__(self, title: str, doc: dict) -> None:
+    def __init__(self, title: str, doc: dict[str, Any]) -> None:
         super().__init__()
         self._heading = title
         self._doc = doc

@@ -54,7 +54,8 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from ...service.errors import INVALID, NOT_FOUND, OTHER, ServiceError
 from ...service.localfiles import staged_file
-from ...service.tail import FileRef, Follower, task_finished
+from ...service.models import FileRef
+from ...service.tail import Follower, task_finished
 from ..widgets.log_lines import MAX_CHARS, MAX_LINES, FeedResult, LogBuffer, LogLines, clean_line, compile_search
 
 __all__ = ["LogScreen", "SaveScreen", "default_save_name", "download_file"]

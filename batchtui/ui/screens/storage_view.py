@@ -31,8 +31,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from ...service.blob_follower import BlobFollower
 from ...service.errors import OTHER, ServiceError
-from ...service.storage import BlobFiles, BlobFollower, BlobRef, BlobRow, BlobStore, ContainerRow
+from ...service.storage import BlobFiles, BlobRef, BlobRow, BlobStore, ContainerRow
 from ..widgets.log_lines import clean_line
 from .file_browser import human_size
 from .log_view import LogScreen, SaveScreen, default_save_name

@@ -15,7 +15,8 @@ No Azure Batch account is configured yet. Add one:
   [cyan]batchtui accounts add prod --endpoint https://ACCOUNT.REGION.batch.azure.com --key-env PROD_BATCH_KEY[/cyan]
   [cyan]batchtui accounts add prod --endpoint https://ACCOUNT.REGION.batch.azure.com --entra[/cyan]
 
-or set [cyan]AZURE_BATCH_ENDPOINT[/cyan], [cyan]AZURE_BATCH_ACCOUNT[/cyan] and [cyan]AZURE_BATCH_ACCESS_KEY[/cyan] as for az batch.
+or set [cyan]AZURE_BATCH_ENDPOINT[/cyan], [cyan]AZURE_BATCH_ACCOUNT[/cyan] \
+and [cyan]AZURE_BATCH_ACCESS_KEY[/cyan] as for az batch.
 
 No account at hand? The demo runs a local Batch service with a realistic workload:"""
 

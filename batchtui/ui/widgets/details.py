@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...service.models import parse_time
-from ..format import inert, state_text
+from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
 
@@ -39,7 +41,7 @@ def _line(text: Text, label: str, value: object, style: str = "") -> None:
     text.append("\n")
 
 
-def _failure(text: Text, label: str, failure: dict | None) -> None:
+def _failure(text: Text, label: str, failure: dict[str, Any] | None) -> None:
     if not failure:
         return
     _line(text, label, f"{failure.get('code')} ({failure.get('category', '')})", ERROR_STYLE)
@@ -48,7 +50,7 @@ def _failure(text: Text, label: str, failure: dict | None) -> None:
         _line(text, "", f"{detail.get('name')}: {detail.get('value')}", "red")
 
 
-def task_details(doc: dict) -> Text:
+def task_details(doc: dict[str, Any]) -> Text:
     info = doc.get("executionInfo") or {}
     node = doc.get("nodeInfo") or {}
     failed = doc.get("state") == "completed" and info.get("result") == "failure"
@@ -85,7 +87,7 @@ def _without_query(url: str) -> str:
     return url.split("?", 1)[0]
 
 
-def _resource_label(spec: dict) -> str:
+def _resource_label(spec: dict[str, Any]) -> str:
     where = spec.get("filePath") or ""
     if spec.get("autoStorageContainerName"):
         source = f"{spec['autoStorageContainerName']}/{spec.get('blobPrefix', '')}"
@@ -96,14 +98,14 @@ def _resource_label(spec: dict) -> str:
     return f"{source} → wd/{where}".rstrip("/")
 
 
-def _output_label(spec: dict) -> str:
+def _output_label(spec: dict[str, Any]) -> str:
     container = (spec.get("destination") or {}).get("container") or {}
     condition = (spec.get("uploadOptions") or {}).get("uploadCondition", "")
     target = f"{_without_query(container.get('containerUrl', ''))}/{container.get('path', '')}"
     return f"{spec.get('filePattern')} → {target} ({condition})"
 
 
-def storage_location(doc: dict) -> tuple[str, str] | None:
+def storage_location(doc: dict[str, Any]) -> tuple[str, str] | None:
     """(container, prefix) of a task's first output destination, else of its first
     auto-storage input: where 'open outputs' goes."""
     for output in doc.get("outputFiles") or []:
@@ -119,7 +121,7 @@ def storage_location(doc: dict) -> tuple[str, str] | None:
     return None
 
 
-def job_details(doc: dict) -> Text:
+def job_details(doc: dict[str, Any]) -> Text:
     info = doc.get("executionInfo") or {}
     text = Text()
     _line(text, "job", doc.get("id"), "bold")
@@ -141,7 +143,7 @@ def job_details(doc: dict) -> Text:
     return text
 
 
-def pool_details(doc: dict) -> Text:
+def pool_details(doc: dict[str, Any]) -> Text:
     text = Text()
     _line(text, "pool", doc.get("id"), "bold")
     _line(text, "state", state_text(doc.get("state", "")))
@@ -161,7 +163,7 @@ def pool_details(doc: dict) -> Text:
     return text
 
 
-def node_details(doc: dict) -> Text:
+def node_details(doc: dict[str, Any]) -> Text:
     text = Text()
     info = doc.get("startTaskInfo") or {}
     _line(text, "node", doc.get("id"), "bold")
@@ -174,7 +176,8 @@ def node_details(doc: dict) -> Text:
     _line(text, "tasks run", f"{doc.get('totalTasksRun', 0)} ({doc.get('totalTasksSucceeded', 0)} succeeded)")
     if info:
         failed = info.get("result") == "failure"
-        _line(text, "start task", f"{info.get('state')} exit {info.get('exitCode', '—')}", ERROR_STYLE if failed else "")
+        outcome = f"{info.get('state')} exit {info.get('exitCode', '—')}"
+        _line(text, "start task", outcome, ERROR_STYLE if failed else "")
         _failure(text, "failure", info.get("failureInfo"))
     for error in doc.get("errors") or []:
         _line(text, "error", f"{error.get('code')}: {error.get('message')}", ERROR_STYLE)
@@ -186,20 +189,22 @@ def node_details(doc: dict) -> Text:
 RENDERERS = {"tasks": task_details, "jobs": job_details, "pools": pool_details, "nodes": node_details}
 
 
-def render_details(kind: str, doc: dict) -> Text:
+def render_details(kind: str, doc: dict[str, Any]) -> Text:
     return RENDERERS[kind](doc)
 
 
 class DetailsPane(VerticalScroll):
     DEFAULT_CSS = """
-    DetailsPane { height: 35%; min-height: 4; max-height: 18; border-top: hkey $foreground 20%; padding: 0 1; }
+    DetailsPane {
+        height: 35%; min-height: 4; max-height: 18; border-top: hkey $foreground 20%; padding: 0 1;
+    }
     DetailsPane > Static { width: 100%; }
     """
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static("", id="details-body")
 
-    _shown: tuple | None = None
+    _shown: tuple[object, ...] | None = None
 
     def show(self, content: Text | str) -> None:
         key = (content.plain, tuple(content.spans)) if isinstance(content, Text) else (content,)

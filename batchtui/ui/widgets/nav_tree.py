@@ -8,12 +8,13 @@ node in place (keyed by id) so expansion and the cursor survive a refresh.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..format import inert, state_text
+from .safe_text import inert, state_text
 
 # Most children one tree node shows; the table shows the rest.
 MAX_CHILDREN = 200
@@ -52,7 +53,7 @@ class NavTree(Tree[NavItem]):
     NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; }
     """
 
-    def __init__(self, accounts: list[str], with_storage: set[str] | None = None, **kwargs) -> None:
+    def __init__(self, accounts: list[str], with_storage: set[str] | None = None, **kwargs: Any) -> None:
         super().__init__("accounts", **kwargs)
         self.show_root = False
         self.guide_depth = 2
@@ -83,9 +84,9 @@ class NavTree(Tree[NavItem]):
         """Make parent's children these, keeping the ones that stay (and their subtrees)."""
         shown = children[:MAX_CHILDREN]
         wanted = {c.item.key: c for c in shown}
-        for node in list(parent.children):
-            if node.data is None or node.data.key not in wanted:
-                node.remove()
+        for old in list(parent.children):
+            if old.data is None or old.data.key not in wanted:
+                old.remove()
         existing = {n.data.key: n for n in parent.children if n.data is not None}
         previous: TreeNode[NavItem] | None = None
         for child in shown:

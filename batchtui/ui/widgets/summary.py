@@ -80,7 +80,7 @@ class Summary(Static):
     Summary { height: 1; padding: 0 1; color: $text; background: $boost; }
     """
 
-    _shown: tuple | None = None
+    _shown: tuple[object, ...] | None = None
 
     def show(self, content: Text | str) -> None:
         """Update only when the content changed (an unchanged repaint still costs bytes over SSH)."""

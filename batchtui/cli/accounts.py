@@ -6,13 +6,14 @@ import argparse
 import os
 import sys
 
-from . import config
+from .. import config
+from ..account import AUTH_ENTRA, AUTH_SHARED_KEY, Account, ConfigError, check_key_file
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `accounts` subcommand (and its list/add/remove commands) to the CLI."""
     p = sub.add_parser("accounts", help="list, add and remove Batch accounts",
                        description="Manage the Batch accounts in accounts.toml "
@@ -50,7 +51,7 @@ def _fail(message: object) -> int:
 def _run_list(args: argparse.Namespace) -> int:
     try:
         accounts = config.configured_accounts()
-    except config.ConfigError as exc:
+    except ConfigError as exc:
         return _fail(exc)
     if not accounts:
         print(f"No accounts configured ({config.accounts_path()} does not list any and "
@@ -62,7 +63,7 @@ def _run_list(args: argparse.Namespace) -> int:
              for a in accounts]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     return EXIT_OK
 
 
@@ -70,16 +71,16 @@ def _run_add(args: argparse.Namespace) -> int:
     key_file = None
     if args.key_file is not None:
         try:
-            key_file = str(config.check_key_file(args.key_file).resolve())
-        except config.ConfigError as exc:
+            key_file = str(check_key_file(args.key_file).resolve())
+        except ConfigError as exc:
             return _fail(exc)
     try:
         account = config.new_account(
             args.name, args.endpoint, account_name=args.account_name,
-            auth=config.AUTH_ENTRA if args.entra else config.AUTH_SHARED_KEY,
+            auth=AUTH_ENTRA if args.entra else AUTH_SHARED_KEY,
             key_env=args.key_env, key_file=key_file, read_only=args.read_only)
         path = config.add_account(account, replace=args.replace)
-    except config.ConfigError as exc:
+    except ConfigError as exc:
         return _fail(exc)
     print(f"Added account {account.name!r} ({account.endpoint}) to {path}")
     if account.key_env and not os.environ.get(account.key_env):
@@ -96,15 +97,15 @@ def _run_remove(args: argparse.Namespace) -> int:
             return _fail(f"account {args.name!r} comes from the {config.ENV_ENDPOINT}/{config.ENV_ACCOUNT} "
                          "environment variables, not from the accounts file; unset them to drop it")
         config.remove_account(args.name, path)
-    except config.ConfigError as exc:
+    except ConfigError as exc:
         return _fail(exc)
     print(f"Removed account {args.name!r} from {path}")
     return EXIT_OK
 
 
-def _env_account_named(name: str) -> config.Account | None:
+def _env_account_named(name: str) -> Account | None:
     try:
         account = config.env_account_from(os.environ)
-    except config.ConfigError:
+    except ConfigError:
         return None
     return account if account is not None and account.name == name else None

@@ -11,12 +11,16 @@ import asyncio
 import os
 import sys
 import time
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from . import config
-from .config import resolve_account
-from .service.errors import NOT_FOUND, THROTTLED, UNREACHABLE, ServiceError
-from .service.tail import Chunk, FileRef, Follower, task_finished
+from ..account import Account, ConfigError
+from ..config import resolve_account
+from ..service.errors import NOT_FOUND, THROTTLED, UNREACHABLE, ServiceError
+from ..service.models import FileRef
+from ..service.tail import Chunk, Follower, task_finished
+
+if TYPE_CHECKING:
+    from ..service.client import BatchService
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -35,7 +39,8 @@ class _Failure(Exception):
         self.status = status
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `tail` command to the CLI."""
     p = sub.add_parser(
         "tail", help="print a task's file (stdout.txt by default); --follow streams it until the task ends",
         description="Print a task's file, byte for byte, to stdout. With --follow, keep printing what the "
@@ -74,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         account = resolve_account(args.tail_account or getattr(args, "account", None))
         return asyncio.run(_tail(account, args, out))
-    except config.ConfigError as exc:
+    except ConfigError as exc:
         return _fail(exc, EXIT_USAGE)
     except _Failure as exc:
         return _fail(exc, exc.status)
@@ -95,8 +100,8 @@ def _fail(message: object, status: int) -> int:
     return status
 
 
-async def _tail(account: config.Account, args: argparse.Namespace, out: BinaryIO) -> int:
-    from .service.connect import service_for  # (imports the SDK: not at startup)
+async def _tail(account: Account, args: argparse.Namespace, out: BinaryIO) -> int:
+    from ..service.connect import service_for  # (imports the SDK: not at startup)
 
     service = service_for(account)  # ConfigError when the key cannot be read
     async with service:
@@ -131,7 +136,7 @@ async def _print_file(follower: Follower, out: BinaryIO) -> None:
             return
 
 
-async def _follow(service, follower: Follower, args: argparse.Namespace, out: BinaryIO) -> int:
+async def _follow(service: BatchService, follower: Follower, args: argparse.Namespace, out: BinaryIO) -> int:
     """Print the file as it grows; once the task has completed, read it one last time and exit with its code."""
     failing_since: float | None = None
     backoff = follower.min_delay

@@ -6,11 +6,17 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import ConfigError
+from ..account import ConfigError
+
+if TYPE_CHECKING:
+    from ..create import Body
+    from ..service.client import BatchService
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `create` command to the CLI."""
     p = sub.add_parser(
         "create",
         help="create a pool, a job or tasks from a JSON file (the REST request body)",
@@ -26,9 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .config import resolve_account
-    from .create import InvalidFile, load
-    from .service.connect import service_for
+    from ..config import resolve_account
+    from ..create import InvalidFile, load
+    from ..service.connect import service_for
 
     if args.kind == "tasks" and not args.job_id:
         print("batchtui create: tasks need --job JOB", file=sys.stderr)
@@ -52,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_send(service, args, bodies))
 
 
-async def _send(service, args: argparse.Namespace, bodies: list[dict]) -> int:
-    from .create import ServiceError, add_tasks, create_job, create_pool
+async def _send(service: BatchService, args: argparse.Namespace, bodies: list[Body]) -> int:
+    from ..create import ServiceError, add_tasks, create_job, create_pool
 
     async with service:
         try:

@@ -1,5 +1,6 @@
-"""`batchtui demo`: a local Batch service with a workload that looks like real
-use, and the explorer opened on it. Quitting the explorer stops the service.
+"""The demo's workload, and `Demo`: a throwaway emulator (with Azurite when it
+can be had) in its own data dir, seeded with it. `batchtui demo` opens the
+explorer on one; tests and screenshots use it too.
 
 The workload: a pool of nodes with a start task; a finished ETL job with
 succeeded and failed tasks; a render job whose tasks print progress for a
@@ -9,76 +10,22 @@ application package uploaded to blob storage, a word-count job whose tasks
 download their inputs, run the application and upload their outputs.
 """
 
+
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from azure.batch import BatchClient
 from azure.batch import models as m
-from azure.core.credentials import AzureNamedKeyCredential
 
-from .config import AUTH_SHARED_KEY, Account
+from .emulator_process import start_emulator
 
-DEMO_KEY_ENV = "BATCHTUI_DEMO_KEY"
-DEMO_STORAGE_ENV = "BATCHTUI_DEMO_STORAGE"
-_LINE = re.compile(r"endpoint (\S+) account (\S+) key (\S+)")
-
-
-@dataclass
-class RunningEmulator:
-    endpoint: str
-    account: str
-    key: str
-    process: subprocess.Popen
-    data_dir: Path
-    storage_connection_string: str | None = None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    def client(self) -> BatchClient:
-        return BatchClient(self.endpoint, AzureNamedKeyCredential(self.account, self.key))
-
-    def as_account(self, name: str = "demo") -> Account:
-        os.environ[DEMO_KEY_ENV] = self.key  # the emulator's public development key
-        storage_env = None
-        if self.storage_connection_string:
-            os.environ[DEMO_STORAGE_ENV] = self.storage_connection_string  # Azurite's public well-known key
-            storage_env = DEMO_STORAGE_ENV
-        return Account(name=name, endpoint=self.endpoint, account_name=self.account, auth=AUTH_SHARED_KEY,
-                       key_env=DEMO_KEY_ENV, source="demo", storage_connection_string_env=storage_env)
-
-
-def start_emulator(data_dir: Path, *, step_seconds: float = 1.0, frozen_clock: str | None = None,
-                   storage_connection_string: str | None = None, port: int = 0) -> RunningEmulator:
-    """Start `batchtui emulator` as a child process on loopback (port 0: a free one)."""
-    command = [sys.executable, "-m", "batchtui", "emulator", "--port", str(port), "--data-dir", str(data_dir),
-               "--node-step-seconds", str(step_seconds)]
-    if frozen_clock:
-        command += ["--frozen-clock", frozen_clock]
-    if storage_connection_string:
-        command += ["--storage-connection-string", storage_connection_string]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    line = process.stdout.readline() if process.stdout else ""
-    match = _LINE.search(line)
-    if not match:
-        process.kill()
-        error = process.stderr.read() if process.stderr else ""
-        raise RuntimeError(f"the emulator did not start: {(error or line).strip()}")
-    return RunningEmulator(match.group(1), match.group(2), match.group(3), process, data_dir, storage_connection_string)
+if TYPE_CHECKING:
+    from .azurite import Azurite
 
 
 IMAGE = m.VirtualMachineConfiguration(
@@ -87,7 +34,7 @@ IMAGE = m.VirtualMachineConfiguration(
 )
 
 
-def _task(task_id: str, script: str, **options) -> m.BatchTaskCreateOptions:
+def _task(task_id: str, script: str, **options: Any) -> m.BatchTaskCreateOptions:
     return m.BatchTaskCreateOptions(id=task_id, command_line=f"/bin/sh -c '{script}'", **options)
 
 
@@ -115,8 +62,9 @@ def seed(client: BatchClient, render_seconds: float = 1.5) -> None:
     etl = []
     for i in range(40):
         code = {7: 2, 19: 1, 33: 137}.get(i, 0)
+        complain = f'echo "shard {i}: checksum mismatch" >&2; ' if code else ""
         etl.append(_task(f"etl-{i:03d}", f'echo "extract shard {i}"; echo "load shard {i}: {100 + i} rows"; '
-                                         + (f'echo "shard {i}: checksum mismatch" >&2; ' if code else "") + f"exit {code}"))
+                                         + complain + f"exit {code}"))
     _add_in_order(client, "nightly-etl", etl)
 
     client.create_job(m.BatchJobCreateOptions(id="render-frames", pool_info=m.BatchPoolInfo(pool_id="render-pool")))
@@ -153,6 +101,8 @@ def seed_storage(client: BatchClient, connection_string: str, parts: int = 6) ->
     from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
 
     blobs = BlobServiceClient.from_connection_string(connection_string)
+    if blobs.account_name is None:
+        raise ValueError("the storage connection string names no account")
     rng = random.Random(7)
     inputs = blobs.get_container_client("inputs")
     if not inputs.exists():
@@ -182,7 +132,8 @@ def seed_storage(client: BatchClient, connection_string: str, parts: int = 6) ->
         name = f"part-{i:03d}.txt"
         tasks.append({
             "id": f"count-{i:03d}",
-            "commandLine": f"/bin/sh -c 'python3 $AZ_BATCH_APP_PACKAGE_wordcount_1_0/wordcount.py wordcount/{name} > counts.txt'",
+            "commandLine": "/bin/sh -c 'python3 $AZ_BATCH_APP_PACKAGE_wordcount_1_0/wordcount.py "
+                           f"wordcount/{name} > counts.txt'",
             "resourceFiles": [{"autoStorageContainerName": "inputs", "blobPrefix": f"wordcount/{name}"}],
             "applicationPackageReferences": [{"applicationId": "wordcount", "version": "1.0"}],
             "outputFiles": [
@@ -194,15 +145,18 @@ def seed_storage(client: BatchClient, connection_string: str, parts: int = 6) ->
                  "uploadOptions": {"uploadCondition": "taskCompletion"}},
             ],
         })
-    client.create_task_collection("wordcount", {"value": tasks})
+    client.create_task_collection("wordcount", m.BatchTaskGroup({"value": tasks}))  # (the REST JSON, as it is)
 
 
 class Demo:
     """The demo's emulator (and Azurite, when it can be had) and data dir, removed when it ends."""
 
-    def __init__(self, with_storage: bool = False, say=lambda text: None, **emulator_options) -> None:
+    def __init__(self, with_storage: bool = False, say: Callable[[str], None] = lambda text: None,
+                 **emulator_options: Any) -> None:
+        """Start it (RuntimeError when the emulator does not start); `say` reports progress in a line,
+        `emulator_options` go to start_emulator."""
         self.data_dir = Path(tempfile.mkdtemp(prefix="batchtui-demo-"))
-        self.azurite = None
+        self.azurite: Azurite | None = None
         self.storage_problem: str | None = None
         if with_storage:
             self._start_azurite(say)
@@ -214,7 +168,7 @@ class Demo:
             self._stop_azurite()
             raise
 
-    def _start_azurite(self, say) -> None:
+    def _start_azurite(self, say: Callable[[str], None]) -> None:
         from .azurite import Azurite, AzuriteUnavailable, ensure_azurite, find_azurite
 
         try:

@@ -1,0 +1,79 @@
+"""`batchtui emulator` as a child process: started on loopback (a free port by
+default), its endpoint, account and key read from the line it prints, and
+stopped again. The demo, the tests, bench/ and screenshots/ run emulators this way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from azure.batch import BatchClient
+from azure.core.credentials import AzureNamedKeyCredential
+
+from .account import AUTH_SHARED_KEY, Account
+
+DEMO_KEY_ENV = "BATCHTUI_DEMO_KEY"
+DEMO_STORAGE_ENV = "BATCHTUI_DEMO_STORAGE"
+_LINE = re.compile(r"endpoint (\S+) account (\S+) key (\S+)")
+
+
+@dataclass
+class RunningEmulator:
+    """An emulator started by `start_emulator`: where it listens, its account and key, its process."""
+
+    endpoint: str
+    account: str
+    key: str
+    process: subprocess.Popen[str]
+    data_dir: Path
+    storage_connection_string: str | None = None
+
+    def stop(self) -> None:
+        """Terminate the process (killed after 10 s); nothing when it has ended already."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def client(self) -> BatchClient:
+        """A synchronous SDK client on it (for seeding)."""
+        return BatchClient(self.endpoint, AzureNamedKeyCredential(self.account, self.key))
+
+    def as_account(self, name: str = "demo") -> Account:
+        """It as a batchtui Account; puts its key (and Azurite's connection string) in this process's environment."""
+        os.environ[DEMO_KEY_ENV] = self.key  # the emulator's public development key
+        storage_env = None
+        if self.storage_connection_string:
+            os.environ[DEMO_STORAGE_ENV] = self.storage_connection_string  # Azurite's public well-known key
+            storage_env = DEMO_STORAGE_ENV
+        return Account(name=name, endpoint=self.endpoint, account_name=self.account, auth=AUTH_SHARED_KEY,
+                       key_env=DEMO_KEY_ENV, source="demo", storage_connection_string_env=storage_env)
+
+
+def start_emulator(data_dir: Path, *, step_seconds: float = 1.0, frozen_clock: str | None = None,
+                   storage_connection_string: str | None = None, port: int = 0) -> RunningEmulator:
+    """Start `batchtui emulator` as a child process on loopback (port 0: a free one); returns once it listens.
+    RuntimeError (with its stderr) when it does not start."""
+    command = [sys.executable, "-m", "batchtui", "emulator", "--port", str(port), "--data-dir", str(data_dir),
+               "--node-step-seconds", str(step_seconds)]
+    if frozen_clock:
+        command += ["--frozen-clock", frozen_clock]
+    if storage_connection_string:
+        command += ["--storage-connection-string", storage_connection_string]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    line = process.stdout.readline() if process.stdout else ""
+    match = _LINE.search(line)
+    if not match:
+        process.kill()
+        error = process.stderr.read() if process.stderr else ""
+        raise RuntimeError(f"the emulator did not start: {(error or line).strip()}")
+    return RunningEmulator(match.group(1), match.group(2), match.group(3), process, data_dir,
+                           storage_connection_string)

@@ -1,0 +1,77 @@
+"""The details pane: the full document of the cursor's row (a task, job, pool
+or node), fetched by a worker whenever the cursor moves or a refresh changes
+that row, and shown as JSON on request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from ...service.errors import NOT_FOUND, ServiceError
+from ..views import JOBS, POOLS, TASKS, ViewKey
+from ..widgets.details import DetailsPane, render_details
+from .workers import start_worker
+
+if TYPE_CHECKING:
+    from ..app import BatchApp
+
+
+class DetailsLoader:
+    """Loads the cursor row's document into the details pane."""
+
+    def __init__(self, app: BatchApp) -> None:
+        self.app = app
+        # The cursor row's document as the service returned it (Batch REST JSON);
+        # None while it loads, or when no row is selected.
+        self.doc: dict[str, Any] | None = None
+
+    def cursor_moved(self) -> None:
+        """The cursor is on another row: drop the old document, load the new one."""
+        self.doc = None
+        self.reload()
+
+    def reload(self) -> None:
+        """Fetch the cursor row's document again (unless the pane is hidden)."""
+        app = self.app
+        details = app.query_one(DetailsPane)
+        key = app.table.cursor_key
+        if key is None or details.has_class("hidden"):
+            return
+        start_worker(app, self._load, app.view, key, group="details", exclusive=True)
+
+    async def _load(self, view: ViewKey, key: str) -> None:
+        app = self.app
+        service = app.services[view.account]
+        try:
+            if view.kind == TASKS:
+                doc = await service.get_task(view.parent, key)
+            elif view.kind == JOBS:
+                doc = await service.get_job(key)
+            elif view.kind == POOLS:
+                doc = await service.get_pool(key)
+            else:
+                doc = await service.get_node(view.parent, key)
+        except ServiceError as error:
+            if view == app.view and app.ui_alive() and app.table.cursor_key == key:
+                message = f"{key} no longer exists" if error.kind == NOT_FOUND else f"details unavailable: {error}"
+                app.query_one(DetailsPane).show(Text(message, style="bold red"))
+            return
+        if view == app.view and app.ui_alive() and app.table.cursor_key == key:
+            self.doc = doc
+            app.query_one(DetailsPane).show(render_details(view.kind, doc))
+
+    def toggle(self) -> None:
+        """Show or hide the pane (a shown pane loads the cursor row's document)."""
+        self.app.query_one(DetailsPane).toggle_class("hidden")
+        self.reload()
+
+    def show_json(self) -> None:
+        """The loaded document in the JSON screen (a warning while none is loaded)."""
+        app = self.app
+        if self.doc is None:
+            app.notify("no resource selected (or its details are still loading)", severity="warning", timeout=3)
+            return
+        from ..screens.json_view import JsonScreen
+
+        app.push_screen(JsonScreen(f"{app.view.kind[:-1]} {self.doc.get('id', '')}", self.doc))

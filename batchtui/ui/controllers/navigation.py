@@ -1,0 +1,199 @@
+"""Where the explorer is: the view the table shows, drilling down (pools →
+nodes, jobs → tasks) and back up, the account tree on the left, and the
+screens opened from a row (logs, a task's or node's files, linked storage)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Static
+
+from ...service.errors import ServiceError
+from ...service.models import FileRef
+from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns
+from ..widgets.details import DetailsPane, storage_location
+from ..widgets.nav_tree import NavChild, NavItem, NavTree
+from .workers import start_worker
+
+if TYPE_CHECKING:
+    from ...service.storage import BlobStore
+    from ..app import BatchApp
+
+
+class Navigator:
+    """Switches the app's view and opens the screens reached from it."""
+
+    def __init__(self, app: BatchApp) -> None:
+        self.app = app
+        self.stores: dict[str, BlobStore] = {}  # account → its linked BlobStore, opened on first use
+
+    # -- the table's view -------------------------------------------------------------------
+    def show_view(self, view: ViewKey, cursor: str | None = None) -> None:
+        """Switch the table to `view` (cached rows at once, fresh ones by a worker),
+        the cursor on the row `cursor` if given."""
+        app = self.app
+        if view.account not in app.services:
+            app.notify(f"{view.account}: {app.problems.get(view.account, 'no such account')}", severity="error")
+            return
+        app.view = view
+        app.refresher.reset()
+        app.details.doc = None
+        table = app.table
+        table.set_columns(columns(view.kind))
+        table.set_filter("")
+        table.empty_text = "Loading…"
+        table.set_rows(app.refresher.cached(view))
+        if cursor:
+            table.move_cursor_to_key(cursor)
+        title = view.title
+        if view in app.refresher.server_filter:
+            title += f"   $filter: {app.refresher.server_filter[view]}"
+        app.query_one("#view-title", Static).update(title)
+        app.refresher.set_summary("")
+        app.query_one(DetailsPane).show("")
+        app.refresh_bindings()
+        app.refresher.refresh_now()
+
+    def open_row(self, key: str) -> None:
+        """Enter on a row: a pool's nodes, a job's tasks, else the row's JSON."""
+        view = self.app.view
+        if view.kind == POOLS:
+            self.show_view(ViewKey(view.account, NODES, key))
+        elif view.kind == JOBS:
+            self.show_view(ViewKey(view.account, TASKS, key))
+        else:
+            self.app.details.show_json()
+
+    def back(self) -> None:
+        """Escape: close the prompt, else clear the filter, else go up a level."""
+        app = self.app
+        if app.prompt.is_open:
+            app.prompt.close()
+            return
+        if app.table.filter_text:
+            app.table.set_filter("")
+            return
+        up = app.view.up
+        if up is not None:
+            self.show_view(up, cursor=app.view.parent)
+
+    # -- the tree ---------------------------------------------------------------------------
+    def tree_selected(self, item: NavItem | None) -> None:
+        """A tree node chosen: its view, with the cursor on it for a node or task."""
+        if item is None or item.kind == "more":
+            return
+        if item.kind == "storage":
+            self.open_storage(item.account)
+            return
+        target = {
+            "account": (ViewKey(item.account, JOBS), None),
+            "pools": (ViewKey(item.account, POOLS), None),
+            "jobs": (ViewKey(item.account, JOBS), None),
+            "pool": (ViewKey(item.account, NODES, item.ident), None),
+            "job": (ViewKey(item.account, TASKS, item.ident), None),
+            "node": (ViewKey(item.account, NODES, item.parent), item.ident),
+            "task": (ViewKey(item.account, TASKS, item.parent), item.ident),
+        }[item.kind]
+        if target[0] != self.app.view:
+            self.show_view(*target)
+        elif target[1]:
+            self.app.table.move_cursor_to_key(target[1])
+
+    def tree_expanded(self, item: NavItem | None) -> None:
+        """A tree node opened: list its children in a worker."""
+        app = self.app
+        if item is not None and item.kind in ("pools", "jobs", "pool", "job") and item.account in app.services:
+            start_worker(app, self._load_children, item, group="tree")
+
+    async def _load_children(self, item: NavItem) -> None:
+        app = self.app
+        service = app.services[item.account]
+        account = item.account
+        try:
+            if item.kind == "pools":
+                children = [NavChild(NavItem("pool", account, p.id), p.id, p.state, True)
+                            for p in await service.list_pools()]
+            elif item.kind == "jobs":
+                children = [NavChild(NavItem("job", account, j.id), j.id, j.state, True)
+                            for j in await service.list_jobs()]
+            elif item.kind == "pool":
+                nodes = await service.list_nodes(item.ident)
+                children = [NavChild(NavItem("node", account, n.id, item.ident), n.id, n.state) for n in nodes]
+            else:
+                children = []
+                async for page in service.task_pages(item.ident):
+                    children.extend(NavChild(NavItem("task", account, t.id, item.ident), t.id, t.state) for t in page)
+                    break  # the tree shows the first page; the table has them all
+        except ServiceError as error:
+            app.notify(f"{item.ident or item.kind}: {error}", severity="error")
+            return
+        for tree in app.query(NavTree).results(NavTree):
+            node = tree.find(item)
+            if node is not None:
+                tree.set_children(node, children)
+
+    # -- screens reached from a row ---------------------------------------------------------
+    def open_log(self, name: str) -> None:
+        """A task's stdout/stderr (`name`), or a node's start task output, followed live."""
+        app = self.app
+        key = app.table.cursor_key
+        view = app.view
+        if key is None or view.kind not in (TASKS, NODES):
+            return
+        from ..screens.log_view import LogScreen
+
+        service = app.services[view.account]
+        if view.kind == TASKS:
+            ref, follow = FileRef.task(view.parent, key, name), (view.parent, key)
+        else:
+            ref, follow = FileRef.node(view.parent, key, f"startup/{name}"), None
+        app.push_screen(LogScreen(service, ref, follow_task=follow))
+
+    def browse_files(self) -> None:
+        """The files of the cursor's task or node."""
+        app = self.app
+        key = app.table.cursor_key
+        view = app.view
+        if key is None or view.kind not in (TASKS, NODES):
+            return
+        from ..screens.file_browser import FileBrowserScreen
+
+        service = app.services[view.account]
+        if view.kind == TASKS:
+            app.push_screen(FileBrowserScreen(service, job_id=view.parent, task_id=key))
+        else:
+            app.push_screen(FileBrowserScreen(service, pool_id=view.parent, node_id=key))
+
+    def open_storage(self, account_name: str, container: str | None = None, prefix: str = "") -> None:
+        """The account's linked storage account: containers → blobs."""
+        from ...account import ConfigError
+        from ...service.connect import blob_store_for
+        from ..screens.storage_view import StorageScreen
+
+        app = self.app
+        account = app.accounts.get(account_name)
+        if account is None or not account.has_storage:
+            app.notify(f"{account_name} has no linked storage account (storage_connection_string_env or "
+                       "storage_account_url in accounts.toml)", severity="warning", timeout=6)
+            return
+        store = self.stores.get(account_name)
+        if store is None:
+            try:
+                store = self.stores[account_name] = blob_store_for(account)
+            except ConfigError as error:
+                app.notify(str(error), severity="error")
+                return
+        app.push_screen(StorageScreen(store, title=f"Storage of {account_name}", container=container, prefix=prefix))
+
+    def open_outputs(self) -> None:
+        """The selected task's outputs (or inputs) in the storage view."""
+        app = self.app
+        doc = app.details.doc
+        if app.view.kind != TASKS or not doc or doc.get("id") != app.table.cursor_key:
+            app.notify("select a task (its details must be loaded)", severity="warning", timeout=3)
+            return
+        target = storage_location(doc)
+        if target is None:
+            app.notify("this task has no output or resource files in the linked storage", timeout=4)
+            return
+        self.open_storage(app.view.account, *target)

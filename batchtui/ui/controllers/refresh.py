@@ -1,0 +1,233 @@
+"""The refresh loop: one self-scheduling worker per view keeps the table fresh,
+and each batch it fetches is applied to the table, the tree, the summary and
+the top bar. A failing refresh marks the view stale and backs off; a parent
+that vanished (a deleted job or pool) is shown as gone.
+
+Nothing here touches the network on the event loop: every fetch runs in a
+worker, and its result is dropped if the user has moved on to another view.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.css.query import NoMatches
+from textual.timer import Timer
+from textual.widgets import Static
+
+from ...service.errors import NOT_FOUND, ServiceError
+from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
+from ..format import ago, local_now
+from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
+from ..widgets.nav_tree import NavChild, NavItem, NavTree
+from ..widgets.resource_table import TableRow
+from ..widgets.summary import Summary, job_summary, pool_summary, pools_overview
+from .workers import start_worker
+
+if TYPE_CHECKING:
+    from ..app import BatchApp
+
+MAX_BACKOFF = 30.0  # seconds between refreshes of a view that keeps failing, at most
+
+
+class Refresher:
+    """Refresh state of the app's current view, and the rows last seen of every view."""
+
+    def __init__(self, app: BatchApp) -> None:
+        self.app = app
+        self.fresh_at: datetime | None = None  # when the current view last refreshed without error
+        self.stale: ServiceError | None = None  # why the last refresh failed, until one succeeds
+        self.failures = 0  # refreshes failed in a row (the backoff's exponent)
+        self.gone: str | None = None  # the view's pool or job no longer exists: what to say
+        self.server_filter: dict[ViewKey, str] = {}  # tasks views fetched with an OData $filter
+        self.trackers: dict[ViewKey, TaskTracker] = {}
+        self._cache: dict[ViewKey, list[TableRow]] = {}
+        self._seen: set[str] = set()  # row keys of the full listing under way
+        self._timer: Timer | None = None
+        self._topbar_key: tuple[object, ...] | None = None
+        self._cursor_row_changed = True  # the refresh touched the cursor's row: reload its details
+
+    # -- the current view -------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the previous view's errors (the app switched views)."""
+        self.gone = None
+        self.stale = None
+        self.failures = 0
+
+    def cached(self, view: ViewKey) -> list[TableRow]:
+        """The rows `view` showed when it was last left ([] if never shown)."""
+        return self._cache.get(view, [])
+
+    def set_server_filter(self, view: ViewKey, odata: str) -> None:
+        """Fetch `view` with an OData $filter from now on; its cached rows are dropped."""
+        self.server_filter[view] = odata
+        self.trackers.pop(view, None)
+        self._cache.pop(view, None)
+
+    def clear_server_filter(self, view: ViewKey) -> bool:
+        """Fetch `view` unfiltered again; False if it had no $filter."""
+        if view not in self.server_filter:
+            return False
+        del self.server_filter[view]
+        self.trackers.pop(view, None)
+        return True
+
+    # -- scheduling -------------------------------------------------------------------------
+    def refresh_now(self) -> None:
+        """Refresh the current view at once (the next one is scheduled when it ends)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        start_worker(self.app, self._refresh, self.app.view, group="refresh", exclusive=True)
+
+    def _schedule(self, view: ViewKey) -> None:
+        app = self.app
+        if view != app.view:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        delay = app.refresh_seconds
+        if self.stale is not None:
+            delay = min(MAX_BACKOFF, app.refresh_seconds * 2 ** min(self.failures, 4))
+        self._timer = app.set_timer(delay, self.refresh_now)
+
+    async def _refresh(self, view: ViewKey) -> None:
+        app = self.app
+        service = app.services[view.account]
+        self._cursor_row_changed = False  # set by _apply when this refresh touches the cursor's row
+        try:
+            if view.kind == TASKS:
+                tracker = self.trackers.get(view)
+                if tracker is None or tracker.odata_filter != self.server_filter.get(view):
+                    tracker = TaskTracker(view.parent, self.server_filter.get(view))
+                    self.trackers[view] = tracker
+                async for batch in tracker.refresh(service):
+                    if view != app.view or not app.ui_alive():
+                        return
+                    self._apply(view, batch)
+            else:
+                if view.kind == POOLS:
+                    batch = await fetch_pools(service)
+                elif view.kind == NODES:
+                    batch = await fetch_nodes(service, view.parent)
+                else:
+                    batch = await fetch_jobs(service)
+                if view != app.view or not app.ui_alive():
+                    return
+                self._apply(view, batch)
+            self.stale, self.failures = None, 0
+            self.fresh_at = app.clock()
+            if self._cursor_row_changed:
+                app.details.reload()
+        except ServiceError as error:
+            if view == app.view and app.ui_alive():
+                self._on_error(view, error)
+        except NoMatches:
+            return  # the app is shutting down under this worker
+        finally:
+            if app.ui_alive():
+                self.update_topbar()
+                self._schedule(view)
+
+    def _on_error(self, view: ViewKey, error: ServiceError) -> None:
+        if error.kind == NOT_FOUND and view.parent:
+            what = "Pool" if view.kind == NODES else "Job"
+            self.gone = f"{what} {view.parent} no longer exists ({error.code})"
+            self.app.table.empty_text = self.gone
+            self.app.table.set_rows([])
+            self._cache.pop(view, None)
+            self.set_summary(Text(self.gone, style="bold red"))
+            return
+        self.stale = error
+        self.failures += 1
+
+    # -- applying a batch -------------------------------------------------------------------
+    def _apply(self, view: ViewKey, batch: Batch) -> None:
+        now = local_now(self.app.clock())
+        build = ROW_BUILDERS[view.kind]
+        rows = [build(r, now) for r in batch.rows]
+        table = self.app.table
+        cursor = table.cursor_key
+        before = table.get_row(cursor) if cursor else None
+        with self.app.batch_update():
+            if batch.full and batch.start:
+                self._seen = set()
+            if batch.full and batch.start and batch.final:
+                table.set_rows(rows)
+            elif rows:
+                table.upsert_rows(rows)
+            if batch.full:
+                self._seen.update(r.key for r in rows)
+                if batch.final:
+                    all_keys = set(table.all_keys())
+                    gone = all_keys - self._seen
+                    if gone:
+                        table.remove_rows(gone)
+            table.empty_text = EMPTY_TEXT[view.kind]
+            after = table.get_row(cursor) if cursor else None
+            if before is None or after is None or before.cells != after.cells:
+                self._cursor_row_changed = True
+            if batch.final:
+                self._cache[view] = table.all_rows()
+            self._update_summary(view, batch)
+            self._update_tree(view, batch)
+
+    def set_summary(self, content: Text | str) -> None:
+        """Show `content` in the summary line above the table."""
+        self.app.query_one("#summary", Summary).show(content)
+
+    def _update_summary(self, view: ViewKey, batch: Batch) -> None:
+        if view.kind == TASKS and batch.task_counts is not None:
+            self.set_summary(job_summary(batch.task_counts))
+        elif view.kind == NODES and batch.final:
+            counts = (batch.node_counts or {}).get(view.parent)
+            self.set_summary(pool_summary(list(batch.rows), counts))
+        elif view.kind == POOLS and batch.node_counts is not None:
+            self.set_summary(pools_overview(batch.node_counts))
+        elif view.kind == JOBS:
+            states: dict[str, int] = {}
+            for job in batch.rows:
+                states[job.state] = states.get(job.state, 0) + 1
+            self.set_summary(f"{len(batch.rows)} jobs  " + "  ".join(f"{s} {n}" for s, n in sorted(states.items())))
+
+    def _update_tree(self, view: ViewKey, batch: Batch) -> None:
+        if view.kind not in (POOLS, JOBS) or not batch.final:
+            return
+        tree = self.app.query_one(NavTree)
+        node = tree.find(NavItem(view.kind, view.account))
+        if node is None or not node.is_expanded:
+            return
+        child_kind = "pool" if view.kind == POOLS else "job"
+        children = [NavChild(NavItem(child_kind, view.account, r.id), r.id, r.state, True) for r in batch.rows]
+        tree.set_children(node, children)
+
+    # -- the top bar ------------------------------------------------------------------------
+    def update_topbar(self) -> None:
+        """The account, read-only mode, and how fresh the view is (live, late or stale)."""
+        app = self.app
+        account = app.accounts.get(app.view.account)
+        text = Text()
+        text.append("batchtui", style="bold")
+        if account is not None:
+            text.append(f"  {account.name}", style="bold cyan")
+            text.append(f"  {account.endpoint}", style="dim")
+            if app.read_only or account.read_only:
+                text.append("  read-only", style="bold magenta")
+        if self.stale is not None:
+            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {self.stale}", style="bold red")
+        elif self.fresh_at is not None:
+            age = (app.clock() - self.fresh_at).total_seconds()
+            # While refreshes keep their pace, a steady "live" (a ticking age would
+            # repaint the bar every second); the age shows once a refresh is late.
+            if age <= 2 * app.refresh_seconds + 1:
+                text.append(f"  ● live, every {app.refresh_seconds:g}s", style="green")
+            else:
+                text.append(f"  refreshed {ago(self.fresh_at, app.clock())}", style="yellow")
+        key = (text.plain, tuple(text.spans))
+        if key == self._topbar_key:
+            return
+        self._topbar_key = key
+        for bar in app.query("#topbar").results(Static):  # none while the app shuts down
+            bar.update(text, layout=False)
