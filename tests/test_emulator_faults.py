@@ -197,10 +197,10 @@ def test_damaged_rows_are_set_aside_and_named_and_the_rest_is_served(stored):
         line = next((x for x in log.splitlines() if resource in x), "")
         assert line.startswith(store) and "set aside in table 'damaged'" in line and reason in line, log
     db = sqlite3.connect(data / "state.sqlite")
-    aside = db.execute("SELECT kind, parent, id FROM damaged ORDER BY kind, parent, id").fetchall()
+    aside = db.execute("SELECT kind, parent, id FROM damaged").fetchall()
     db.close()
-    assert aside == [("job", "", job_b)] + [("task", job_a, f"t{i}") for i in range(3)] + [
-        ("task", job_b, f"t{i}") for i in range(3)]
+    assert sorted(aside) == sorted([("job", "", job_b)] + [("task", job, f"t{i}") for job in (job_a, job_b)
+                                                            for i in range(3)])
 
 
 def test_a_store_whose_table_was_renamed_is_refused_not_started_empty(stored):

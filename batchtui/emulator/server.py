@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
@@ -136,7 +137,11 @@ def make_app(engine: Engine) -> web.Application:
 
 async def serve(settings: Settings, ready: Callable[[str], None] | None = None) -> None:
     """Run until SIGINT/SIGTERM (or cancellation); `ready` gets the endpoint URL.
-    Raises StartError when the settings or the data dir cannot be used."""
+    Raises StartError when the settings or the data dir cannot be used.
+
+    Sets the process's umask to 077: the data dir, the store, the log and the
+    node trees hold SAS tokens and task environment settings, for its owner only."""
+    os.umask(0o077)
     try:
         allowed_hosts(settings.host, settings.port or 1, settings.allow_hosts)
     except ValueError as exc:
