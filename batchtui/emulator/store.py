@@ -235,7 +235,8 @@ class Store:
         self._pending.clear()
         self._owner.clear()
         if self.failure is not None:
-            log.warning("%s: written again (%d changes); the store is up to date", self.path, written)
+            log.warning("%s: written again (%d changes) after %s; the store is up to date",
+                        self.path, written, self.failure.split(":", 1)[0])
             self.failure = None
 
     def _failed(self, exc: sqlite3.Error) -> None:
