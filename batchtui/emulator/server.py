@@ -89,8 +89,8 @@ def _check_host(host: str | None, engine: Engine) -> None:
     raise errors.BatchError(
         400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
         [("HeaderName", "Host"), ("HeaderValue", host[:256]),
-         ("Reason", f"This emulator answers requests addressed to {engine.runtime.base_url.split('//')[1]} "
-                    "only; start it with --allow-host NAME to accept another name.")],
+         ("Reason", f"This emulator answers requests addressed to {', '.join(sorted(engine.runtime.allowed_hosts))}"
+                    " only; start it with --allow-host NAME to accept another name.")],
     )
 
 
