@@ -12,8 +12,9 @@ import sys
 import pytest
 
 
-def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "batchtui", *args], capture_output=True, text=True, timeout=timeout)
+def run(*args: str, timeout: float = 20, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "batchtui", *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
 
 
 def test_help_lists_emulator():
@@ -23,10 +24,13 @@ def test_help_lists_emulator():
 
 
 def test_bad_key_is_a_usage_error():
-    result = run("emulator", "--key", "not base64!!", "--port", "0")
+    result = run("emulator", "--port", "0", env={"BATCHTUI_EMULATOR_KEY": "not base64!!"})
     assert result.returncode == 2
-    assert "--key must be base64" in result.stderr
+    assert "the key must be base64" in result.stderr
     assert "Traceback" not in result.stderr
+    result = run("emulator", "--key", "not base64!!", "--port", "0")  # only the public key goes on a command line
+    assert result.returncode == 2
+    assert "BATCHTUI_EMULATOR_KEY" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_port_in_use_is_a_clear_error(tmp_path):

@@ -5,6 +5,11 @@ verb; the values of eleven standard headers (content-length counts as "0" for
 verbs other than GET/HEAD when absent); every header whose name contains
 "ocp-", lower-cased and sorted, as name:value; "/ACCOUNT" + the raw URL path;
 each query parameter, names sorted, first URL-decoded value, empties dropped.
+
+A signed request must also be fresh, as Batch requires: "The Batch service
+must receive a request within 15 minutes of when it is created" — the time
+in `ocp-date`, else in `Date`, measured against the real wall clock (also
+when the emulator's own timestamps are frozen for screenshots).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import parse_qs
 
 SIGNED_HEADERS = (
@@ -29,6 +36,7 @@ SIGNED_HEADERS = (
     "if-unmodified-since",
     "range",
 )
+REQUEST_WINDOW = timedelta(minutes=15)
 
 
 def string_to_sign(
@@ -92,5 +100,34 @@ def check_authorization(
         return (
             "Server failed to authenticate the request. Make sure the value of Authorization "
             "header is formed correctly including the signature."
+        )
+    return check_request_time(headers)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return ""
+
+
+def check_request_time(headers: Mapping[str, str], now: datetime | None = None) -> str | None:
+    """None when the request's creation time (`ocp-date`, else `Date`, RFC 1123)
+    is within 15 minutes of `now` (default: the real clock), else why not."""
+    value = _header(headers, "ocp-date") or _header(headers, "date")
+    if not value:
+        return "The request has no ocp-date or Date header; a signed request must say when it was created."
+    try:
+        sent = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return f"The request's date {value[:64]!r} is not an RFC 1123 date."
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    if abs(now - sent) > REQUEST_WINDOW:
+        return (
+            f"The request was created at {value[:64]}, more than 15 minutes from the service's time "
+            f"{format_datetime(now, usegmt=True)}; the Batch service must receive a request "
+            "within 15 minutes of when it is created."
         )
     return None

@@ -25,7 +25,8 @@ from typing import NotRequired, TypedDict
 INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME", "SYSTEMROOT")
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _prepare_child() -> None:  # runs in the child between fork and exec
+    os.umask(0o022)  # a task's files as on a Batch node (the emulator's own umask is 077; its tree is private)
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -142,7 +143,7 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=_prepare_child,
             )
         except FileNotFoundError:
             return _not_found(program)

@@ -39,18 +39,22 @@ class NodeLifecycle:
         """After a restart: no task runs on any node; a node that was running
         (or waiting for its start task) is idle (or boots again)."""
         for pool in self.store.pools.values():
-            for node in self.store.pool_nodes(pool["id"]).values():
+            for node in list(self.store.pool_nodes(pool["id"]).values()):
                 self._node_serial += 1
-                node["runningTasksCount"] = 0
-                node["runningTaskSlotsCount"] = 0
-                if node["state"] == "running":
-                    set_state(node, "idle", now, keep_previous=False)
-                elif node["state"] == "waitingforstarttask" or (
-                    node.get("startTaskInfo", {}).get("state") == "running"
-                ):
-                    set_state(node, "starting", now, keep_previous=False)
-                    node["_due"] = time.time()
-                self.store.touch("node", node, pool["id"])
+                try:
+                    self._recover_node(pool["id"], node, now)
+                except Exception as exc:  # noqa: BLE001 - one damaged document must not stop the start
+                    self.store.set_aside("node", node["id"], pool["id"], f"cannot be recovered ({exc!r})")
+
+    def _recover_node(self, pool_id: str, node: Doc, now: str) -> None:
+        node["runningTasksCount"] = 0
+        node["runningTaskSlotsCount"] = 0
+        if node["state"] == "running":
+            set_state(node, "idle", now, keep_previous=False)
+        elif node["state"] == "waitingforstarttask" or (node.get("startTaskInfo") or {}).get("state") == "running":
+            set_state(node, "starting", now, keep_previous=False)
+            node["_due"] = time.time()
+        self.store.touch("node", node, pool_id)
 
     def kill_start_tasks(self) -> None:
         for proc in list(self.start_processes.values()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
@@ -12,10 +13,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from . import API_VERSION, api, errors
+from .api.durable import run_durably
 from .api.http import ENGINE, base_url
 from .auth import check_authorization
 from .engine import Engine
-from .settings import Settings
+from .hosts import allowed_hosts, host_allowed
+from .settings import Settings, StartError
 
 log = logging.getLogger("batchtui.emulator")
 
@@ -42,9 +45,6 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
         response = _error_response(
             request, errors.BatchError(500, "InternalError", "The server encountered an internal error."), request_id
         )
-    finally:
-        if request.method != "GET":
-            engine.store.flush()
     response.headers["request-id"] = request_id
     response.headers["DataServiceVersion"] = "3.0"
     client_id = request.headers.get("client-request-id")
@@ -54,6 +54,7 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 async def _checked(request: web.Request, handler: Handler, engine: Engine) -> web.StreamResponse:
+    _check_host(request.headers.get("Host"), engine)
     version = request.query.get("api-version")
     if not version:
         raise errors.BatchError(
@@ -73,7 +74,24 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
         raise errors.BatchError(403, "AuthenticationFailed", problem)
     if engine.faults and not request.path.startswith("/_emulator/"):
         raise engine.faults.pop(0)
-    return await handler(request)
+    if request.method in ("GET", "HEAD"):
+        return await handler(request)
+    return await run_durably(request, handler, engine)
+
+
+def _check_host(host: str | None, engine: Engine) -> None:
+    """400 unless the Host header names this emulator (see hosts)."""
+    if host_allowed(host, engine.runtime.allowed_hosts):
+        return
+    if host is None:
+        raise errors.BatchError(400, "MissingRequiredHeader", "A HTTP header that's mandatory for this request is "
+                                "not specified.", [("HeaderName", "Host")])
+    raise errors.BatchError(
+        400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
+        [("HeaderName", "Host"), ("HeaderValue", host[:256]),
+         ("Reason", f"This emulator answers requests addressed to {', '.join(sorted(engine.runtime.allowed_hosts))}"
+                    " only; start it with --allow-host NAME to accept another name.")],
+    )
 
 
 def _error_response(request: web.Request, exc: errors.BatchError, request_id: str) -> web.Response:
@@ -118,7 +136,16 @@ def make_app(engine: Engine) -> web.Application:
 
 
 async def serve(settings: Settings, ready: Callable[[str], None] | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or cancellation); `ready` gets the endpoint URL."""
+    """Run until SIGINT/SIGTERM (or cancellation); `ready` gets the endpoint URL.
+    Raises StartError when the settings or the data dir cannot be used.
+
+    Sets the process's umask to 077: the data dir, the store, the log and the
+    node trees hold SAS tokens and task environment settings, for its owner only."""
+    os.umask(0o077)
+    try:
+        allowed_hosts(settings.host, settings.port or 1, settings.allow_hosts)
+    except ValueError as exc:
+        raise StartError(f"--allow-host: {exc}") from None
     engine = Engine(settings)
     app = make_app(engine)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -128,6 +155,7 @@ async def serve(settings: Settings, ready: Callable[[str], None] | None = None) 
     port = runner.addresses[0][1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     engine.runtime.base_url = f"http://{host}:{port}"
+    engine.runtime.allowed_hosts = allowed_hosts(settings.host, port, settings.allow_hosts)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

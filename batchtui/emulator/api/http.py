@@ -14,6 +14,7 @@ from ... import emulator
 from .. import errors
 from ..engine import Engine
 from ..formats import rfc1123_from_iso
+from ..hosts import host_allowed
 from ..odata import FilterError, compile_filter
 from ..resources import public, select
 from ..store import Collection, Doc
@@ -29,7 +30,13 @@ def engine_of(request: web.Request) -> Engine:
 
 
 def base_url(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    """The service's URL as the client addressed it; the emulator's own when the
+    Host header is not one it accepts (a URL it answers never carries a foreign host)."""
+    runtime = engine_of(request).runtime
+    host = request.headers.get("Host")
+    if host_allowed(host, runtime.allowed_hosts):
+        return f"{request.scheme}://{host}"
+    return runtime.base_url
 
 
 def json_response(request: web.Request, doc: Doc, status: int = 200, metadata: str | None = None) -> web.Response:
