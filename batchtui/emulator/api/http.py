@@ -106,7 +106,16 @@ async def read_valid(request: web.Request, kind: str, required: bool = True) -> 
         if required:
             raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
         return {}
-    return schema.validate(kind, schema.parse_body(raw, kind), api_version(request))
+    return schema.validate(kind, without_annotations(schema.parse_body(raw, kind)), api_version(request))
+
+
+def without_annotations(body: object) -> object:
+    """A body without its top-level OData annotations (`odata.metadata`, ...): a
+    client that sends back a resource it read (azure-batch 15.x replace_task sends
+    the task's `odata.metadata`) is read by Batch's OData reader without them."""
+    if isinstance(body, dict) and any(isinstance(key, str) and key.startswith("odata.") for key in body):
+        return {key: value for key, value in body.items() if not key.startswith("odata.")}
+    return body
 
 
 async def read_body(request: web.Request, required: bool = True) -> Doc:
