@@ -80,7 +80,7 @@ def _check_route(request: web.Request) -> None:
 
 
 def _error_response(request: web.Request, exc: errors.BatchError, request_id: str) -> web.Response:
-    body = b"" if request.method == "HEAD" else exc.body(base_url(request), request_id)
+    body = b"" if request.method == "HEAD" or exc.status == 304 else exc.body(base_url(request), request_id)
     response = web.Response(status=exc.status, body=body, headers=exc.headers)
     response.content_type = "application/json"
     response.charset = "utf-8"

@@ -9,6 +9,7 @@ from .. import errors
 from ..formats import UNLIMITED_DURATION, format_duration, parse_iso, utcnow
 from ..resources import new_job, set_state, stamp
 from ..store import Collection, Doc
+from .conditions import check_conditions
 from .http import (
     accepted,
     base_url,
@@ -93,6 +94,7 @@ async def list_jobs(request: web.Request) -> web.Response:
 
 async def get_job_handler(request: web.Request) -> web.Response:
     job = get_job(request)
+    check_conditions(request, job)
     extra = {"stats": _job_stats(request, job)} if expand_stats(request, allowed=True) else None
     return entity_response(request, "job", job, metadata="jobs/@Element", extra=extra)
 
@@ -109,6 +111,7 @@ async def create_job(request: web.Request) -> web.Response:
 async def delete_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
+    check_conditions(request, job)
     if job["state"] != "deleting":
         set_state(job, "deleting")
         engine.store.touch("job", job)
@@ -118,6 +121,7 @@ async def delete_job(request: web.Request) -> web.Response:
 async def terminate_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
+    check_conditions(request, job)
     body = await read_valid(request, "job.terminate", required=False)
     bool_query(request, "force")
     if job["state"] in ("completed", "deleting"):
@@ -130,6 +134,7 @@ async def terminate_job(request: web.Request) -> web.Response:
 async def disable_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
+    check_conditions(request, job)
     option = (await read_valid(request, "job.disable"))["disableTasks"]
     require_open(job)
     if job["state"] != "active":
@@ -141,6 +146,7 @@ async def disable_job(request: web.Request) -> web.Response:
 async def enable_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
+    check_conditions(request, job)
     require_open(job)
     if job["state"] not in ("disabled", "disabling"):
         raise errors.invalid_state(f"The job is {job['state']}; only a disabled job can be enabled.")
@@ -177,6 +183,7 @@ async def update_job(request: web.Request) -> web.Response:
     given replace those, the others are kept); the rest is left as it is. 200."""
     engine = engine_of(request)
     job = get_job(request)
+    check_conditions(request, job)
     body = await read_valid(request, "job.patch")
     require_open(job)
     if "poolInfo" in body:
@@ -196,6 +203,7 @@ async def replace_job(request: web.Request) -> web.Response:
     metadata and onAllTasksComplete all replaced; an omitted one takes its default. 200."""
     engine = engine_of(request)
     job = get_job(request)
+    check_conditions(request, job)
     body = await read_valid(request, "job.put")
     require_open(job)
     _change_pool(job, body["poolInfo"])

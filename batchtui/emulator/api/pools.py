@@ -11,6 +11,7 @@ from .. import errors
 from ..resources import check_count, new_pool, stamp
 from ..shapes import shape_node_counts
 from ..store import Doc
+from .conditions import check_conditions
 from .http import (
     accepted,
     api_version,
@@ -89,6 +90,7 @@ async def list_pools(request: web.Request) -> web.Response:
 
 async def get_pool_handler(request: web.Request) -> web.Response:
     pool = get_pool(request)
+    check_conditions(request, pool)
     stats = None
     if expand_stats(request, allowed=True):
         stats = {"stats": _pool_stats(pool, f"{base_url(request)}/pools/{pool['id']}")}
@@ -96,7 +98,7 @@ async def get_pool_handler(request: web.Request) -> web.Response:
 
 
 async def pool_exists(request: web.Request) -> web.Response:
-    get_pool(request)
+    check_conditions(request, get_pool(request))
     return web.Response(status=200)
 
 
@@ -122,6 +124,7 @@ async def update_pool(request: web.Request) -> web.Response:
     boots (joins, reboots, reimages); the rest only on a pool with no nodes."""
     engine = engine_of(request)
     pool = get_pool(request)
+    check_conditions(request, pool)
     body = await read_valid(request, "pool.patch")
     _require_not_deleting(pool)
     later = [name for name in body if name not in PATCHABLE_ANYTIME]
@@ -151,6 +154,7 @@ async def replace_pool_properties(request: web.Request) -> web.Response:
 async def delete_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
+    check_conditions(request, pool)
     if pool["state"] != "deleting":
         pool["state"] = "deleting"
         engine.store.touch("pool", pool)
@@ -171,6 +175,7 @@ def _require_steady(pool: Doc) -> None:
 async def resize_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
+    check_conditions(request, pool)
     body = await read_valid(request, "pool.resize")
     _require_steady(pool)
     pool["_deallocation"] = body.get("nodeDeallocationOption", "requeue")
@@ -188,6 +193,7 @@ async def resize_pool(request: web.Request) -> web.Response:
 async def stop_resize(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
+    check_conditions(request, pool)
     _require_not_deleting(pool)
     if pool["allocationState"] == "resizing":
         engine.nodes.set_allocation(pool, "stopping")
@@ -203,6 +209,7 @@ async def disable_auto_scale(request: web.Request) -> web.Response:
 async def remove_nodes(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
+    check_conditions(request, pool)
     body = await read_valid(request, "pool.removenodes")
     _require_steady(pool)
     option = body.get("nodeDeallocationOption", "requeue")

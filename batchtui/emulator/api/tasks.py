@@ -10,6 +10,7 @@ from ..formats import UNLIMITED_DURATION, format_duration, now_iso, parse_durati
 from ..resources import new_task, stamp
 from ..store import Doc
 from ..task_states import TASK_ENDED
+from .conditions import check_conditions
 from .http import (
     api_version,
     base_url,
@@ -90,6 +91,7 @@ async def list_tasks(request: web.Request) -> web.Response:
 async def get_task_handler(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     extra = None
     if expand_stats(request, allowed=True):
         extra = {"stats": _task_stats(base_url(request), job["id"], task)}
@@ -159,6 +161,7 @@ async def replace_task(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     body = await read_valid(request, "task.put", required=False)
     given = body.get("constraints") or {}
     task["constraints"] = {
@@ -185,6 +188,7 @@ async def list_subtasks(request: web.Request) -> web.Response:
 async def delete_task(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     engine_of(request).tasks.delete(job["id"], task)
     return web.Response(status=200)
 
@@ -193,6 +197,7 @@ async def terminate_task(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     if task["state"] != "completed":
         engine.tasks.kill(job["id"], task, TASK_ENDED)
     stamp(task)
@@ -203,6 +208,7 @@ async def reactivate_task(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     require_open(job)
     if task["state"] != "completed" or task["executionInfo"].get("result") != "failure":
         outcome = " and succeeded" if task["state"] == "completed" else ""
