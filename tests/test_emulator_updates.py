@@ -196,3 +196,18 @@ def make_job_raw(emulator, pool: str) -> str:
     job_id = unique("raw")
     assert call(emulator, "POST", "/jobs", V2025, {"id": job_id, "poolInfo": {"poolId": pool}}).status_code == 201
     return job_id
+
+
+def test_sdk_15_1_deallocates_and_starts_a_node(client):
+    """begin_deallocate_node polls until the node is no longer deallocating,
+    begin_start_node until it is no longer starting."""
+    pool_id = make_pool(client, nodes=1)
+    node = next(iter(client.list_nodes(pool_id)))
+    options = {"nodeDeallocateOption": "requeue"}  # 15.1 does not export BatchNodeDeallocateOptions
+    client.begin_deallocate_node(pool_id, node.id, options, polling_interval=0.1).result()  # type: ignore[arg-type]
+    assert client.get_node(pool_id, node.id).state == "deallocated"
+    with pytest.raises(HttpResponseError) as info:  # only an idle or running node deallocates
+        client.begin_deallocate_node(pool_id, node.id, options, polling_interval=0.1).result()  # type: ignore[arg-type]
+    assert info.value.status_code == 409
+    client.begin_start_node(pool_id, node.id, polling_interval=0.1).result()
+    wait_for(lambda: client.get_node(pool_id, node.id).state == "idle", what="the node idle again")
