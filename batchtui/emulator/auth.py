@@ -1,8 +1,7 @@
 """Shared-key authentication, verified exactly as azure-batch signs requests.
 
 The string to sign (see azure/batch/_patch.py, BatchSharedKeyAuthPolicy):
-verb; the values of eleven standard headers (content-length counts as "0" for
-verbs other than GET/HEAD when absent); every header whose name contains
+verb; the values of eleven standard headers; every header whose name contains
 "ocp-", lower-cased and sorted, as name:value; "/ACCOUNT" + the raw URL path;
 each query parameter, names sorted, first URL-decoded value, empties dropped.
 
@@ -10,6 +9,11 @@ A signed request must also be fresh, as Batch requires: "The Batch service
 must receive a request within 15 minutes of when it is created" — the time
 in `ocp-date`, else in `Date`, measured against the real wall clock (also
 when the emulator's own timestamps are frozen for screenshots).
+
+A request that arrives without a Content-Length header is signed by some clients
+with an empty content length (npm @azure/batch, for DELETE: as the header's real,
+absent value) and by others with "0" (azure-batch 15.x signs "0" for verbs other
+than GET/HEAD, whatever its transport then sends): both are accepted.
 """
 
 from __future__ import annotations
@@ -40,8 +44,12 @@ REQUEST_WINDOW = timedelta(minutes=15)
 
 
 def string_to_sign(
-    method: str, raw_path: str, raw_query: str, headers: Mapping[str, str], account: str
+    method: str, raw_path: str, raw_query: str, headers: Mapping[str, str], account: str,
+    absent_length: str | None = None,
 ) -> str:
+    """The text a request's signature covers. `absent_length` is the content length
+    signed when the request has no Content-Length header: by default "0" for verbs
+    other than GET/HEAD (as azure-batch 15.x signs), else empty."""
     lowered: dict[str, str] = {}
     ocp: list[tuple[str, str]] = []
     for name, value in headers.items():
@@ -51,8 +59,10 @@ def string_to_sign(
         lowered[lname] = value
         if "ocp-" in lname:
             ocp.append((lname, value))
-    if method not in ("GET", "HEAD") and "content-length" not in lowered:
-        lowered["content-length"] = "0"
+    if "content-length" not in lowered:
+        if absent_length is None:
+            absent_length = "0" if method not in ("GET", "HEAD") else ""
+        lowered["content-length"] = absent_length
     out = method + "\n" + "\n".join(lowered.get(h, "") for h in SIGNED_HEADERS) + "\n"
     for name, value in sorted(ocp):
         out += f"{name}:{value}\n"
@@ -95,8 +105,11 @@ def check_authorization(
     name, _, signature = credential.partition(":")
     if name != account:
         return f"Unknown account {name!r}."
-    expected = sign(key, string_to_sign(method, raw_path, raw_query, headers, account))
-    if not hmac.compare_digest(expected, signature):
+    lengths: tuple[str | None, ...] = (None,)
+    if not any(header.lower() == "content-length" and value for header, value in headers.items()):
+        lengths = ("", "0")
+    signed = [sign(key, string_to_sign(method, raw_path, raw_query, headers, account, length)) for length in lengths]
+    if not any(hmac.compare_digest(expected, signature) for expected in signed):
         return (
             "Server failed to authenticate the request. Make sure the value of Authorization "
             "header is formed correctly including the signature."

@@ -85,6 +85,8 @@ class Process:
         self.proc = proc
         self.pid = proc.pid
         self.killed_for: FailureInfo | None = None
+        self._started: float | None = None  # loop time when wait() began
+        self._limit: asyncio.TimerHandle | None = None
 
     def kill(self, reason: FailureInfo | None = None) -> None:
         if self.killed_for is None:
@@ -94,20 +96,31 @@ class Process:
         except (ProcessLookupError, PermissionError):
             pass
 
+    def set_wall_clock(self, seconds: float) -> None:
+        """The process may run `seconds` (inf: no limit) from when wait() began,
+        then it is killed as MaxWallClockTimeExceeded. Can change while it runs
+        (a task's constraints updated): a limit already passed kills it at once."""
+        if self._limit is not None:
+            self._limit.cancel()
+            self._limit = None
+        if self._started is None or seconds == float("inf"):
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._started + seconds - loop.time())
+        reason = failure("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time")
+        self._limit = loop.call_later(delay, self.kill, reason)
+
     async def wait(self, wall_clock_seconds: float) -> Outcome:
+        self._started = asyncio.get_running_loop().time()
+        self.set_wall_clock(wall_clock_seconds)
         try:
-            if wall_clock_seconds == float("inf"):
-                code = await self.proc.wait()
-            else:
-                code = await asyncio.wait_for(self.proc.wait(), wall_clock_seconds)
-        except asyncio.TimeoutError:
-            self.kill(
-                failure("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time")
-            )
             code = await self.proc.wait()
         except asyncio.CancelledError:
             self.kill()
             raise
+        finally:
+            if self._limit is not None:
+                self._limit.cancel()
         if code < 0:  # killed by a signal: report it as a shell would
             code = 128 - code
         if self.killed_for is not None:

@@ -1,4 +1,4 @@
-"""The emulator's HTTP server: api-version and shared-key checks, Batch's
+"""The emulator's HTTP server: api-version (versions.py) and shared-key checks, Batch's
 error bodies and headers on every response, and a clean start and stop."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import API_VERSION, api, errors
+from . import api, errors, versions
 from .api.durable import run_durably
-from .api.http import ENGINE, base_url
+from .api.http import API_VERSION, ENGINE, base_url
 from .auth import check_authorization
 from .engine import Engine
 from .hosts import allowed_hosts, host_allowed
@@ -55,16 +55,7 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
 
 async def _checked(request: web.Request, handler: Handler, engine: Engine) -> web.StreamResponse:
     _check_host(request.headers.get("Host"), engine)
-    version = request.query.get("api-version")
-    if not version:
-        raise errors.BatchError(
-            400,
-            "MissingRequiredQueryParameter",
-            "A query parameter that's mandatory for this request is not specified.",
-            [("QueryParameterName", "api-version")],
-        )
-    if version != API_VERSION:
-        raise errors.invalid_query("api-version", version, f"This service speaks api-version {API_VERSION} only.")
+    request[API_VERSION] = versions.negotiate(request.query.get("api-version"))
     raw_path, _, raw_query = request.raw_path.partition("?")
     problem = check_authorization(
         request.headers.get("Authorization"), request.method, raw_path, raw_query,
@@ -74,6 +65,7 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
         raise errors.BatchError(403, "AuthenticationFailed", problem)
     if engine.faults and not request.path.startswith("/_emulator/"):
         raise engine.faults.pop(0)
+    _check_route(request)
     if request.method in ("GET", "HEAD"):
         return await handler(request)
     return await run_durably(request, handler, engine)
@@ -94,8 +86,19 @@ def _check_host(host: str | None, engine: Engine) -> None:
     )
 
 
+def _check_route(request: web.Request) -> None:
+    """400 InvalidUri for a route of Batch's API that the request's api-version lacks."""
+    info = request.match_info
+    if info.http_exception is not None:
+        return  # not a route at all: aiohttp's 404/405 answers
+    resource = info.route.resource
+    problem = versions.route_problem(info.route.method, resource.canonical if resource else "", request[API_VERSION])
+    if problem:
+        raise problem
+
+
 def _error_response(request: web.Request, exc: errors.BatchError, request_id: str) -> web.Response:
-    body = b"" if request.method == "HEAD" else exc.body(base_url(request), request_id)
+    body = b"" if request.method == "HEAD" or exc.status == 304 else exc.body(base_url(request), request_id)
     response = web.Response(status=exc.status, body=body, headers=exc.headers)
     response.content_type = "application/json"
     response.charset = "utf-8"
