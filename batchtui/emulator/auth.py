@@ -58,7 +58,8 @@ def string_to_sign(
 
 
 def sign(key: str, text: str) -> str:
-    digest = hmac.new(base64.b64decode(key), text.encode("utf-8"), hashlib.sha256).digest()
+    # surrogateescape: header bytes that are not UTF-8 reach us as lone surrogates (aiohttp)
+    digest = hmac.new(base64.b64decode(key), text.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
 
 
@@ -88,7 +89,7 @@ def check_authorization(
     if name != account:
         return f"Unknown account {name!r}."
     expected = sign(key, string_to_sign(method, raw_path, raw_query, headers, account))
-    if not hmac.compare_digest(expected, signature):
+    if not signature.isascii() or not hmac.compare_digest(expected, signature):  # compare_digest: ASCII only
         return (
             "Server failed to authenticate the request. Make sure the value of Authorization "
             "header is formed correctly including the signature."

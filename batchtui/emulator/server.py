@@ -11,10 +11,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import API_VERSION, api, errors
+from . import API_VERSION, api, errors, logs, schema
 from .api.http import ENGINE, base_url
 from .auth import check_authorization
 from .engine import Engine
+from .schema.problems import body_too_large
 from .settings import Settings
 
 log = logging.getLogger("batchtui.emulator")
@@ -32,11 +33,8 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
         response = await _checked(request, handler, engine)
     except errors.BatchError as exc:
         response = _error_response(request, exc, request_id)
-    except web.HTTPException as exc:  # aiohttp's own 404/405 for unknown routes
-        code = "InvalidUri" if exc.status == 404 else "UnsupportedHttpVerb"
-        response = _error_response(
-            request, errors.BatchError(exc.status if exc.status != 404 else 400, code, exc.reason), request_id
-        )
+    except web.HTTPException as exc:  # aiohttp's own: unknown route or method, body past client_max_size
+        response = _error_response(request, _aiohttp_error(request, exc), request_id)
     except Exception:  # noqa: BLE001 - a bug must still answer like Batch
         log.exception("internal error on %s %s", request.method, request.path)
         response = _error_response(
@@ -76,6 +74,15 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
     return await handler(request)
 
 
+def _aiohttp_error(request: web.Request, exc: web.HTTPException) -> errors.BatchError:
+    if exc.status == 404:
+        return errors.BatchError(400, "InvalidUri", exc.reason)
+    if exc.status == 413:  # the body is past client_max_size
+        limit = schema.MAX_REQUEST_BODY_BYTES
+        return body_too_large(request.content_length or limit, limit)
+    return errors.BatchError(exc.status, "UnsupportedHttpVerb", exc.reason)
+
+
 def _error_response(request: web.Request, exc: errors.BatchError, request_id: str) -> web.Response:
     body = b"" if request.method == "HEAD" else exc.body(base_url(request), request_id)
     response = web.Response(status=exc.status, body=body, headers=exc.headers)
@@ -110,7 +117,7 @@ async def inject_faults(request: web.Request) -> web.Response:
 
 
 def make_app(engine: Engine) -> web.Application:
-    app = web.Application(middlewares=[batch_protocol], client_max_size=8 * 1024 * 1024)
+    app = web.Application(middlewares=[batch_protocol], client_max_size=schema.MAX_REQUEST_BODY_BYTES)
     app[ENGINE] = engine
     app.add_routes(api.routes())
     app.add_routes([web.get("/_emulator/requests", request_counts), web.post("/_emulator/faults", inject_faults)])
@@ -118,7 +125,9 @@ def make_app(engine: Engine) -> web.Application:
 
 
 async def serve(settings: Settings, ready: Callable[[str], None] | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or cancellation); `ready` gets the endpoint URL."""
+    """Run until SIGINT/SIGTERM (or cancellation); `ready` gets the endpoint URL.
+    From here on the process logs to <data dir>/emulator.log (see logs.py), not stderr."""
+    log_path = logs.setup(settings.data_dir)
     engine = Engine(settings)
     app = make_app(engine)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -136,6 +145,7 @@ async def serve(settings: Settings, ready: Callable[[str], None] | None = None) 
         except (NotImplementedError, RuntimeError):
             pass
     scheduler = asyncio.create_task(engine.run())
+    log.info("listening on %s (account %s); log in %s", engine.runtime.base_url, settings.account, log_path)
     if ready:
         ready(engine.runtime.base_url)
     try:
