@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import errors
+from .. import body_limits, errors
 from ..formats import format_duration, now_iso, parse_iso, utcnow
 from ..resources import new_task, public, stamp
 from ..store import Doc
@@ -114,7 +114,7 @@ async def create_task(request: web.Request) -> web.Response:
 
 async def add_task_collection(request: web.Request) -> web.Response:
     job = get_job(request)
-    body = await read_body(request)
+    body = await read_body(request, check_limits=False)  # each task's limits are its own result
     require_open(job)
     values = body.get("value")
     if not isinstance(values, list) or not values:
@@ -128,6 +128,7 @@ async def add_task_collection(request: web.Request) -> web.Response:
         try:
             if not isinstance(item, dict):
                 raise errors.BatchError(400, "InvalidRequestBody", "Each task in the collection must be a JSON object.")
+            body_limits.check(item)
             doc = _add_task(request, job, item)
         except errors.BatchError as exc:
             error: Doc = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
