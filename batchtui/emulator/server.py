@@ -21,11 +21,12 @@ from .settings import Settings
 log = logging.getLogger("batchtui.emulator")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 @web.middleware
 async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = str(uuid.uuid4())
+    request_id = request[REQUEST_ID] = str(uuid.uuid4())
     engine: Engine = request.app[ENGINE]
     if not request.path.startswith("/_emulator/"):
         engine.request_counts[request.method] += 1
@@ -35,6 +36,8 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
         response = _error_response(request, exc, request_id)
     except web.HTTPException as exc:  # aiohttp's own: unknown route or method, body past client_max_size
         response = _error_response(request, _aiohttp_error(request, exc), request_id)
+    except ConnectionError:  # the client went away, e.g. in the middle of a streamed file: nobody to answer
+        raise
     except Exception:  # noqa: BLE001 - a bug must still answer like Batch
         log.exception("internal error on %s %s", request.method, request.path)
         response = _error_response(
@@ -43,12 +46,16 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
     finally:
         if request.method != "GET":
             engine.store.flush()
-    response.headers["request-id"] = request_id
+    return response
+
+
+async def _standard_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Headers every answer carries, set as its headers go out (a streamed file's before its first byte)."""
+    response.headers["request-id"] = request.get(REQUEST_ID) or str(uuid.uuid4())
     response.headers["DataServiceVersion"] = "3.0"
     client_id = request.headers.get("client-request-id")
     if client_id and request.headers.get("return-client-request-id", "").lower() == "true":
         response.headers["client-request-id"] = client_id
-    return response
 
 
 async def _checked(request: web.Request, handler: Handler, engine: Engine) -> web.StreamResponse:
@@ -119,6 +126,7 @@ async def inject_faults(request: web.Request) -> web.Response:
 def make_app(engine: Engine) -> web.Application:
     app = web.Application(middlewares=[batch_protocol], client_max_size=schema.MAX_REQUEST_BODY_BYTES)
     app[ENGINE] = engine
+    app.on_response_prepare.append(_standard_headers)
     app.add_routes(api.routes())
     app.add_routes([web.get("/_emulator/requests", request_counts), web.post("/_emulator/faults", inject_faults)])
     return app
