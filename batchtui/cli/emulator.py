@@ -31,6 +31,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--frozen-clock", default=None, help=argparse.SUPPRESS)  # ISO time; for reproducible screenshots
     p.add_argument("--storage-connection-string", default=None, metavar="CONNECTION_STRING",
                    help="the account's auto-storage account (e.g. Azurite's): resource files and application packages")
+    p.add_argument("--core-quota", type=int, default=900, metavar="CORES",
+                   help="the account's dedicated core quota; a pool past it stops with AccountCoreQuotaReached "
+                   "(default: 900, Batch's default)")
+    p.add_argument("--low-priority-core-quota", type=int, default=100, metavar="CORES",
+                   help="the account's low-priority core quota (default: 100, Batch's default)")
     p.set_defaults(func=run)
 
 
@@ -48,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print("batchtui emulator: --port must be 0 to 65535", file=sys.stderr)
         return EXIT_USAGE
+    if args.core_quota < 0 or args.low_priority_core_quota < 0:
+        print("batchtui emulator: a core quota must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
     settings = Settings(
         data_dir=(args.data_dir or emulator_data_dir()).expanduser().resolve(),
         account=args.account,
@@ -57,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         node_step_seconds=max(0.0, args.node_step_seconds),
         frozen_clock=args.frozen_clock,
         storage_connection_string=args.storage_connection_string,
+        dedicated_core_quota=args.core_quota,
+        low_priority_core_quota=args.low_priority_core_quota,
     )
 
     def ready(endpoint: str) -> None:

@@ -27,3 +27,8 @@ class Settings:
     # e.g. Azurite's): autoStorageContainerName resource files and application
     # packages come from it. None: the account has none.
     storage_connection_string: str | None = None
+    # The account's core quotas (quota.py): Batch's documented defaults for a
+    # Batch-service-mode account are "0-900" dedicated and "0-100" low-priority
+    # cores; the emulator takes the top of each range.
+    dedicated_core_quota: int = 900
+    low_priority_core_quota: int = 100
