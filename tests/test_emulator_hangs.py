@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
 import sys
 import threading
@@ -100,11 +101,17 @@ def test_a_flood_of_bad_signatures_and_poison_bodies_leaves_the_service_answerin
             r = session.get(url, headers={"Authorization": value, "ocp-date": formatdate(usegmt=True)}, timeout=5)
             assert r.status_code == 403, r.text
             assert r.json()["code"] == "AuthenticationFailed"
+        host, port = emu.endpoint.removeprefix("http://").rsplit(":", 1)
+        for _ in range(20):  # requests aiohttp cannot parse: the client's error, one line each at most
+            with socket.create_connection((host, int(port)), timeout=5) as raw:
+                raw.sendall(b"GET /pools HTTP/1.1\r\nHost: x\r\nContent-Length: 1%s\r\n\r\n")
+                assert b" 400 " in raw.recv(100)
         answers_quickly(emu)
         assert stat.S_IMODE(log.stat().st_mode) == 0o600
         text = log.read_text()
         assert "listening on" in text
         assert "AuthenticationFailed" not in text and "compare_digest" not in text  # a 403 is not an incident
+        assert "BadHttpMessage" not in text and text.count("Error handling request") <= BURST
         assert text.count("scheduler tick failed") <= BURST
         assert child_stderr(emu) == b""
     finally:

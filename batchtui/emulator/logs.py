@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from aiohttp import http_exceptions
+
 LOG_NAME = "emulator.log"
 MAX_BYTES = 1024 * 1024
 BACKUPS = 4
@@ -69,6 +71,19 @@ class RepeatLimiter(logging.Filter):
         return True
 
 
+def quiet_client_errors(record: logging.LogRecord) -> bool:
+    """A request aiohttp could not even parse (a bad header, a bad request
+    line) is the client's error, not an incident: one line, no traceback."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, http_exceptions.HttpProcessingError) and (exc.code or 400) < 500:
+        detail = f"{exc.code} {exc.message}".split("\n")[0][:200].replace("%", "%%")
+        record.msg = f"{record.msg} ({detail})"
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 def setup(data_dir: Path, level: int = logging.INFO) -> Path:
     """Send every log record of this process (the emulator's, aiohttp's,
     asyncio's, warnings, uncaught exceptions in threads) to
@@ -78,7 +93,8 @@ def setup(data_dir: Path, level: int = logging.INFO) -> Path:
     path = data_dir / LOG_NAME
     handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RepeatLimiter())
+    handler.addFilter(RepeatLimiter())  # first: it knows a message by its format string, before any detail is added
+    handler.addFilter(quiet_client_errors)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
