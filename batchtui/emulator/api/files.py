@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -43,13 +45,33 @@ def _outside(reason: str = "The file path leaves the task's or node's directory.
     )
 
 
-def _resolve(root: Path, rel: str) -> Path:
+@contextmanager
+def _file_errors(rel: str) -> Iterator[None]:
+    """What a filesystem call on `rel` raised, as Batch's answer: 400 InvalidUri
+    (out of the tree), 404 FileNotFound, 409 for what cannot be read or deleted
+    (a directory, a special file, a file with other hard links, no permission)."""
     try:
-        path = nodefs.resolve_inside(root, rel)
+        yield
     except nodefs.PathRefused:
         raise _outside() from None
-    if not path.exists():
-        raise errors.not_found("File", rel)
+    except (FileNotFoundError, NotADirectoryError):
+        raise errors.not_found("File", rel) from None
+    except file_access.NotReadable as exc:
+        if exc.is_directory:
+            raise errors.invalid_state("The specified path is a directory; list it instead of reading it.") from None
+        raise errors.invalid_state(exc.reason) from None
+    except IsADirectoryError:
+        raise errors.BatchError(
+            409, "DirectoryNotEmpty", "The directory is not empty; delete it with recursive=true."
+        ) from None
+    except OSError as exc:  # e.g. a task made its file unreadable (chmod 000), or a symlink swapped in (ELOOP)
+        raise errors.invalid_state(f"The file cannot be accessed: {exc.strerror or exc}.") from None
+
+
+def _resolve(root: Path, rel: str) -> Path:
+    """The real path of `rel` inside `root`, which must exist (raises, not mapped: see _file_errors)."""
+    path = nodefs.resolve_inside(root, rel)
+    path.lstat()  # FileNotFoundError when there is nothing there
     return path
 
 
@@ -90,7 +112,8 @@ def _without_id(entry: Doc) -> Doc:
 
 
 def _stat(root: Path, rel: str) -> nodefs.FileInfo:
-    return nodefs.file_info(root, _resolve(root, rel))
+    with _file_errors(rel):
+        return nodefs.file_info(root, _resolve(root, rel))
 
 
 async def _properties(request: web.Request, root: Path, prefix: str) -> web.Response:
@@ -123,17 +146,8 @@ def _byte_range(raw_range: str | None, size: int) -> tuple[int, int]:
 
 def _open(root: Path, rel: str) -> tuple[int, nodefs.FileInfo]:
     """The descriptor and properties of the regular file `rel` (see file_access)."""
-    path = _resolve(root, rel)
-    try:
-        fd, st = file_access.open_for_reading(root, path)
-    except FileNotFoundError:
-        raise errors.not_found("File", rel) from None
-    except nodefs.PathRefused:
-        raise _outside() from None
-    except file_access.NotReadable as exc:
-        if exc.is_directory:
-            raise errors.invalid_state("The specified path is a directory; list it instead of reading it.") from None
-        raise errors.invalid_state(exc.reason) from None
+    with _file_errors(rel):
+        fd, st = file_access.open_for_reading(root, _resolve(root, rel))
     return fd, nodefs.info_from_stat(rel, st)
 
 
@@ -163,18 +177,10 @@ async def _content(request: web.Request, root: Path, prefix: str) -> web.StreamR
 
 
 def _delete_entry(root: Path, rel: str, recursive: bool) -> None:
-    try:
+    with _file_errors(rel):
         if not nodefs.split_rel(rel):
             raise errors.invalid_state("The root directory cannot be deleted.")
         file_access.remove(root, rel, recursive)
-    except nodefs.PathRefused:
-        raise _outside() from None
-    except FileNotFoundError:
-        raise errors.not_found("File", rel) from None
-    except IsADirectoryError:
-        raise errors.BatchError(
-            409, "DirectoryNotEmpty", "The directory is not empty; delete it with recursive=true."
-        ) from None
 
 
 async def _delete(request: web.Request, root: Path) -> web.Response:
