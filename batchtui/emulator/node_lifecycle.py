@@ -185,7 +185,7 @@ class NodeLifecycle:
         del node["_pending"]
         if operation == "reimaging":
             root = self.runtime.node_root(node["id"])
-            nodefs.remove_tree(root)
+            self.runtime.discard_tree(root)
             nodefs.make_node_tree(root)
         node.pop("startTaskInfo", None)
         node["_due"] = time.time() + self.runtime.settings.node_step_seconds
@@ -201,7 +201,7 @@ class NodeLifecycle:
 
     def _drop_node(self, pool: Doc, node: Doc) -> None:
         self.store.delete("node", node["id"], pool["id"])
-        nodefs.remove_tree(self.runtime.node_root(node["id"]))
+        self.runtime.discard_tree(self.runtime.node_root(node["id"]))
 
     # -- start task ------------------------------------------------------------------
     async def _run_start_task(self, pool_id: str, node_id: str, start_task: Doc) -> None:
