@@ -118,6 +118,11 @@ def test_a_flood_of_bad_signatures_and_poison_bodies_leaves_the_service_answerin
         assert emu.stop() == 0
 
 
+def test_a_startup_failure_is_still_reported_from_stderr(tmp_path):
+    with pytest.raises(RuntimeError, match="--key must be base64"):
+        start_emulator(tmp_path / "data", extra_args=("--key", "not base64!"))
+
+
 def test_a_body_past_the_limit_is_413_request_body_too_large(emu):
     body = json.dumps({"id": "big", "commandLine": "x" * (2 * MiB)}).encode()
     r = raw_post(emu, "/pools", body)
