@@ -119,8 +119,8 @@ def test_a_flood_of_bad_signatures_and_poison_bodies_leaves_the_service_answerin
 
 
 def test_a_startup_failure_is_still_reported_from_stderr(tmp_path):
-    with pytest.raises(RuntimeError, match="--key must be base64"):
-        start_emulator(tmp_path / "data", extra_args=("--key", "not base64!"))
+    with pytest.raises(RuntimeError, match="--port must be 0 to 65535"):
+        start_emulator(tmp_path / "data", port=70000)
 
 
 def test_a_body_past_the_limit_is_413_request_body_too_large(emu):

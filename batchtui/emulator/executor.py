@@ -28,7 +28,8 @@ INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME", "SYSTEMROOT")
 INLINE_SPLIT_CHARS = 16 * 1024  # longer command lines are split in a worker thread
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _prepare_child() -> None:  # runs in the child between fork and exec
+    os.umask(0o022)  # a task's files as on a Batch node (the emulator's own umask is 077; its tree is private)
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -87,6 +88,8 @@ class Process:
         self.proc = proc
         self.pid = proc.pid
         self.killed_for: FailureInfo | None = None
+        self._started: float | None = None  # loop time when wait() began
+        self._limit: asyncio.TimerHandle | None = None
 
     def kill(self, reason: FailureInfo | None = None) -> None:
         if self.killed_for is None:
@@ -96,20 +99,31 @@ class Process:
         except (ProcessLookupError, PermissionError):
             pass
 
+    def set_wall_clock(self, seconds: float) -> None:
+        """The process may run `seconds` (inf: no limit) from when wait() began,
+        then it is killed as MaxWallClockTimeExceeded. Can change while it runs
+        (a task's constraints updated): a limit already passed kills it at once."""
+        if self._limit is not None:
+            self._limit.cancel()
+            self._limit = None
+        if self._started is None or seconds == float("inf"):
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._started + seconds - loop.time())
+        reason = failure("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time")
+        self._limit = loop.call_later(delay, self.kill, reason)
+
     async def wait(self, wall_clock_seconds: float) -> Outcome:
+        self._started = asyncio.get_running_loop().time()
+        self.set_wall_clock(wall_clock_seconds)
         try:
-            if wall_clock_seconds == float("inf"):
-                code = await self.proc.wait()
-            else:
-                code = await asyncio.wait_for(self.proc.wait(), wall_clock_seconds)
-        except asyncio.TimeoutError:
-            self.kill(
-                failure("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time")
-            )
             code = await self.proc.wait()
         except asyncio.CancelledError:
             self.kill()
             raise
+        finally:
+            if self._limit is not None:
+                self._limit.cancel()
         if code < 0:  # killed by a signal: report it as a shell would
             code = 128 - code
         if self.killed_for is not None:
@@ -148,7 +162,7 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=_prepare_child,
             )
         except FileNotFoundError:
             return _not_found(program)

@@ -6,7 +6,9 @@ the least busy ones above them. A node goes creating → starting → (waitingfo
 idle, one `node_step_seconds` per step; with a start task it runs that first
 (retried up to its maxTaskRetryCount), and idle or starttaskfailed follows.
 Reboot and reimage wait for the node's running tasks when asked to, then boot
-the node again (reimage empties its disk). A removed node is leavingpool until
+the node again (reimage empties its disk); deallocate waits likewise, then the
+node is deallocating for a step and deallocated (its disk kept) until started,
+when it boots again. A removed node is leavingpool until
 its tasks have ended, then gone with its files.
 """
 
@@ -44,18 +46,22 @@ class NodeLifecycle:
         """After a restart: no task runs on any node; a node that was running
         (or waiting for its start task) is idle (or boots again)."""
         for pool in self.store.pools.values():
-            for node in self.store.pool_nodes(pool["id"]).values():
+            for node in list(self.store.pool_nodes(pool["id"]).values()):
                 self._node_serial += 1
-                node["runningTasksCount"] = 0
-                node["runningTaskSlotsCount"] = 0
-                if node["state"] == "running":
-                    set_state(node, "idle", now, keep_previous=False)
-                elif node["state"] == "waitingforstarttask" or (
-                    node.get("startTaskInfo", {}).get("state") == "running"
-                ):
-                    set_state(node, "starting", now, keep_previous=False)
-                    node["_due"] = time.time()
-                self.store.touch("node", node, pool["id"])
+                try:
+                    self._recover_node(pool["id"], node, now)
+                except Exception as exc:  # noqa: BLE001 - one damaged document must not stop the start
+                    self.store.set_aside("node", node["id"], pool["id"], f"cannot be recovered ({exc!r})")
+
+    def _recover_node(self, pool_id: str, node: Doc, now: str) -> None:
+        node["runningTasksCount"] = 0
+        node["runningTaskSlotsCount"] = 0
+        if node["state"] == "running":
+            set_state(node, "idle", now, keep_previous=False)
+        elif node["state"] == "waitingforstarttask" or (node.get("startTaskInfo") or {}).get("state") == "running":
+            set_state(node, "starting", now, keep_previous=False)
+            node["_due"] = time.time()
+        self.store.touch("node", node, pool_id)
 
     def kill_start_tasks(self) -> None:
         for proc in list(self.start_processes.values()):
@@ -140,6 +146,9 @@ class NodeLifecycle:
         if state == "creating":
             self._set_node_state(pool, node, "starting")
             node["_due"] = now + self.runtime.settings.node_step_seconds
+        elif state == "deallocating":
+            node.pop("_due", None)
+            self._set_node_state(pool, node, "deallocated")
         elif state in ("starting", "rebooting", "reimaging"):
             node["lastBootTime"] = now_iso()
             node.pop("_due", None)
@@ -171,12 +180,22 @@ class NodeLifecycle:
     def restart(self, pool: Doc, node: Doc, operation: str, option: str) -> None:
         """Reboot or reimage: once the running tasks are dealt with (or have
         finished, for taskcompletion/retaineddata), the node goes through
-        `operation` ("rebooting"/"reimaging") and boots again."""
+        `operation` ("rebooting"/"reimaging") and boots again ("deallocating": see deallocate)."""
         self.tasks.evict_from_node(node, option)
         self._stop_start_task(node)
         node["_pending"] = operation
         self.store.touch("node", node, pool["id"])
         self._begin_pending(pool, node)
+
+    def deallocate(self, pool: Doc, node: Doc, option: str) -> None:
+        """Deallocate: the running tasks meet `option` (a nodeDeallocateOption), then
+        the node is deallocating and, a step later, deallocated (see start)."""
+        self.restart(pool, node, "deallocating", option)
+
+    def start(self, pool: Doc, node: Doc) -> None:
+        """A deallocated node boots again: starting, then as any boot."""
+        node["_due"] = time.time() + self.runtime.settings.node_step_seconds
+        self._set_node_state(pool, node, "starting")
 
     def _begin_pending(self, pool: Doc, node: Doc) -> None:
         operation = node.get("_pending")

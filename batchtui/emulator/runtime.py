@@ -14,7 +14,7 @@ from typing import Any
 from . import executor, nodefs
 from .settings import Settings
 from .storage import Storage
-from .store import Doc, Store
+from .store import Doc, Store, outside_journal
 
 TRASH = ".trash"
 
@@ -31,12 +31,15 @@ class Runtime:
         self.storage = storage
         # AZ_BATCH_ACCOUNT_URL; the server sets the real one once it has bound its port.
         self.base_url = f"http://{settings.host}:{settings.port}"
+        # Host header values that name this emulator (hosts.allowed_hosts); the server sets them once bound.
+        self.allowed_hosts: frozenset[str] = frozenset()
         self._background: set[asyncio.Task[None]] = set()
         self._trash: Path | None = None  # this process's part of <data>/.trash (discard_tree)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run `coro` on the event loop, kept until it ends or shutdown cancels it."""
-        task = asyncio.get_running_loop().create_task(coro)
+        """Run `coro` on the event loop, kept until it ends or shutdown cancels it.
+        Its changes are the service's own, even when a request started it."""
+        task = asyncio.get_running_loop().create_task(coro, context=outside_journal())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

@@ -1,22 +1,25 @@
-"""The emulator's HTTP server: api-version and shared-key checks, Batch's
+"""The emulator's HTTP server: api-version (versions.py) and shared-key checks, Batch's
 error bodies and headers on every response, and a clean start and stop."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import API_VERSION, api, errors, logs, schema
-from .api.http import ENGINE, base_url
+from . import api, errors, logs, schema, versions
+from .api.durable import run_durably
+from .api.http import API_VERSION, ENGINE, base_url
 from .auth import check_authorization
-from .engine import Engine
+from .engine import Engine, make_private_dir
+from .hosts import allowed_hosts, host_allowed
 from .schema.problems import body_too_large
-from .settings import Settings
+from .settings import Settings, StartError
 
 log = logging.getLogger("batchtui.emulator")
 
@@ -43,9 +46,6 @@ async def batch_protocol(request: web.Request, handler: Handler) -> web.StreamRe
         response = _error_response(
             request, errors.BatchError(500, "InternalError", "The server encountered an internal error."), request_id
         )
-    finally:
-        if request.method != "GET":
-            engine.store.flush()
     return response
 
 
@@ -59,16 +59,8 @@ async def _standard_headers(request: web.Request, response: web.StreamResponse) 
 
 
 async def _checked(request: web.Request, handler: Handler, engine: Engine) -> web.StreamResponse:
-    version = request.query.get("api-version")
-    if not version:
-        raise errors.BatchError(
-            400,
-            "MissingRequiredQueryParameter",
-            "A query parameter that's mandatory for this request is not specified.",
-            [("QueryParameterName", "api-version")],
-        )
-    if version != API_VERSION:
-        raise errors.invalid_query("api-version", version, f"This service speaks api-version {API_VERSION} only.")
+    _check_host(request.headers.get("Host"), engine)
+    request[API_VERSION] = versions.negotiate(request.query.get("api-version"))
     raw_path, _, raw_query = request.raw_path.partition("?")
     problem = check_authorization(
         request.headers.get("Authorization"), request.method, raw_path, raw_query,
@@ -78,7 +70,36 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
         raise errors.BatchError(403, "AuthenticationFailed", problem)
     if engine.faults and not request.path.startswith("/_emulator/"):
         raise engine.faults.pop(0)
-    return await handler(request)
+    _check_route(request)
+    if request.method in ("GET", "HEAD"):
+        return await handler(request)
+    return await run_durably(request, handler, engine)
+
+
+def _check_host(host: str | None, engine: Engine) -> None:
+    """400 unless the Host header names this emulator (see hosts)."""
+    if host_allowed(host, engine.runtime.allowed_hosts):
+        return
+    if host is None:
+        raise errors.BatchError(400, "MissingRequiredHeader", "A HTTP header that's mandatory for this request is "
+                                "not specified.", [("HeaderName", "Host")])
+    raise errors.BatchError(
+        400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
+        [("HeaderName", "Host"), ("HeaderValue", host[:256]),
+         ("Reason", f"This emulator answers requests addressed to {', '.join(sorted(engine.runtime.allowed_hosts))}"
+                    " only; start it with --allow-host NAME to accept another name.")],
+    )
+
+
+def _check_route(request: web.Request) -> None:
+    """400 InvalidUri for a route of Batch's API that the request's api-version lacks."""
+    info = request.match_info
+    if info.http_exception is not None:
+        return  # not a route at all: aiohttp's 404/405 answers
+    resource = info.route.resource
+    problem = versions.route_problem(info.route.method, resource.canonical if resource else "", request[API_VERSION])
+    if problem:
+        raise problem
 
 
 def _aiohttp_error(request: web.Request, exc: web.HTTPException) -> errors.BatchError:
@@ -91,7 +112,7 @@ def _aiohttp_error(request: web.Request, exc: web.HTTPException) -> errors.Batch
 
 
 def _error_response(request: web.Request, exc: errors.BatchError, request_id: str) -> web.Response:
-    body = b"" if request.method == "HEAD" else exc.body(base_url(request), request_id)
+    body = b"" if request.method == "HEAD" or exc.status == 304 else exc.body(base_url(request), request_id)
     response = web.Response(status=exc.status, body=body, headers=exc.headers)
     response.content_type = "application/json"
     response.charset = "utf-8"
@@ -134,8 +155,21 @@ def make_app(engine: Engine) -> web.Application:
 
 async def serve(settings: Settings, ready: Callable[[str], None] | None = None) -> None:
     """Run until SIGINT/SIGTERM (or cancellation); `ready` gets the endpoint URL.
-    From here on the process logs to <data dir>/emulator.log (see logs.py), not stderr."""
-    log_path = logs.setup(settings.data_dir)
+    Raises StartError when the settings or the data dir cannot be used. From here
+    on the process logs to <data dir>/emulator.log (see logs.py), not stderr.
+
+    Sets the process's umask to 077: the data dir, the store, the log and the
+    node trees hold SAS tokens and task environment settings, for its owner only."""
+    os.umask(0o077)
+    try:
+        allowed_hosts(settings.host, settings.port or 1, settings.allow_hosts)
+    except ValueError as exc:
+        raise StartError(f"--allow-host: {exc}") from None
+    make_private_dir(settings.data_dir)  # the log goes there before the Engine opens the store
+    try:
+        log_path = logs.setup(settings.data_dir)
+    except OSError as exc:
+        raise StartError(f"{exc.filename or settings.data_dir}: cannot write the log: {exc.strerror}") from None
     engine = Engine(settings)
     app = make_app(engine)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -145,6 +179,7 @@ async def serve(settings: Settings, ready: Callable[[str], None] | None = None) 
     port = runner.addresses[0][1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     engine.runtime.base_url = f"http://{host}:{port}"
+    engine.runtime.allowed_hosts = allowed_hosts(settings.host, port, settings.allow_hosts)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
