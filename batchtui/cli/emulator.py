@@ -62,6 +62,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    "or --storage-connection-string-file")
     p.add_argument("--storage-connection-string-file", type=Path, default=None, metavar="FILE",
                    help="read the auto-storage connection string from FILE (readable by you only)")
+    p.add_argument("--core-quota", type=int, default=900, metavar="CORES",
+                   help="the account's dedicated core quota; a pool past it stops with AccountCoreQuotaReached "
+                   "(default: 900, Batch's default)")
+    p.add_argument("--low-priority-core-quota", type=int, default=100, metavar="CORES",
+                   help="the account's low-priority core quota (default: 100, Batch's default)")
     p.set_defaults(func=run)
 
 
@@ -91,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("the key must be base64 (like an Azure Batch account key)")
         if not 0 <= args.port <= 65535:
             raise UsageError("--port must be 0 to 65535")
+        if args.core_quota < 0 or args.low_priority_core_quota < 0:
+            raise UsageError("a core quota must be 0 or more")
         for value in args.allow_host:
             parse_allowed(value, args.port or 1)
     except (UsageError, ValueError) as exc:
@@ -106,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         frozen_clock=args.frozen_clock,
         storage_connection_string=storage,
         allow_hosts=list(args.allow_host),
+        dedicated_core_quota=args.core_quota,
+        low_priority_core_quota=args.low_priority_core_quota,
     )
 
     def ready(endpoint: str) -> None:

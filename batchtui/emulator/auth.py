@@ -76,7 +76,8 @@ def string_to_sign(
 
 
 def sign(key: str, text: str) -> str:
-    digest = hmac.new(base64.b64decode(key), text.encode("utf-8"), hashlib.sha256).digest()
+    # surrogateescape: header bytes that are not UTF-8 reach us as lone surrogates (aiohttp)
+    digest = hmac.new(base64.b64decode(key), text.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
 
 
@@ -109,7 +110,8 @@ def check_authorization(
     if not any(header.lower() == "content-length" and value for header, value in headers.items()):
         lengths = ("", "0")
     signed = [sign(key, string_to_sign(method, raw_path, raw_query, headers, account, length)) for length in lengths]
-    if not any(hmac.compare_digest(expected, signature) for expected in signed):
+    # compare_digest takes ASCII strings only: a signature that is not ASCII is simply wrong
+    if not signature.isascii() or not any(hmac.compare_digest(expected, signature) for expected in signed):
         return (
             "Server failed to authenticate the request. Make sure the value of Authorization "
             "header is formed correctly including the signature."

@@ -65,6 +65,7 @@ class Engine:
 
     async def run(self) -> None:
         """Tick every `tick_seconds` until cancelled."""
+        self.runtime.empty_old_trash()
         while True:
             try:
                 self.tick()

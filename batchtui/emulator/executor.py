@@ -1,6 +1,7 @@
 """Runs a task's command line as a real local process.
 
-As on Batch, the command line is split into arguments and run without a shell
+As on Batch, the command line is split into arguments (cmdline.py: shlex's
+rules in linear time) and run without a shell
 (users write `/bin/sh -c '…'` when they want one). stdout and stderr go to
 stdout.txt and stderr.txt in the task directory; the process starts in the
 task's wd/ with the AZ_BATCH_* environment. Each process leads its own process
@@ -13,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
-import shlex
 import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
+from .cmdline import split_command_line
+
 # Variables of the emulator's own environment a task inherits; nothing else
 # (keys and tokens in the emulator's environment stay out of tasks).
 INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME", "SYSTEMROOT")
+INLINE_SPLIT_CHARS = 16 * 1024  # longer command lines are split in a worker thread
 
 
 def _prepare_child() -> None:  # runs in the child between fork and exec
@@ -133,7 +136,10 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
     workdir = task_dir / "wd"
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        argv = shlex.split(command_line)
+        if len(command_line) > INLINE_SPLIT_CHARS:
+            argv = await asyncio.to_thread(split_command_line, command_line)
+        else:
+            argv = split_command_line(command_line)
     except ValueError as exc:
         return Outcome(None, failure("CommandLineInvalid", f"The task's command line could not be parsed: {exc}"))
     if not argv:

@@ -1,7 +1,8 @@
 """Pools and their compute nodes as the engine moves them on each tick.
 
-A resizing pool creates nodes up to its targets and removes the least busy
-ones above them. A node goes creating → starting → (waitingforstarttask →)
+A resizing pool creates nodes up to its targets (at most NODES_PER_TICK a
+tick, and no more than the account's core quotas hold: quota.py) and removes
+the least busy ones above them. A node goes creating → starting → (waitingforstarttask →)
 idle, one `node_step_seconds` per step; with a start task it runs that first
 (retried up to its maxTaskRetryCount), and idle or starttaskfailed follows.
 Reboot and reimage wait for the node's running tasks when asked to, then boot
@@ -18,6 +19,7 @@ import time
 
 from . import executor, nodefs
 from .formats import clock_frozen, now_iso, parse_duration, utcnow
+from .quota import CoreQuota
 from .resources import new_node, set_state
 from .runtime import Runtime
 from .storage import task_storage
@@ -26,6 +28,7 @@ from .store import Doc
 from .task_states import TaskStates
 
 START_TASK_WALL_CLOCK = "P10675199DT2H48M5.4775807S"  # Batch's default: unlimited
+NODES_PER_TICK = 100  # nodes a pool creates in one tick at most, so a tick stays short
 
 
 class NodeLifecycle:
@@ -36,6 +39,8 @@ class NodeLifecycle:
         # Start tasks by node id: the process, None while its inputs download.
         self.start_processes: dict[str, executor.Process | None] = {}
         self._node_serial = 0  # numbers node ids and addresses
+        settings = runtime.settings
+        self.quota = CoreQuota(self.store, settings.dedicated_core_quota, settings.low_priority_core_quota)
 
     def recover(self, now: str) -> None:
         """After a restart: no task runs on any node; a node that was running
@@ -80,11 +85,16 @@ class NodeLifecycle:
             return
         staying = [n for n in nodes.values() if n["state"] != "leavingpool"]
         if pool["allocationState"] == "resizing":
+            short: list[Doc] = []  # resize errors: quotas that hold fewer nodes than the targets
             for is_dedicated, target_key in ((True, "targetDedicatedNodes"), (False, "targetLowPriorityNodes")):
                 mine = [n for n in staying if n["isDedicated"] == is_dedicated]
                 target = pool[target_key]
-                for _ in range(target - len(mine)):
-                    self._create_node(pool, is_dedicated)
+                if target > len(mine):
+                    fit = self.quota.nodes_that_fit(pool, is_dedicated)
+                    for _ in range(min(target - len(mine), fit, NODES_PER_TICK)):
+                        self._create_node(pool, is_dedicated)
+                    if fit < target - len(mine):
+                        short.append(self.quota.resize_error(pool, is_dedicated))
                 if len(mine) > target:
                     # Leave the least busy nodes first.
                     order = sorted(mine, key=lambda n: (n["runningTasksCount"], n["state"] == "idle"))
@@ -93,7 +103,9 @@ class NodeLifecycle:
             staying = [n for n in nodes.values() if n["state"] != "leavingpool"]
             leaving = len(staying) != len(nodes)
             allocating = any(n["state"] == "creating" for n in staying)
-            if not leaving and not allocating and _counts_match(pool, staying):
+            if not leaving and not allocating and (short or _counts_match(pool, staying)):
+                if short:
+                    pool["resizeErrors"] = short
                 self.set_allocation(pool, "steady")
         elif pool["allocationState"] == "stopping":
             self.set_allocation(pool, "steady")
@@ -192,7 +204,7 @@ class NodeLifecycle:
         del node["_pending"]
         if operation == "reimaging":
             root = self.runtime.node_root(node["id"])
-            nodefs.remove_tree(root)
+            self.runtime.discard_tree(root)
             nodefs.make_node_tree(root)
         node.pop("startTaskInfo", None)
         node["_due"] = time.time() + self.runtime.settings.node_step_seconds
@@ -208,7 +220,7 @@ class NodeLifecycle:
 
     def _drop_node(self, pool: Doc, node: Doc) -> None:
         self.store.delete("node", node["id"], pool["id"])
-        nodefs.remove_tree(self.runtime.node_root(node["id"]))
+        self.runtime.discard_tree(self.runtime.node_root(node["id"]))
 
     # -- start task ------------------------------------------------------------------
     async def _run_start_task(self, pool_id: str, node_id: str, start_task: Doc) -> None:

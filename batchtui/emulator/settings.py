@@ -33,3 +33,8 @@ class Settings:
     storage_connection_string: str | None = None
     # Host header values accepted besides the address it listens on (--allow-host).
     allow_hosts: list[str] = field(default_factory=list)
+    # The account's core quotas (quota.py): Batch's documented defaults for a
+    # Batch-service-mode account are "0-900" dedicated and "0-100" low-priority
+    # cores; the emulator takes the top of each range.
+    dedicated_core_quota: int = 900
+    low_priority_core_quota: int = 100

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import errors, executor, nodefs
+from . import errors, executor
 from .counts import JobCounts
 from .formats import now_iso
 from .resources import set_state
@@ -223,7 +223,7 @@ class TaskStates:
 
     def remove_files(self, task: Doc) -> None:
         if task.get("nodeInfo"):
-            nodefs.remove_tree(self.run_dir(task))
+            self.runtime.discard_tree(self.run_dir(task))
 
     # -- eviction ------------------------------------------------------------------
     def evict_from_node(self, node: Doc, option: str) -> None:

@@ -3,9 +3,11 @@ OData lists with $filter/$select/$expand and odata.nextLink paging."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
@@ -20,8 +22,10 @@ from ..store import Collection, Doc
 
 JSON_TYPE = "application/json;odata=minimalmetadata"
 MAX_RESULTS = 1000
+INLINE_PARSE_BYTES = 64 * 1024  # bodies above this are parsed in a worker thread
 
 ENGINE = web.AppKey("engine", Engine)
+T = TypeVar("T")
 API_VERSION = "api_version"  # the request's key for the api-version the server negotiated
 
 
@@ -106,14 +110,29 @@ def no_content(request: web.Request, path: str, doc: Doc | None = None) -> web.R
 async def read_valid(request: web.Request, kind: str, required: bool = True) -> Doc:
     """The request body checked against the schema of `kind` (schema.KINDS) in the
     request's api-version, normalised (numbers sent as strings converted). An
-    empty body is {} when not `required` (and is then not checked).
+    empty body is {} when not `required` (and is then not checked). A large body
+    is parsed and checked in a worker thread (see off_loop).
     Raises BatchError 400/413 as schema.parse_body and schema.validate do."""
     raw = await request.read()
     if not raw.strip():
         if required:
             raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
         return {}
-    return schema.validate(kind, without_annotations(schema.parse_body(raw, kind)), api_version(request))
+    version = api_version(request)
+
+    def check() -> Doc:
+        return schema.validate(kind, without_annotations(schema.parse_body(raw, kind)), version)
+
+    return await off_loop(raw, check)
+
+
+async def off_loop(raw: bytes, work: Callable[[], T]) -> T:
+    """`work()` (parsing and checking the body `raw`) at once for a small body, in
+    a worker thread for one over INLINE_PARSE_BYTES: a megabyte of JSON walked in
+    Python must not hold the event loop (and every other client) meanwhile."""
+    if len(raw) > INLINE_PARSE_BYTES:
+        return await asyncio.to_thread(work)
+    return work()
 
 
 def without_annotations(body: object) -> object:
@@ -127,13 +146,14 @@ def without_annotations(body: object) -> object:
 
 async def read_body(request: web.Request, required: bool = True) -> Doc:
     """A request body with no schema kind, parsed as schema.parse_body does (size,
-    nesting, plain JSON) and required to be an object; {} when empty and not `required`."""
+    nesting, plain JSON; off the event loop when large) and required to be an
+    object; {} when empty and not `required`."""
     raw = await request.read()
     if not raw.strip():
         if required:
             raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
         return {}
-    body = schema.parse_body(raw)
+    body = await off_loop(raw, lambda: schema.parse_body(raw))
     if not isinstance(body, dict):
         raise errors.BatchError(400, "InvalidRequestBody", "The request body must be a JSON object.")
     return body

@@ -20,6 +20,7 @@ from .http import (
     expand_stats,
     json_response,
     no_content,
+    off_loop,
     paged,
     read_valid,
     updated,
@@ -116,10 +117,16 @@ async def create_task(request: web.Request) -> web.Response:
     return created(request, f"/jobs/{job['id']}/tasks/{doc['id']}", doc)
 
 
+def _checked_collection(raw: bytes, version: str) -> tuple[object, list[Doc | errors.BatchError]]:
+    """The collection's body and each task as schema.validate_task_collection checks it."""
+    body = schema.parse_body(raw, "task.addcollection")
+    return body, schema.validate_task_collection(body, version)
+
+
 async def add_task_collection(request: web.Request) -> web.Response:
     job = get_job(request)
-    body = schema.parse_body(await request.read(), "task.addcollection")
-    checked = schema.validate_task_collection(body, api_version(request))
+    raw, version = await request.read(), api_version(request)
+    body, checked = await off_loop(raw, lambda: _checked_collection(raw, version))
     require_open(job)
     base = base_url(request)
     results = []
