@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "emulator",
         help="run a local Azure Batch service (the Batch REST API; tasks run as local processes)",
         description="Run a local Azure Batch service that speaks the Batch REST API "
-        "(api-version 2025-06-01, shared-key auth) and runs tasks as local processes. "
+        "(api-versions 2022-10-01.16.0 to 2025-06-01, shared-key auth) and runs tasks as local processes. "
         f"A key of your own goes in the environment variable {KEY_ENV} or a file (--key-file), "
         f"never on the command line; likewise a storage connection string with a secret ({STORAGE_ENV}).",
     )
