@@ -3,25 +3,41 @@ OData lists with $filter/$select/$expand and odata.nextLink paging."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from ... import emulator
-from .. import errors
+from .. import errors, schema, shapes
 from ..engine import Engine
 from ..formats import rfc1123_from_iso
+from ..hosts import host_allowed
 from ..odata import FilterError, compile_filter
 from ..resources import public, select
 from ..store import Collection, Doc
 
 JSON_TYPE = "application/json;odata=minimalmetadata"
 MAX_RESULTS = 1000
+INLINE_PARSE_BYTES = 64 * 1024  # bodies above this are parsed in a worker thread
 
 ENGINE = web.AppKey("engine", Engine)
+T = TypeVar("T")
+API_VERSION = "api_version"  # the request's key for the api-version the server negotiated
+
+
+def api_version(request: web.Request) -> str:
+    """The api-version of the request (the server checked it before the handler ran)."""
+    version: str = request[API_VERSION]
+    return version
+
+
+def view(request: web.Request, kind: str, doc: Doc, parent: str = "") -> Doc:
+    """A pool, job, task or node as the client's api-version shows it (absolute URLs, no private keys)."""
+    return shapes.shape(kind, public(kind, doc, base_url(request), parent), api_version(request))
 
 
 def engine_of(request: web.Request) -> Engine:
@@ -29,7 +45,13 @@ def engine_of(request: web.Request) -> Engine:
 
 
 def base_url(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    """The service's URL as the client addressed it; the emulator's own when the
+    Host header is not one it accepts (a URL it answers never carries a foreign host)."""
+    runtime = engine_of(request).runtime
+    host = request.headers.get("Host")
+    if host_allowed(host, runtime.allowed_hosts):
+        return f"{request.scheme}://{host}"
+    return runtime.base_url
 
 
 def json_response(request: web.Request, doc: Doc, status: int = 200, metadata: str | None = None) -> web.Response:
@@ -44,8 +66,7 @@ def entity_response(
     request: web.Request, kind: str, doc: Doc, parent: str = "", metadata: str = "", extra: Doc | None = None
 ) -> web.Response:
     """GET of one resource, honouring $select; `extra` adds expanded properties."""
-    rendered = public(kind, doc, base_url(request), parent)
-    rendered.update(extra or {})
+    rendered = {**view(request, kind, doc, parent), **(extra or {})}
     body = select(rendered, select_fields(request))
     response = json_response(request, body, metadata=metadata)
     set_entity_headers(response, doc)
@@ -73,6 +94,11 @@ def created(request: web.Request, path: str, doc: Doc) -> web.Response:
     return _answer(request, 201, path, doc, location=True)
 
 
+def updated(request: web.Request, path: str, doc: Doc | None = None) -> web.Response:
+    """200 with no body, naming the resource (Batch's answer to PATCH and PUT)."""
+    return _answer(request, 200, path, doc)
+
+
 def accepted(request: web.Request, path: str, doc: Doc | None = None) -> web.Response:
     return _answer(request, 202, path, doc)
 
@@ -81,16 +107,53 @@ def no_content(request: web.Request, path: str, doc: Doc | None = None) -> web.R
     return _answer(request, 204, path, doc)
 
 
-async def read_body(request: web.Request, required: bool = True) -> Doc:
+async def read_valid(request: web.Request, kind: str, required: bool = True) -> Doc:
+    """The request body checked against the schema of `kind` (schema.KINDS) in the
+    request's api-version, normalised (numbers sent as strings converted). An
+    empty body is {} when not `required` (and is then not checked). A large body
+    is parsed and checked in a worker thread (see off_loop).
+    Raises BatchError 400/413 as schema.parse_body and schema.validate do."""
     raw = await request.read()
     if not raw.strip():
         if required:
             raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
         return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.BatchError(400, "InvalidRequestBody", f"The request body is not valid JSON: {exc}.") from None
+    version = api_version(request)
+
+    def check() -> Doc:
+        return schema.validate(kind, without_annotations(schema.parse_body(raw, kind)), version)
+
+    return await off_loop(raw, check)
+
+
+async def off_loop(raw: bytes, work: Callable[[], T]) -> T:
+    """`work()` (parsing and checking the body `raw`) at once for a small body, in
+    a worker thread for one over INLINE_PARSE_BYTES: a megabyte of JSON walked in
+    Python must not hold the event loop (and every other client) meanwhile."""
+    if len(raw) > INLINE_PARSE_BYTES:
+        return await asyncio.to_thread(work)
+    return work()
+
+
+def without_annotations(body: object) -> object:
+    """A body without its top-level OData annotations (`odata.metadata`, ...): a
+    client that sends back a resource it read (azure-batch 15.x replace_task sends
+    the task's `odata.metadata`) is read by Batch's OData reader without them."""
+    if isinstance(body, dict) and any(isinstance(key, str) and key.startswith("odata.") for key in body):
+        return {key: value for key, value in body.items() if not key.startswith("odata.")}
+    return body
+
+
+async def read_body(request: web.Request, required: bool = True) -> Doc:
+    """A request body with no schema kind, parsed as schema.parse_body does (size,
+    nesting, plain JSON; off the event loop when large) and required to be an
+    object; {} when empty and not `required`."""
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
+        return {}
+    body = await off_loop(raw, lambda: schema.parse_body(raw))
     if not isinstance(body, dict):
         raise errors.BatchError(400, "InvalidRequestBody", "The request body must be a JSON object.")
     return body
@@ -187,7 +250,7 @@ def paged(
     if last is not None:
         query = {k: v for k, v in request.query.items() if k != "$skiptoken"}
         query["$skiptoken"] = _token(last)
-        query["api-version"] = emulator.API_VERSION
+        query["api-version"] = api_version(request)
         body["odata.nextLink"] = f"{base_url(request)}{request.rel_url.raw_path}?{urlencode(query, quote_via=quote)}"
     return json_response(request, body, metadata=metadata)
 
