@@ -343,6 +343,19 @@ async def test_browse_expand_and_see_sizes(azurite, blobs):
         assert [r.split()[:3] for r in labels(app_dir)] == [["stderr.txt", "17", "B"], ["stdout.txt", "1.7", "KiB"]]
 
 
+async def test_opens_with_its_cursor_on_the_first_container(azurite, blobs):
+    app = storage_app(azurite.connection_string)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = await open_storage(pilot)
+        tree = screen.query_one(Tree)
+        assert tree.cursor_line == 0 and tree.cursor_node is tree.root.children[0]
+        first, second = tree.render_line(0), tree.render_line(1)
+        assert first.text.split()[1] == str(tree.root.children[0].label).split()[0]
+        assert {s.style.bgcolor for s in first if s.text.strip()} != {s.style.bgcolor for s in second if s.text.strip()}
+        await pilot.press("enter")  # the cursor is somewhere: enter opens that container
+        await until(pilot, lambda: tree.root.children[0].is_expanded, what="the first container open")
+
+
 async def test_a_level_lists_at_most_limit_entries(azurite, blobs):
     app = storage_app(azurite.connection_string, container="data", limit=2, format_time=None)
     async with app.run_test(size=(100, 30)) as pilot:

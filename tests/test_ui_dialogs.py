@@ -286,7 +286,9 @@ async def test_f6_and_tab_move_between_tree_and_table_both_ways(emulator, pool_a
         tree, table = app.query_one("#nav"), app.table
         assert table.has_focus
         await pilot.press("f6")
-        assert tree.has_focus
+        assert tree.has_focus and tree.cursor_line == 0  # a cursor shows where the keys go
+        first, second = tree.render_line(0), tree.render_line(1)
+        assert {s.style.bgcolor for s in first if s.text.strip()} != {s.style.bgcolor for s in second if s.text.strip()}
         await pilot.press("f6")
         assert table.has_focus
         seen = []

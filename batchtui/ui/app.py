@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -228,6 +228,11 @@ class BatchApp(App[str | None]):
 
     async def action_back(self) -> None:
         self.navigator.back()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The tree taking the focus shows a cursor (on its first row until one is chosen)."""
+        if isinstance(event.widget, NavTree) and event.widget.cursor_line < 0:
+            event.widget.cursor_line = 0
 
     def action_toggle_focus(self) -> None:
         """F6: the tree if the table has the focus, else the table."""

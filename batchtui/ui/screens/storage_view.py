@@ -161,6 +161,8 @@ class StorageScreen(ModalScreen[None]):
             rows.insert(0, ContainerRow(self.container))
         for row in rows:
             self._add_container(root, row)
+        if tree.cursor_line < 0 and root.children:
+            tree.cursor_line = 0  # every list opens with its cursor on the first row (a jump moves it on)
         self._wishes.keep_containers({row.name for row in rows})
         if more:
             root.add_leaf(Text(f"… more than {self.limit:,} containers: the first {self.limit:,} are shown",
