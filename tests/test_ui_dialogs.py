@@ -327,6 +327,7 @@ async def test_jump_from_task_to_node_to_its_tasks_and_back(emulator, client, po
         await until(pilot, lambda: app.view == ViewKey("emu", NODES, pool_id) and table.cursor_key == node_id,
                     what="the node, the cursor on it")
         assert f"Nodes of pool {pool_id}" in screen_text(app)
+        assert node_id[:11] in row_texts(table)[table.cursor_row]  # the cursor row drawn (the ID may be cut)
         await pilot.press("J")
         await until(pilot, lambda: screen_name(app) == "NodeTasksScreen", what="the node's recent tasks")
         recent = app.screen.query_one(ResourceTable)
@@ -337,10 +338,12 @@ async def test_jump_from_task_to_node_to_its_tasks_and_back(emulator, client, po
         await pilot.press("enter")
         await until(pilot, lambda: app.view == ViewKey("emu", TASKS, active) and table.cursor_key == "fails",
                     what="back on the task")
+        assert f"Tasks of job {active}" in screen_text(app) and "fails" in row_texts(table)[table.cursor_row]
         # History: [ back to the nodes (cursor where it was), [ to the tasks, ] forward, - toggles.
         await pilot.press("left_square_bracket")
         assert app.view == ViewKey("emu", NODES, pool_id)
         await until(pilot, lambda: table.cursor_key == node_id, what="cursor kept")
+        assert f"Nodes of pool {pool_id}" in screen_text(app) and node_id[:11] in row_texts(table)[table.cursor_row]
         await pilot.press("left_square_bracket")
         assert app.view == ViewKey("emu", TASKS, active)
         await pilot.press("left_square_bracket")
