@@ -392,3 +392,22 @@ async def test_help_lists_the_new_keys(emulator):
         assert {"J", "[", "]", "-", "f6"} <= keys
         described = " ".join(description for _, description in listed)
         assert "jump to the node the task ran on" in described and "the last view shown" in described
+
+
+async def test_a_view_opens_on_its_first_row_and_a_jump_on_its_row(emulator, client, pool_and_jobs):
+    pool_id, active, _ = pool_and_jobs
+    make_job(client, pool_id)  # three jobs at least
+    make_pool(client, nodes=0, wait_idle=False)  # and two pools
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        table = await on_row(pilot, active)
+        await until(pilot, lambda: table.total_count >= 3, what="jobs")
+        await pilot.press("colon", *"pools", "enter")
+        await until(pilot, lambda: pool_id in table.visible_keys and table.total_count >= 2, what="pools")
+        table.move_cursor(table.total_count - 1)  # left on its last row
+        await pilot.press("colon", *"jobs", "enter")  # shown at once from the rows seen last time
+        assert table.total_count >= 3 and table.cursor_row == 0  # on the first row, not the old row number
+        table.move_cursor_to_key(active)
+        await pilot.press("J")
+        await until(pilot, lambda: table.cursor_key == pool_id, what="the pool's row")
+        assert pool_id in row_texts(table)[table.cursor_row]

@@ -66,8 +66,10 @@ class Navigator:
         table.set_filter("")
         table.empty_text = "Loading…"
         table.set_rows(app.refresher.cached(view))
-        if cursor and not table.move_cursor_to_key(cursor):
-            self._await_cursor(view, cursor)
+        if not (cursor and table.move_cursor_to_key(cursor)):
+            table.move_cursor(0)  # a view opens on its first row (not on the last view's row number)
+            if cursor:
+                self._await_cursor(view, cursor)
         title = view.title
         if view in app.refresher.server_filter:
             title += f"   $filter: {app.refresher.server_filter[view]}"
