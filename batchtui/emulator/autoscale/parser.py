@@ -237,4 +237,5 @@ def _check_count(what: str, count: int, allowed: tuple[int, int | None], positio
             wanted = str(low)
         else:
             wanted = f"{low} to {high}"
-        raise syntax_error(f"{what} takes {wanted} argument{'' if wanted == '1' else 's'}, not {count}", position)
+        plural = "" if low == 1 and high in (1, None) else "s"
+        raise syntax_error(f"{what} takes {wanted} argument{plural}, not {count}", position)

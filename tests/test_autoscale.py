@@ -1,0 +1,462 @@
+"""Tests for batchtui.emulator.autoscale: Batch's autoscale formula language (pure unit tests).
+
+Expected values are computed by hand in the comments. Formulas marked "reference" are the
+samples of "Create a formula to automatically scale compute nodes in a Batch pool" (and of the
+.NET, Python and PowerShell snippets around it); "observed" ones are results strings and errors
+Batch returned, as recorded in public SDK tests and projects (see the module docstrings).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from batchtui.emulator.autoscale import (
+    EVALUATION_ERROR,
+    INSUFFICIENT_SAMPLES,
+    MAX_FORMULA_LENGTH,
+    READ_ONLY,
+    SYNTAX_ERROR,
+    TOO_LONG,
+    AutoScaleError,
+    AutoScaleResult,
+    MetricHistory,
+    check,
+    evaluate,
+)
+
+# A Thursday (2016-10-13 is the day of the reference's evaluation example).
+NOW = datetime(2016, 10, 13, 19, 18, 47, 805000, tzinfo=timezone.utc)
+STEP = timedelta(seconds=30)
+
+
+def history(series: dict[str, list[float]] | None = None, *, dedicated: float = 0, low: float = 0,
+            current: dict[str, float] | None = None, now: datetime = NOW) -> MetricHistory:
+    """A MetricHistory whose series end at `now`, one sample each 30 s (oldest first)."""
+    h = MetricHistory()
+    for name, values in (series or {}).items():
+        for i, value in enumerate(values):
+            h.record(now - STEP * (len(values) - 1 - i), {name: value})
+    h.record(now, {"$TargetDedicatedNodes": dedicated, "$TargetLowPriorityNodes": low, **(current or {})})
+    return h
+
+
+def run(formula: str, h: MetricHistory | None = None, now: datetime = NOW, seed: int = 1) -> AutoScaleResult:
+    return evaluate(formula, h if h is not None else history(), now, rng=random.Random(seed))
+
+
+def ok(formula: str, h: MetricHistory | None = None, now: datetime = NOW) -> AutoScaleResult:
+    result = run(formula, h, now)
+    assert result.error is None, result.error
+    return result
+
+
+def var(formula: str, h: MetricHistory | None = None, now: datetime = NOW) -> str:
+    """The results-string text of user variable `x` after `formula`."""
+    return dict(ok(formula, h, now).variables)["x"]
+
+
+def failed(formula: str, h: MetricHistory | None = None, now: datetime = NOW) -> AutoScaleError:
+    result = run(formula, h, now)
+    assert result.error is not None, result.results
+    return result.error
+
+
+V = history({"$ActiveTasks": [1, 2, 3, 4]})  # v = $ActiveTasks.GetSample(4) = [1,2,3,4]
+VEC = "$ActiveTasks.GetSample(4)"
+
+
+# --- grammar and operators ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("expr, expected", [
+    ("1 + 2 * 3", "7"),
+    ("(1 + 2) * 3", "9"),
+    ("10 - 4 - 3", "3"),              # left-associative
+    ("8 / 4 / 2", "1"),
+    ("-2 * 3", "-6"),
+    ("- -1", "1"),
+    ("--1", "1"),
+    ("!0", "1"),
+    ("!5", "0"),
+    ("!!5", "1"),
+    ("1 < 2", "1"),
+    ("2 <= 1", "0"),
+    ("2 >= 2", "1"),
+    ("3 > 2", "1"),
+    ("1 == 1", "1"),
+    ("1 != 1", "0"),
+    ("1 < 2 == 1", "1"),              # relational binds tighter than equality, as in C
+    ("1 && 0", "0"),
+    ("0 || 2", "1"),
+    ("1 || 0 && 0", "1"),             # && binds tighter than ||
+    ("1 ? 2 : 3", "2"),
+    ("0 ? 2 : 1 ? 4 : 5", "4"),       # ?: is right-associative
+    ("1 + 1 > 1 ? 7 : 8", "7"),
+    ("(0 ? 1 : 0) ? 5 : 6", "6"),
+    ("1e3", "1000"),
+    ("2.5e-1", "0.25"),
+    ("1/3", "0.333333"),              # %g: six significant digits
+    ("29/30*100", "96.6667"),         # as Batch writes $samples=96.6667
+    ("1234567", "1.23457e+06"),
+    ("0.5", "0.5"),
+    ("1/0", "inf"),                   # IEEE, as C and .NET
+    ("-1/0", "-inf"),
+    ('"abc"', "abc"),
+    ('"a" < "b"', "1"),
+    ('"b" == "b"', "1"),
+    ('"B" < "a"', "1"),               # ordinal
+    ("requeue", "requeue"),
+    ("TimeInterval_Minute * 3", "00:03:00"),
+    ("3 * TimeInterval_Minute", "00:03:00"),
+    ("TimeInterval_Hour / 2", "00:30:00"),
+    ("TimeInterval_Day + TimeInterval_Hour", "1.01:00:00"),
+    ("TimeInterval_Day - TimeInterval_Hour", "23:00:00"),
+    ("-TimeInterval_Second", "-00:00:01"),
+    ("TimeInterval_Millisecond * 1.5", "00:00:00.0015000"),
+    ("TimeInterval_100ns", "00:00:00.0000001"),
+    ("TimeInterval_Microsecond", "00:00:00.0000010"),
+    ("TimeInterval_Week", "7.00:00:00"),
+    ("TimeInterval_Year", "365.00:00:00"),
+    ("TimeInterval_Zero", "00:00:00"),
+    ("TimeInterval_Minute > TimeInterval_Second", "1"),
+    ("TimeInterval_Minute == 60 * TimeInterval_Second", "1"),
+    ('time("2016-10-13T19:18:47.805Z")', "2016-10-13T19:18:47.805Z"),
+    ('time("Thu, 13 Oct 2016 19:18:47 GMT")', "2016-10-13T19:18:47.000Z"),
+    ('time("2016-10-13T21:18+02:00")', "2016-10-13T19:18:00.000Z"),
+    ('time("2016-10")', "2016-10-01T00:00:00.000Z"),
+    ('time("2016-10-13") + TimeInterval_Hour', "2016-10-13T01:00:00.000Z"),
+    ('TimeInterval_Hour + time("2016-10-13")', "2016-10-13T01:00:00.000Z"),
+    ('time("2016-10-13") + (-6 * TimeInterval_Hour)', "2016-10-12T18:00:00.000Z"),
+    ('time("2016-10-14") - time("2016-10-13")', "1.00:00:00"),
+    ('time("2016-10-13") - time("2016-10-14")', "-1.00:00:00"),
+    ('time("2016-10-13") < time("2016-10-14")', "1"),
+    ("time()", "2016-10-13T19:18:47.805Z"),
+    ('time("")', "2016-10-13T19:18:47.805Z"),
+    ('time("2016-10-13T19:18:47Z").year', "2016"),
+    ('time("2016-10-13T19:18:47Z").month', "10"),
+    ('time("2016-10-13T19:18:47Z").day', "13"),
+    ('time("2016-10-13T19:18:47Z").weekday', "4"),   # Thursday; 1 is Monday
+    ('time("2016-10-16T19:18:47Z").weekday', "0"),   # Sunday (decided: .NET's DayOfWeek)
+    ('time("2016-10-13T19:18:47Z").hour', "19"),
+    ('time("2016-10-13T19:18:47Z").minute', "18"),
+    ('time("2016-10-13T19:18:47Z").second', "47"),
+    ("time().hour >= 8 && time().hour < 18", "0"),
+])
+def test_expressions(expr: str, expected: str) -> None:
+    assert var(f"x = {expr}") == expected
+
+
+def test_statements_comments_and_line_breaks() -> None:
+    formula = "// a comment\n$a = 1 ;; \r\n b = $a + 1 // another\n;\nx = b * 2"
+    assert ok(formula).results.endswith(";$a=1;b=2;x=4")  # the last statement needs no `;`
+
+
+def test_a_bare_expression_is_a_statement() -> None:
+    assert ok("1 + 1; $TargetDedicatedNodes = 2;").targets.target_dedicated_nodes == 2
+
+
+def test_user_variables_with_and_without_dollar_are_two_and_listed_in_ordinal_order() -> None:
+    result = ok('b = 1; B = 2; $a = 3; _x = 4; a1 = 5; $b = "s"')
+    assert result.results == ("$TargetDedicatedNodes=0;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;"
+                              "$a=3;$b=s;B=2;_x=4;a1=5;b=1")
+
+
+def test_reassignment_keeps_the_last_value() -> None:
+    assert var("x = 1; x = x + 41") == "42"
+
+
+# --- functions ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("expr, expected", [
+    (VEC, "[1,2,3,4]"),
+    (f"avg({VEC})", "2.5"),
+    (f"avg({VEC}, 7)", "3.4"),                # avg(1,2,3,4,7) = 17/5
+    ("avg(1, 2, 3)", "2"),
+    ("avg(5)", "5"),
+    (f"max({VEC}, 10)", "10"),
+    (f"max({VEC})", "4"),
+    (f"min({VEC}, -1)", "-1"),
+    (f"min(2, {VEC})", "1"),
+    (f"sum({VEC})", "10"),
+    (f"sum({VEC}, {VEC})", "20"),
+    ("sum()", "0"),
+    (f"len({VEC}, 1)", "5"),
+    ("len()", "0"),
+    ("len(7)", "1"),
+    ("norm(3, 4)", "5"),
+    ("norm()", "0"),
+    (f"range({VEC})", "3"),
+    (f"range({VEC}, 10)", "9"),
+    (f"std({VEC})", "1.29099"),               # sqrt(((1.5^2+0.5^2)*2)/3) = sqrt(5/3)
+    ("std(5)", "0"),
+    (f"percentile({VEC}, 50)", "2"),          # nearest rank: ceil(0.5*4) = 2nd smallest
+    (f"percentile({VEC}, 0)", "1"),
+    (f"percentile({VEC}, 75)", "3"),
+    (f"percentile({VEC}, 76)", "4"),
+    (f"percentile({VEC}, 100)", "4"),
+    (f"val({VEC}, 0)", "1"),
+    (f"val({VEC}, 3)", "4"),
+    ("lg(8)", "3"),
+    (f"lg({VEC})", "[0,1,1.58496,2]"),
+    ("lg(2, 4)", "[1,2]"),                    # a list of doubles gives a doubleVec
+    ("lg(0)", "-inf"),
+    ("ln(1)", "0"),
+    ("ln(2.718281828459045)", "1"),
+    ("ln(-1)", "nan"),
+    (f"ln({VEC}, 1)", "[0,0.693147,1.09861,1.38629,0]"),
+    ("log(1000)", "3"),
+    (f"log({VEC})", "[0,0.30103,0.477121,0.60206]"),
+    ("ceil(1.2)", "2"),
+    ("ceil(-1.2)", "-1"),
+    ("floor(-1.2)", "-2"),
+    ("floor(1.8)", "1"),
+    ("round(2.5)", "3"),                       # halves away from zero
+    ("round(-2.5)", "-3"),
+    ("round(2.4)", "2"),
+    (f"round({VEC} / 2)", "[1,1,2,2]"),        # [0.5,1,1.5,2]
+    (f"ceil({VEC} / 2)", "[1,1,2,2]"),
+    (f"floor({VEC} / 2)", "[0,1,1,2]"),
+    (f"{VEC} + 1", "[2,3,4,5]"),
+    (f"{VEC} - 1", "[0,1,2,3]"),
+    (f"{VEC} * 2", "[2,4,6,8]"),
+    (f"{VEC} / 4", "[0.25,0.5,0.75,1]"),
+    (f"{VEC} * {VEC}", "[1,4,9,16]"),
+    (f"{VEC} - {VEC}", "[0,0,0,0]"),
+    (f"{VEC} + {VEC}", "[2,4,6,8]"),
+    (f"{VEC} / {VEC}", "[1,1,1,1]"),
+])
+def test_functions_and_vectors(expr: str, expected: str) -> None:
+    assert var(f"x = {expr}", V) == expected
+
+
+def test_rand_is_in_zero_one_and_follows_the_rng() -> None:
+    values = {float(dict(run("x = rand()", seed=seed).variables)["x"]) for seed in range(20)}
+    assert len(values) > 10 and all(0 <= v < 1 for v in values)
+    assert run("x = rand()", seed=3).results == run("x = rand()", seed=3).results
+
+
+def test_stop_ends_the_evaluation_and_keeps_what_was_assigned() -> None:
+    result = ok("$TargetDedicatedNodes = 4; a = 1; stop(); $TargetDedicatedNodes = 9; b = 2")
+    assert result.targets.target_dedicated_nodes == 4 and result.results.endswith(";a=1")
+
+
+def test_the_untaken_branch_and_short_circuit_sides_are_not_evaluated() -> None:
+    result = ok("a = 0 ? stop() : 1; b = 0 && nothing; c = 1 || nothing; d = 1 ? 2 : $Undefined; "
+                "$TargetDedicatedNodes = 2")
+    assert result.results.endswith(";a=1;b=0;c=1;d=2") and result.targets.target_dedicated_nodes == 2
+    assert ok("a = 1 ? stop() : 0; $TargetDedicatedNodes = 5").targets.target_dedicated_nodes == 0
+
+
+# --- service variables, targets, results ------------------------------------------------------
+
+def test_targets_read_as_the_pools_until_assigned_and_their_aliases() -> None:
+    h = history(dedicated=2, low=3)
+    assert ok("x = $TargetDedicatedNodes + $TargetLowPriorityNodes * 10", h).results == (
+        "$TargetDedicatedNodes=2;$TargetLowPriorityNodes=3;$NodeDeallocationOption=requeue;x=32")
+    assert var("x = $TargetDedicated * 10 + $TargetLowPriority", h) == "23"
+    assert ok("$TargetDedicated = 5", h).targets.target_dedicated_nodes == 5
+    # The full name wins over its alias, whichever comes first.
+    assert ok("$TargetDedicated = 5; $TargetDedicatedNodes = 3", h).targets.target_dedicated_nodes == 3
+    assert ok("$TargetDedicatedNodes = 3; $TargetDedicated = 5", h).targets.target_dedicated_nodes == 3
+    assert ok("$TargetLowPriority = 7; x = $TargetLowPriorityNodes", h).results == (
+        "$TargetDedicatedNodes=2;$TargetLowPriorityNodes=7;$NodeDeallocationOption=requeue;x=7")
+
+
+def test_a_fractional_target_is_truncated_in_targets_and_results() -> None:
+    result = ok("t = 2.9; $TargetDedicatedNodes = t; $TargetLowPriorityNodes = 0.4")
+    assert result.results == ("$TargetDedicatedNodes=2;$TargetLowPriorityNodes=0;"
+                              "$NodeDeallocationOption=requeue;t=2.9")
+    assert (result.targets.target_dedicated_nodes, result.targets.target_low_priority_nodes) == (2, 0)
+
+
+@pytest.mark.parametrize("option", ["requeue", "terminate", "taskcompletion", "retaineddata"])
+def test_node_deallocation_options(option: str) -> None:
+    result = ok(f"x = $NodeDeallocationOption; $NodeDeallocationOption = {option}; y = $NodeDeallocationOption")
+    assert result.targets.node_deallocation_option == option
+    assert result.results == (f"$TargetDedicatedNodes=0;$TargetLowPriorityNodes=0;$NodeDeallocationOption={option};"
+                              f"x=requeue;y={option}")
+    assert ok(f'$NodeDeallocationOption = "{option}"').targets.node_deallocation_option == option
+
+
+def test_read_only_variables_read_as_their_latest_value() -> None:
+    h = history({"$PendingTasks": [5, 9]}, current={"$CurrentDedicatedNodes": 4, "$TaskSlotsPerNode": 2})
+    assert var("x = $CurrentDedicatedNodes * $TaskSlotsPerNode + $PendingTasks", h) == "17"
+    assert var("x = $UsableNodeCount + $SampleNodeCount", h) == "0"  # never recorded: 0
+
+
+def test_to_json_is_the_rest_autoscale_run() -> None:
+    good = ok("$TargetDedicatedNodes = 1").to_json()
+    assert good == {"timestamp": "2016-10-13T19:18:47.8050000Z",
+                    "results": "$TargetDedicatedNodes=1;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue"}
+    bad = run("x = y").to_json()
+    assert bad["error"] == {"code": EVALUATION_ERROR,
+                            "message": "Autoscale evaluation failed due to an error in the formula",
+                            "values": [{"name": "Message", "value": "Line 1, Col 5: Undefined variable 'y'"}]}
+
+
+# --- errors, with where they are ---------------------------------------------------------------
+
+@pytest.mark.parametrize("formula, detail", [
+    ("a = (1 + ;", "Line 1, Col 10: Unexpected ';'"),
+    ("a = 1 b = 2", "Line 1, Col 7: Expected ';' but found 'b'"),
+    ("a = b = 1", "Line 1, Col 7: Expected ';' but found '='"),
+    ("= 1", "Line 1, Col 1: Unexpected '='"),
+    ("a = 1 +", "Line 1, Col 8: Unexpected end of formula"),
+    ("a = (1", "Line 1, Col 7: Expected ')' but found end of formula"),
+    ("a = 1 ? 2", "Line 1, Col 10: Expected ':' but found end of formula"),
+    ("a = avg(1,)", "Line 1, Col 11: Unexpected ')'"),
+    ("a = 1;\n  b = (2 +\n ) ", "Line 3, Col 2: Unexpected ')'"),
+    ("a = foo(1)", "Line 1, Col 5: Unknown function 'foo'"),
+    ("a = count(1)", "Line 1, Col 5: Unknown function 'count'"),       # counting is the Count() method
+    ("$PendingTasks = 1", "Line 1, Col 1: $PendingTasks is a read-only service-defined variable"),
+    ("x = 1;\n$CPUPercent = 2", "Line 2, Col 1: $CPUPercent is a read-only service-defined variable"),
+    ("TimeInterval_Second = 1", "Line 1, Col 1: TimeInterval_Second is a constant and cannot be assigned"),
+    ("taskcompletion = 1", "Line 1, Col 1: taskcompletion is a constant and cannot be assigned"),
+    ("a = $PendingTasks.GetSampel(1)", "Line 1, Col 19: Unknown method 'GetSampel'"),
+    ("a = x.GetSample(1)", "Line 1, Col 7: Method GetSample is only available on a read-only service-defined variable"),
+    ("a = $TargetDedicatedNodes.Count()",
+     "Line 1, Col 27: Method Count is only available on a read-only service-defined variable"),
+    ("a = $PendingTasks.GetSample()", "Line 1, Col 19: Method GetSample takes 1 to 3 arguments, not 0"),
+    ("a = $PendingTasks.GetSamplePercent(1, 2, 3)",
+     "Line 1, Col 19: Method GetSamplePercent takes 1 to 2 arguments, not 3"),
+    ("a = $PendingTasks.Count(1)", "Line 1, Col 19: Method Count takes 0 arguments, not 1"),
+    ("a = $PendingTasks.$x", "Line 1, Col 19: Expected a method or member name after '.' but found '$x'"),
+    ("a = rand(1)", "Line 1, Col 5: Function rand takes 0 arguments, not 1"),
+    ("a = val(1)", "Line 1, Col 5: Function val takes 2 arguments, not 1"),
+    ("a = lg()", "Line 1, Col 5: Function lg takes at least 1 argument, not 0"),
+    ("a = time(1, 2)", "Line 1, Col 5: Function time takes 0 to 1 arguments, not 2"),
+    ("a = time().hours",
+     "Line 1, Col 12: Unknown member 'hours'; a timestamp has year, month, day, weekday, hour, minute, second"),
+    ("a = 1 % 2", "Line 1, Col 7: Unexpected character '%'"),
+    ("a = 1 & 2", "Line 1, Col 7: Unexpected character '&'"),
+    ("a = $", "Line 1, Col 5: Unexpected character '$'"),
+    ("a = 'x'", "Line 1, Col 5: Unexpected character '''"),
+    ("a = é", "Line 1, Col 5: Unexpected character 'é'"),
+    ("a = 1\x01", "Line 1, Col 6: Unexpected character 'U+0001'"),
+    ('a = "abc', "Line 1, Col 5: Unterminated string literal"),
+    ('a = "ab\nc"', "Line 1, Col 5: Unterminated string literal"),
+    ("/* c */ a = 1", "Line 1, Col 1: Unexpected '/'"),
+    ("a = .5", "Line 1, Col 5: Unexpected '.'"),
+])
+def test_syntax_errors(formula: str, detail: str) -> None:
+    error = check(formula)
+    assert error is not None and error.code == SYNTAX_ERROR
+    assert error.message == "The specified auto-scaling formula has a syntax error."
+    assert error.values == (("Message", detail),) and error.detail == detail
+    result = run(formula, history(dedicated=2))
+    assert result.error == error and result.targets.target_dedicated_nodes == 2
+
+
+def test_limits_length_statements_and_nesting() -> None:
+    assert check("a = 1;" + " " * (MAX_FORMULA_LENGTH - 6)) is None
+    too_long = check("a = 1;" + " " * (MAX_FORMULA_LENGTH - 5))
+    assert too_long is not None and too_long.code == TOO_LONG and too_long.position is None
+    assert too_long.message == "The specified auto-scaling formula exceeds lengths limit."
+    assert too_long.detail == "The formula has 8193 characters; at most 8192 are allowed"
+    assert check("a=1;" * 100) is None
+    many = check("a=1;" * 101)
+    assert many is not None and many.detail == "Line 1, Col 401: The formula has more than 100 statements"
+    assert ok("x = " + "(" * 39 + "1" + ")" * 39).results.endswith("x=1")
+    deep = check("x = " + "(" * 40 + "1" + ")" * 40)
+    assert deep is not None and deep.detail == "Line 1, Col 45: The expression is nested more than 40 levels deep"
+    assert ok("x = " + "-" * 38 + "1").results.endswith("x=1")
+    assert check("x = " + "-" * 40 + "1") is not None
+
+
+@pytest.mark.parametrize("formula, detail", [
+    ("a = 1;\nb = c + 1", "Line 2, Col 5: Undefined variable 'c'"),
+    ("a = avg", "Line 1, Col 5: Undefined variable 'avg'"),
+    ('a = 1 + "x"', "Line 1, Col 7: Operator + is not defined for double + string"),
+    ("a = 1 - TimeInterval_Second", "Line 1, Col 7: Operator - is not defined for double - timeinterval"),
+    ("a = time() - TimeInterval_Hour", "Line 1, Col 12: Operator - is not defined for timestamp - timeinterval"),
+    ("a = TimeInterval_Hour / TimeInterval_Second",
+     "Line 1, Col 23: Operator / is not defined for timeinterval / timeinterval"),
+    ("a = time() + time()", "Line 1, Col 12: Operator + is not defined for timestamp + timestamp"),
+    ('a = "a" < 1', "Line 1, Col 9: Operator < is not defined for string < double"),
+    (f"a = -{VEC}", "Line 1, Col 5: Operator - is not defined for a doubleVec"),
+    (f"a = !{VEC}", "Line 1, Col 5: Operator ! is not defined for a doubleVec"),
+    ("a = !TimeInterval_Second", "Line 1, Col 5: Operator ! is not defined for a timeinterval"),
+    (f"a = 2 * {VEC}", "Line 1, Col 7: Operator * is not defined for double * doubleVec"),
+    (f"a = {VEC} < 1", "Line 1, Col 31: Operator < is not defined for doubleVec < double"),
+    (f"a = {VEC} + $ActiveTasks.GetSample(2)", "Line 1, Col 31: The doubleVecs have different lengths (4 and 2)"),
+    ("a = avg()", "Line 1, Col 5: Function avg needs at least one value"),
+    ("a = max()", "Line 1, Col 5: Function max needs at least one value"),
+    (f"a = val({VEC}, 4)", "Line 1, Col 5: Function val's index must be a whole number from 0 to 3, not 4"),
+    (f"a = val({VEC}, 1.5)", "Line 1, Col 5: Function val's index must be a whole number from 0 to 3, not 1.5"),
+    (f"a = val({VEC}, -1)", "Line 1, Col 5: Function val's index must be a whole number from 0 to 3, not -1"),
+    ("a = val(1, 0)", "Line 1, Col 5: Function val's first argument must be a doubleVec, not a double"),
+    (f"a = percentile({VEC}, 101)",
+     "Line 1, Col 5: Function percentile's second argument must be a double from 0 to 100"),
+    ("a = percentile(1, 50)", "Line 1, Col 5: Function percentile's first argument must be a doubleVec, not a double"),
+    ('a = time("yesterday")', 'Line 1, Col 5: Function time: "yesterday" is not a W3C-DTF or RFC 1123 time'),
+    ('a = time("2016-13-01")', 'Line 1, Col 5: Function time: "2016-13-01" is not a W3C-DTF or RFC 1123 time'),
+    ("a = time(1)", "Line 1, Col 5: Function time takes a string, not a double"),
+    ("a = avg(time())", "Line 1, Col 5: Function avg takes doubles and doubleVecs, not a timestamp"),
+    ('a = lg("x")', "Line 1, Col 5: Function lg takes doubles and doubleVecs, not a string"),
+    ("a = TimeInterval_Second / 0", "Line 1, Col 25: A timeinterval cannot be divided by zero"),
+    ("a = TimeInterval_Second * 1e400", "Line 1, Col 25: The timeinterval is not finite"),
+    ("a = time() + TimeInterval_Year * 1e6", "Line 1, Col 12: The timestamp is out of range (years 1 to 9999)"),
+    ("a = time().hour.hour", "Line 1, Col 5: Member hour is defined for a timestamp, not a double"),
+    ("a = $ActiveTasks.GetSample(0)", "Line 1, Col 5: GetSample's sample count must be at least 1, not 0"),
+    ("a = $ActiveTasks.GetSample(TimeInterval_Minute, 101)",
+     "Line 1, Col 5: The sample percentage must be a double from 0 to 100, not 101"),
+    ("a = $ActiveTasks.GetSample(5, 70)",
+     "Line 1, Col 5: GetSample(count) takes one argument; a range starts with a timestamp or timeinterval"),
+    ('a = $ActiveTasks.GetSample(TimeInterval_Minute, "x")',
+     "Line 1, Col 5: GetSample takes (start [, samplePercent]) or (start, end [, samplePercent])"),
+    ('a = $ActiveTasks.GetSample("x")',
+     "Line 1, Col 5: The start of the sample range must be a timestamp or a timeinterval, not a string"),
+    ("a = $ActiveTasks.GetSamplePercent(TimeInterval_Minute, 5)",
+     "Line 1, Col 5: The end of the sample range must be a timestamp or a timeinterval, not a double"),
+    ("a = $PendingTasks.HistoryBeginTime()", "Line 1, Col 5: $PendingTasks has no samples yet"),
+    ("$NodeDeallocationOption = 3",
+     "Line 1, Col 1: $NodeDeallocationOption must be one of requeue, terminate, taskcompletion, retaineddata, "
+     "not a double"),
+    ('$NodeDeallocationOption = "sometimes"',
+     'Line 1, Col 1: $NodeDeallocationOption must be one of requeue, terminate, taskcompletion, retaineddata, '
+     'not "sometimes"'),
+    ("$TargetDedicatedNodes = -1", "Line 1, Col 1: $TargetDedicatedNodes must be a non-negative number of nodes, not -1"),
+    ("x = 1;\n$TargetDedicatedNodes = 1/0",
+     "Line 2, Col 1: $TargetDedicatedNodes must be a non-negative number of nodes, not inf"),
+    ("$TargetLowPriority = 0/0", "Line 1, Col 1: $TargetLowPriorityNodes must be a non-negative number of nodes, not nan"),
+    ("$TargetDedicatedNodes = time()", "Line 1, Col 1: $TargetDedicatedNodes must be a double, not a timestamp"),
+    (f"$TargetDedicated = {VEC}", "Line 1, Col 1: $TargetDedicated must be a double, not a doubleVec"),
+    ('a = "x" ? 1 : 2', "Line 1, Col 5: The condition of ?: must be a double, not a string"),
+    ('a = "x" && 1', "Line 1, Col 5: The left side of && must be a double, not a string"),
+    ("a = 0 || TimeInterval_Second", "Line 1, Col 5: The right side of || must be a double, not a timeinterval"),
+])
+def test_evaluation_errors(formula: str, detail: str) -> None:
+    result = run(formula, history({"$ActiveTasks": [1, 2, 3, 4]}, dedicated=2, low=1))
+    assert check(formula) is None  # all pass the checks made before running
+    assert result.error is not None and result.error.code == EVALUATION_ERROR
+    assert result.error.message == "Autoscale evaluation failed due to an error in the formula"
+    assert result.error.detail == detail
+    # Nothing changes on an error, and nothing but the pool's targets is listed.
+    assert result.results == "$TargetDedicatedNodes=2;$TargetLowPriorityNodes=1;$NodeDeallocationOption=requeue"
+    assert (result.targets.target_dedicated_nodes, result.targets.target_low_priority_nodes) == (2, 1)
+    assert result.targets.node_deallocation_option == "requeue"
+
+
+def test_only_a_final_target_must_be_valid() -> None:
+    result = ok("$TargetDedicatedNodes = -1; $TargetDedicatedNodes = max(0, $TargetDedicatedNodes)")
+    assert result.targets.target_dedicated_nodes == 0
+
+
+def test_observed_undefined_variable_answer() -> None:
+    """Observed (Azure SDK for JS, recorded against Batch): evaluating `$something_useless` on a pool
+    whose formula targets 2 dedicated nodes answers AutoScalingFormulaEvaluationError and this results string."""
+    result = run("$something_useless", history(dedicated=2))
+    assert result.error is not None and result.error.code == "AutoScalingFormulaEvaluationError"
+    assert result.error.detail == "Line 1, Col 1: Undefined variable '$something_useless'"
+    assert result.results == "$TargetDedicatedNodes=2;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue"
+
+
+def test_observed_sdk_evaluation_of_a_constant_target() -> None:
+    """Observed (Azure SDKs for Python and JS): `$TargetDedicatedNodes=3` evaluates to exactly this."""
+    assert ok("$TargetDedicatedNodes=3", history(dedicated=2)).results == (
+        "$TargetDedicatedNodes=3;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue")
