@@ -460,3 +460,376 @@ def test_observed_sdk_evaluation_of_a_constant_target() -> None:
     """Observed (Azure SDKs for Python and JS): `$TargetDedicatedNodes=3` evaluates to exactly this."""
     assert ok("$TargetDedicatedNodes=3", history(dedicated=2)).results == (
         "$TargetDedicatedNodes=3;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue")
+
+
+# --- sample data -------------------------------------------------------------------------------
+
+def samples_ending(name: str, values: list[float], end: datetime, h: MetricHistory | None = None) -> MetricHistory:
+    h = h if h is not None else MetricHistory()
+    for i, value in enumerate(values):
+        h.record(end - STEP * (len(values) - 1 - i), {name: value})
+    return h
+
+
+def test_reference_ten_minutes_of_cpu_samples() -> None:
+    """Reference: `$CPUPercent.GetSample(TimeInterval_Minute * 10)` gives 20 samples when all of the
+    last 10 minutes are there, 18 when the last minute is missing; then asking for 95 percent fails
+    (only 90 percent are there) and asking for 80 percent succeeds."""
+    full = samples_ending("$CPUPercent", [0.5] * 20, NOW)
+    assert var("x = len($CPUPercent.GetSample(TimeInterval_Minute * 10))", full) == "20"
+    late = samples_ending("$CPUPercent", [0.5] * 18, NOW - timedelta(minutes=1))
+    assert var("x = len($CPUPercent.GetSample(TimeInterval_Minute * 10))", late) == "18"
+    error = failed("x = $CPUPercent.GetSample(TimeInterval_Minute * 10, 95)", late)
+    assert error.code == INSUFFICIENT_SAMPLES
+    assert error.message == "Autoscale evaluation failed due to insufficient sample data"
+    assert error.detail == "Line 1, Col 26: Insufficient data from data set: $CPUPercent wanted 95%, received 90%"
+    assert var("x = len($CPUPercent.GetSample(TimeInterval_Minute * 10, 80))", late) == "18"
+    assert var("x = $CPUPercent.GetSamplePercent(TimeInterval_Minute * 10)", late) == "90"
+
+
+def test_reference_look_back_range() -> None:
+    """Reference: `GetSample(1 * TimeInterval_Minute, 6 * TimeInterval_Minute)` gives a range of
+    samples, shown as `$runningTasksSample=[1,1,1,1,1,1,1,1,1,1]` (5 minutes: 10 samples)."""
+    h = samples_ending("$RunningTasks", [1] * 30, NOW)
+    result = ok("$runningTasksSample = $RunningTasks.GetSample(1 * TimeInterval_Minute, 6 * TimeInterval_Minute);", h)
+    assert result.results.endswith(";$runningTasksSample=[1,1,1,1,1,1,1,1,1,1]")
+    # Either order of the bounds, and absolute times, name the same range.
+    assert var("x = len($RunningTasks.GetSample(6 * TimeInterval_Minute, TimeInterval_Minute))", h) == "10"
+    assert var("x = len($RunningTasks.GetSample(time() + -6 * TimeInterval_Minute, time() + -TimeInterval_Minute))",
+               h) == "10"
+
+
+def test_reference_required_percentage_as_third_argument() -> None:
+    """Reference: `$RunningTasks.GetSample(60 * TimeInterval_Second, 120 * TimeInterval_Second, 75)`
+    fails unless 75 percent of that minute's samples (2) are there."""
+    formula = "$runningTasksSample = $RunningTasks.GetSample(60 * TimeInterval_Second, 120 * TimeInterval_Second, 75);"
+    assert ok(formula, samples_ending("$RunningTasks", [2, 3, 4, 5, 6], NOW)).results.endswith(
+        ";$runningTasksSample=[3,4]")  # (now-120s, now-60s] holds the samples of now-90s and now-60s
+    h = samples_ending("$RunningTasks", [3], NOW - timedelta(seconds=90))
+    assert failed(formula, h).detail == (
+        "Line 1, Col 46: Insufficient data from data set: $RunningTasks wanted 75%, received 50%")
+
+
+def test_without_a_percentage_getsample_wants_70_percent() -> None:
+    h = samples_ending("$PendingTasks", [1] * 4, NOW)  # 4 of the 6 samples of 3 minutes: 66.6667%
+    assert failed("x = avg($PendingTasks.GetSample(180 * TimeInterval_Second))", h).detail == (
+        "Line 1, Col 32: Insufficient data from data set: $PendingTasks wanted 70%, received 66.6667%")
+    h = samples_ending("$PendingTasks", [1] * 5, NOW)  # 83.3333%
+    assert var("x = avg($PendingTasks.GetSample(180 * TimeInterval_Second))", h) == "1"
+
+
+def test_count_form_history_begin_time_period_and_count() -> None:
+    h = samples_ending("$ActiveTasks", [5, 6, 7], NOW)
+    assert var("x = $ActiveTasks.GetSample(2)", h) == "[6,7]"          # the latest, oldest first
+    assert var("x = $ActiveTasks.GetSample(10)", h) == "[5,6,7]"       # what there is
+    assert var("x = $ActiveTasks.GetSample(2.9)", h) == "[6,7]"
+    assert var("x = $ActiveTasks.Count()", h) == "3"
+    assert var("x = $ActiveTasks.HistoryBeginTime()", h) == "2016-10-13T19:17:47.805Z"
+    assert var("x = $ActiveTasks.GetSamplePeriod()", h) == "00:00:30"
+    assert var("x = $ActiveTasks.GetSamplePercent(TimeInterval_Minute * 3)", h) == "50"
+    assert var("x = $ActiveTasks.GetSamplePercent(TimeInterval_Zero)", h) == "100"
+    assert var("x = $ActiveTasks.GetSample(TimeInterval_Zero)", h) == "[]"
+
+
+def test_observed_insufficient_sample_errors_point_at_the_call() -> None:
+    """Observed: Batch's errors for these two formulas are "Line 1, Col 24: ... $RunningTasks wanted
+    100%, received 0%" (Azure SDK for .NET's tests) and "Line 9, Col 43: ... $PendingTasks wanted 70%,
+    received 0%" (Azure/batch-shipyard issue 138, whose formula generator made the second one)."""
+    error = failed("$RunningTasks.GetSample(10 * TimeInterval_Second, 0 * TimeInterval_Second, 100);")
+    assert error.code == "InsufficientSampleData"
+    assert error.values == (("Message", "Line 1, Col 24: Insufficient data from data set: $RunningTasks "
+                                        "wanted 100%, received 0%"),)
+    old = samples_ending("$PendingTasks", [4], NOW - timedelta(minutes=10))
+    assert failed(SHIPYARD, old).detail == (
+        "Line 9, Col 43: Insufficient data from data set: $PendingTasks wanted 70%, received 0%")
+    busy = samples_ending("$PendingTasks", [4] * 10, NOW)
+    result = ok(SHIPYARD, busy)
+    # samplevecavg 4 -> reqVMs 4 -> divisor 2 -> 2 dedicated and 4 - 2 low-priority.
+    assert (result.targets.target_dedicated_nodes, result.targets.target_low_priority_nodes) == (2, 2)
+    assert result.targets.node_deallocation_option == "taskcompletion"
+
+
+# The formula batch-shipyard 2.9 generated for a pending_tasks scenario biased to the last sample
+# (convoy/autoscale.py at 75157e9): statements joined by ";\n".
+SHIPYARD = ";\n".join([
+    "maxTasksPerNode = 1", "minTargetDedicated = 0", "minTargetLowPriority = 0",
+    "maxTargetDedicated = 16777216", "maxTargetLowPriority = 16777216",
+    "sli = TimeInterval_Second * 300.0",
+    "samplepercent = $PendingTasks.GetSamplePercent(sli)",
+    "lastsample = val($PendingTasks.GetSample(1), 0)",
+    "samplevecavg = avg($PendingTasks.GetSample(sli))",
+    "PendingTaskAvg = samplepercent < 70 ? max(0, lastsample) : "
+    "(lastsample < samplevecavg ? avg(lastsample, samplevecavg) : max(lastsample, samplevecavg))",
+    "reqVMs = PendingTaskAvg / maxTasksPerNode",
+    "preemptcount = 0", "rebalance = 0 == 1",
+    "divisor = (maxTargetDedicated == 0 || maxTargetLowPriority == 0) ? 1 : 2",
+    "dedicatedVMs = max(minTargetDedicated, reqVMs / divisor)",
+    "dedicatedVMs = min(maxTargetDedicated, (dedicatedVMs > 0 && dedicatedVMs < 1) ? 1 : dedicatedVMs)",
+    "remainingVMs = reqVMs - dedicatedVMs",
+    "redistVMs = rebalance ? min(preemptcount, remainingVMs) : 0",
+    "dedicatedVMs = min(maxTargetDedicated, dedicatedVMs + redistVMs)",
+    "lowPriVMs = min(maxTargetLowPriority, reqVMs - dedicatedVMs)",
+    "$TargetDedicatedNodes = dedicatedVMs",
+    "$TargetLowPriorityNodes = max(minTargetLowPriority, lowPriVMs)",
+    "$NodeDeallocationOption = taskcompletion",
+]) + ";"
+
+
+# --- the reference's sample formulas ---------------------------------------------------------
+
+PENDING = """startingNumberOfVMs = 1;
+maxNumberofVMs = 25;
+pendingTaskSamplePercent = $PendingTasks.GetSamplePercent(180 * TimeInterval_Second);
+pendingTaskSamples = pendingTaskSamplePercent < 70 ? startingNumberOfVMs : avg($PendingTasks.GetSample(180 * TimeInterval_Second));
+$TargetDedicatedNodes=min(maxNumberofVMs, pendingTaskSamples);
+$NodeDeallocationOption = taskcompletion;"""
+
+
+@pytest.mark.parametrize("pending, target, percent, average", [
+    ([4, 8, 10, 12, 14, 18], 11, "100", "11"),        # a full 3 minutes: avg 66/6
+    ([40], 1, "16.6667", "1"),                         # a new pool: 1 of 6 samples, so the starting size
+    ([3, 3, 3, 3, 4], 3, "83.3333", "3.2"),            # 5 of 6: avg 3.2, 3 nodes
+    ([100] * 6, 25, "100", "100"),                     # capped at 25
+    ([0] * 6, 0, "100", "0"),                          # the queue drained: the pool shrinks to nothing
+])
+def test_reference_pending_tasks_formula(pending: list[float], target: int, percent: str, average: str) -> None:
+    """Reference sample "Pending tasks": start at one node, follow the 3-minute average of pending
+    tasks, never above 25 nodes, let running tasks finish before a node goes."""
+    result = ok(PENDING, samples_ending("$PendingTasks", pending, NOW, history(dedicated=1)))
+    assert result.targets.target_dedicated_nodes == target
+    assert result.results == (
+        f"$TargetDedicatedNodes={target};$TargetLowPriorityNodes=0;$NodeDeallocationOption=taskcompletion;"
+        f"maxNumberofVMs=25;pendingTaskSamplePercent={percent};pendingTaskSamples={average};startingNumberOfVMs=1")
+
+
+def test_observed_pending_tasks_formula_result() -> None:
+    """Observed (a pool's autoScaleRun, in BatchExplorer's tests): the pending-tasks sample with
+    maxNumberofVMs = 2 and no deallocation line, on an idle pool."""
+    formula = PENDING.replace("maxNumberofVMs = 25", "maxNumberofVMs = 2").replace(
+        "\n$NodeDeallocationOption = taskcompletion;", "")
+    result = ok(formula, samples_ending("$PendingTasks", [0] * 6, NOW))
+    assert result.results == ("$TargetDedicatedNodes=0;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;"
+                              "maxNumberofVMs=2;pendingTaskSamplePercent=100;pendingTaskSamples=0;startingNumberOfVMs=1")
+
+
+PREEMPTED = """maxNumberofVMs = 25;
+$TargetDedicatedNodes = min(maxNumberofVMs, $PreemptedNodeCount.GetSample(180 * TimeInterval_Second));
+$TargetLowPriorityNodes = min(maxNumberofVMs , maxNumberofVMs - $TargetDedicatedNodes);
+$NodeDeallocationOption = taskcompletion;"""
+
+
+@pytest.mark.parametrize("preempted, dedicated, low", [
+    ([3] * 6, 3, 22),            # three Spot nodes preempted: three dedicated ones replace them
+    ([0] * 6, 0, 25),
+    ([0, 0, 1, 1, 2, 2], 0, 25),  # min() takes the smallest of all the samples
+])
+def test_reference_preempted_nodes_formula(preempted: list[float], dedicated: int, low: int) -> None:
+    """Reference sample "Preempted nodes": 25 nodes in all, a dedicated one for each preempted one."""
+    result = ok(PREEMPTED, samples_ending("$PreemptedNodeCount", preempted, NOW))
+    assert result.results == (f"$TargetDedicatedNodes={dedicated};$TargetLowPriorityNodes={low};"
+                              "$NodeDeallocationOption=taskcompletion;maxNumberofVMs=25")
+
+
+CPU = """$totalDedicatedNodes =
+    (min($CPUPercent.GetSample(TimeInterval_Minute * 10)) > 0.7) ?
+    ($CurrentDedicatedNodes * 1.1) : $CurrentDedicatedNodes;
+$totalDedicatedNodes =
+    (avg($CPUPercent.GetSample(TimeInterval_Minute * 60)) < 0.2) ?
+    ($CurrentDedicatedNodes * 0.9) : $totalDedicatedNodes;
+$TargetDedicatedNodes = min(400, $totalDedicatedNodes)"""
+
+
+@pytest.mark.parametrize("cpu, nodes, target, total", [
+    (0.9, 10, 11, "11"),      # busy: 110% of the current nodes
+    (0.1, 10, 9, "9"),        # idle for an hour: 90%
+    (0.5, 10, 10, "10"),      # neither: unchanged
+    (0.9, 380, 400, "418"),   # never above 400
+])
+def test_reference_cpu_formula(cpu: float, nodes: float, target: int, total: str) -> None:
+    """Reference, "Write an autoscale formula": grow by 10% when the CPU stayed above 70% for 10
+    minutes, shrink by 10% when it averaged under 20% for an hour, at most 400 nodes."""
+    h = samples_ending("$CPUPercent", [cpu] * 120, NOW, history(current={"$CurrentDedicatedNodes": nodes}))
+    assert ok(CPU, h).results == (f"$TargetDedicatedNodes={target};$TargetLowPriorityNodes=0;"
+                                  f"$NodeDeallocationOption=requeue;$totalDedicatedNodes={total}")
+
+
+WORK_HOURS = """$curTime = time();
+$workHours = $curTime.hour >= 8 && $curTime.hour < 18;
+$isWeekday = $curTime.weekday >= 1 && $curTime.weekday <= 5;
+$isWorkingWeekdayHour = $workHours && $isWeekday;
+$TargetDedicatedNodes = $isWorkingWeekdayHour ? 20:10;
+$NodeDeallocationOption = taskcompletion;"""
+
+
+@pytest.mark.parametrize("at, target, weekday, hours", [
+    (datetime(2024, 1, 1, 10, 0, tzinfo=timezone.utc), 20, 1, 1),    # Monday morning
+    (datetime(2024, 1, 5, 17, 59, tzinfo=timezone.utc), 20, 1, 1),   # Friday, a minute before six
+    (datetime(2024, 1, 5, 18, 0, tzinfo=timezone.utc), 10, 1, 0),
+    (datetime(2024, 1, 1, 7, 59, tzinfo=timezone.utc), 10, 1, 0),
+    (datetime(2024, 1, 6, 10, 0, tzinfo=timezone.utc), 10, 0, 1),    # Saturday
+    (datetime(2024, 1, 7, 10, 0, tzinfo=timezone.utc), 10, 0, 1),    # Sunday
+])
+def test_reference_time_based_formula(at: datetime, target: int, weekday: int, hours: int) -> None:
+    """Reference Example 1: 20 nodes on weekdays from 8 to 18 (UTC), 10 otherwise."""
+    both = weekday and hours
+    assert ok(WORK_HOURS, now=at).results == (
+        f"$TargetDedicatedNodes={target};$TargetLowPriorityNodes=0;$NodeDeallocationOption=taskcompletion;"
+        f"$curTime={at.strftime('%Y-%m-%dT%H:%M:%S')}.000Z;$isWeekday={weekday};$isWorkingWeekdayHour={both};"
+        f"$workHours={hours}")
+
+
+def test_reference_evaluation_results_example() -> None:
+    """Reference ("Evaluate an autoscale formula", "Get information about autoscale runs"): the
+    working-hours formula without its deallocation line, evaluated on a Thursday at 19:18 and a
+    Friday at 18:36, gave `$TargetDedicatedNodes=10; $NodeDeallocationOption=requeue;
+    $curTime=2016-10-13T19:18:47.805Z; $isWeekday=1; $isWorkingWeekdayHour=0; $workHours=0` (today's
+    service also lists $TargetLowPriorityNodes, as its SDK tests show)."""
+    formula = WORK_HOURS.replace("\n$NodeDeallocationOption = taskcompletion;", "")
+    assert ok(formula).results == (
+        "$TargetDedicatedNodes=10;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;"
+        "$curTime=2016-10-13T19:18:47.805Z;$isWeekday=1;$isWorkingWeekdayHour=0;$workHours=0")
+    friday = datetime(2016, 10, 14, 18, 36, 43, 282000, tzinfo=timezone.utc)
+    assert ok(formula, now=friday).results == (
+        "$TargetDedicatedNodes=10;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;"
+        "$curTime=2016-10-14T18:36:43.282Z;$isWeekday=1;$isWorkingWeekdayHour=0;$workHours=0")
+
+
+def test_reference_local_time_and_the_python_and_dotnet_snippets() -> None:
+    """Reference: shift the time to Mountain Daylight Time with `time() + (-6 * TimeInterval_Hour)`;
+    the Python snippet's version with the `$TargetDedicated` alias; the .NET snippets'
+    `(time().weekday == 1 ? 5:1)`, `$CurrentDedicatedNodes` and `0` formulas."""
+    mdt = WORK_HOURS.replace("$curTime = time();", "$curTime = time() + (-6 * TimeInterval_Hour);")
+    monday_15_utc = datetime(2024, 1, 1, 15, 0, tzinfo=timezone.utc)   # 09:00 in Denver
+    monday_03_utc = datetime(2024, 1, 1, 3, 0, tzinfo=timezone.utc)    # Sunday 21:00 in Denver
+    assert ok(mdt, now=monday_15_utc).targets.target_dedicated_nodes == 20
+    assert ok(mdt, now=monday_03_utc).targets.target_dedicated_nodes == 10
+    python = ("$curTime = time();\n             $workHours = $curTime.hour >= 8 && $curTime.hour < 18; \n"
+              "             $isWeekday = $curTime.weekday >= 1 && $curTime.weekday <= 5; \n"
+              "             $isWorkingWeekdayHour = $workHours && $isWeekday; \n"
+              "             $TargetDedicated = $isWorkingWeekdayHour ? 20:10;")
+    result = ok(python, now=datetime(2024, 1, 1, 10, 0, tzinfo=timezone.utc))
+    assert result.targets.target_dedicated_nodes == 20 and "$TargetDedicated=" not in result.results
+    monday = "$TargetDedicatedNodes = (time().weekday == 1 ? 5:1);"
+    assert ok(monday, now=datetime(2024, 1, 1, tzinfo=timezone.utc)).targets.target_dedicated_nodes == 5
+    assert ok(monday, now=datetime(2024, 1, 2, tzinfo=timezone.utc)).targets.target_dedicated_nodes == 1
+    h = history(current={"$CurrentDedicatedNodes": 7})
+    assert ok("$TargetDedicatedNodes = $CurrentDedicatedNodes;", h).targets.target_dedicated_nodes == 7
+    assert ok("$TargetDedicatedNodes = 0", history(dedicated=4)).targets.target_dedicated_nodes == 0
+
+
+TASKS = """// Share of the last 15 minutes' pending-task samples that are available.
+$samples = $PendingTasks.GetSamplePercent(TimeInterval_Minute * 15);
+// Too few: trust the latest sample. Enough: the larger of the latest one and the average.
+$tasks = $samples < 70 ? max(0,$PendingTasks.GetSample(1)) : max( $PendingTasks.GetSample(1), avg($PendingTasks.GetSample(TimeInterval_Minute * 15)));
+// One node per pending task; with none pending, half the current target.
+$targetVMs = $tasks > 0? $tasks:max(0, $TargetDedicatedNodes/2);
+// Never more than 20 nodes.
+$TargetDedicatedNodes = max(0, min($targetVMs, 20));
+// Nodes leave once their running tasks have finished.
+$NodeDeallocationOption = taskcompletion;"""
+
+
+@pytest.mark.parametrize("pending, pool, expected", [
+    # A new pool (2 of 30 samples): the latest sample, 5.
+    ([3, 5], 0, "$TargetDedicatedNodes=5;$samples=6.66667;$targetVMs=5;$tasks=5"),
+    # A full history 0..29: max(29, avg 14.5) = 29 tasks, capped at 20 nodes.
+    (list(range(30)), 0, "$TargetDedicatedNodes=20;$samples=100;$targetVMs=29;$tasks=29"),
+    # Nothing pending on a pool targeting 6 nodes: half of them.
+    ([0] * 30, 6, "$TargetDedicatedNodes=3;$samples=100;$targetVMs=3;$tasks=0"),
+    ([0] * 30, 1, "$TargetDedicatedNodes=0;$samples=100;$targetVMs=0.5;$tasks=0"),
+])
+def test_reference_task_based_formula(pending: list[float], pool: float, expected: str) -> None:
+    """Reference Example 2 (its comments in our words)."""
+    target, rest = expected.split(";", 1)
+    result = ok(TASKS, samples_ending("$PendingTasks", pending, NOW, history(dedicated=pool)))
+    assert result.results == f"{target};$TargetLowPriorityNodes=0;$NodeDeallocationOption=taskcompletion;{rest}"
+
+
+def test_observed_task_based_variant_result() -> None:
+    """Observed: a pool running a variant of Example 2 ($ActiveTasks, at least 1 and at most 3
+    nodes) reported exactly this autoScaleRun.results with its target at 1 and no active tasks."""
+    formula = (TASKS.replace("$PendingTasks", "$ActiveTasks").replace("max(0, min($targetVMs, 20))",
+                                                                        "max(1, min($targetVMs, cappedPoolSize))")
+               .replace("// Never more than 20 nodes.", "cappedPoolSize = 3;"))
+    h = samples_ending("$ActiveTasks", [0] * 29, NOW, history(dedicated=1))  # 29 of 30 samples
+    assert ok(formula, h).results == (
+        "$TargetDedicatedNodes=1;$TargetLowPriorityNodes=0;$NodeDeallocationOption=taskcompletion;"
+        "$samples=96.6667;$targetVMs=0.5;$tasks=0;cappedPoolSize=3")
+
+
+PARALLEL = """$samples = $ActiveTasks.GetSamplePercent(TimeInterval_Minute * 15);
+$tasks = $samples < 70 ? max(0,$ActiveTasks.GetSample(1)) : max( $ActiveTasks.GetSample(1),avg($ActiveTasks.GetSample(TimeInterval_Minute * 15)));
+$cores = $TargetDedicatedNodes * 4;
+$extraVMs = (($tasks - $cores) + 3) / 4;
+$targetVMs = ($TargetDedicatedNodes + $extraVMs);
+$TargetDedicatedNodes = max(0,min($targetVMs,3));
+$NodeDeallocationOption = taskcompletion;"""
+
+
+@pytest.mark.parametrize("active, pool, expected", [
+    # 6 tasks on 1 node of 4 slots: (6 - 4 + 3) / 4 = 1.25 more, 2.25 in all, 2 nodes.
+    (6, 1, "$TargetDedicatedNodes=2;$cores=4;$extraVMs=1.25;$samples=100;$targetVMs=2.25;$tasks=6"),
+    # 40 tasks: (40 - 4 + 3) / 4 = 9.75 more, capped at 3 nodes.
+    (40, 1, "$TargetDedicatedNodes=3;$cores=4;$extraVMs=9.75;$samples=100;$targetVMs=10.75;$tasks=40"),
+    # None on 2 nodes: (0 - 8 + 3) / 4 = -1.25, 0.75 in all, 0 nodes.
+    (0, 2, "$TargetDedicatedNodes=0;$cores=8;$extraVMs=-1.25;$samples=100;$targetVMs=0.75;$tasks=0"),
+])
+def test_reference_parallel_tasks_formula(active: float, pool: float, expected: str) -> None:
+    """Reference Example 3: nodes of 4 task slots, at most 3 of them."""
+    target, rest = expected.split(";", 1)
+    result = ok(PARALLEL, samples_ending("$ActiveTasks", [active] * 30, NOW, history(dedicated=pool)))
+    assert result.results == f"{target};$TargetLowPriorityNodes=0;$NodeDeallocationOption=taskcompletion;{rest}"
+
+
+def initial_size(created: str) -> str:
+    """Reference Example 4, as its C# builds it: the creation time in RFC 1123 ("r") and 4 nodes."""
+    return ("\n    $TargetDedicatedNodes = 4;\n"
+            f'    lifespan         = time() - time("{created}");\n'
+            "    span             = TimeInterval_Minute * 60;\n"
+            "    startup          = TimeInterval_Minute * 10;\n"
+            "    ratio            = 50;\n\n"
+            "    $TargetDedicatedNodes = (lifespan > startup ? (max($RunningTasks.GetSample(span, ratio), "
+            "$ActiveTasks.GetSample(span, ratio)) == 0 ? 0 : $TargetDedicatedNodes) : 4);\n    ")
+
+
+def test_reference_initial_pool_size_formula() -> None:
+    """Reference Example 4: 4 nodes for the first 10 minutes; after that none if no task ran or
+    waited in the last hour, else unchanged."""
+    young = ok(initial_size("Thu, 13 Oct 2016 19:13:47 GMT"))
+    assert young.results == ("$TargetDedicatedNodes=4;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;"
+                             "lifespan=00:05:00.8050000;ratio=50;span=01:00:00;startup=00:10:00")
+    old = initial_size("Thu, 13 Oct 2016 17:00:00 GMT")
+    idle = samples_ending("$ActiveTasks", [0] * 120, NOW, samples_ending("$RunningTasks", [0] * 120, NOW))
+    assert ok(old, idle).targets.target_dedicated_nodes == 0
+    assert "lifespan=02:18:47.8050000" in ok(old, idle).results
+    busy = samples_ending("$ActiveTasks", [0] * 120, NOW, samples_ending("$RunningTasks", [2] * 120, NOW))
+    assert ok(old, busy).targets.target_dedicated_nodes == 4
+    thin = samples_ending("$ActiveTasks", [0] * 120, NOW, samples_ending("$RunningTasks", [2] * 10, NOW))
+    line = old.split("\n")[7]
+    col = line.index("GetSample(") + len("GetSample(")
+    assert failed(old, thin).detail == (
+        f"Line 8, Col {col}: Insufficient data from data set: $RunningTasks wanted 50%, received 8.33333%")
+
+
+def test_powershell_reference_formula_needs_no_cpu_samples() -> None:
+    """Enable-AzBatchAutoScale's reference formula: with under 0.7% of CPU samples it sets 5 nodes
+    (the cmdlet's documented result is `$TargetDedicated=5;$NodeDeallocationOption=requeue;totalNodes=5`,
+    from an API version that named the target so). The untaken branch names `$CurrentDedicated`,
+    which today's service does not define, and is never evaluated."""
+    formula = ("totalNodes=($CPUPercent.GetSamplePercent(TimeInterval_Minute*0,TimeInterval_Minute*10)<0.7?5:"
+               "(min($CPUPercent.GetSample(TimeInterval_Minute*0, TimeInterval_Minute*10))>0.8?"
+               "($CurrentDedicated*1.1):$CurrentDedicated));$TargetDedicated=min(100,totalNodes);")
+    assert ok(formula).results == (
+        "$TargetDedicatedNodes=5;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;totalNodes=5")
+    busy = samples_ending("$CPUPercent", [0.9] * 20, NOW)
+    assert failed(formula, busy).detail.endswith("Undefined variable '$CurrentDedicated'")
+
+
+@pytest.mark.parametrize("formula", [
+    PENDING, PREEMPTED, CPU, WORK_HOURS, TASKS, PARALLEL, SHIPYARD, initial_size("Thu, 13 Oct 2016 19:13:47 GMT"),
+    "$TargetDedicatedNodes=0;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue",
+    "$TargetDedicated = 1;",
+    "$myNewVariable = avg($CPUPercent, $myCustomVariable);",
+])
+def test_reference_formulas_pass_the_checks(formula: str) -> None:
+    assert check(formula) is None
