@@ -420,10 +420,12 @@ def test_limits_length_statements_and_nesting() -> None:
     ('$NodeDeallocationOption = "sometimes"',
      'Line 1, Col 1: $NodeDeallocationOption must be one of requeue, terminate, taskcompletion, retaineddata, '
      'not "sometimes"'),
-    ("$TargetDedicatedNodes = -1", "Line 1, Col 1: $TargetDedicatedNodes must be a non-negative number of nodes, not -1"),
+    ("$TargetDedicatedNodes = -1",
+     "Line 1, Col 1: $TargetDedicatedNodes must be a non-negative number of nodes, not -1"),
     ("x = 1;\n$TargetDedicatedNodes = 1/0",
      "Line 2, Col 1: $TargetDedicatedNodes must be a non-negative number of nodes, not inf"),
-    ("$TargetLowPriority = 0/0", "Line 1, Col 1: $TargetLowPriorityNodes must be a non-negative number of nodes, not nan"),
+    ("$TargetLowPriority = 0/0",
+     "Line 1, Col 1: $TargetLowPriorityNodes must be a non-negative number of nodes, not nan"),
     ("$TargetDedicatedNodes = time()", "Line 1, Col 1: $TargetDedicatedNodes must be a double, not a timestamp"),
     (f"$TargetDedicated = {VEC}", "Line 1, Col 1: $TargetDedicated must be a double, not a doubleVec"),
     ('a = "x" ? 1 : 2', "Line 1, Col 5: The condition of ?: must be a double, not a string"),
@@ -582,7 +584,7 @@ maxNumberofVMs = 25;
 pendingTaskSamplePercent = $PendingTasks.GetSamplePercent(180 * TimeInterval_Second);
 pendingTaskSamples = pendingTaskSamplePercent < 70 ? startingNumberOfVMs : avg($PendingTasks.GetSample(180 * TimeInterval_Second));
 $TargetDedicatedNodes=min(maxNumberofVMs, pendingTaskSamples);
-$NodeDeallocationOption = taskcompletion;"""
+$NodeDeallocationOption = taskcompletion;"""  # noqa: E501 (the reference's lines, as written)
 
 
 @pytest.mark.parametrize("pending, target, percent, average", [
@@ -726,7 +728,7 @@ $targetVMs = $tasks > 0? $tasks:max(0, $TargetDedicatedNodes/2);
 // Never more than 20 nodes.
 $TargetDedicatedNodes = max(0, min($targetVMs, 20));
 // Nodes leave once their running tasks have finished.
-$NodeDeallocationOption = taskcompletion;"""
+$NodeDeallocationOption = taskcompletion;"""  # noqa: E501 (the reference's lines, as written)
 
 
 @pytest.mark.parametrize("pending, pool, expected", [
@@ -763,7 +765,7 @@ $cores = $TargetDedicatedNodes * 4;
 $extraVMs = (($tasks - $cores) + 3) / 4;
 $targetVMs = ($TargetDedicatedNodes + $extraVMs);
 $TargetDedicatedNodes = max(0,min($targetVMs,3));
-$NodeDeallocationOption = taskcompletion;"""
+$NodeDeallocationOption = taskcompletion;"""  # noqa: E501 (the reference's lines, as written)
 
 
 @pytest.mark.parametrize("active, pool, expected", [
@@ -833,3 +835,151 @@ def test_powershell_reference_formula_needs_no_cpu_samples() -> None:
 ])
 def test_reference_formulas_pass_the_checks(formula: str) -> None:
     assert check(formula) is None
+
+
+# --- the history the emulator fills ------------------------------------------------------------
+
+def test_history_keeps_one_sample_per_30_seconds_and_the_latest_value() -> None:
+    h = MetricHistory()
+    start = NOW - timedelta(minutes=5)
+    for i in range(31):  # a tick every 10 seconds for 5 minutes
+        h.record(start + timedelta(seconds=10 * i), {"$PendingTasks": float(i), "$TargetDedicatedNodes": 3})
+    samples = h.samples("$PendingTasks")
+    assert [s.value for s in samples] == [float(i) for i in range(0, 31, 3)]
+    assert all(b.at - a.at == STEP for a, b in zip(samples, samples[1:], strict=False))
+    assert h.current("$PendingTasks") == 30 and h.current("$TargetDedicatedNodes") == 3
+    assert h.current("$RunningTasks") == 0 and h.samples("$RunningTasks") == ()
+    assert var("x = $PendingTasks", h) == "30"
+
+
+def test_history_drops_what_is_older_than_its_retention() -> None:
+    h = MetricHistory(retention=timedelta(minutes=5))
+    for i in range(40):
+        h.record(NOW - STEP * (39 - i), {"$ActiveTasks": float(i)})
+    samples = h.samples("$ActiveTasks")
+    assert len(samples) == 11 and NOW - samples[0].at == timedelta(minutes=5)
+
+
+def test_history_refuses_names_it_does_not_sample() -> None:
+    with pytest.raises(ValueError, match="not a sampled autoscale variable"):
+        MetricHistory().record(NOW, {"$NodeDeallocationOption": 1})
+    with pytest.raises(ValueError):
+        MetricHistory().record(NOW, {"PendingTasks": 1})
+    assert set(READ_ONLY) >= {"$PendingTasks", "$ActiveTasks", "$RunningTasks", "$SucceededTasks", "$FailedTasks",
+                              "$CurrentDedicatedNodes", "$CurrentLowPriorityNodes", "$PreemptedNodeCount",
+                              "$UsableNodeCount", "$CPUPercent", "$TaskSlotsPerNode", "$SampleNodeCount"}
+
+
+def test_history_exports_and_loads() -> None:
+    h = samples_ending("$PendingTasks", [1, 2, 3, 4, 5, 6], NOW, history(dedicated=2, current={"$CPUPercent": 0.5}))
+    copy = MetricHistory.load(h.export())
+    assert copy.samples("$PendingTasks") == h.samples("$PendingTasks")
+    assert copy.current("$TargetDedicatedNodes") == 2 and copy.current("$CPUPercent") == 0.5
+    assert ok(PENDING, copy).results == ok(PENDING, h).results
+
+
+# --- bounded: random input never breaks the evaluator, and never takes long --------------------
+
+def full_day() -> MetricHistory:
+    h = MetricHistory()
+    for i in range(2880):
+        at = NOW - STEP * (2879 - i)
+        h.record(at, {name: float(i % 7) for name in READ_ONLY})
+    h.record(NOW, {"$TargetDedicatedNodes": 2, "$TargetLowPriorityNodes": 1})
+    return h
+
+
+DAY = full_day()
+CODES = {SYNTAX_ERROR, TOO_LONG, EVALUATION_ERROR, INSUFFICIENT_SAMPLES}
+TOKENS = [
+    "0", "1", "2.5", "1e3", "70", "100", "-", "+", "*", "/", "<", "<=", "==", "!=", ">=", ">", "&&", "||", "!",
+    "?", ":", "=", ";", ",", ".", "(", ")", '"x"', '"2016-10-13"', '""', "//c\n", "\n",
+    "x", "$y", "$TargetDedicatedNodes", "$TargetLowPriorityNodes", "$NodeDeallocationOption", "$TargetDedicated",
+    "$PendingTasks", "$CPUPercent", "$CurrentDedicatedNodes", "TimeInterval_Minute", "TimeInterval_Day",
+    "taskcompletion", "requeue", "GetSample", "GetSamplePercent", "Count", "HistoryBeginTime", "GetSamplePeriod",
+    "hour", "weekday", "avg", "len", "lg", "ln", "log", "max", "min", "norm", "percentile", "rand", "range", "std",
+    "stop", "sum", "time", "val", "ceil", "floor", "round", "count",
+]
+
+
+def assert_sound(formula: str, limit: float = 1.0) -> AutoScaleResult:
+    started = time.perf_counter()
+    result = evaluate(formula, DAY, NOW, rng=random.Random(0))
+    checked = check(formula)
+    elapsed = time.perf_counter() - started
+    assert elapsed < limit, f"{elapsed:.2f}s for {formula!r}"
+    assert isinstance(result, AutoScaleResult)
+    assert result.results.startswith("$TargetDedicatedNodes=")
+    if checked is not None:
+        assert result.error == checked
+    if result.error is not None:
+        assert result.error.code in CODES and result.error.detail
+        assert (result.targets.target_dedicated_nodes, result.targets.target_low_priority_nodes) == (2, 1)
+    else:
+        assert result.targets.target_dedicated_nodes >= 0 and result.targets.target_low_priority_nodes >= 0
+    return result
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), max_size=80).map(" ".join))
+def test_token_soup_never_raises(formula: str) -> None:
+    assert_sound(formula)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_never_raises(formula: str) -> None:
+    assert_sound(formula)
+
+
+_LEAVES = st.sampled_from([
+    "1", "0", "2.5", "-3", '"a"', "time()", 'time("2016-10-13")', "TimeInterval_Minute", "TimeInterval_Day",
+    "$PendingTasks.GetSample(3)", "$CPUPercent.GetSample(TimeInterval_Minute * 10)",
+    "$ActiveTasks.GetSample(TimeInterval_Day)", "$RunningTasks.GetSamplePercent(TimeInterval_Hour)",
+    "$PendingTasks.Count()", "$CPUPercent.HistoryBeginTime()", "$CPUPercent.GetSamplePeriod()",
+    "$CurrentDedicatedNodes", "$TargetDedicatedNodes", "taskcompletion", "rand()",
+])
+
+
+def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    binary_ops = st.sampled_from(["+", "-", "*", "/", "<", "==", "&&", "||", ">="])
+    functions = st.sampled_from(["avg", "max", "min", "sum", "len", "std", "range", "norm", "lg", "round"])
+    return st.one_of(
+        st.tuples(inner, binary_ops, inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(st.sampled_from(["-", "!"]), inner).map(lambda t: f"{t[0]}{t[1]}"),
+        st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} ? {t[1]} : {t[2]})"),
+        st.tuples(functions, st.lists(inner, min_size=1, max_size=3)).map(lambda t: f"{t[0]}({', '.join(t[1])})"),
+        st.tuples(st.sampled_from(["val", "percentile"]), inner, inner).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+        inner.map(lambda e: f"({e}).hour"),
+    )
+
+
+EXPRESSIONS = st.deferred(lambda: st.recursive(_LEAVES, _grow, max_leaves=25))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS, EXPRESSIONS)
+def test_well_formed_formulas_never_raise(x: str, target: str) -> None:
+    formula = f"x = {x};\n$TargetDedicatedNodes = {target};\n$NodeDeallocationOption = requeue"
+    result = assert_sound(formula)
+    if result.error is not None and result.error.code == SYNTAX_ERROR:  # only ever for nesting too deep
+        assert "nested more than 40 levels" in result.error.detail, result.error
+
+
+def test_the_largest_formulas_stay_fast() -> None:
+    ones = (MAX_FORMULA_LENGTH - 4) // 2
+    flat = "x = " + "+".join(["1"] * ones)
+    assert len(flat) <= MAX_FORMULA_LENGTH and assert_sound(flat).results.endswith(f";x={ones}")
+    heavy = "d=TimeInterval_Day;e=d+-TimeInterval_Hour;" + ";".join(
+        f"v{i}=avg($ActiveTasks.GetSample(d),$PendingTasks.GetSample(d,e))" for i in range(98))
+    assert len(heavy) <= MAX_FORMULA_LENGTH and assert_sound(heavy, limit=3.0).error is None
+    nested = "x = " + "(" * 39 + "1" + ")" * 39
+    assert assert_sound(nested).error is None
+
+
+def test_vectors_are_bounded() -> None:
+    day = "$ActiveTasks.GetSample(TimeInterval_Day)"
+    assert var(f"x = len({day})", DAY) == "2880"
+    error = assert_sound("v = " + day + "; x = len(" + ", ".join(["v"] * 35) + ")").error
+    assert error is not None and error.detail == (
+        "Line 1, Col 51: A doubleVec of 100800 values is longer than the 100000 allowed")

@@ -27,7 +27,7 @@ from .errors import Position, shown, syntax_error
 OPERATORS = ("<=", ">=", "==", "!=", "&&", "||", "+", "-", "*", "/", "<", ">", "!", "?", ":", "=", ";", ",", ".",
              "(", ")")
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_]*")
 _SPACE = " \t\r\n"
 
@@ -80,7 +80,7 @@ def tokenize(formula: str) -> list[Token]:
             cur.advance((len(text) if end < 0 else end) - cur.at)
             continue
         where = cur.position()
-        if ch.isdigit():
+        if "0" <= ch <= "9":
             m = _NUMBER.match(text, cur.at)
             assert m is not None
             tokens.append(Token("number", m.group(), where))
