@@ -27,6 +27,7 @@ Batch makes samples available about a minute late; the emulator's samples are av
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -134,7 +135,14 @@ def _range(now: datetime, start: Value, end: Value | None) -> tuple[datetime, da
 
 
 def _in_range(samples: Sequence[Sample], lo: datetime, hi: datetime) -> list[float]:
-    return [s.value for s in samples if lo < s.at <= hi]
+    """The values of the samples in (lo, hi]; `samples` are oldest first, so two binary searches."""
+    first = bisect_right(samples, lo, key=_time)
+    end = bisect_right(samples, hi, lo=first, key=_time)
+    return [s.value for s in samples[first:end]]
+
+
+def _time(sample: Sample) -> datetime:
+    return sample.at
 
 
 def _percent(found: int, lo: datetime, hi: datetime) -> float:
