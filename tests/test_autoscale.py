@@ -605,7 +605,7 @@ def test_reference_pending_tasks_formula(pending: list[float], target: int, perc
 
 
 def test_observed_pending_tasks_formula_result() -> None:
-    """Observed (a pool's autoScaleRun, in BatchExplorer's tests): the pending-tasks sample with
+    """Observed (a pool's autoScaleRun quoted in a public project's tests): the pending-tasks sample with
     maxNumberofVMs = 2 and no deallocation line, on an idle pool."""
     formula = PENDING.replace("maxNumberofVMs = 25", "maxNumberofVMs = 2").replace(
         "\n$NodeDeallocationOption = taskcompletion;", "")
@@ -816,8 +816,8 @@ def test_reference_initial_pool_size_formula() -> None:
 def test_powershell_reference_formula_needs_no_cpu_samples() -> None:
     """Enable-AzBatchAutoScale's reference formula: with under 0.7% of CPU samples it sets 5 nodes
     (the cmdlet's documented result is `$TargetDedicated=5;$NodeDeallocationOption=requeue;totalNodes=5`,
-    from an API version that named the target so). The untaken branch names `$CurrentDedicated`,
-    which today's service does not define, and is never evaluated."""
+    from an API version that named the target so). Its other branch names `$CurrentDedicated`,
+    which the reference no longer lists, and is not evaluated."""
     formula = ("totalNodes=($CPUPercent.GetSamplePercent(TimeInterval_Minute*0,TimeInterval_Minute*10)<0.7?5:"
                "(min($CPUPercent.GetSample(TimeInterval_Minute*0, TimeInterval_Minute*10))>0.8?"
                "($CurrentDedicated*1.1):$CurrentDedicated));$TargetDedicated=min(100,totalNodes);")

@@ -1,9 +1,9 @@
 """Running a parsed formula: statements in order, each expression evaluated lazily where C would.
 
 `?:` evaluates only the branch it picks and `&&`/`||` stop as soon as the result is known
-(decided: the reference does not say; the PowerShell reference's example formula relies on the
-untaken branch never being evaluated). `stop()` ends the evaluation where it stands; what was
-assigned before it counts (the reference: "Stops evaluation of the autoscaling expression").
+(decided, as C does: the reference does not say). `stop()` ends the evaluation where it stands;
+what was assigned before it counts (the reference: "Stops evaluation of the autoscaling
+expression"; whether Batch then applies those assignments is not said).
 
 Variables (the reference's Variables section):
 - `$TargetDedicatedNodes`, `$TargetLowPriorityNodes` read as the pool's current targets until
