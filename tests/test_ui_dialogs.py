@@ -411,3 +411,17 @@ async def test_a_view_opens_on_its_first_row_and_a_jump_on_its_row(emulator, cli
         await pilot.press("J")
         await until(pilot, lambda: table.cursor_key == pool_id, what="the pool's row")
         assert pool_id in row_texts(table)[table.cursor_row]
+
+
+async def test_resize_starts_at_the_pools_targets_even_with_the_details_hidden(emulator, client, pool_and_jobs):
+    pool_id, _, _ = pool_and_jobs
+    app = make_app(emulator, start=ViewKey("emu", POOLS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("d")  # no details pane: no document loaded for the cursor row
+        await on_row(pilot, pool_id)
+        await pilot.pause(0.3)
+        assert app._details_doc is None
+        await press_for(pilot, "z", "ConfirmScreen")
+        assert app.screen.query_one("#field-dedicated").value == "1"  # not 0
+        assert "Dedicated nodes" in screen_text(app)
+        await pilot.press("escape")

@@ -105,8 +105,8 @@ class ActionRunner:
         except ServiceError as error:
             self.app.notify(f"job {view.parent}: {error}", severity="error")
             return
-        if not self.app.ui_alive():
-            return
+        if not self.app.ui_alive() or self.app.view != view:
+            return  # the user moved on: the rows to judge are gone from the table
         refused = job_refusal(action.name, state)
         if refused is not None:
             self._job_notice(f"Cannot {action.verb.lower()}", view.parent, refused)
@@ -159,14 +159,31 @@ class ActionRunner:
             return
         message = describe(action, view, allowed)
         if refused:
-            message += f"\n\nLeft alone (it cannot work on them):\n{explain_refusals(view, refused)}"
+            message += f"\n\nLeft alone, as {action.verb.lower()} cannot work on them:\n" \
+                       + explain_refusals(view, refused)
+        if action.name != "resize":
+            self._confirm(action, view, allowed, ConfirmScreen(action.verb, message, list(action.fields)))
+        elif (app.details.doc or {}).get("id") == allowed[0]:
+            self._confirm_resize(action, view, allowed, message, app.details.doc or {})
+        else:  # the fields start at the pool's current targets: fetch them first
+            start_worker(app, self._fetch_then_resize, action, view, allowed, message, group="actions")
+
+    async def _fetch_then_resize(self, action: Action, view: ViewKey, keys: list[str], message: str) -> None:
+        try:
+            doc = await fetch_document(self.app.services[view.account], view, keys[0])
+        except ServiceError as error:
+            self.app.notify(f"pool {keys[0]}: {error}", severity="error")
+            return
+        if self.app.ui_alive():
+            self._confirm_resize(action, view, keys, message, doc)
+
+    def _confirm_resize(self, action: Action, view: ViewKey, keys: list[str], message: str,
+                        pool: dict[str, Any]) -> None:
+        """The resize dialog, its node counts starting at the pool's current targets."""
         fields = list(action.fields)
-        if action.name == "resize":
-            loaded = app.details.doc or {}
-            doc = loaded if loaded.get("id") == allowed[0] else {}
-            fields[0] = Field("dedicated", "Dedicated nodes", "int", str(doc.get("targetDedicatedNodes", 0)))
-            fields[1] = Field("low", "Low-priority nodes", "int", str(doc.get("targetLowPriorityNodes", 0)))
-        self._confirm(action, view, allowed, ConfirmScreen(action.verb, message, fields))
+        fields[0] = Field("dedicated", "Dedicated nodes", "int", str(pool.get("targetDedicatedNodes", 0)))
+        fields[1] = Field("low", "Low-priority nodes", "int", str(pool.get("targetLowPriorityNodes", 0)))
+        self._confirm(action, view, keys, ConfirmScreen(action.verb, message, fields))
 
     def _confirm(self, action: Action, view: ViewKey, keys: list[str], screen: ConfirmScreen) -> None:
         def confirmed(values: dict[str, Any] | None) -> None:
