@@ -425,3 +425,18 @@ async def test_resize_starts_at_the_pools_targets_even_with_the_details_hidden(e
         assert app.screen.query_one("#field-dedicated").value == "1"  # not 0
         assert "Dedicated nodes" in screen_text(app)
         await pilot.press("escape")
+
+
+async def test_read_only_account_with_brackets_in_its_name(emulator, pool_and_jobs):
+    from dataclasses import replace
+
+    _, active, _ = pool_and_jobs
+    account = replace(account_for(emulator, name="lab[/x]"), read_only=True)
+    app = BatchApp([account], {account.name: service_for(emulator)}, refresh_seconds=1.0,
+                   start=ViewKey(account.name, JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, active)
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: "read-only: cannot delete it (account lab[/x] is" in screen_text(app),
+                    what="said, brackets and all")
+        assert app.is_running

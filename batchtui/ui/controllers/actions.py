@@ -69,7 +69,7 @@ class ActionRunner:
         action = for_key(key, app.view.kind)
         what = action.description.lower() if action else "rerun failed tasks"
         why = "read-only mode" if app.read_only else f"account {app.view.account} is read-only"
-        app.notify(f"read-only: cannot {what} ({why})", severity="warning", timeout=4)
+        app.notify(f"read-only: cannot {what} ({why})", severity="warning", timeout=4, markup=False)
 
     def _targets(self) -> list[str]:
         table = self.app.table
@@ -103,7 +103,7 @@ class ActionRunner:
         try:
             state = (await self.app.services[view.account].get_job(view.parent)).get("state", "")
         except ServiceError as error:
-            self.app.notify(f"job {view.parent}: {error}", severity="error")
+            self.app.notify(f"job {view.parent}: {error}", severity="error", markup=False)
             return
         if not self.app.ui_alive() or self.app.view != view:
             return  # the user moved on: the rows to judge are gone from the table
@@ -172,7 +172,7 @@ class ActionRunner:
         try:
             doc = await fetch_document(self.app.services[view.account], view, keys[0])
         except ServiceError as error:
-            self.app.notify(f"pool {keys[0]}: {error}", severity="error")
+            self.app.notify(f"pool {keys[0]}: {error}", severity="error", markup=False)
             return
         if self.app.ui_alive():
             self._confirm_resize(action, view, keys, message, doc)
@@ -286,7 +286,7 @@ class ActionRunner:
             refused = job_refusal("rerun_failed", state)
             failed = [] if refused else [t.id for t in await service.list_tasks(tasks.parent, FAILED_FILTER)]
         except ServiceError as error:
-            app.notify(f"cannot list the failed tasks of job {tasks.parent}: {error}", severity="error")
+            app.notify(f"cannot list the failed tasks of job {tasks.parent}: {error}", severity="error", markup=False)
             return
         if not app.ui_alive():
             return
@@ -294,7 +294,7 @@ class ActionRunner:
             self._job_notice("Cannot rerun failed tasks", tasks.parent, refused)
             return
         if not failed:
-            app.notify(f"job {tasks.parent} has no failed task", timeout=4)
+            app.notify(f"job {tasks.parent} has no failed task", timeout=4, markup=False)
             return
         action = ACTIONS["reactivate"]
         message = f"Reactivate every failed task: {describe(action, tasks, failed)}"

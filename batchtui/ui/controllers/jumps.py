@@ -44,7 +44,7 @@ class Jumper:
             if pool_id:
                 app.navigator.show_view(ViewKey(view.account, POOLS), cursor=pool_id)
             else:
-                app.notify(f"job {key} names no pool (an auto pool not created yet?)", severity="warning")
+                app.notify(f"job {key} names no pool (an auto pool not created yet?)", severity="warning", markup=False)
         elif target == "node":
             start_worker(app, self._to_node, view, key, group="jump", exclusive=True)
         else:
@@ -59,14 +59,14 @@ class Jumper:
         try:
             doc = await app.services[view.account].get_task(view.parent, task_id)
         except ServiceError as error:
-            app.notify(f"task {task_id}: {error}", severity="error")
+            app.notify(f"task {task_id}: {error}", severity="error", markup=False)
             return
         if not self._still_on(view, task_id):
             return  # the user moved on meanwhile
         info = doc.get("nodeInfo") or {}
         if not info.get("poolId") or not info.get("nodeId"):
             app.notify(f"task {task_id} has not run on a node yet (it is {doc.get('state', 'unknown')})",
-                       severity="warning", timeout=4)
+                       severity="warning", timeout=4, markup=False)
             return
         app.navigator.show_view(ViewKey(view.account, NODES, info["poolId"]), cursor=info["nodeId"])
 
@@ -77,7 +77,7 @@ class Jumper:
         try:
             recent = await app.services[view.account].recent_tasks(view.parent, node_id)
         except ServiceError as error:
-            app.notify(f"node {node_id}: {error}", severity="error")
+            app.notify(f"node {node_id}: {error}", severity="error", markup=False)
             return
         if not self._still_on(view, node_id):
             return
