@@ -49,8 +49,17 @@ async def on_row(pilot, key: str) -> ResourceTable:
 
 
 async def press_for(pilot, key: str, screen: str) -> None:
+    """Press `key`, then wait for `screen` to be up and, for a dialog, drawn (its buttons on screen)."""
+    app = pilot.app
     await pilot.press(key)
-    await until(pilot, lambda: screen_name(pilot.app) == screen, what=screen)
+    await until(pilot, lambda: screen_name(app) == screen and app.screen.is_mounted, what=screen)
+    if screen in ("ConfirmScreen", "NoticeScreen"):
+        await until(pilot, lambda: "(esc)" in screen_text(app), what=f"{screen} drawn")
+
+
+def cursor_text(table: ResourceTable) -> str:
+    """The drawn line of the table's cursor row."""
+    return row_texts(table)[table.cursor_row - table.scroll_offset.y]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +94,7 @@ async def test_ctrl_d_then_enter_deletes_nothing(emulator, client, pool_and_jobs
         assert "Delete 1 job?" in text and victim in text and "Cancel (esc)" in text and "Yes (y)" in text
         assert app.screen.focused is not None and app.screen.focused.id == "cancel"  # the default button
         await pilot.press("enter")
-        await until(pilot, lambda: screen_name(app) == "BatchApp" or screen_name(app) == "Screen", what="closed")
+        await until(pilot, lambda: screen_name(app) == "ExplorerScreen", what="closed")
         await pilot.pause(0.3)
         assert mutations(emulator) == before
         assert client.get_job(victim).state == "active"
@@ -327,7 +336,7 @@ async def test_jump_from_task_to_node_to_its_tasks_and_back(emulator, client, po
         await until(pilot, lambda: app.view == ViewKey("emu", NODES, pool_id) and table.cursor_key == node_id,
                     what="the node, the cursor on it")
         assert f"Nodes of pool {pool_id}" in screen_text(app)
-        assert node_id[:11] in row_texts(table)[table.cursor_row]  # the cursor row drawn (the ID may be cut)
+        assert node_id[:11] in cursor_text(table)  # the cursor row drawn (the ID may be cut)
         await pilot.press("J")
         await until(pilot, lambda: screen_name(app) == "NodeTasksScreen", what="the node's recent tasks")
         recent = app.screen.query_one(ResourceTable)
@@ -338,12 +347,12 @@ async def test_jump_from_task_to_node_to_its_tasks_and_back(emulator, client, po
         await pilot.press("enter")
         await until(pilot, lambda: app.view == ViewKey("emu", TASKS, active) and table.cursor_key == "fails",
                     what="back on the task")
-        assert f"Tasks of job {active}" in screen_text(app) and "fails" in row_texts(table)[table.cursor_row]
+        assert f"Tasks of job {active}" in screen_text(app) and "fails" in cursor_text(table)
         # History: [ back to the nodes (cursor where it was), [ to the tasks, ] forward, - toggles.
         await pilot.press("left_square_bracket")
         assert app.view == ViewKey("emu", NODES, pool_id)
         await until(pilot, lambda: table.cursor_key == node_id, what="cursor kept")
-        assert f"Nodes of pool {pool_id}" in screen_text(app) and node_id[:11] in row_texts(table)[table.cursor_row]
+        assert f"Nodes of pool {pool_id}" in screen_text(app) and node_id[:11] in cursor_text(table)
         await pilot.press("left_square_bracket")
         assert app.view == ViewKey("emu", TASKS, active)
         await pilot.press("left_square_bracket")
@@ -410,7 +419,7 @@ async def test_a_view_opens_on_its_first_row_and_a_jump_on_its_row(emulator, cli
         table.move_cursor_to_key(active)
         await pilot.press("J")
         await until(pilot, lambda: table.cursor_key == pool_id, what="the pool's row")
-        assert pool_id in row_texts(table)[table.cursor_row]
+        assert pool_id in cursor_text(table)
 
 
 async def test_resize_starts_at_the_pools_targets_even_with_the_details_hidden(emulator, client, pool_and_jobs):

@@ -57,6 +57,13 @@ HELP = {
 }
 
 
+class ExplorerScreen(Screen[None]):
+    """The explorer's own screen: the table has the keys from the start (the tree takes
+    them, and shows its cursor, only when the user moves there)."""
+
+    AUTO_FOCUS = "#table"
+
+
 class BatchApp(App[str | None]):
     CSS_PATH = "batchtui.tcss"
     TITLE = "batchtui"
@@ -125,6 +132,9 @@ class BatchApp(App[str | None]):
         self.jumper = Jumper(self)
 
     # -- layout -----------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[Any]:
+        return ExplorerScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")
         with Horizontal(id="body"):
