@@ -10,7 +10,7 @@ here because Textual looks them (and `check_action`) up on the app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,11 +18,15 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.filter import LineFilter
+from textual.markup import escape
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
 from ..account import Account
 from ..service.client import BatchService
+from ..textsafe import inert
 from .actions import ACTIONS
 from .controllers.actions import ActionRunner
 from .controllers.details import DetailsLoader
@@ -36,6 +40,7 @@ from .views import JOBS, POOLS, ViewKey, sort_key_for
 from .widgets.details import DetailsPane
 from .widgets.nav_tree import NavItem, NavTree
 from .widgets.resource_table import ResourceTable
+from .widgets.safe_text import DropControls
 from .widgets.summary import Summary
 
 if TYPE_CHECKING:
@@ -101,19 +106,32 @@ class BatchApp(App[str | None]):
         self.details = DetailsLoader(self)
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
+        self._drop_controls = DropControls()
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("", id="topbar")
+        yield Static("", id="topbar", markup=False)
         with Horizontal(id="body"):
             yield NavTree(list(self.accounts), {a.name for a in self.accounts.values() if a.has_storage}, id="nav")
             with Vertical(id="main"):
-                yield Static("", id="view-title")
-                yield Summary("", id="summary")
+                yield Static("", id="view-title", markup=False)
+                yield Summary("", id="summary", markup=False)
                 yield ResourceTable(id="table")
                 yield DetailsPane(id="details")
         yield Input(id="prompt")
         yield Footer()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A toast, always as plain text: messages carry ids, names, typed text and the service's errors, and
+        none of them is markup (`markup` is ignored; screens' `notify` passes True by default). Control
+        characters show as their inert stand-ins (textsafe), line breaks stay."""
+        super().notify(inert(message, keep="\n"), title=inert(title), severity=severity, timeout=timeout,
+                       markup=False)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters (colours, NO_COLOR), then DropControls: no control character is ever written."""
+        return [*super().get_line_filters(), self._drop_controls]
 
     @property
     def table(self) -> ResourceTable:
@@ -260,7 +278,8 @@ class BatchApp(App[str | None]):
         yield SystemCommand("Jobs", "Show the account's jobs", lambda: self.show_view(ViewKey(account, JOBS)))
         for name in self.accounts:
             if name != account:
-                yield SystemCommand(f"Account {name}", f"Switch to {name}",
+                # (the palette reads its titles and help as markup)
+                yield SystemCommand(escape(f"Account {inert(name)}"), escape(f"Switch to {inert(name)}"),
                                     lambda n=name: self.show_view(ViewKey(n, JOBS)))
         yield SystemCommand("Refresh", "Refresh the view now", self.refresh_now)
         yield SystemCommand("Details", "Show or hide the details pane", self.action_toggle_details)

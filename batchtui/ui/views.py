@@ -26,10 +26,11 @@ class ViewKey:
 
     @property
     def title(self) -> str:
+        """The view's title, plain text (the parent's id as typed, control characters inert)."""
         if self.kind == NODES:
-            return f"Nodes of pool {self.parent}"
+            return f"Nodes of pool {inert(self.parent)}"
         if self.kind == TASKS:
-            return f"Tasks of job {self.parent}"
+            return f"Tasks of job {inert(self.parent)}"
         return self.kind.capitalize()
 
     @property

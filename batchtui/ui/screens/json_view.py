@@ -7,12 +7,14 @@ import json
 from typing import Any
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...textsafe import inert
 from ..format import redact_urls
 
 
@@ -31,7 +33,7 @@ class JsonScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         scroll = VerticalScroll()
-        scroll.border_title = self._heading
+        scroll.border_title = Text(inert(self._heading))  # a Text: never markup
         with scroll:
             # ensure_ascii=False keeps names readable; control and bidi characters
             # (which json.dumps leaves raw above U+007F) are escaped here.

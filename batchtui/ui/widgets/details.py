@@ -203,7 +203,7 @@ class DetailsPane(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="details-body")
+        yield Static("", id="details-body", markup=False)
 
     _shown: tuple[object, ...] | None = None
 
