@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from ...service.errors import ServiceError
 from ...service.models import FileRef
+from ...textsafe import inert
 from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns
 from ..widgets.details import DetailsPane, storage_location
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
@@ -47,7 +48,7 @@ class Navigator:
             table.move_cursor_to_key(cursor)
         title = view.title
         if view in app.refresher.server_filter:
-            title += f"   $filter: {app.refresher.server_filter[view]}"
+            title += f"   $filter: {inert(app.refresher.server_filter[view])}"
         app.query_one("#view-title", Static).update(title)
         app.refresher.set_summary("")
         app.query_one(DetailsPane).show("")

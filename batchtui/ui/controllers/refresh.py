@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from ...service.errors import NOT_FOUND, ServiceError
+from ...textsafe import inert
 from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
 from ..format import ago, local_now, redact_url
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
@@ -211,12 +212,13 @@ class Refresher:
         text = Text()
         text.append("batchtui", style="bold")
         if account is not None:
-            text.append(f"  {account.name}", style="bold cyan")
-            text.append(f"  {redact_url(account.endpoint)}", style="dim")
+            text.append(f"  {inert(account.name)}", style="bold cyan")
+            text.append(f"  {inert(redact_url(account.endpoint))}", style="dim")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
         if self.stale is not None:
-            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {self.stale}", style="bold red")
+            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {inert(str(self.stale))}",
+                        style="bold red")
         elif self.fresh_at is not None:
             age = (app.clock() - self.fresh_at).total_seconds()
             # While refreshes keep their pace, a steady "live" (a ticking age would
