@@ -34,9 +34,11 @@ class DetailsLoader:
     def reload(self) -> None:
         """Fetch the cursor row's document again (unless the pane is hidden)."""
         app = self.app
-        details = app.query_one(DetailsPane)
+        panes = app.query(DetailsPane)
+        if not panes:  # the app is shutting down (a cursor move still queued)
+            return
         key = app.table.cursor_key
-        if key is None or details.has_class("hidden"):
+        if key is None or panes.first().has_class("hidden"):
             return
         start_worker(app, self._load, app.view, key, group="details", exclusive=True)
 
