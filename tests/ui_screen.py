@@ -7,12 +7,14 @@ Toasts show only when the app runs with `run_test(..., notifications=True)`."""
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
+from textual.strip import Strip
 
 
-def _update(app):
-    return app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+def _update(app, simplify: bool = False):
+    return app.screen._compositor.render_update(full=True, screen_stack=app._background_screens, simplify=simplify)
 
 
 def _console(app, color_system: str | None, record: bool = False) -> Console:
@@ -44,5 +46,56 @@ def toast_texts(app) -> list[str]:
 
 
 def screen_ansi(app, color_system: str = "standard") -> str:
-    """The screen as a terminal with `color_system` ("standard": 16 colours, "256", "truecolor") receives it."""
-    return _update(app).render_segments(_console(app, color_system))
+    """The screen's lines as a terminal with `color_system` ("standard": 16 colours, "256", "truecolor")
+    receives them (without the cursor moves between lines)."""
+    console = _console(app, color_system)
+    # (a Strip keeps its first rendering whatever the console: render copies)
+    lines = _update(app, simplify=True).strips  # one Strip a line
+    return "\n".join("".join(Strip(list(strip), strip.cell_length).render(console) for strip in line)
+                     for line in lines)
+
+
+_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+_CURSOR = re.compile(r"\x1b\[[0-9;]*[A-HJKf]")
+
+
+def written_colours(ansi: str) -> list[tuple[str, str | None, bool]]:
+    """The text pieces of `screen_ansi` output with the foreground each is written in and whether it is bold:
+    fg "31", "91" (16 colours), "38;5;178" (256), "38;2;200;160;0" (true colour), or None (the default)."""
+    pieces: list[tuple[str, str | None, bool]] = []
+    fg: str | None = None
+    bold = False
+    for index, part in enumerate(_SGR.split(_CURSOR.sub("\n", ansi))):
+        if index % 2 == 0:
+            if part:
+                pieces.append((part, fg, bold))
+            continue
+        codes = part.split(";") if part else ["0"]
+        i = 0
+        while i < len(codes):
+            code = codes[i]
+            if code in ("0", ""):
+                fg, bold = None, False
+            elif code == "1":
+                bold = True
+            elif code == "22":
+                bold = False
+            elif code == "39":
+                fg = None
+            elif code in ("38", "48"):
+                size = 3 if codes[i + 1] == "5" else 5
+                if code == "38":
+                    fg = ";".join(codes[i:i + size])
+                i += size - 1
+            elif 30 <= int(code) <= 37 or 90 <= int(code) <= 97:
+                fg = code
+            i += 1
+    return pieces
+
+
+def colour_of(ansi: str, text: str) -> tuple[str | None, bool]:
+    """(foreground, bold) of the first written piece that contains `text`."""
+    for piece, fg, bold in written_colours(ansi):
+        if text in piece:
+            return fg, bold
+    raise AssertionError(f"{text!r} is not written as one piece")

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.filter import LineFilter
 from textual.markup import escape
 from textual.notifications import SeverityLevel
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
@@ -35,6 +36,7 @@ from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
 from .fetch import TaskTracker
 from .format import utcnow
+from .palette import ANSI_DARK, ANSI_LIGHT, ANSI_NO_COLOUR
 from .screens.help import HelpScreen
 from .views import JOBS, POOLS, ViewKey, sort_key_for
 from .widgets.details import DetailsPane
@@ -53,6 +55,9 @@ class BatchApp(App[str | None]):
     CSS_PATH = "batchtui.tcss"
     TITLE = "batchtui"
     ENABLE_COMMAND_PALETTE = True
+    # Named colours painted so that each is itself again at 16 colours (see ui.palette).
+    ansi_theme_dark = Reactive(ANSI_DARK, init=False)
+    ansi_theme_light = Reactive(ANSI_LIGHT, init=False)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
@@ -107,6 +112,8 @@ class BatchApp(App[str | None]):
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
         self._drop_controls = DropControls()
+        if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
+            self.ansi_theme_dark = self.ansi_theme_light = ANSI_NO_COLOUR
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:

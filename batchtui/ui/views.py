@@ -47,7 +47,7 @@ class ViewKey:
 COLUMNS: dict[str, list[tuple[Column, str]]] = {
     POOLS: [
         (Column("id", "ID", 24, flex=True), "I"),
-        (Column("state", "STATE", 9), "S"),
+        (Column("state", "STATE", 10), "S"),
         (Column("allocation", "ALLOCATION", 10), ""),
         (Column("dedicated", "DEDICATED", 9, "right"), "D"),
         (Column("low", "LOW-PRI", 7, "right"), "L"),
@@ -57,7 +57,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     ],
     NODES: [
         (Column("id", "ID", 36, flex=True), "I"),
-        (Column("state", "STATE", 19), "S"),
+        (Column("state", "STATE", 21), "S"),
         (Column("sched", "SCHED", 8), ""),
         (Column("kind", "KIND", 9), "K"),
         (Column("running", "RUNNING", 7, "right"), "R"),
@@ -68,7 +68,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     ],
     JOBS: [
         (Column("id", "ID", 28, flex=True), "I"),
-        (Column("state", "STATE", 11), "S"),
+        (Column("state", "STATE", 13), "S"),
         (Column("pool", "POOL", 20), ""),
         (Column("priority", "PRIO", 5, "right"), ""),
         (Column("created", "CREATED", 16), "C"),
@@ -77,7 +77,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     ],
     TASKS: [
         (Column("id", "ID", 24, flex=True), "I"),
-        (Column("state", "STATE", 9), "S"),
+        (Column("state", "STATE", 11), "S"),
         (Column("exit", "EXIT", 5, "right"), "E"),
         (Column("node", "NODE", 22), "N"),
         (Column("start", "START", 9), "T"),

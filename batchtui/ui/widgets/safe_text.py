@@ -16,7 +16,7 @@ from textual.filter import LineFilter
 
 from ...textsafe import CONTROL
 from ...textsafe import inert as _inert
-from ..format import STATE_STYLES
+from ..format import STATE_STYLES, state_label
 
 
 def inert(value: object) -> str:
@@ -28,9 +28,10 @@ def inert(value: object) -> str:
 
 @lru_cache(maxsize=256)
 def state_text(state: str, failed: bool = False) -> Text:
-    """One shared Text per state (the table copies a Text before changing it)."""
-    label = "failed" if failed else inert(state)
-    return Text(label, style=STATE_STYLES.get(label.lower(), ""))
+    """A state as shown (glyph and name, in its colour; `failed`: a completed task that failed). One shared
+    Text per state (the table copies a Text before changing it)."""
+    name = "failed" if failed else inert(state)
+    return Text(state_label(name), style=STATE_STYLES.get(name.lower(), ""))
 
 
 class DropControls(LineFilter):
