@@ -26,14 +26,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
 from ..account import Account
+from ..prefs import Prefs
 from ..service.client import BatchService
 from ..textsafe import inert
 from .actions import ACTIONS
 from .controllers.actions import ActionRunner
+from .controllers.clipboard import Copier
 from .controllers.details import DetailsLoader
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
+from .controllers.view_choices import ViewChoices
 from .fetch import TaskTracker
 from .format import utcnow
 from .palette import ANSI_DARK, ANSI_LIGHT, ANSI_NO_COLOUR
@@ -83,6 +86,9 @@ class BatchApp(App[str | None]):
         Binding("b", "browse_files", "Files"),
         Binding("O", "open_outputs", "Outputs"),
         Binding("F", "failed_only", "Failed only"),
+        Binding("c", "copy_id", "Copy id", show=False),
+        Binding("ctrl+y", "copy_menu", "Copy id, command line or JSON", show=False),
+        Binding("u", "toggle_utc", "UTC / local time", show=False),
         *[Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS],
     ]
 
@@ -96,6 +102,7 @@ class BatchApp(App[str | None]):
         clock: Callable[[], datetime] = utcnow,
         start: ViewKey | None = None,
         problems: dict[str, str] | None = None,
+        prefs: Prefs | None = None,
     ) -> None:
         super().__init__()
         self.accounts = {a.name: a for a in accounts}
@@ -111,6 +118,8 @@ class BatchApp(App[str | None]):
         self.details = DetailsLoader(self)
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
+        self.copier = Copier(self)
+        self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
             self.ansi_theme_dark = self.ansi_theme_light = ANSI_NO_COLOUR
@@ -157,6 +166,7 @@ class BatchApp(App[str | None]):
                 pass
 
     def on_mount(self) -> None:
+        self.choices.announce()
         for name, problem in self.problems.items():
             self.notify(f"{name}: {problem}", severity="error", timeout=10)
         self.set_interval(1.0, self.refresher.update_topbar)
@@ -188,6 +198,11 @@ class BatchApp(App[str | None]):
     @on(ResourceTable.RowSelected)
     def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         self.navigator.open_row(event.key)
+
+    @on(ResourceTable.SortChanged)
+    def _sort_changed(self, event: ResourceTable.SortChanged) -> None:
+        if event.column is None or event.column in {c.key for c in self.table.columns}:
+            self.choices.sort_changed(self.view.kind, event.column, event.descending)
 
     @on(ResourceTable.RowHighlighted)
     def _row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
@@ -247,6 +262,15 @@ class BatchApp(App[str | None]):
 
     def action_raw_json(self) -> None:
         self.details.show_json()
+
+    def action_toggle_utc(self) -> None:
+        self.choices.toggle_utc()
+
+    def action_copy_id(self) -> None:
+        self.copier.copy_id()
+
+    def action_copy_menu(self) -> None:
+        self.copier.open_menu()
 
     def action_act(self, key: str) -> None:
         self.actions.act(key)

@@ -4,7 +4,7 @@ becomes a table row. One place knows what a "tasks" view looks like."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -88,8 +88,22 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
 }
 
 
-def columns(kind: str) -> list[Column]:
-    return [c for c, _ in COLUMNS[kind]]
+# The columns that show a clock time (labelled "… UTC" while times are in UTC).
+TIME_COLUMNS = {POOLS: ("created",), JOBS: ("created", "ended"), TASKS: ("start", "end")}
+
+
+def columns(kind: str, utc: bool = False, chosen: tuple[str, ...] | None = None) -> list[Column]:
+    """The columns of a view kind: `chosen` (keys, in order; unknown ones ignored; the id always first)
+    or all of them; time columns labelled "… UTC" when `utc`."""
+    every = [c for c, _ in COLUMNS[kind]]
+    if chosen:
+        by_key = {c.key: c for c in every}
+        picked = [by_key[k] for k in dict.fromkeys(("id", *chosen)) if k in by_key]
+        every = picked if len(picked) > 1 else every
+    if utc:
+        times = TIME_COLUMNS.get(kind, ())
+        every = [replace(c, label=f"{c.label} UTC") if c.key in times else c for c in every]
+    return every
 
 
 def sort_key_for(kind: str, letter: str) -> str | None:
