@@ -11,7 +11,7 @@ from textual.widgets import Static
 from ...service.errors import ServiceError
 from ...service.models import FileRef
 from ...textsafe import inert
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns
+from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
 from ..widgets.details import DetailsPane, storage_location
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from .workers import start_worker
@@ -40,7 +40,8 @@ class Navigator:
         app.refresher.reset()
         app.details.doc = None
         table = app.table
-        table.set_columns(columns(view.kind))
+        table.set_columns(app.choices.columns(view.kind))
+        app.choices.apply_sort(view.kind)
         table.set_filter("")
         table.empty_text = "Loading…"
         table.set_rows(app.refresher.cached(view))

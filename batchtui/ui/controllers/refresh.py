@@ -20,7 +20,7 @@ from textual.widgets import Static
 from ...service.errors import NOT_FOUND, ServiceError
 from ...textsafe import inert
 from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
-from ..format import ago, local_now, redact_url
+from ..format import ago, redact_url
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from ..widgets.resource_table import TableRow
@@ -146,7 +146,7 @@ class Refresher:
 
     # -- applying a batch -------------------------------------------------------------------
     def _apply(self, view: ViewKey, batch: Batch) -> None:
-        now = local_now(self.app.clock())
+        now = self.app.choices.now(view.kind)  # (UTC or local time, as chosen)
         build = ROW_BUILDERS[view.kind]
         rows = [build(r, now) for r in batch.rows]
         table = self.app.table
