@@ -67,6 +67,8 @@ async def test_c_copies_the_id_and_ctrl_y_the_command_line_or_the_json(emulator,
         await pilot.press("l")
         await until(pilot, lambda: app.clipboard == COMMAND, what="the command line copied")
         await until(pilot, lambda: toasted(app, "copied task t-copy command line"), what="its confirmation")
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "Screen"  # the menu's l never reaches the view (l: logs)
 
         await pilot.press("ctrl+y", "j")
         await until(pilot, lambda: app.clipboard.startswith("{"), what="the JSON copied")

@@ -184,3 +184,12 @@ async def test_a_control_character_that_slips_through_is_never_written(emulator)
         written = screen_ansi(app, "truecolor")
         assert "]0;retitled" in written and "before" in written and "after" in written
         assert "\x07" not in written and "\x9b" not in written and "\x1b]" not in written and "\x1b[6n" not in written
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(emulator):
+    account = account_for(emulator)
+    app = BatchApp([account], {account.name: service_for(emulator)}, refresh_seconds=60)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("ctrl+c")
+        await until(pilot, lambda: toasted(app, "press q to quit"), what="the hint")
+        assert app.is_running and not any("[b]" in toast for toast in toast_texts(app))

@@ -145,6 +145,10 @@ class BatchApp(App[str | None]):
         super().notify(inert(message, keep="\n"), title=inert(title), severity=severity, timeout=timeout,
                        markup=False)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: how to quit (Textual's own says it in markup, and every toast here is plain text)."""
+        self.notify("press q to quit", title="Do you want to quit?")
+
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters (colours, NO_COLOR), then DropControls: no control character is ever written."""
         return [*super().get_line_filters(), self._drop_controls]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -19,7 +18,11 @@ CHOICES = (("i", "id", "its id"), ("l", "command", "its command line"), ("j", "j
 class CopyMenu(ModalScreen[str | None]):
     """Dismisses with "id", "command" or "json" (the key pressed), or None (esc)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss(None)", "Cancel")]
+    # Bindings (not on_key): the key is spent here, and never reaches the view under the menu.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss(None)", "Cancel"),
+        *[Binding(key, f"dismiss('{what}')", label) for key, what, label in CHOICES],
+    ]
     DEFAULT_CSS = """
     CopyMenu { align: center bottom; }
     CopyMenu > Vertical {
@@ -42,9 +45,3 @@ class CopyMenu(ModalScreen[str | None]):
                 line.append(f"  {label}")
                 yield Static(line, markup=False)
             yield Static(Text("esc  cancel", style="dim"), markup=False)
-
-    def on_key(self, event: events.Key) -> None:
-        for key, what, _ in CHOICES:
-            if event.key == key:
-                event.stop()
-                self.dismiss(what)
