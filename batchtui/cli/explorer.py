@@ -60,6 +60,7 @@ def _services(accounts: list[Account]) -> tuple[dict[str, BatchService], dict[st
 
 def run_explorer(accounts: list[Account], *, refresh: float, read_only: bool, account: str | None = None) -> str | None:
     """Run the TUI on these accounts (starting on `account`'s jobs) until it quits; what it exited with."""
+    from ..prefs import Prefs
     from ..ui.app import BatchApp
     from ..ui.views import JOBS, ViewKey
 
@@ -67,7 +68,8 @@ def run_explorer(accounts: list[Account], *, refresh: float, read_only: bool, ac
     start = None
     if account:
         start = ViewKey(account, JOBS)
-    app = BatchApp(accounts, services, refresh_seconds=refresh, read_only=read_only, start=start, problems=problems)
+    app = BatchApp(accounts, services, refresh_seconds=refresh, read_only=read_only, start=start, problems=problems,
+                   prefs=Prefs.load())
     result: str | None = run_app(app)  # the app closes the services when it exits
     return result
 

@@ -18,8 +18,9 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from ...service.errors import NOT_FOUND, ServiceError
+from ...textsafe import inert
 from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
-from ..format import ago, local_now, redact_url
+from ..format import ago, redact_url
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from ..widgets.resource_table import TableRow
@@ -145,7 +146,7 @@ class Refresher:
 
     # -- applying a batch -------------------------------------------------------------------
     def _apply(self, view: ViewKey, batch: Batch) -> None:
-        now = local_now(self.app.clock())
+        now = self.app.choices.now(view.kind)  # (UTC or local time, as chosen)
         build = ROW_BUILDERS[view.kind]
         rows = [build(r, now) for r in batch.rows]
         table = self.app.table
@@ -211,12 +212,13 @@ class Refresher:
         text = Text()
         text.append("batchtui", style="bold")
         if account is not None:
-            text.append(f"  {account.name}", style="bold cyan")
-            text.append(f"  {redact_url(account.endpoint)}", style="dim")
+            text.append(f"  {inert(account.name)}", style="bold cyan")
+            text.append(f"  {inert(redact_url(account.endpoint))}", style="dim")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
         if self.stale is not None:
-            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {self.stale}", style="bold red")
+            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {inert(str(self.stale))}",
+                        style="bold red")
         elif self.fresh_at is not None:
             age = (app.clock() - self.fresh_at).total_seconds()
             # While refreshes keep their pace, a steady "live" (a ticking age would

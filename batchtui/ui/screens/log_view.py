@@ -90,10 +90,10 @@ class LogScreen(LogPollingScreen):
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text(one_line(self.heading)), id="log-title")
+        yield Static(Text(one_line(self.heading)), id="log-title", markup=False)
         yield LogLines(self.tail, id="log-lines")
         yield Input(id="log-search", placeholder="search: text, or re:regex (enter keeps it, esc closes)")
-        yield Static("", id="log-status")
+        yield Static("", id="log-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
