@@ -1,8 +1,9 @@
 """`LogRows`: the Line API view under `LogLines`: the rows of a `LogBuffer`, drawn only when on screen.
 
 It knows the geometry (one row a line, or lines wrapped at the view's width through a `WrapIndex`; a
-line-number gutter) and draws a row from its line's text: control-character stand-ins dim, search matches
-(`LogSearch`) highlighted, with an LRU cache of recent rows. Scrolling, following and the keys are
+line-number gutter) and draws a row from its line's text: colour runs in their colours (a `Rendition`
+becomes a Rich style here, `pen_style`), control-character stand-ins dim, search matches (`LogSearch`)
+highlighted, with an LRU cache of recent rows. Scrolling, following and the keys are
 `LogLines`'s.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
@@ -20,11 +22,31 @@ from textual.strip import Strip
 from ..model.log_buffer import LogBuffer, cells
 from ..model.log_layout import CONTROL, CURRENT, MATCH, WrapIndex, line_runs, row_breaks, rows_of
 from ..model.log_search import LogSearch
+from ..model.log_sgr import BOLD, DIM, ITALIC, REVERSE, STRIKE, UNDERLINE, Colour, Rendition
 
-__all__ = ["LogRows"]
+__all__ = ["LogRows", "pen_style"]
 
 # (content width, full width, base style, component styles, scroll offset, gutter width) for one render pass
 _PassState = tuple[int, int, Style, tuple[Style, ...], Offset, int]
+
+
+def _color(colour: Colour) -> Color | None:
+    if colour is None:
+        return None
+    if isinstance(colour, tuple):
+        return Color.from_rgb(*colour)
+    return Color.from_ansi(colour)
+
+
+def pen_style(pen: Rendition) -> Style:
+    """The Rich style of a colour pen (see log_sgr)."""
+    attrs = pen.attrs
+
+    def flag(bit: int) -> bool | None:
+        return True if attrs & bit else None
+
+    return Style(color=_color(pen.fg), bgcolor=_color(pen.bg), bold=flag(BOLD), dim=flag(DIM),
+                 italic=flag(ITALIC), underline=flag(UNDERLINE), reverse=flag(REVERSE), strike=flag(STRIKE))
 
 
 class LogRows(ScrollView):
@@ -52,6 +74,7 @@ class LogRows(ScrollView):
         self._wrap = WrapIndex()  # rows of the complete lines, when wrapping
         self._search = LogSearch()
         self._pass_state: _PassState | None = None
+        self._pens: LRUCache[Rendition, Style] = LRUCache(1024)
 
     def _reset_index(self) -> None:
         self._gen += 1
@@ -199,15 +222,19 @@ class LogRows(ScrollView):
 
     def _line_segments(self, line: str, line_id: int, base: Style, styles: tuple[Style, ...], begin: int,
                        end: int) -> list[Segment]:
-        """Segments for line[begin:end], with stand-ins dim and search matches highlighted."""
+        """Segments for line[begin:end], in their colours, with stand-ins dim and search matches highlighted."""
         search = self._search
         matches = search.line_matches(self.buffer, line_id) if search.pattern is not None else ()
-        return [Segment(line[start:stop], self._style(flags, base, styles))
-                for start, stop, flags in line_runs(line, begin, end, matches, search.current)]
+        return [Segment(line[start:stop], self._style(flags, pen, base, styles))
+                for start, stop, flags, pen in line_runs(line, begin, end, matches, search.current)]
 
-    @staticmethod
-    def _style(flags: int, base: Style, styles: tuple[Style, ...]) -> Style:
+    def _style(self, flags: int, pen: Rendition | None, base: Style, styles: tuple[Style, ...]) -> Style:
         style = base
+        if pen is not None:
+            pen_rich = self._pens.get(pen)
+            if pen_rich is None:
+                pen_rich = self._pens[pen] = pen_style(pen)
+            style += pen_rich
         if flags & CONTROL:
             style += styles[1]
         if flags & CURRENT:
