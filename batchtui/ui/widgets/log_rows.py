@@ -151,8 +151,10 @@ class LogRows(ScrollView):
 
     def _line_state(self) -> _PassState:
         base = self.rich_style
-        styles = tuple(self.get_component_rich_style(name) for name in (
+        gutter, control, match, current = (self.get_component_rich_style(name) for name in (
             "log-lines--gutter", "log-lines--control", "log-lines--match", "log-lines--match-current"))
+        # (a match only changes the background: the text keeps its colour; the current match stands out whole)
+        styles = (gutter, control, Style(bgcolor=match.bgcolor), current)
         return (self.scrollable_content_region.width, self.size.width, base, styles, self.scroll_offset,
                 self._gutter_width())
 
