@@ -11,7 +11,17 @@ from batchtui.service.errors import NOT_FOUND, ServiceError
 from batchtui.service.tail import Chunk
 from batchtui.ui.model.log_buffer import LINE_CAP, LogBuffer, MarkedLine, clean_line, one_line
 from batchtui.ui.model.log_follow import MAX_BACKOFF, StatusLine, Verdict, backoff_delay, judge_poll, missing_message
-from batchtui.ui.model.log_layout import CONTROL, CURRENT, MATCH, WrapIndex, line_runs, row_breaks, rows_of
+from batchtui.ui.model.log_layout import (
+    CONTROL,
+    CURRENT,
+    MATCH,
+    WrapIndex,
+    cell_checkpoints,
+    char_at_cell,
+    line_runs,
+    row_breaks,
+    rows_of,
+)
 from batchtui.ui.model.log_line import coloured_form, inert_form, pen_after
 from batchtui.ui.model.log_search import MATCHES_PER_LINE, LogSearch, compile_search
 from batchtui.ui.model.log_sgr import BOLD, DIM, ITALIC, PLAIN, REVERSE, STRIKE, UNDERLINE, Rendition, apply_sgr
@@ -295,6 +305,17 @@ def test_wrapping_never_splits_a_wide_character() -> None:
     assert rows_of("a" * 25, 10) == 3 and rows_of("", 10) == 1
     assert row_breaks("你好你好你", 4) == [0, 2, 4]
     assert row_breaks("a你好", 4) == [0, 2]  # 1 + 2 cells, then 2
+
+
+def test_the_character_at_a_cell_of_a_long_line_with_wide_characters() -> None:
+    line = "a你" * 1_000  # a pair takes 3 cells
+    points = cell_checkpoints(line)
+    assert list(points[:3]) == [0, 384, 768]  # every 256 characters
+    assert char_at_cell(line, points, 0) == (0, 0)
+    assert char_at_cell(line, points, 1) == (1, 1) and char_at_cell(line, points, 2) == (1, 1)  # (both of 你)
+    assert char_at_cell(line, points, 1_500) == (1_000, 1_500)
+    assert char_at_cell(line, points, 2_999) == (1_999, 2_998)
+    assert char_at_cell(line, points, 3_000) == (2_000, 3_000)  # past the end
 
 
 def test_wrap_index_maps_rows_to_lines_and_follows_the_window() -> None:

@@ -10,6 +10,7 @@ import pytest
 from azure.batch import models as m
 from conftest import add_task, make_job, make_pool, wait_for, wait_task
 from textual.app import App
+from textual.screen import Screen
 from textual.widgets import Input, Tree
 from ui_helpers import service_for, until
 
@@ -389,6 +390,47 @@ async def test_a_400_000_character_line_is_read_whole_sideways_and_wrapped(emula
         await pilot.press("w", "g")  # the head: the first line, and the long one whole
         await until(pilot, lambda: screen.showing_head, timeout=15, what="the head")
         assert screen.head.lines[:2] == ["first", whole]
+
+
+class LinesScreen(Screen):
+    def __init__(self, buffer: LogBuffer) -> None:
+        super().__init__()
+        self.buffer = buffer
+
+    def compose(self):
+        yield LogLines(self.buffer)
+
+    def on_mount(self) -> None:
+        self.query_one(LogLines).show(self.buffer, follow=False)
+
+
+def cells_of(line: str, x: int, width: int) -> str:
+    """What a terminal shows of cells x .. x + width of `line`: a wide character cut by an edge is a space."""
+    slots: list[str] = []
+    for char in line:
+        slots.extend([char, ""] if char == "你" else [char])
+    window = slots[x:x + width]
+    if window and window[0] == "":
+        window[0] = " "
+    if window and window[-1] == "你":
+        window[-1] = " "
+    return "".join(window)
+
+
+async def test_a_long_line_of_wide_characters_scrolls_sideways_cell_by_cell():
+    buffer = LogBuffer()
+    text = "".join(f"\x1b[3{i % 8}m{i:05d}你" for i in range(2_000))  # 7 cells a number, coloured
+    buffer.feed_bytes(text.encode() + b"\n", 0)
+    line = buffer.lines[0]
+    assert len(line) == 12_000 and "\x1b" not in line
+    app = Host(lambda: LinesScreen(buffer))
+    async with app.run_test(size=(50, 10)) as pilot:
+        lines = app.screen.query_one(LogLines)
+        width = lines.scrollable_content_region.width
+        for x in (0, 5, 6, 7, 700, 6_995, 14_000 - width):  # (6: the right half of 你: a space)
+            lines.scroll_to(x=x, animate=False, immediate=True)
+            await pilot.pause()
+            assert lines.visible_strips()[0].crop(0, width).text == cells_of(line, x, width), x
 
 
 async def test_question_mark_lists_the_log_view_keys(emulator, client, pool_job):

@@ -21,7 +21,8 @@ from rich.cells import get_character_cell_size
 from .log_search import Match
 from .log_sgr import Rendition
 
-__all__ = ["CONTROL", "CURRENT", "MATCH", "Run", "WrapIndex", "line_runs", "row_breaks", "rows_of"]
+__all__ = ["CONTROL", "CURRENT", "MATCH", "Run", "WrapIndex", "cell_checkpoints", "char_at_cell", "line_runs",
+           "row_breaks", "rows_of"]
 
 # What a run of a line is (flags): a control character's stand-in, a match, the current match.
 CONTROL, MATCH, CURRENT = 1, 2, 4
@@ -39,6 +40,35 @@ def row_breaks(line: str, width: int) -> list[int]:
             row = 0
         row += size
     return starts
+
+
+CHECKPOINT = 256  # characters between two checkpoints of `cell_checkpoints`
+
+
+def cell_checkpoints(line: str) -> array[int]:
+    """The cells before every CHECKPOINT-th character of `line` (0, before character 256, before 512, …): for
+    `char_at_cell` on a long line with wide characters."""
+    points = array("q", [0])
+    total = 0
+    for start in range(0, len(line) - CHECKPOINT + 1, CHECKPOINT):
+        total += sum(map(get_character_cell_size, line[start:start + CHECKPOINT]))
+        points.append(total)
+    return points
+
+
+def char_at_cell(line: str, checkpoints: array[int], cell: int) -> tuple[int, int]:
+    """(index, first cell) of the character of `line` that covers cell `cell` (len(line) and the line's
+    cells past its end); `checkpoints` is `cell_checkpoints(line)`."""
+    block = max(0, bisect_right(checkpoints, cell) - 1)
+    index, at = block * CHECKPOINT, checkpoints[block]
+    length = len(line)
+    while index < length:
+        size = get_character_cell_size(line[index])
+        if at + size > cell:
+            break
+        at += size
+        index += 1
+    return index, at
 
 
 def rows_of(line: str, width: int) -> int:

@@ -331,17 +331,19 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
         line = self.buffer.line(index)
         height = max(1, self.scrollable_content_region.height)
         width = self._content_width()
-        start_cell = cells(line[:start])
         if self.wrap:
             if line.isascii():
-                sub = start_cell // width
+                sub = start // width
             else:
-                sub = max(0, bisect_right(row_breaks(line, width), start) - 1)
+                partial = index >= len(self.buffer.lines)  # (still growing: its breaks are not cached)
+                breaks = row_breaks(line, width) if partial else self._row_breaks(line_id, line, width)
+                sub = max(0, bisect_right(breaks, start) - 1)
             row = self._first_row_of(index) + sub
             x = 0
         else:
             row = index
-            end_cell = cells(line[:end])
+            start_cell = cells(line[:start])
+            end_cell = start_cell + cells(line[start:end])
             x = round(self.scroll_x)
             if start_cell < x or end_cell > x + width:
                 x = max(0, start_cell - width // 3)

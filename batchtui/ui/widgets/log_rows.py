@@ -9,6 +9,7 @@ highlighted, with an LRU cache of recent rows. Scrolling, following and the keys
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, ClassVar
 
 from rich.color import Color
@@ -20,11 +21,23 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..model.log_buffer import LogBuffer, cells
-from ..model.log_layout import CONTROL, CURRENT, MATCH, WrapIndex, line_runs, row_breaks, rows_of
+from ..model.log_layout import (
+    CONTROL,
+    CURRENT,
+    MATCH,
+    WrapIndex,
+    cell_checkpoints,
+    char_at_cell,
+    line_runs,
+    row_breaks,
+    rows_of,
+)
 from ..model.log_search import LogSearch
 from ..model.log_sgr import BOLD, DIM, ITALIC, REVERSE, STRIKE, UNDERLINE, Colour, Rendition
 
 __all__ = ["LogRows", "pen_style"]
+
+LONG_LINE = 1024  # characters: a longer line with wide characters is drawn a row's cells at a time
 
 # (content width, full width, base style, component styles, scroll offset, gutter width) for one render pass
 _PassState = tuple[int, int, Style, tuple[Style, ...], Offset, int]
@@ -70,6 +83,7 @@ class LogRows(ScrollView):
         # whole lines (a long line wraps into many rows), and wrapped row starts of non-ASCII lines
         self._line_strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(64)
         self._breaks: LRUCache[tuple[int, int], list[int]] = LRUCache(64)
+        self._points: LRUCache[tuple[int, int], array[int]] = LRUCache(16)  # cells of long non-ASCII lines
         self._max_cells = 0
         self._wrap = WrapIndex()  # rows of the complete lines, when wrapping
         self._search = LogSearch()
@@ -140,6 +154,7 @@ class LogRows(ScrollView):
         self._cache.clear()
         self._line_strips.clear()
         self._breaks.clear()
+        self._points.clear()
 
     # -- rendering ---------------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -191,6 +206,15 @@ class LogRows(ScrollView):
             piece = line[begin:end] if begin < end else ""
             strip = Strip(self._line_segments(line, line_id, base, styles, begin, end), cells(piece))
             strip = strip.extend_cell_length(content_width, base)
+        elif len(line) > LONG_LINE:
+            # A long line with wide characters: draw the characters of this row's cells only.
+            points = self._checkpoints(line_id, line)
+            begin, begin_cell = char_at_cell(line, points, scroll_x)
+            end = min(len(line), char_at_cell(line, points, scroll_x + content_width)[0] + 1)
+            piece = line[begin:end]
+            strip = Strip(self._line_segments(line, line_id, base, styles, begin, end), cells(piece))
+            left = scroll_x - begin_cell  # (a wide character cut by the left edge: Strip.crop pads it)
+            strip = strip.crop_extend(left, left + content_width, base)
         else:
             line_key = (line_id, self._gen, base)
             whole = None if partial else self._line_strips.get(line_key)
@@ -205,6 +229,13 @@ class LogRows(ScrollView):
         if not partial:
             self._cache[key] = strip
         return strip
+
+    def _checkpoints(self, line_id: int, line: str) -> array[int]:
+        key = (line_id, len(line))
+        points = self._points.get(key)
+        if points is None:
+            points = self._points[key] = cell_checkpoints(line)
+        return points
 
     def _row_breaks(self, line_id: int, line: str, width: int) -> list[int]:
         key = (line_id, width)
