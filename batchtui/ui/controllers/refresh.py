@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..app import BatchApp
 
 MAX_BACKOFF = 30.0  # seconds between refreshes of a view that keeps failing, at most
+WAIT_NOTICE = 3.0  # seconds without an answer before the top bar says it is waiting
 
 
 class Refresher:
@@ -204,20 +205,35 @@ class Refresher:
         tree.set_children(node, children)
 
     # -- the top bar ------------------------------------------------------------------------
+    def waiting_notice(self) -> str | None:
+        """"waiting for ENDPOINT: no answer for N s" while a read of the view's account has waited WAIT_NOTICE
+        seconds or more (the app's one-second tick repaints the bar meanwhile); else None."""
+        app = self.app
+        account = app.accounts.get(app.view.account)
+        waiting_for = getattr(app.services.get(app.view.account), "waiting_for", None)
+        if account is None or waiting_for is None:
+            return None
+        seconds = waiting_for()
+        if seconds is None or seconds < WAIT_NOTICE:
+            return None
+        return f"waiting for {redact_url(account.endpoint)}: no answer for {int(seconds)} s"
+
     def update_topbar(self) -> None:
         """The account, read-only mode, and how fresh the view is (live, late or stale)."""
         app = self.app
         account = app.accounts.get(app.view.account)
         text = Text()
         text.append("batchtui", style="bold")
+        waiting = self.waiting_notice()
         if account is not None:
             text.append(f"  {account.name}", style="bold cyan")
-            text.append(f"  {redact_url(account.endpoint)}", style="dim")
+            text.append(f"  {waiting}" if waiting else f"  {redact_url(account.endpoint)}",
+                        style="bold yellow" if waiting else "dim")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
         if self.stale is not None:
             text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {self.stale}", style="bold red")
-        elif self.fresh_at is not None:
+        elif self.fresh_at is not None and not waiting:  # (not "live" while waiting)
             age = (app.clock() - self.fresh_at).total_seconds()
             # While refreshes keep their pace, a steady "live" (a ticking age would
             # repaint the bar every second); the age shows once a refresh is late.
