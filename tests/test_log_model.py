@@ -378,8 +378,9 @@ def test_retry_delays_and_missing_messages() -> None:
     (StatusLine(True, 0, 10, 99, False, True, 0, "err", 3, 0, True, True, True),
      "head bytes 0–10 of 99  G: back to the tail  /err: 1/3+  [wrap #]"),
     (StatusLine(False, 0, 5, 5, True, True, 0, "x\x1b", 0), "bytes 0–5 of 5  at end  /x^[: no match"),
-    (StatusLine(False, 0, 400_001, 400_001, True, False, 0, colour=False, columns=(1_200, 1_278, 400_000)),
-     "bytes 0–400,001 of 400,001  following  cols 1,201–1,278 of 400,000  [no colour]"),
+    (StatusLine(False, 0, 400_001, 400_001, True, False, 0, colour=False, columns=(1_200, 1_278, 400_000),
+                state=("task completed, exit 0", "green")),
+     "bytes 0–400,001 of 400,001  following  task completed, exit 0  cols 1,201–1,278 of 400,000  [no colour]"),
 ])
 def test_the_status_line(facts: StatusLine, expected: str) -> None:
     assert "".join(text for text, _ in facts.pieces()) == expected

@@ -390,6 +390,7 @@ async def test_a_400_000_character_line_is_read_whole_sideways_and_wrapped(emula
         await pilot.press("w", "g")  # the head: the first line, and the long one whole
         await until(pilot, lambda: screen.showing_head, timeout=15, what="the head")
         assert screen.head.lines[:2] == ["first", whole]
+        assert "task completed, exit 0" in status(app) and "reading" not in status(app)  # (it stopped before)
 
 
 class LinesScreen(Screen):

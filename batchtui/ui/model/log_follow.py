@@ -99,8 +99,11 @@ class StatusLine:
     numbers: bool = False
     colour: bool = True
     columns: tuple[int, int, int] | None = None  # (first cell shown, past the last, widest line) if cut
+    state: tuple[str, str] = ("", "")  # what polling says (text, style): "running", "task completed", …
 
     def pieces(self) -> list[tuple[str, str]]:
+        """(text, style) pairs: where the view is, the state, then the view's options (the least needed
+        last, as a narrow terminal cuts the end)."""
         out: list[tuple[str, str]] = []
         if self.showing_head:
             out.append(("head ", "bold magenta"))
@@ -123,6 +126,8 @@ class StatusLine:
                 out.append((f"  /{one_line(self.search)}: {position}{self.matches}{more}", "cyan"))
             else:
                 out.append((f"  /{one_line(self.search)}: no match", "bold red"))
+        if self.state[0]:
+            out.append(("  " + self.state[0], self.state[1]))
         if self.columns is not None:
             first, last, widest = self.columns
             out.append((f"  cols {first + 1:,}–{last:,} of {widest:,}", "dim"))

@@ -249,13 +249,10 @@ class LogPollingScreen(ModalScreen[None]):
                            bool(self.stopped), 0 if self._tail_following() else self.new_lines, search,
                            lines.match_count if search else 0, lines.current_match if search else None,
                            lines.matches_capped, lines.wrap, lines.show_numbers, self.colour,
-                           lines.column_range())
+                           lines.column_range(), (self.state.plain, str(self.state.style)))
         text = Text()
         for piece, style in facts.pieces():
             text.append(piece, style=style)
-        if self.state.plain:
-            text.append("  ")
-            text.append_text(self.state)
         if text != self._last_status:  # (no redraw, no terminal output, when nothing changed)
             self._last_status = text
             self.query_one("#log-status", Static).update(text)

@@ -154,7 +154,8 @@ class LogScreen(LogPollingScreen):
 
     @work(exclusive=True, group="log-head")
     async def _load_head(self) -> None:
-        self.state = Text("reading the head of the file…", style="dim")
+        before = self.state
+        reading = self.state = Text("reading the head of the file…", style="dim")
         self._update_status()
         try:
             data = await self.read_head()
@@ -175,6 +176,8 @@ class LogScreen(LogPollingScreen):
         if not self.stopped:
             verdict = following_verdict(bool(self.follow_task))
             self.state = Text(verdict.message, style=verdict.style)
+        elif self.state is reading:  # (stopped before: say again why)
+            self.state = before
         self._update_status()
 
     def action_toggle_wrap(self) -> None:
