@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from azure.core.credentials import AzureNamedKeyCredential
+from test_log_view import Host as LogHost
+from test_log_view import status
 from ui_helpers import until
 
 from batchtui.account import AUTH_SHARED_KEY, Account, ConfigError
@@ -24,8 +26,11 @@ from batchtui.accounts_toml import parse_accounts, render_accounts
 from batchtui.service.client import DEFAULT_TIMEOUT, BatchService
 from batchtui.service.connect import service_for
 from batchtui.service.errors import UNREACHABLE, ServiceError
+from batchtui.service.models import FileRef
 from batchtui.ui.app import BatchApp
 from batchtui.ui.screens.help import HelpScreen
+from batchtui.ui.screens.log_help import LogHelpScreen
+from batchtui.ui.screens.log_view import LogScreen
 
 KEY = base64.b64encode(b"not a real key").decode()
 KEY_ENV = "BATCHTUI_HANG_TEST_KEY"
@@ -88,6 +93,17 @@ async def test_the_top_bar_says_it_is_waiting_and_keys_stay_live(hanging):
         assert isinstance(app.screen, HelpScreen) and time.monotonic() - began < 1
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_log_view_says_it_is_waiting_too(hanging):
+    service = service_for(account(hanging))
+    app = LogHost(lambda: LogScreen(service, FileRef.task("job", "task"), follow_task=("job", "task")), [service])
+    async with app.run_test(size=(100, 20)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LogScreen), what="the log view")
+        await until(pilot, lambda: "no answer for" in status(app), timeout=8, what="the waiting notice")
+        assert f"waiting for {hanging}: no answer for" in status(app)
+        await pilot.press("question_mark")  # keys stay live
+        assert isinstance(app.screen, LogHelpScreen)
 
 
 async def test_a_read_gives_up_on_the_timeout_and_the_view_says_why(hanging):

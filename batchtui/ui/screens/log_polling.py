@@ -21,8 +21,10 @@ from textual.widgets import Static
 
 from ...service.errors import INVALID, NOT_FOUND, ServiceError
 from ...service.tail import Chunk, Follower, task_finished
+from ..format import redact_url
 from ..model.log_buffer import MAX_CHARS, MAX_LINES, FeedResult, LogBuffer, one_line
 from ..model.log_follow import PENDING_DELAY, StatusLine, backoff_delay, judge_poll, missing_message
+from ..model.waiting import waiting_notice
 from ..widgets.log_lines import LogLines
 from .save_file import FileReader, ShownFile
 
@@ -79,6 +81,7 @@ class LogPollingScreen(ModalScreen[None]):
         self._timer: Timer | None = None
         self._round = 0  # bumped by reload: a poll of an older round is dropped
         self._last_status: Text | None = None
+        self.waiting: str | None = None  # "waiting for …: no answer for N s" while the service keeps a read waiting
         self._start_over(Text("opening…", style="dim"))
 
     def _start_over(self, state: Text) -> None:
@@ -239,6 +242,13 @@ class LogPollingScreen(ModalScreen[None]):
             self.lines.fed(result)
 
     # -- status --------------------------------------------------------------------------
+    def show_waiting(self) -> None:
+        """Say (each second: an interval of LogScreen's) how long a read has waited, once it is a few seconds."""
+        waiting_for = getattr(self.service, "waiting_for", None)
+        seconds = waiting_for() if waiting_for is not None and not self.stopped else None
+        self.waiting = waiting_notice(redact_url(str(getattr(self.service, "endpoint", "the service"))), seconds)
+        self._update_status()
+
     def _update_status(self) -> None:
         if not self._alive():
             return
@@ -249,7 +259,8 @@ class LogPollingScreen(ModalScreen[None]):
                            bool(self.stopped), 0 if self._tail_following() else self.new_lines, search,
                            lines.match_count if search else 0, lines.current_match if search else None,
                            lines.matches_capped, lines.wrap, lines.show_numbers, self.colour,
-                           lines.column_range(), (self.state.plain, str(self.state.style)))
+                           lines.column_range(),
+                           (self.waiting, "bold yellow") if self.waiting else (self.state.plain, str(self.state.style)))
         text = Text()
         for piece, style in facts.pieces():
             text.append(piece, style=style)

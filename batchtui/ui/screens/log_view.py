@@ -108,6 +108,7 @@ class LogScreen(LogPollingScreen):
     def on_mount(self) -> None:
         self.lines.focus()
         self._update_status()
+        self.set_interval(1.0, self.show_waiting)  # (writes nothing while nothing changes)
         self._poll(self._round)
 
     def on_unmount(self) -> None:
