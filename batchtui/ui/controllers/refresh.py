@@ -20,6 +20,7 @@ from textual.widgets import Static
 from ...service.errors import NOT_FOUND, ServiceError
 from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
 from ..format import ago, local_now, redact_url
+from ..model.waiting import waiting_notice
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from ..widgets.resource_table import TableRow
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from ..app import BatchApp
 
 MAX_BACKOFF = 30.0  # seconds between refreshes of a view that keeps failing, at most
-WAIT_NOTICE = 3.0  # seconds without an answer before the top bar says it is waiting
 
 
 class Refresher:
@@ -206,17 +206,14 @@ class Refresher:
 
     # -- the top bar ------------------------------------------------------------------------
     def waiting_notice(self) -> str | None:
-        """"waiting for ENDPOINT: no answer for N s" while a read of the view's account has waited WAIT_NOTICE
-        seconds or more (the app's one-second tick repaints the bar meanwhile); else None."""
+        """"waiting for ENDPOINT: no answer for N s" while a read of the view's account has waited a few
+        seconds (model.waiting; the app's one-second tick repaints the bar meanwhile); else None."""
         app = self.app
         account = app.accounts.get(app.view.account)
         waiting_for = getattr(app.services.get(app.view.account), "waiting_for", None)
         if account is None or waiting_for is None:
             return None
-        seconds = waiting_for()
-        if seconds is None or seconds < WAIT_NOTICE:
-            return None
-        return f"waiting for {redact_url(account.endpoint)}: no answer for {int(seconds)} s"
+        return waiting_notice(redact_url(account.endpoint), waiting_for())
 
     def update_topbar(self) -> None:
         """The account, read-only mode, and how fresh the view is (live, late or stale)."""
