@@ -19,7 +19,7 @@
   for; once the followed task completes the file is read one last time and
   polling stops ("task completed, exit N");
 - any other source of a growing file works too: pass `follower_factory` (called with the keyword
-  options min_delay, max_delay, read_cap and poll_cap; it returns an object with the `FileFollower`
+  options min_delay, max_delay, read_cap, poll_cap and line_max; it returns an object with the `FileFollower`
   interface), a `service` whose `read_range(ref, start, end)` reads the file (for `g`), a `ref` with
   `path` and `describe()`, and a `downloader` for `s` (see SaveScreen) — the storage browser shows a
   blob so;
