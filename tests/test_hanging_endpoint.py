@@ -81,16 +81,16 @@ async def test_the_top_bar_says_it_is_waiting_and_keys_stay_live(hanging):
     app = BatchApp([account(hanging)], {"hung": service}, refresh_seconds=5)
     async with app.run_test(size=(120, 30)) as pilot:
         start = time.monotonic()
-        await until(pilot, lambda: "no answer for" in topbar(app), timeout=8, what="the waiting notice")
+        await until(pilot, lambda: "no answer for" in topbar(app), timeout=10, what="the waiting notice")
         seen = time.monotonic() - start
-        assert seen < 6, seen
+        assert seen < 7, seen  # (3 s, and a loaded machine's slack)
         first = waited(app)
-        assert f"waiting for {hanging}: no answer for {first} s" in topbar(app) and 3 <= first <= 5
+        assert f"waiting for {hanging}: no answer for {first} s" in topbar(app) and 3 <= first <= 7
         assert "live" not in topbar(app)
         await until(pilot, lambda: waited(app) > first, timeout=5, what="the count going on")
         began = time.monotonic()
         await pilot.press("question_mark")  # keys stay live while the service does not answer
-        assert isinstance(app.screen, HelpScreen) and time.monotonic() - began < 1
+        assert isinstance(app.screen, HelpScreen) and time.monotonic() - began < 2
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
