@@ -10,6 +10,7 @@ import io
 import re
 
 from rich.console import Console
+from rich.segment import Segment
 from textual.strip import Strip
 
 
@@ -49,10 +50,20 @@ def screen_ansi(app, color_system: str = "standard") -> str:
     """The screen's lines as a terminal with `color_system` ("standard": 16 colours, "256", "truecolor")
     receives them (without the cursor moves between lines)."""
     console = _console(app, color_system)
-    # (a Strip keeps its first rendering whatever the console: render copies)
+    # A Strip keeps its first rendering whatever the console, and a rich Style keeps the SGR codes
+    # of the first colour system it was rendered for (Style._ansi): render fresh copies of both.
     lines = _update(app, simplify=True).strips  # one Strip a line
-    return "\n".join("".join(Strip(list(strip), strip.cell_length).render(console) for strip in line)
+    return "\n".join("".join(Strip([_fresh(segment) for segment in strip], strip.cell_length).render(console)
+                             for strip in line)
                      for line in lines)
+
+
+def _fresh(segment: Segment) -> Segment:
+    if segment.style is None:
+        return segment
+    style = segment.style.copy()
+    style._ansi = None  # rich caches the codes per Style, not per colour system
+    return Segment(segment.text, style, segment.control)
 
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
