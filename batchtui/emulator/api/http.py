@@ -16,6 +16,8 @@ from ..engine import Engine
 from ..formats import rfc1123_from_iso
 from ..odata import FilterError, compile_filter
 from ..resources import public, select
+from ..schema import max_body_bytes, parse_body, validate
+from ..schema.problems import body_too_large
 from ..store import Collection, Doc
 
 JSON_TYPE = "application/json;odata=minimalmetadata"
@@ -61,7 +63,7 @@ def set_entity_headers(response: web.StreamResponse, doc: Doc) -> None:
 
 def _answer(request: web.Request, status: int, path: str, doc: Doc | None, location: bool = False) -> web.Response:
     """An empty answer naming the resource (DataServiceId, and Location for a 201)."""
-    url = base_url(request) + path
+    url = base_url(request) + quote(path, safe="/")  # ids are plain; a legacy one must not break the header
     headers = {"DataServiceId": url, **({"Location": url} if location else {})}
     response = web.Response(status=status, headers=headers)
     if doc is not None:
@@ -81,19 +83,32 @@ def no_content(request: web.Request, path: str, doc: Doc | None = None) -> web.R
     return _answer(request, 204, path, doc)
 
 
-async def read_body(request: web.Request, required: bool = True) -> Doc:
-    raw = await request.read()
+async def read_json(request: web.Request, kind: str = "", required: bool = True) -> object:
+    """The request body as JSON (schema.parse_body's checks), {} for an empty optional body.
+
+    BatchError 413 RequestBodyTooLarge at or over schema.max_body_bytes(kind) (refused
+    from Content-Length before the body is read), 400 MissingRequiredProperty for an
+    empty required body, 400 InvalidRequestBody for anything parse_body refuses."""
+    limit = max_body_bytes(kind)
+    if request.content_length is not None and request.content_length >= limit:
+        raise body_too_large(request.content_length, limit)
+    try:
+        raw = await request.read()  # bounded by the app's client_max_size as well
+    except web.HTTPRequestEntityTooLarge:
+        raise body_too_large(request.content_length or limit, limit) from None
     if not raw.strip():
         if required:
             raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
         return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.BatchError(400, "InvalidRequestBody", f"The request body is not valid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise errors.BatchError(400, "InvalidRequestBody", "The request body must be a JSON object.")
-    return body
+    return parse_body(raw, kind)
+
+
+async def read_body(request: web.Request, kind: str, required: bool = True) -> Doc:
+    """The request body of `kind` (a key of schema.KINDS), read by read_json and
+    validated for the request's api-version: the normalised body (defaults not
+    filled in). BatchError 413/400 as read_json and schema.validate raise them."""
+    body = await read_json(request, kind, required)
+    return validate(kind, body, request.query["api-version"])
 
 
 def select_fields(request: web.Request) -> list[str] | None:

@@ -97,7 +97,7 @@ async def get_job_handler(request: web.Request) -> web.Response:
 
 async def create_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
-    doc = new_job(await read_body(request))
+    doc = new_job(await read_body(request, "job.add"))
     if doc["id"] in engine.store.jobs:
         raise errors.exists("Job", doc["id"])
     engine.store.put("job", doc)
@@ -116,7 +116,7 @@ async def delete_job(request: web.Request) -> web.Response:
 async def terminate_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
-    body = await read_body(request, required=False)
+    body = await read_body(request, "job.terminate", required=False)
     bool_query(request, "force")
     if job["state"] in ("completed", "deleting"):
         require_open(job)
@@ -125,16 +125,10 @@ async def terminate_job(request: web.Request) -> web.Response:
     return accepted(request, f"/jobs/{job['id']}", job)
 
 
-DISABLE_OPTIONS = ("requeue", "terminate", "wait")
-
-
 async def disable_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
-    body = await read_body(request)
-    option = body.get("disableTasks")
-    if option not in DISABLE_OPTIONS:
-        raise errors.invalid_property("disableTasks", option, f"Must be one of {', '.join(DISABLE_OPTIONS)}.")
+    option = (await read_body(request, "job.disable"))["disableTasks"]
     require_open(job)
     if job["state"] != "active":
         raise errors.invalid_state(f"The job is {job['state']}; only an active job can be disabled.")

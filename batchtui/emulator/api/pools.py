@@ -7,7 +7,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from .. import errors
-from ..resources import NODE_DEALLOCATION_OPTIONS, check_count, check_duration, new_pool, public, stamp
+from ..resources import new_pool, public, stamp
 from ..store import Doc
 from .http import (
     accepted,
@@ -95,8 +95,7 @@ async def pool_exists(request: web.Request) -> web.Response:
 
 async def create_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
-    body = await read_body(request)
-    doc = new_pool(body)
+    doc = new_pool(await read_body(request, "pool.add"))
     if doc["id"] in engine.store.pools:
         raise errors.exists("Pool", doc["id"])
     engine.store.put("pool", doc)
@@ -126,27 +125,15 @@ def _require_steady(pool: Doc) -> None:
         )
 
 
-def _deallocation_option(body: Doc) -> str:
-    option = body.get("nodeDeallocationOption", "requeue")
-    if not isinstance(option, str) or option not in NODE_DEALLOCATION_OPTIONS:
-        raise errors.invalid_property(
-            "nodeDeallocationOption", option, f"Must be one of {', '.join(NODE_DEALLOCATION_OPTIONS)}."
-        )
-    return option
-
-
 async def resize_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
-    body = await read_body(request)
+    body = await read_body(request, "pool.resize")
     _require_steady(pool)
-    dedicated = check_count(body, "targetDedicatedNodes")
-    low = check_count(body, "targetLowPriorityNodes")
-    check_duration(body, "resizeTimeout", "")
-    pool["_deallocation"] = _deallocation_option(body)
-    pool["targetDedicatedNodes"] = dedicated
-    pool["targetLowPriorityNodes"] = low
-    if body.get("resizeTimeout"):
+    pool["_deallocation"] = body.get("nodeDeallocationOption", "requeue")
+    pool["targetDedicatedNodes"] = body.get("targetDedicatedNodes", 0)
+    pool["targetLowPriorityNodes"] = body.get("targetLowPriorityNodes", 0)
+    if "resizeTimeout" in body:
         pool["resizeTimeout"] = body["resizeTimeout"]
     pool.pop("resizeErrors", None)
     engine.nodes.set_allocation(pool, "resizing")
@@ -168,14 +155,12 @@ async def stop_resize(request: web.Request) -> web.Response:
 async def remove_nodes(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
-    body = await read_body(request)
+    body = await read_body(request, "pool.removenodes")
     _require_steady(pool)
-    node_ids = body.get("nodeList")
-    if not isinstance(node_ids, list) or not node_ids:
+    node_ids: list[str] = body["nodeList"]
+    if not node_ids:
         raise errors.missing_property("nodeList")
-    if len(node_ids) > 100:
-        raise errors.invalid_property("nodeList", len(node_ids), "At most 100 nodes can be removed at once.")
-    option = _deallocation_option(body)
+    option = body.get("nodeDeallocationOption", "requeue")
     nodes = engine.store.pool_nodes(pool["id"])
     chosen = []
     for node_id in node_ids:
@@ -194,17 +179,6 @@ async def remove_nodes(request: web.Request) -> web.Response:
     return accepted(request, f"/pools/{pool['id']}", pool)
 
 
-NODE_REBOOT_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
-SCHEDULING_OPTIONS = ("requeue", "terminate", "taskcompletion")
-
-
-def _option(body: Doc, name: str, allowed: tuple[str, ...]) -> str:
-    value = body.get(name, "requeue")
-    if not isinstance(value, str) or value not in allowed:
-        raise errors.invalid_property(name, value, f"Must be one of {', '.join(allowed)}.")
-    return value
-
-
 def _node_for_restart(request: web.Request) -> tuple[Doc, Doc]:
     pool = get_pool(request)
     node = get_node(request, pool)
@@ -216,24 +190,24 @@ def _node_for_restart(request: web.Request) -> tuple[Doc, Doc]:
 
 
 async def reboot_node(request: web.Request) -> web.Response:
-    body = await read_body(request, required=False)
+    body = await read_body(request, "node.reboot", required=False)
     pool, node = _node_for_restart(request)
-    engine_of(request).nodes.restart(pool, node, "rebooting", _option(body, "nodeRebootOption", NODE_REBOOT_OPTIONS))
+    engine_of(request).nodes.restart(pool, node, "rebooting", body.get("nodeRebootOption", "requeue"))
     return accepted(request, f"/pools/{pool['id']}/nodes/{node['id']}")
 
 
 async def reimage_node(request: web.Request) -> web.Response:
-    body = await read_body(request, required=False)
+    body = await read_body(request, "node.reimage", required=False)
     pool, node = _node_for_restart(request)
-    engine_of(request).nodes.restart(pool, node, "reimaging", _option(body, "nodeReimageOption", NODE_REBOOT_OPTIONS))
+    engine_of(request).nodes.restart(pool, node, "reimaging", body.get("nodeReimageOption", "requeue"))
     return accepted(request, f"/pools/{pool['id']}/nodes/{node['id']}")
 
 
 async def disable_scheduling(request: web.Request) -> web.Response:
-    body = await read_body(request, required=False)
+    body = await read_body(request, "node.disablescheduling", required=False)
     pool = get_pool(request)
     node = get_node(request, pool)
-    option = _option(body, "nodeDisableSchedulingOption", SCHEDULING_OPTIONS)
+    option = body.get("nodeDisableSchedulingOption", "requeue")
     engine_of(request).nodes.set_scheduling(pool, node, False, option)
     return _node_changed(request, pool, node)
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from .. import errors
 from ..formats import format_duration, now_iso, parse_iso, utcnow
 from ..resources import new_task, public, stamp
+from ..schema import validate_task_collection
 from ..store import Doc
 from ..task_states import TASK_ENDED
 from .http import (
@@ -20,6 +21,7 @@ from .http import (
     no_content,
     paged,
     read_body,
+    read_json,
 )
 from .jobs import get_job, require_open
 
@@ -40,7 +42,6 @@ TASK_FIELDS = {
     "nodeInfo/nodeId": "string",
     "nodeInfo/poolId": "string",
 }
-MAX_COLLECTION = 100
 
 
 def get_task(request: web.Request, job: Doc) -> Doc:
@@ -106,34 +107,39 @@ def _add_task(request: web.Request, job: Doc, body: Doc) -> Doc:
 
 async def create_task(request: web.Request) -> web.Response:
     job = get_job(request)
-    body = await read_body(request)
+    body = await read_body(request, "task.add")
     require_open(job)
     doc = _add_task(request, job, body)
     return created(request, f"/jobs/{job['id']}/tasks/{doc['id']}", doc)
 
 
+def _client_error(item: object, exc: errors.BatchError) -> Doc:
+    """A task's result in a collection when it is refused: status clienterror, Batch's error."""
+    error: Doc = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
+    if exc.values:
+        error["values"] = [{"key": k, "value": v} for k, v in exc.values]
+    task_id = item.get("id") if isinstance(item, dict) else None
+    return {"status": "clienterror", "taskId": task_id if isinstance(task_id, str) else "", "error": error}
+
+
 async def add_task_collection(request: web.Request) -> web.Response:
+    """Every task is checked before any is stored; each refused one gets its own
+    clienterror result and the others are added (Batch's per-task results)."""
     job = get_job(request)
-    body = await read_body(request)
+    body = await read_json(request, "task.addcollection")
+    checked = validate_task_collection(body, request.query["api-version"])
     require_open(job)
-    values = body.get("value")
-    if not isinstance(values, list) or not values:
-        raise errors.missing_property("value")
-    if len(values) > MAX_COLLECTION:
-        raise errors.invalid_property("value", len(values), f"A task collection holds at most {MAX_COLLECTION} tasks.")
+    items: list[object] = body["value"] if isinstance(body, dict) else []
     base = base_url(request)
     results = []
-    for item in values:
-        task_id = item.get("id") if isinstance(item, dict) else None
+    for item, task in zip(items, checked, strict=True):
+        if isinstance(task, errors.BatchError):
+            results.append(_client_error(item, task))
+            continue
         try:
-            if not isinstance(item, dict):
-                raise errors.BatchError(400, "InvalidRequestBody", "Each task in the collection must be a JSON object.")
-            doc = _add_task(request, job, item)
-        except errors.BatchError as exc:
-            error: Doc = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
-            if exc.values:
-                error["values"] = [{"key": k, "value": v} for k, v in exc.values]
-            results.append({"status": "clienterror", "taskId": task_id or "", "error": error})
+            doc = _add_task(request, job, task)
+        except errors.BatchError as exc:  # TaskExists
+            results.append(_client_error(item, exc))
             continue
         results.append(
             {
