@@ -5,14 +5,18 @@ task runs), and the AZ_BATCH_* environment a node gives its processes."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 from . import executor, nodefs
+from .isolation import SetAside
 from .settings import Settings
 from .storage import Storage
 from .store import Doc, Store
+
+log = logging.getLogger("batchtui.emulator")
 
 
 class Runtime:
@@ -23,12 +27,19 @@ class Runtime:
         # AZ_BATCH_ACCOUNT_URL; the server sets the real one once it has bound its port.
         self.base_url = f"http://{settings.host}:{settings.port}"
         self._background: set[asyncio.Task[None]] = set()
+        self.set_aside = SetAside()  # documents that failed while the engine handled them
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run `coro` on the event loop, kept until it ends or shutdown cancels it."""
+        """Run `coro` on the event loop, kept until it ends or shutdown cancels it.
+        An exception it ends with is logged (the coroutines settle their own failures)."""
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background run %s failed", task.get_coro(), exc_info=task.exception())
 
     async def cancel_background(self) -> None:
         for task in list(self._background):

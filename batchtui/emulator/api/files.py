@@ -17,7 +17,8 @@ from .jobs import get_job
 from .pools import get_node, get_pool
 from .tasks import get_task
 
-RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
+RANGE_RE = re.compile(r"bytes=([0-9]+)-([0-9]*)")
+MAX_OFFSET = 2**63 - 1  # a range's bounds are 64-bit file offsets
 
 
 def _task_root(request: web.Request) -> tuple[Path, str]:
@@ -99,14 +100,15 @@ async def _content(request: web.Request, root: Path, prefix: str) -> web.Respons
     start, end = 0, None
     raw_range = request.headers.get("ocp-range")
     if raw_range:
-        m = RANGE_RE.match(raw_range.strip())
-        if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+        m = RANGE_RE.fullmatch(raw_range.strip())
+        bounds = [int(g) if len(g) <= 19 else MAX_OFFSET + 1 for g in m.groups() if g] if m else []
+        if not m or any(b > MAX_OFFSET for b in bounds) or (len(bounds) == 2 and bounds[1] < bounds[0]):
             raise errors.BatchError(
                 400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
-                [("HeaderName", "ocp-range"), ("HeaderValue", raw_range)],
+                [("HeaderName", "ocp-range"), ("HeaderValue", raw_range[:256])],
             )
-        start = int(m.group(1))
-        end = int(m.group(2)) if m.group(2) else None
+        start = bounds[0]
+        end = min(bounds[1], max(info.size - 1, 0)) if len(bounds) == 2 else None  # nothing past the file's end
         if start >= info.size and info.size > 0 or (start > 0 and info.size == 0):
             raise errors.BatchError(
                 416, "InvalidRange", "The range specified is invalid for the current size of the resource.",

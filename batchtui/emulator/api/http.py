@@ -16,12 +16,14 @@ from ..engine import Engine
 from ..formats import rfc1123_from_iso
 from ..odata import FilterError, compile_filter
 from ..resources import public, select
-from ..schema import max_body_bytes, parse_body, validate
-from ..schema.problems import body_too_large
+from ..schema import max_body_bytes, parse_body, validate, version_index
+from ..schema.problems import body_too_large, invalid_body
+from ..schema.vocabulary import Ctx, Object
 from ..store import Collection, Doc
 
 JSON_TYPE = "application/json;odata=minimalmetadata"
 MAX_RESULTS = 1000
+MAX_FILTER_LENGTH = 32 * 1024  # characters of $filter (choice; the server reads request lines up to 64 KiB)
 
 ENGINE = web.AppKey("engine", Engine)
 
@@ -111,6 +113,16 @@ async def read_body(request: web.Request, kind: str, required: bool = True) -> D
     return validate(kind, body, request.query["api-version"])
 
 
+async def read_object(request: web.Request, schema: Object, required: bool = True) -> Doc:
+    """A body for one of the emulator's own routes (not Batch's), read by read_json
+    and checked against `schema`: BatchError 400/413 as read_body raises them."""
+    body = await read_json(request, "", required)
+    if not isinstance(body, dict):
+        raise invalid_body("The request body must be a JSON object.")
+    checked: Doc = schema.check(body, "", Ctx(version_index(request.query["api-version"]), {}))
+    return checked
+
+
 def select_fields(request: web.Request) -> list[str] | None:
     raw = request.query.get("$select")
     if not raw:
@@ -175,6 +187,9 @@ def _untoken(token: str) -> str:
 
 def compile_query_filter(request: web.Request, fields: dict[str, str]) -> Callable[[Doc], bool]:
     text = request.query.get("$filter")
+    if text is not None and len(text) > MAX_FILTER_LENGTH:
+        reason = f"The filter is longer than {MAX_FILTER_LENGTH} characters."
+        raise errors.invalid_query("$filter", text[:100] + "…", reason)
     try:
         return compile_filter(text, fields)
     except FilterError as exc:
