@@ -45,12 +45,12 @@ class Scheduler:
         aside = self.runtime.set_aside
         ready: list[tuple[tuple[int, str], Doc]] = []
         for job in list(self.store.jobs.values()):
-            order = aside.attempt("job", job, partial(self._queue_order, job), doing="scheduling")
+            order = aside.attempt("job", job, partial(self._queue_order, job), doing="queueing")
             if order is not None:
                 ready.append((order, job))
         ready.sort(key=lambda pair: pair[0])
         for _, job in ready:
-            aside.run("job", job, partial(self._dispatch_job, job), doing="scheduling the tasks of")
+            aside.run("job", job, partial(self._dispatch_job, job), doing="scheduling")
 
     def _queue_order(self, job: Doc) -> tuple[int, str] | None:
         """The job's place in the scheduling order (priority, then age); None when it has nothing to run."""
