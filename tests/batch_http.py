@@ -21,6 +21,7 @@ class BatchHttp:
     def __init__(self, endpoint: str, account: str, key: str, timeout: float = 10.0) -> None:
         self.endpoint, self.account, self.key, self.timeout = endpoint, account, key, timeout
         self.session = requests.Session()
+        self.session.trust_env = False  # loopback: no proxies (and no scan of the environment per request)
 
     def close(self) -> None:
         self.session.close()
