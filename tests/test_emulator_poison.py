@@ -16,6 +16,7 @@ from azure.batch import models as m
 from batch_http import BatchHttp, error_of
 from conftest import EmulatorProcess, add_task, make_job, make_pool, start_emulator, unique, wait_for, wait_task
 
+from batchtui.emulator.isolation import SetAside
 from batchtui.emulator.schema import MAX_REQUEST_BODY_BYTES
 
 
@@ -326,8 +327,27 @@ def test_poison_documents_in_an_old_data_dir_are_set_aside_and_the_rest_is_serve
                  what="the node's slot freed")
         assert client.get_job("bad-priority").id == "bad-priority"  # still readable
         canary_runs(client, canary_pool)  # and the service keeps serving, tick after tick
+        http = BatchHttp(emu.endpoint, emu.account, emu.key)
+        assert http.request("DELETE", "/jobs/bad-priority").status_code == 202  # changed: it gets another chance
+        wait_for(lambda: http.get("/jobs/bad-priority").status_code == 404, what="the poison job deleted")
+        http.close()
     finally:
         assert emu.stop() == 0
     log = _log_text(emu)
     for name in ("bad-priority", "null-priority", "list-pool", "bad-parallel", "bad-pool"):
         assert log.count(f"'{name}'") == 1, (name, log[-3000:])
+
+
+def test_a_document_set_aside_gets_another_chance_when_it_changes():
+    aside = SetAside()
+    doc: dict[str, object] = {"id": "j", "priority": "high"}
+    calls: list[str] = []
+
+    def fails() -> None:
+        calls.append("ran")
+        raise TypeError("priority")
+
+    assert aside.attempt("job", doc, fails) is None and len(aside) == 1
+    assert aside.attempt("job", doc, fails) is None and calls == ["ran"]  # skipped while unchanged
+    doc["priority"] = 1
+    assert aside.attempt("job", doc, lambda: "ok") == "ok" and len(aside) == 0
