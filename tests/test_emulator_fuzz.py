@@ -94,7 +94,7 @@ class Fuzzed:
     targets: dict[str, str]
     created: dict[str, set[str]] = field(default_factory=lambda: {"pools": set(), "jobs": set(), "tasks": set()})
     statuses: Counter[int] = field(default_factory=Counter)
-    marks: dict[str, object] = field(default_factory=dict)  # per route: its target's mark after the last success
+    marks: dict[str, object] = field(default_factory=dict)  # per target: its mark after the last success
     bodies: int = 0
     routes: set[str] = field(default_factory=set)
     serial: int = 0
@@ -197,6 +197,11 @@ class Route:
     mark: Callable[[Fuzzed], object] | None = None
     settle: Callable[[Fuzzed, requests.Response], None] | None = None
     created: str = ""  # the collection a success adds to: pools, jobs, tasks
+    target: str = ""  # routes that act on the same resource share its mark
+
+    @property
+    def marked(self) -> str:
+        return self.target or self.name
 
 
 def _node_path(action: str) -> Callable[[Fuzzed], str]:
@@ -216,17 +221,17 @@ ROUTES = [
     Route("pool.resize", lambda f: "/pools/empty/resize", lambda f: {
         "targetDedicatedNodes": 0, "targetLowPriorityNodes": 0, "resizeTimeout": "PT10M",
         "nodeDeallocationOption": "requeue",
-    }, mark=_pool_mark, settle=lambda f, r: _settle_pool(f)),
+    }, mark=_pool_mark, settle=lambda f, r: _settle_pool(f), target="pool"),
     Route("pool.removenodes", lambda f: "/pools/empty/removenodes", lambda f: {
         "nodeList": ["tvm-1"], "resizeTimeout": "PT10M", "nodeDeallocationOption": "taskcompletion",
-    }, mark=_pool_mark, settle=lambda f, r: _settle_pool(f)),
+    }, mark=_pool_mark, settle=lambda f, r: _settle_pool(f), target="pool"),
     Route("node.reboot", _node_path("reboot"), lambda f: {"nodeRebootOption": "requeue"},
-          mark=_node_mark, settle=lambda f, r: _settle_node(f)),
+          mark=_node_mark, settle=lambda f, r: _settle_node(f), target="node"),
     Route("node.reimage", _node_path("reimage"), lambda f: {"nodeReimageOption": "terminate"},
-          mark=_node_mark, settle=lambda f, r: _settle_node(f)),
+          mark=_node_mark, settle=lambda f, r: _settle_node(f), target="node"),
     Route("node.disablescheduling", _node_path("disablescheduling"),
           lambda f: {"nodeDisableSchedulingOption": "taskcompletion"}, mark=_node_mark,
-          settle=lambda f, r: _settle_node(f)),
+          settle=lambda f, r: _settle_node(f), target="node"),
     Route("job.add", lambda f: "/jobs", lambda f: {
         "id": f.fresh_id("j"), "displayName": "fuzz", "priority": 5, "maxParallelTasks": 2,
         "poolInfo": {"poolId": "empty"}, "onAllTasksComplete": "noaction",
@@ -339,8 +344,8 @@ def send(fuzz: Fuzzed, route: Route, raw: bytes, body: Any = None) -> None:
     """Send `raw` to the route and check the answer and what it left behind: after a
     400 (or 413) the route's target is as it was (its mark, taken after the last success),
     and every 100 bodies the store holds only what succeeded."""
-    if route.mark and route.name not in fuzz.marks:
-        fuzz.marks[route.name] = route.mark(fuzz)
+    if route.mark and route.marked not in fuzz.marks:
+        fuzz.marks[route.marked] = route.mark(fuzz)
     response = fuzz.http.request("POST", route.path(fuzz), raw)  # a hang fails on the session's timeout
     fuzz.bodies += 1
     fuzz.statuses[response.status_code] += 1
@@ -352,9 +357,9 @@ def send(fuzz: Fuzzed, route: Route, raw: bytes, body: Any = None) -> None:
         if route.settle:
             route.settle(fuzz, response)
         if route.mark:
-            fuzz.marks[route.name] = route.mark(fuzz)
+            fuzz.marks[route.marked] = route.mark(fuzz)
     elif response.status_code in (400, 413) and route.mark:
-        assert route.mark(fuzz) == fuzz.marks[route.name], (route.name, raw[:300])
+        assert route.mark(fuzz) == fuzz.marks[route.marked], (route.name, raw[:300])
     if fuzz.bodies % 100 == 0:
         check_store(fuzz)
 
