@@ -38,7 +38,9 @@ class BatchHttp:
             sent.setdefault("Content-Type", content_type)
         prepared = requests.Request(method, self.endpoint + path, params=params, headers=sent, data=body).prepare()
         raw_path, _, raw_query = prepared.path_url.partition("?")
-        to_sign = string_to_sign(method, raw_path, raw_query, prepared.headers, self.account)
+        headers = {name: value if isinstance(value, str) else value.decode()
+                   for name, value in prepared.headers.items()}
+        to_sign = string_to_sign(method, raw_path, raw_query, headers, self.account)
         prepared.headers["Authorization"] = f"SharedKey {self.account}:{sign(self.key, to_sign)}"
         return self.session.send(prepared, timeout=self.timeout)
 

@@ -23,7 +23,6 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import reduce
 from typing import Any
 
 import pytest
@@ -58,11 +57,18 @@ SCALARS = st.one_of(
 VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                        st.dictionaries(st.text(max_size=8), inner, max_size=4)),
                       max_leaves=10)
+def _nested(depth: int) -> object:
+    value: object = "deep"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 BIG = st.sampled_from([  # built afresh for each body (later changes may land inside one)
     lambda: "x" * 40_000,  # over the command line limit
     lambda: [{"name": f"V{i}", "value": "1"} for i in range(10_001)],  # over the environment settings limit
     lambda: [{"httpUrl": "http://127.0.0.1:1/f", "filePath": "f"} for _ in range(10_001)],  # resource files
-    lambda: reduce(lambda inner, _: [inner], range(70), "deep"),  # nested deeper than the schema allows
+    lambda: _nested(70),  # deeper than the schema allows
     lambda: 2**31, lambda: -(2**31) - 1, lambda: 10**300,
 ]).map(lambda make: make())
 REPLACEMENT = st.one_of(VALUES, VALUES, VALUES, BIG)
