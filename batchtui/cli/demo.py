@@ -7,9 +7,9 @@ the throwaway emulator: `batchtui.workload`.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from . import explorer
+from .output import say
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,17 +26,14 @@ def command(refresh: float, read_only: bool) -> int:
     """Run the demo until the explorer quits: 0, or 1 when the emulator does not start."""
     from ..workload import Demo
 
-    def say(text: str) -> None:
-        print(f"batchtui demo: {text}", file=sys.stderr, flush=True)
-
-    say("starting a local Batch service…")
+    say("demo", "starting a local Batch service…")
     try:
-        demo = Demo(with_storage=True, say=say)
+        demo = Demo(with_storage=True, say=lambda text: say("demo", text))
     except RuntimeError as error:
-        say(str(error))
+        say("demo", error)
         return 1
     if demo.storage_problem:
-        say(f"storage features are off: {demo.storage_problem}")
+        say("demo", f"storage features are off: {demo.storage_problem}")
     try:
         demo.seed()
         explorer.run_explorer([demo.emulator.as_account()], refresh=refresh, read_only=read_only)

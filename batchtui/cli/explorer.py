@@ -4,15 +4,28 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..account import Account, ConfigError
 from ..config import configured_accounts
+from .output import say
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from ..service.client import BatchService
+
+
+class AppCrashed(Exception):
+    """The app stopped on an error that Textual did not hand on (what it printed is in `report`)."""
+
+    def __init__(self, report: str) -> None:
+        super().__init__("the app stopped on an internal error")
+        self.report = report
 
 
 def _refresh_seconds(text: str) -> float:
@@ -40,8 +53,8 @@ def _services(accounts: list[Account]) -> tuple[dict[str, BatchService], dict[st
     for account in accounts:
         try:
             services[account.name] = service_for(account)
-        except ConfigError as error:
-            problems[account.name] = str(error)
+        except ConfigError as problem:
+            problems[account.name] = str(problem)
     return services, problems
 
 
@@ -55,14 +68,36 @@ def run_explorer(accounts: list[Account], *, refresh: float, read_only: bool, ac
     if account:
         start = ViewKey(account, JOBS)
     app = BatchApp(accounts, services, refresh_seconds=refresh, read_only=read_only, start=start, problems=problems)
-    return app.run()  # the app closes the services when it exits
+    result: str | None = run_app(app)  # the app closes the services when it exits
+    return result
+
+
+def run_app(app: App[Any]) -> Any:
+    """Run a Textual app until it quits; what it exited with.
+
+    When the app dies of an exception, that exception is raised here (for
+    `batchtui`'s internal-error report: one line, the traceback in
+    crash.log), and Textual's own report is not printed: it is a screenful of
+    traceback with local variables, which may hold a key.
+    """
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):  # (Textual prints its report on sys.stderr once it has exited)
+        result = app.run()
+    crash = getattr(app, "_exception", None)  # the exception the app died of (Textual keeps it for tests)
+    if isinstance(crash, Exception):
+        raise crash
+    if app.return_code == 1 and printed.getvalue():
+        raise AppCrashed(printed.getvalue())
+    sys.stderr.write(printed.getvalue())
+    return result
 
 
 def run_welcome() -> str | None:
     """The welcome screen (no accounts yet); "demo" when the user chose the demo."""
     from ..ui.screens.welcome import WelcomeApp
 
-    return WelcomeApp().run()
+    choice: str | None = run_app(WelcomeApp())
+    return choice
 
 
 def command(refresh: float, read_only: bool, account: str | None, *, demo: Callable[[], int]) -> int:
@@ -70,11 +105,11 @@ def command(refresh: float, read_only: bool, account: str | None, *, demo: Calla
     `account`. With no accounts, the welcome screen, which may start `demo` (and returns its status)."""
     try:
         accounts = configured_accounts()
-    except ConfigError as error:
-        print(f"batchtui: {error}", file=sys.stderr)
+    except ConfigError as problem:
+        say(None, problem)
         return 2
     if account and account not in {a.name for a in accounts}:
-        print(f"batchtui: no account named {account!r}; see 'batchtui accounts list'", file=sys.stderr)
+        say(None, f"no account named {account!r}; see 'batchtui accounts list'")
         return 2
     if not accounts:
         if run_welcome() == "demo":

@@ -25,7 +25,8 @@ class AutoStorage:
         when there is no auto-storage account or its connection string is bad."""
         if not self.connection_string:
             raise ValueError(
-                "the Batch account has no auto-storage account (start the emulator with --storage-connection-string)"
+                "the Batch account has no auto-storage account (start the emulator with its connection string in "
+                "BATCHTUI_EMULATOR_STORAGE_CONNECTION_STRING)"
             )
         try:
             return ContainerClient.from_connection_string(self.connection_string, name, **CLIENT_OPTIONS)

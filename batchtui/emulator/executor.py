@@ -1,6 +1,7 @@
 """Runs a task's command line as a real local process.
 
-As on Batch, the command line is split into arguments and run without a shell
+As on Batch, the command line is split into arguments (cmdline.py: shlex's
+rules in linear time) and run without a shell
 (users write `/bin/sh -c '…'` when they want one). stdout and stderr go to
 stdout.txt and stderr.txt in the task directory; the process starts in the
 task's wd/ with the AZ_BATCH_* environment. Each process leads its own process
@@ -14,19 +15,22 @@ import asyncio
 import ctypes
 import errno
 import os
-import shlex
 import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
+from .cmdline import split_command_line
+
 # Variables of the emulator's own environment a task inherits; nothing else
 # (keys and tokens in the emulator's environment stay out of tasks).
 INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME", "SYSTEMROOT")
+INLINE_SPLIT_CHARS = 16 * 1024  # longer command lines are split in a worker thread
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _prepare_child() -> None:  # runs in the child between fork and exec
+    os.umask(0o022)  # a task's files as on a Batch node (the emulator's own umask is 077; its tree is private)
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -94,6 +98,8 @@ class Process:
         self.proc = proc
         self.pid = proc.pid
         self.killed_for: FailureInfo | None = None
+        self._started: float | None = None  # loop time when wait() began
+        self._limit: asyncio.TimerHandle | None = None
 
     def kill(self, reason: FailureInfo | None = None) -> None:
         if self.killed_for is None:
@@ -103,20 +109,31 @@ class Process:
         except (ProcessLookupError, PermissionError):
             pass
 
+    def set_wall_clock(self, seconds: float) -> None:
+        """The process may run `seconds` (inf: no limit) from when wait() began,
+        then it is killed as MaxWallClockTimeExceeded. Can change while it runs
+        (a task's constraints updated): a limit already passed kills it at once."""
+        if self._limit is not None:
+            self._limit.cancel()
+            self._limit = None
+        if self._started is None or seconds == float("inf"):
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._started + seconds - loop.time())
+        reason = failure("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time")
+        self._limit = loop.call_later(delay, self.kill, reason)
+
     async def wait(self, wall_clock_seconds: float) -> Outcome:
+        self._started = asyncio.get_running_loop().time()
+        self.set_wall_clock(wall_clock_seconds)
         try:
-            if wall_clock_seconds == float("inf"):
-                code = await self.proc.wait()
-            else:
-                code = await asyncio.wait_for(self.proc.wait(), wall_clock_seconds)
-        except asyncio.TimeoutError:
-            self.kill(
-                failure("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time")
-            )
             code = await self.proc.wait()
         except asyncio.CancelledError:
             self.kill()
             raise
+        finally:
+            if self._limit is not None:
+                self._limit.cancel()
         if code < 0:  # killed by a signal: report it as a shell would
             code = 128 - code
         if self.killed_for is not None:
@@ -129,7 +146,10 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
     workdir = task_dir / "wd"
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        argv = shlex.split(command_line)
+        if len(command_line) > INLINE_SPLIT_CHARS:
+            argv = await asyncio.to_thread(split_command_line, command_line)
+        else:
+            argv = split_command_line(command_line)
     except ValueError as exc:
         return _launch_failed(f"the command line could not be split into arguments: {exc}")
     if not argv:
@@ -152,7 +172,7 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=_prepare_child,
             )
         except FileNotFoundError:
             return _not_found(program)

@@ -7,6 +7,11 @@ handling one pool, node, job or task raises, that document is set aside: the
 failure is logged once, with the resource named, and the engine skips the
 document on later ticks while serving every other one. A set-aside document
 gets another chance as soon as it changes (a client deletes or updates it).
+
+A filesystem error (OSError: a full disk, say) is not the document's fault: it
+is logged (logs.py limits repeats) and the document is tried again next tick.
+Rows that cannot even be loaded, or recovered after a restart, are the store's
+to set aside (table `damaged`, see store.py).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from .store import Doc
+from .store_check import describe as describe_row
 
 log = logging.getLogger("batchtui.emulator")
 
@@ -33,8 +39,7 @@ def _fingerprint(doc: Doc) -> str:
 
 def describe(kind: str, doc: Doc, parent: str = "") -> str:
     """`job 'j1'`, `task 't1' of job 'j1'`: a resource named for a log line."""
-    where = f" of {'pool' if kind == 'node' else 'job'} {parent!r}" if parent else ""
-    return f"{kind} {str(doc.get('id'))[:80]!r}{where}"
+    return describe_row(kind, parent, str(doc.get("id"))[:80])
 
 
 class SetAside:
@@ -68,11 +73,15 @@ class SetAside:
     def attempt(self, kind: str, doc: Doc, action: Callable[[], T], parent: str = "",
                 doing: str = "handling") -> T | None:
         """`action()` for `doc`, unless the document is set aside (None); an exception
-        sets it aside (None)."""
+        sets it aside (None), except an OSError, which is logged and tried again next tick."""
         if self.skips(kind, doc, parent):
             return None
         try:
             return action()
+        except OSError as exc:  # the machine's, not the document's: a full disk, say
+            log.warning("%s failed while the emulator was %s it: %s (tried again next tick)",
+                        describe(kind, doc, parent), doing, exc)
+            return None
         except Exception:  # noqa: BLE001 - one bad document must not stop the others
             self.put(kind, doc, parent, doing)
             return None

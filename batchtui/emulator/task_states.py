@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
-from . import errors, executor, nodefs
+from . import errors, executor
 from .counts import JobCounts
 from .formats import now_iso
 from .isolation import describe
@@ -47,11 +46,14 @@ class TaskStates:
         """After a restart: recount every job's tasks, requeue the ones that were
         running (killing any process a killed emulator left), queue the active ones."""
         for job in self.store.jobs.values():
-            job_id = str(job.get("id"))
+            job_id = job["id"]
             self.counts[job_id] = JobCounts()
-            for task in self.store.job_tasks(job_id).values():
-                self.runtime.set_aside.run("task", task, partial(self._recover_task, job_id, task, now), job_id,
-                                           doing="recovering")
+            for task in list(self.store.job_tasks(job_id).values()):
+                try:
+                    self._recover_task(job_id, task, now)
+                except Exception as exc:  # noqa: BLE001 - one damaged document must not stop the start
+                    self.unregister(job_id, task)
+                    self.store.set_aside("task", task["id"], job_id, f"cannot be recovered ({exc!r})")
 
     def _recover_task(self, job_id: str, task: Doc, now: str) -> None:
         task.pop("_counted", None)  # recounted from the documents themselves
@@ -61,7 +63,7 @@ class TaskStates:
                 executor.kill_leftover(task["_pid"], self.run_dir(task) / "wd")
             self.requeue(job_id, task, now)
         elif task["state"] == "active":
-            self.queues.setdefault(job_id, {})[task["id"]] = None
+            self.enqueue(job_id, task)
 
     # -- paths -----------------------------------------------------------------
     def run_dir(self, task: Doc) -> Path:
@@ -84,6 +86,18 @@ class TaskStates:
         self.store.put("task", task, job_id)
         self.enqueue(job_id, task)
         self.job_counts(job_id).recount(task)
+
+    def unregister(self, job_id: str, task: Doc) -> None:
+        """Take the task out of its job's queue and counts (before its document is replaced)."""
+        self.queues.get(job_id, {}).pop(task["id"], None)
+        self.job_counts(job_id).forget(task)
+
+    def register(self, job_id: str, task: Doc) -> None:
+        """Count the task (a document put back from disk) and queue it when active."""
+        task.pop("_counted", None)
+        self.job_counts(job_id).recount(task)
+        if task["state"] == "active":
+            self.enqueue(job_id, task)
 
     def job_counts(self, job_id: str) -> JobCounts:
         counts = self.counts.get(job_id)
@@ -229,7 +243,7 @@ class TaskStates:
 
     def remove_files(self, task: Doc) -> None:
         if task.get("nodeInfo"):
-            nodefs.remove_tree(self.run_dir(task))
+            self.runtime.discard_tree(self.run_dir(task))
 
     # -- eviction ------------------------------------------------------------------
     def evict_from_node(self, node: Doc, option: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from azure.batch.aio import BatchClient
 from azure.core.rest import HttpRequest
@@ -31,6 +31,7 @@ from .models import (
     RestDict,
     TaskCounts,
     TaskRow,
+    path_segment,
 )
 
 # The api-version azure-batch 15.x speaks (and the emulator serves).
@@ -39,8 +40,7 @@ PAGE_SIZE = 1000
 T = TypeVar("T")
 
 
-def _q(ident: str) -> str:
-    return quote(ident, safe="")
+_q = path_segment
 
 
 class BatchService:

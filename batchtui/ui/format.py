@@ -1,4 +1,5 @@
-"""How values look on screen: the colour of each state, times, durations.
+"""How values look on screen: the colour of each state, times, durations, and
+URLs with their secrets taken out.
 
 Plain strings only (no widgets, no Rich): `widgets.safe_text` turns service
 strings and states into inert, coloured text."""
@@ -6,6 +7,10 @@ strings and states into inert, coloured text."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REDACTED = "REDACTED"
 
 STATE_STYLES = {
     # tasks and jobs
@@ -82,3 +87,36 @@ def ago(dt: datetime | None, now: datetime) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def redact_url(url: str) -> str:
+    """`url` as the explorer shows it: the password of `user:password@` dropped
+    (`user@` stays) and the signature of a SAS token (`sig=…`) shown as REDACTED;
+    the rest (a SAS token's expiry and permissions) kept. Text that is not a URL
+    comes back unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = "&".join(
+        f"{item.split('=', 1)[0]}={REDACTED}" if item.split("=", 1)[0].lower() == "sig" else item
+        for item in parts.query.split("&")
+    )
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def redact_urls(value: Any) -> Any:
+    """A copy of a JSON document with redact_url applied to every string that holds a URL."""
+    if isinstance(value, dict):
+        return {key: redact_urls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_urls(item) for item in value]
+    if isinstance(value, str) and "://" in value:
+        return redact_url(value)
+    return value

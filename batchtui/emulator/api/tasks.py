@@ -1,17 +1,19 @@
-"""Tasks: create (one or a collection of up to 100), list, get, delete,
-terminate, reactivate."""
+"""Tasks: create (one or a collection of up to 100), list, get, replace
+(constraints), delete, terminate, reactivate; and their (always empty) subtasks."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from .. import errors
-from ..formats import format_duration, now_iso, parse_iso, utcnow
-from ..resources import new_task, public, stamp
+from ..formats import UNLIMITED_DURATION, format_duration, now_iso, parse_duration, parse_iso, utcnow
+from ..resources import new_task, stamp
 from ..schema import validate_task_collection
 from ..store import Doc
 from ..task_states import TASK_ENDED
+from .conditions import check_conditions
 from .http import (
+    api_version,
     base_url,
     created,
     engine_of,
@@ -21,7 +23,9 @@ from .http import (
     no_content,
     paged,
     read_body,
-    read_json,
+    read_checked,
+    updated,
+    view,
 )
 from .jobs import get_job, require_open
 
@@ -78,7 +82,7 @@ async def list_tasks(request: web.Request) -> web.Response:
     base, job_id = base_url(request), job["id"]
 
     def render(task: Doc) -> Doc:
-        out = public("task", task, base, job_id)
+        out = view(request, "task", task, job_id)
         if with_stats:
             out["stats"] = _task_stats(base, job_id, task)
         return out
@@ -89,6 +93,7 @@ async def list_tasks(request: web.Request) -> web.Response:
 async def get_task_handler(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     extra = None
     if expand_stats(request, allowed=True):
         extra = {"stats": _task_stats(base_url(request), job["id"], task)}
@@ -126,10 +131,12 @@ async def add_task_collection(request: web.Request) -> web.Response:
     """Every task is checked before any is stored; each refused one gets its own
     clienterror result and the others are added (Batch's per-task results)."""
     job = get_job(request)
-    body = await read_json(request, "task.addcollection")
-    checked = validate_task_collection(body, request.query["api-version"])
+    version = api_version(request)
+    body, checked = await read_checked(
+        request, "task.addcollection", lambda sent: (sent, validate_task_collection(sent, version))
+    )
     require_open(job)
-    items: list[object] = body["value"] if isinstance(body, dict) else []
+    items: list[object] = body["value"] if isinstance(body, dict) else []  # checked: a dict with a list
     base = base_url(request)
     results = []
     for item, task in zip(items, checked, strict=True):
@@ -154,9 +161,41 @@ async def add_task_collection(request: web.Request) -> web.Response:
     return json_response(request, {"value": results}, metadata=metadata)
 
 
+async def replace_task(request: web.Request) -> web.Response:
+    """PUT: the task's constraints replaced (omitted ones take their defaults, the
+    retry count the job's); a running task's new maxWallClockTime applies to its
+    current run, counted from when its process started. 200."""
+    engine = engine_of(request)
+    job = get_job(request)
+    task = get_task(request, job)
+    check_conditions(request, task)
+    body = await read_body(request, "task.put", required=False)
+    given = body.get("constraints") or {}
+    task["constraints"] = {
+        "maxWallClockTime": given.get("maxWallClockTime", UNLIMITED_DURATION),
+        "retentionTime": given.get("retentionTime", "P7D"),
+        "maxTaskRetryCount": given.get("maxTaskRetryCount", job["constraints"].get("maxTaskRetryCount", 0)),
+    }
+    process = engine.tasks.processes.get((job["id"], task["id"]), (None, ""))[0]
+    if process is not None:
+        process.set_wall_clock(parse_duration(task["constraints"]["maxWallClockTime"]))
+    stamp(task)
+    engine.store.touch("task", task, job["id"])
+    return updated(request, f"/jobs/{job['id']}/tasks/{task['id']}", task)
+
+
+async def list_subtasks(request: web.Request) -> web.Response:
+    """A multi-instance task's subtasks: none, since the emulator accepts no
+    multi-instance task (multiInstanceSettings is refused)."""
+    job = get_job(request)
+    get_task(request, job)
+    return json_response(request, {"value": []}, metadata="subtaskinfos")
+
+
 async def delete_task(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     engine_of(request).tasks.delete(job["id"], task)
     return web.Response(status=200)
 
@@ -165,6 +204,7 @@ async def terminate_task(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     if task["state"] != "completed":
         engine.tasks.kill(job["id"], task, TASK_ENDED)
     stamp(task)
@@ -175,6 +215,7 @@ async def reactivate_task(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     require_open(job)
     if task["state"] != "completed" or task["executionInfo"].get("result") != "failure":
         outcome = " and succeeded" if task["state"] == "completed" else ""
@@ -196,6 +237,8 @@ def routes() -> list[web.RouteDef]:
         web.post("/jobs/{job}/tasks", create_task),
         web.post("/jobs/{job}/addtaskcollection", add_task_collection),
         web.get("/jobs/{job}/tasks/{task}", get_task_handler),
+        web.put("/jobs/{job}/tasks/{task}", replace_task),
+        web.get("/jobs/{job}/tasks/{task}/subtasksinfo", list_subtasks),
         web.delete("/jobs/{job}/tasks/{task}", delete_task),
         web.post("/jobs/{job}/tasks/{task}/terminate", terminate_task),
         web.post("/jobs/{job}/tasks/{task}/reactivate", reactivate_task),

@@ -22,6 +22,8 @@ KINDS: Mapping[str, Object] = {
     "node.reboot": pools.NODE_REBOOT,  # POST /pools/{pool}/nodes/{node}/reboot
     "node.reimage": pools.NODE_REIMAGE,  # POST /pools/{pool}/nodes/{node}/reimage
     "node.disablescheduling": pools.NODE_DISABLE_SCHEDULING,  # POST .../nodes/{node}/disablescheduling
+    "node.deallocate": pools.NODE_DEALLOCATE,  # POST .../nodes/{node}/deallocate
+    "node.uploadbatchservicelogs": pools.UPLOAD_LOGS,  # POST .../nodes/{node}/uploadbatchservicelogs
     "job.add": jobs.JOB_ADD,  # POST /jobs
     "job.patch": jobs.JOB_PATCH,  # PATCH /jobs/{job}
     "job.put": jobs.JOB_PUT,  # PUT /jobs/{job}

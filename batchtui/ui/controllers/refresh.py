@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from ...service.errors import NOT_FOUND, ServiceError
 from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
-from ..format import ago, local_now
+from ..format import ago, local_now, redact_url
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from ..widgets.resource_table import TableRow
@@ -212,7 +212,7 @@ class Refresher:
         text.append("batchtui", style="bold")
         if account is not None:
             text.append(f"  {account.name}", style="bold cyan")
-            text.append(f"  {account.endpoint}", style="dim")
+            text.append(f"  {redact_url(account.endpoint)}", style="dim")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
         if self.stale is not None:

@@ -1,4 +1,5 @@
-"""`y`: a resource's full JSON, as the REST API returned it."""
+"""`y`: a resource's full JSON, as the REST API returned it (SAS signatures and
+passwords in URLs redacted, as everywhere on screen)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from ..format import redact_urls
 
 
 class JsonScreen(ModalScreen[None]):
@@ -32,7 +35,7 @@ class JsonScreen(ModalScreen[None]):
         with scroll:
             # ensure_ascii=False keeps names readable; control and bidi characters
             # (which json.dumps leaves raw above U+007F) are escaped here.
-            text = json.dumps(self._doc, indent=2, sort_keys=False, ensure_ascii=False)
+            text = json.dumps(redact_urls(self._doc), indent=2, sort_keys=False, ensure_ascii=False)
             text = "".join(c if c.isprintable() or c == "\n" else f"\\u{ord(c):04x}" for c in text)
             yield Static(Syntax(text, "json", theme="ansi_dark", word_wrap=True))
 

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...service.models import parse_time
+from ..format import redact_urls
 from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
@@ -70,7 +71,7 @@ def task_details(doc: dict[str, Any]) -> Text:
     _line(text, "slots", doc.get("requiredSlots"))
     _line(text, "created", doc.get("creationTime"))
     for setting in doc.get("environmentSettings") or []:
-        _line(text, "env", f"{setting.get('name')}={setting.get('value', '')}")
+        _line(text, "env", f"{setting.get('name')}={redact_urls(setting.get('value', ''))}")
     for resource in doc.get("resourceFiles") or []:
         _line(text, "input", _resource_label(resource))
     for output in doc.get("outputFiles") or []:
