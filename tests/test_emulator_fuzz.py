@@ -43,9 +43,9 @@ def fuzz_settings(examples: int) -> settings:
                     suppress_health_check=list(HealthCheck))
 
 
-# Bodies per create route (4), per update route (8: each 400 costs a second request, to check its
-# target) and of raw junk: 1,000 + 720 + 300 = 2,020.
-CREATE_BODIES, UPDATE_BODIES, JUNK_BODIES = 250, 90, 300
+# Bodies per create route (4), per update route (15: each 400 costs a second request, to check its
+# target) and of raw junk: 1,000 + 900 + 300 = 2,200.
+CREATE_BODIES, UPDATE_BODIES, JUNK_BODIES = 250, 60, 300
 
 # --- what is generated -----------------------------------------------------------------------------------
 ODD_TEXT = ["", " ", "t\n", "\x00", "a" * 65, "é", "a/b", "P", "PT-1S", "-1", "1e3", "true", "NaN", "null",
@@ -143,14 +143,18 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
         "imageReference": IMAGE, "nodeAgentSKUId": "batch.node.ubuntu 24.04"}}
     for pool_id, nodes in (("empty", 0), ("one-node", 1), ("canary", 1)):
         _post(http, "/pools", {"id": pool_id, **pool, "targetDedicatedNodes": nodes})
-    for job_id in ("tasks", "disable", "terminate"):
+    for job_id in FIXTURE_JOBS:
         _post(http, "/jobs", {"id": job_id, "poolInfo": {"poolId": "empty"}})
+    _post(http, "/jobs/updated/tasks", {"id": "target", "commandLine": "/bin/true"})  # stays active: no nodes
     node = wait_for(lambda: [n for n in _state(http, "/pools/one-node/nodes")["value"] if n["state"] == "idle"],
                     what="the node to fuzz")[0]["id"]
     fuzz = Fuzzed(emu, http, {"node": node, "terminate": "terminate"})
     yield fuzz
     http.close()
     assert emu.stop() == 0
+
+
+FIXTURE_JOBS = ("tasks", "disable", "terminate", "patched", "updated")
 
 
 # --- how each route's target is checked and settled -------------------------------------------------------------
@@ -169,6 +173,17 @@ def _settle_node(fuzz: Fuzzed) -> None:
     wait_for(lambda: _state(fuzz.http, path)["state"] == "idle", what="the fuzzed node back to idle")
     if _state(fuzz.http, path)["schedulingState"] == "disabled":
         assert fuzz.http.request("POST", path + "/enablescheduling").status_code == 200
+
+
+def _settle_deallocated_node(fuzz: Fuzzed) -> None:
+    path = f"/pools/one-node/nodes/{fuzz.targets['node']}"
+    wait_for(lambda: _state(fuzz.http, path)["state"] == "deallocated", what="the fuzzed node deallocated")
+    assert fuzz.http.request("POST", path + "/start").status_code == 202
+    _settle_node(fuzz)
+
+
+def _etag(path: str) -> Callable[[Fuzzed], object]:
+    return lambda fuzz: _state(fuzz.http, path)["eTag"]
 
 
 def _settle_pool(fuzz: Fuzzed) -> None:
@@ -204,6 +219,7 @@ class Route:
     settle: Callable[[Fuzzed, requests.Response], None] | None = None
     created: str = ""  # the collection a success adds to: pools, jobs, tasks
     target: str = ""  # routes that act on the same resource share its mark
+    method: str = "POST"
 
     @property
     def marked(self) -> str:
@@ -231,6 +247,15 @@ ROUTES = [
     Route("pool.removenodes", lambda f: "/pools/empty/removenodes", lambda f: {
         "nodeList": ["tvm-1"], "resizeTimeout": "PT10M", "nodeDeallocationOption": "taskcompletion",
     }, mark=_pool_mark, settle=lambda f, r: _settle_pool(f), target="pool"),
+    Route("pool.patch", lambda f: "/pools/empty", lambda f: {
+        "displayName": "patched", "taskSlotsPerNode": 3, "taskSchedulingPolicy": {"nodeFillType": "spread"},
+        "metadata": [{"name": "a", "value": "b"}],
+        "startTask": {"commandLine": "/bin/true", "environmentSettings": ENV, "maxTaskRetryCount": 1},
+    }, mark=_pool_mark, settle=lambda f, r: _settle_pool(f), target="pool", method="PATCH"),
+    Route("pool.updateproperties", lambda f: "/pools/empty/updateproperties", lambda f: {
+        "startTask": {"commandLine": "/bin/true", "resourceFiles": RESOURCE_FILES, "waitForSuccess": False},
+        "applicationPackageReferences": [], "metadata": [{"name": "a", "value": "b"}],
+    }, mark=_pool_mark, settle=lambda f, r: _settle_pool(f), target="pool"),
     Route("node.reboot", _node_path("reboot"), lambda f: {"nodeRebootOption": "requeue"},
           mark=_node_mark, settle=lambda f, r: _settle_node(f), target="node"),
     Route("node.reimage", _node_path("reimage"), lambda f: {"nodeReimageOption": "terminate"},
@@ -238,12 +263,26 @@ ROUTES = [
     Route("node.disablescheduling", _node_path("disablescheduling"),
           lambda f: {"nodeDisableSchedulingOption": "taskcompletion"}, mark=_node_mark,
           settle=lambda f, r: _settle_node(f), target="node"),
+    Route("node.deallocate", _node_path("deallocate"), lambda f: {"nodeDeallocateOption": "taskcompletion"},
+          mark=_node_mark, settle=lambda f, r: _settle_deallocated_node(f), target="node"),
+    Route("node.uploadbatchservicelogs", _node_path("uploadbatchservicelogs"), lambda f: {
+        "containerUrl": "http://127.0.0.1:1/logs?sig=x", "startTime": "2026-01-02T03:04:05Z",
+        "endTime": "2026-01-02T04:04:05Z",
+    }, mark=_node_mark, target="node"),  # nothing listens there: at best a 400 naming containerUrl
     Route("job.add", lambda f: "/jobs", lambda f: {
         "id": f.fresh_id("j"), "displayName": "fuzz", "priority": 5, "maxParallelTasks": 2,
         "poolInfo": {"poolId": "empty"}, "onAllTasksComplete": "noaction",
         "constraints": {"maxWallClockTime": "PT1H", "maxTaskRetryCount": 1},
         "commonEnvironmentSettings": ENV, "metadata": [{"name": "a", "value": "b"}],
     }, created="jobs"),
+    Route("job.patch", lambda f: "/jobs/patched", lambda f: {  # no maxWallClockTime: the job must not end
+        "priority": 7, "maxParallelTasks": 3, "allowTaskPreemption": False, "constraints": {"maxTaskRetryCount": 2},
+        "poolInfo": {"poolId": "empty"}, "onAllTasksComplete": "noaction", "metadata": [{"name": "a", "value": "b"}],
+    }, mark=_etag("/jobs/patched"), target="job", method="PATCH"),
+    Route("job.put", lambda f: "/jobs/patched", lambda f: {
+        "priority": -3, "maxParallelTasks": -1, "constraints": {"maxTaskRetryCount": 0},
+        "poolInfo": {"poolId": "empty"}, "onAllTasksComplete": "noaction", "metadata": [],
+    }, mark=_etag("/jobs/patched"), target="job", method="PUT"),
     Route("job.disable", lambda f: "/jobs/disable/disable", lambda f: {"disableTasks": "requeue"},
           mark=lambda f: _state(f.http, "/jobs/disable")["state"], settle=lambda f, r: _settle_disabled_job(f)),
     Route("job.terminate", lambda f: f"/jobs/{f.targets['terminate']}/terminate",
@@ -251,6 +290,9 @@ ROUTES = [
           mark=lambda f: _state(f.http, f"/jobs/{f.targets['terminate']}")["state"],
           settle=lambda f, r: _replace_terminated_job(f)),
     Route("task.add", lambda f: "/jobs/tasks/tasks", lambda f: task_body(f.fresh_id("t")), created="tasks"),
+    Route("task.put", lambda f: "/jobs/updated/tasks/target", lambda f: {
+        "constraints": {"maxWallClockTime": "PT1H", "retentionTime": "P1D", "maxTaskRetryCount": 1},
+    }, mark=_etag("/jobs/updated/tasks/target"), method="PUT"),
     Route("task.addcollection", lambda f: "/jobs/tasks/addtaskcollection",
           lambda f: {"value": [task_body(f.fresh_id("t")) for _ in range(3)]}, created="tasks"),
     Route("emulator.faults", lambda f: "/_emulator/faults", lambda f: {"status": 503, "count": 1, "retryAfter": 0},
@@ -329,7 +371,7 @@ def check_store(fuzz: Fuzzed) -> None:
     nothing in the fuzz deletes, so whatever a refused body had stored would still be listed."""
     http = fuzz.http
     assert _ids(http, "/pools") == fuzz.created["pools"] | {"empty", "one-node", "canary"}
-    jobs = _ids(http, "/jobs") - {"tasks", "disable", "terminate", "canary"}
+    jobs = _ids(http, "/jobs") - {*FIXTURE_JOBS, "canary"}
     assert {j for j in jobs if not j.startswith("terminate-")} == fuzz.created["jobs"]
     assert _ids(http, "/jobs/tasks/tasks") == fuzz.created["tasks"]
 
@@ -352,7 +394,7 @@ def send(fuzz: Fuzzed, route: Route, raw: bytes, body: Any = None) -> None:
     and every 100 bodies the store holds only what succeeded."""
     if route.mark and route.marked not in fuzz.marks:
         fuzz.marks[route.marked] = route.mark(fuzz)
-    response = fuzz.http.request("POST", route.path(fuzz), raw)  # a hang fails on the session's timeout
+    response = fuzz.http.request(route.method, route.path(fuzz), raw)  # a hang fails on the session's timeout
     fuzz.bodies += 1
     fuzz.statuses[response.status_code] += 1
     assert response.status_code < 500, (route.name, raw[:300], response.text[:500])
