@@ -273,7 +273,16 @@ def _log_text(emu: EmulatorProcess) -> str:
     return text + "".join(p.read_text(errors="replace") for p in emu.data_dir.rglob("*.log"))
 
 
+def _damaged(db: Path) -> set[tuple[str, str, str]]:
+    with sqlite3.connect(db) as conn:
+        return {(k, p, i) for k, p, i in conn.execute("SELECT kind, parent, id FROM damaged")}
+
+
 def test_poison_documents_in_an_old_data_dir_are_set_aside_and_the_rest_is_served(tmp_path):
+    """Two nets: a row whose types are wrong where the store checks them (store_check) is
+    moved to table 'damaged' as the emulator starts; a document that loads but breaks
+    the engine (isolation) is set aside while it stays as it is. Each is named once in the
+    log, never once a tick, and the canary keeps running meanwhile."""
     emu = start_emulator(tmp_path / "data")
     try:
         client = emu.client()
@@ -290,13 +299,16 @@ def test_poison_documents_in_an_old_data_dir_are_set_aside_and_the_rest_is_serve
         _write(db, "job", "", {**job, "id": job_id, "poolInfo": {"poolId": canary_pool}, **change})
         _write(db, "task", job_id, {**task, "id": "t1"})
 
-    poison_job("bad-priority", priority="high")  # all four from the issue: stored by an older emulator
+    # all four from the issue, stored by an older emulator: the store's load check moves them aside
+    poison_job("bad-priority", priority="high")
     poison_job("null-priority", priority=None)
-    poison_job("list-pool", poolInfo={"poolId": ["p"]})
     poison_job("bad-parallel", maxParallelTasks="x")
     _write(db, "pool", "", {**pool_doc, "id": "bad-pool", "taskSchedulingPolicy": "spread",
                             "targetDedicatedNodes": "x", "allocationState": "resizing"})
     poison_job("bad-pool-job", poolInfo={"poolId": "bad-pool"})
+    # loaded, then failing in the engine's hands: set aside (isolation)
+    poison_job("list-pool", poolInfo={"poolId": ["p"]})
+    poison_job("bad-wallclock", constraints={"maxWallClockTime": 5, "maxTaskRetryCount": 0})
     # item 6: tasks that cannot start, on the canary pool's only slot, queued before the canary
     _write(db, "job", "", {**job, "id": "legacy", "poolInfo": {"poolId": canary_pool}})
     legacy = {
@@ -305,10 +317,10 @@ def test_poison_documents_in_an_old_data_dir_are_set_aside_and_the_rest_is_serve
         "int-value": {"environmentSettings": [{"name": "A", "value": 5}]},
         "outputs": {"outputFiles": "abc"},
         "resources": {"resourceFiles": 5},
-        "slots": {"requiredSlots": "x"},
     }
     for task_id, change in legacy.items():
         _write(db, "task", "legacy", {**task, "id": task_id, **change})
+    _write(db, "task", "legacy", {**task, "id": "slots", "requiredSlots": "x"})  # the load check's
 
     emu = start_emulator(tmp_path / "data")
     try:
@@ -322,19 +334,28 @@ def test_poison_documents_in_an_old_data_dir_are_set_aside_and_the_rest_is_serve
             assert info["result"] == "failure", task_id
             assert info["failureInfo"]["category"] in ("usererror", "servererror"), task_id
             assert info["failureInfo"]["code"] in ("CommandLaunchFailed", "Unknown"), task_id
-        http.close()
+        assert http.get("/jobs/legacy/tasks/slots").status_code == 404  # in table 'damaged'
         wait_for(lambda: [n.running_task_slots_count for n in client.list_nodes(canary_pool)] == [0],
                  what="the node's slot freed")
-        assert client.get_job("bad-priority").id == "bad-priority"  # still readable
+        for job_id in ("list-pool", "bad-wallclock", "bad-pool-job"):
+            assert http.get(f"/jobs/{job_id}").status_code == 200, job_id  # still readable
+        for job_id in ("bad-priority", "null-priority", "bad-parallel"):
+            assert http.get(f"/jobs/{job_id}").status_code == 404, job_id
         canary_runs(client, canary_pool)  # and the service keeps serving, tick after tick
-        http = BatchHttp(emu.endpoint, emu.account, emu.key)
-        assert http.request("DELETE", "/jobs/bad-priority").status_code == 202  # changed: it gets another chance
-        wait_for(lambda: http.get("/jobs/bad-priority").status_code == 404, what="the poison job deleted")
+        assert http.request("DELETE", "/jobs/list-pool").status_code == 202  # changed: it gets another chance
+        wait_for(lambda: http.get("/jobs/list-pool").status_code == 404, what="the poison job deleted")
         http.close()
     finally:
         assert emu.stop() == 0
+    assert {("job", "", "bad-priority"), ("job", "", "null-priority"), ("job", "", "bad-parallel"),
+            ("pool", "", "bad-pool"), ("task", "legacy", "slots")} <= _damaged(db)
     log = _log_text(emu)
-    for name in ("bad-priority", "null-priority", "list-pool", "bad-parallel", "bad-pool"):
+    for kind, name in (("job", "bad-priority"), ("job", "null-priority"), ("job", "bad-parallel"),
+                       ("pool", "bad-pool")):
+        lines = [line for line in log.splitlines() if f"'{name}'" in line]
+        assert all("set aside in table 'damaged'" in line for line in lines), (name, lines)
+        assert sum(f": {kind} '{name}' set aside" in line for line in lines) == 1, (name, lines)
+    for name in ("list-pool", "bad-wallclock"):
         assert log.count(f"'{name}'") == 1, (name, log[-3000:])
 
 
