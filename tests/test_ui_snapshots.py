@@ -104,3 +104,11 @@ def test_nodes_view(snap_compare, frozen, size):
 def test_help_screen(snap_compare, frozen, size):
     app = frozen_app(frozen, ViewKey("emulator", JOBS))
     assert snap_compare(app, terminal_size=size, run_before=settled(2), press=["question_mark"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_tasks_view_without_colour(snap_compare, frozen, size, monkeypatch):
+    """NO_COLOR: states told apart by their glyphs (✓ completed, ✗ failed), not by colour."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = frozen_app(frozen, ViewKey("emulator", TASKS, "nightly"))
+    assert snap_compare(app, terminal_size=size, run_before=settled(6, cursor="shard-02"))

@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if not getattr(args, "func", None):
-            return explorer.command(args.refresh, args.read_only, args.account,
-                                    demo=lambda: demo.command(args.refresh, args.read_only))
+            return explorer.command(args.refresh, args.read_only, args.account, timeout=args.timeout,
+                                    demo=lambda: demo.command(args.refresh, args.read_only, args.timeout))
         status: int = args.func(args)
         return status
     except KeyboardInterrupt:

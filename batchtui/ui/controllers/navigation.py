@@ -10,7 +10,8 @@ from textual.widgets import Static
 
 from ...service.errors import ServiceError
 from ...service.models import FileRef
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns
+from ...textsafe import inert
+from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
 from ..widgets.details import DetailsPane, storage_location
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from .workers import start_worker
@@ -39,7 +40,8 @@ class Navigator:
         app.refresher.reset()
         app.details.doc = None
         table = app.table
-        table.set_columns(columns(view.kind))
+        table.set_columns(app.choices.columns(view.kind))
+        app.choices.apply_sort(view.kind)
         table.set_filter("")
         table.empty_text = "Loading…"
         table.set_rows(app.refresher.cached(view))
@@ -47,7 +49,7 @@ class Navigator:
             table.move_cursor_to_key(cursor)
         title = view.title
         if view in app.refresher.server_filter:
-            title += f"   $filter: {app.refresher.server_filter[view]}"
+            title += f"   $filter: {inert(app.refresher.server_filter[view])}"
         app.query_one("#view-title", Static).update(title)
         app.refresher.set_summary("")
         app.query_one(DetailsPane).show("")

@@ -106,6 +106,19 @@ class ResourceTable(TableView, can_focus=True):
         def control(self) -> ResourceTable:
             return self.table
 
+    class SortChanged(Message):
+        """The rows were sorted by another column or direction (a key, a header click, or the app)."""
+
+        def __init__(self, table: ResourceTable, column: str | None, descending: bool) -> None:
+            self.table = table
+            self.column = column
+            self.descending = descending
+            super().__init__()
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.table
+
     class MarksChanged(Message):
         """The set of marked rows changed."""
 
@@ -242,6 +255,7 @@ class ResourceTable(TableView, can_focus=True):
         self._model.sort_by(column_key, reverse)
         self._lines.headers.clear()
         self._after_reorder(anchor, follow=True)
+        self.post_message(self.SortChanged(self, self._model.sort_column, self._model.sort_reverse))
 
     def set_filter(self, text: str) -> str | None:
         """Filter rows. "" clears; plain text is a case-insensitive substring;
