@@ -34,6 +34,8 @@ class DetailsLoader:
     def reload(self) -> None:
         """Fetch the cursor row's document again (unless the pane is hidden)."""
         app = self.app
+        if not app.ui_alive():
+            return  # a cursor message that arrived while the app shuts down
         details = app.query_one(DetailsPane)
         key = app.table.cursor_key
         if key is None or details.has_class("hidden"):

@@ -359,15 +359,17 @@ class TableModel:
         return self._mark(self.view)
 
     def mark_where(self, column_key: str, text: str) -> int:
-        """Mark every shown row whose cell in `column_key` reads `text` (case-insensitive, as displayed). How
-        many were newly marked. KeyError for an unknown column."""
+        """Mark every shown row whose cell in `column_key` reads `text`, or whose sort key there is `text`
+        (case-insensitive; a cell may carry a glyph besides the state). How many were newly marked. KeyError
+        for an unknown column."""
         index = self._column_index[column_key]
         wanted = text.strip().lower()
         rows = self.rows
 
         def reads(key: str) -> bool:
-            cells = rows[key].cells
-            return index < len(cells) and plain_text(cells[index]).strip().lower() == wanted
+            row = rows[key]
+            cell = row.cells[index] if index < len(row.cells) else ""
+            return plain_text(cell).strip().lower() == wanted or str(row.sort_keys[index]).lower() == wanted
 
         return self._mark(filter(reads, self.view))
 
