@@ -42,12 +42,13 @@ class ResourceTable(TableView, can_focus=True):
         Binding("end,G", "cursor_bottom", "Last row", show=False),
         Binding("enter", "select_cursor", "Select"),
         Binding("space", "toggle_mark", "Mark"),
+        # No descriptions: the help lists these in its own "Marks" section (screens/help.py).
         # ctrl+space reaches a terminal app as NUL, which Textual names ctrl+@.
-        Binding("ctrl+@,ctrl+space", "mark_range", "Mark from the last mark to here", show=False),
-        Binding("ctrl+a", "mark_all", "Mark every row shown (those the filter passes)", show=False),
-        Binding("ctrl+backslash", "clear_marks", "Clear the marks", show=False),
-        Binding("left", "scroll_columns(-1)", "Scroll a column left", show=False),
-        Binding("right", "scroll_columns(1)", "Scroll a column right", show=False),
+        Binding("ctrl+@,ctrl+space", "mark_range", show=False),  # from the last marked row to the cursor
+        Binding("ctrl+a", "mark_all", show=False),  # every row shown (those the filter passes)
+        Binding("ctrl+backslash", "clear_marks", show=False),
+        Binding("left", "scroll_columns(-1)", show=False),  # a whole column; the first one stays put
+        Binding("right", "scroll_columns(1)", show=False),
     ]
 
 
