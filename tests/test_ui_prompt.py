@@ -361,3 +361,15 @@ async def test_the_id_column_is_not_cut_at_80_columns_and_stays_while_scrolling(
         assert table.render_line(0).text.split()[0] == "ID"
         row = next(text for text in row_texts(table) if jobs.render[:10] in text)
         assert jobs.render in row
+
+
+async def test_help_lists_the_prompt_keys_and_the_mark_keys(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("question_mark")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", what="help")
+        for _ in range(60):
+            await pilot.press("down")
+        text = "\n".join(screen_lines(app))
+        assert "In the prompt" in text and "ctrl+space" in text and ":mark STATE" in text
+        assert "regular expression: ^ and $ anchor at" in text
