@@ -235,6 +235,9 @@ async def test_errors_show_at_the_prompt_which_stays_open(emulator, jobs, size):
         await shows(pilot, app, "no job named night-etl; did you mean")
         assert app.view == ViewKey("emu", JOBS)  # the view stays
         assert "no longer exists" not in "\n".join(screen_lines(app))
+        burst(app, "ctrl+u", *"tasks [/x]", "enter")  # foreign text is never markup
+        await shows(pilot, app, "no job named [/x]")
+        assert line_with(app, ": tasks [/x]") is not None and app.is_running
         burst(app, "ctrl+u", *"acct nope", "enter")
         await shows(pilot, app, "no account named nope; configured: emu")
         burst(app, "escape")
