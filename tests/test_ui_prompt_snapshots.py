@@ -6,7 +6,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_ui_snapshots import SIZES, frozen, frozen_app, settled  # noqa: F401 - `frozen` is a fixture
+from test_ui_snapshots import (
+    SIZES,
+    frozen,  # noqa: F401 - the fixture, reached through `request`
+    frozen_app,
+    settled,
+)
 
 from batchtui.ui.views import JOBS, TASKS, ViewKey
 
@@ -31,26 +36,26 @@ def then(before, *keys: str, until: str = ""):
 
 
 @sizes
-def test_command_prompt_with_typed_text(snap_compare, frozen, size):
-    app = frozen_app(frozen, ViewKey("emulator", JOBS))
+def test_command_prompt_with_typed_text(snap_compare, request, size):
+    app = frozen_app(request.getfixturevalue("frozen"), ViewKey("emulator", JOBS))
     assert snap_compare(app, terminal_size=size, run_before=then(settled(2), "colon", *"tasks nigh"))
 
 
 @sizes
-def test_error_at_the_prompt(snap_compare, frozen, size):
-    app = frozen_app(frozen, ViewKey("emulator", JOBS))
+def test_error_at_the_prompt(snap_compare, request, size):
+    app = frozen_app(request.getfixturevalue("frozen"), ViewKey("emulator", JOBS))
     keys = ("colon", *"tasks night-etl", "enter")
     assert snap_compare(app, terminal_size=size, run_before=then(settled(2), *keys, until="no job named"))
 
 
 @sizes
-def test_filter_prompt_over_a_filtered_table(snap_compare, frozen, size):
-    app = frozen_app(frozen, ViewKey("emulator", TASKS, "nightly"))
+def test_filter_prompt_over_a_filtered_table(snap_compare, request, size):
+    app = frozen_app(request.getfixturevalue("frozen"), ViewKey("emulator", TASKS, "nightly"))
     assert snap_compare(app, terminal_size=size, run_before=then(settled(6), "slash", *"re:^shard-0[0-2]$"))
 
 
 @sizes
-def test_marked_rows_and_the_marked_count(snap_compare, frozen, size):
-    app = frozen_app(frozen, ViewKey("emulator", TASKS, "nightly"))
+def test_marked_rows_and_the_marked_count(snap_compare, request, size):
+    app = frozen_app(request.getfixturevalue("frozen"), ViewKey("emulator", TASKS, "nightly"))
     # space marks shard-00 and moves on; down; space marks shard-02; the cursor ends on shard-03.
     assert snap_compare(app, terminal_size=size, run_before=then(settled(6), "space", "down", "space"))

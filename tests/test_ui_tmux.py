@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from azure.batch import models as m
-from conftest import make_pool, wait_task
+from conftest import make_pool, start_emulator, wait_task
 
 TMUX_WALK = Path(os.environ.get("TMUX_WALK", "/work/shared/tools/tmux-walk"))
 
@@ -23,7 +23,16 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None or not TMUX_WALK.ex
 
 
 @pytest.fixture(scope="module")
-def running_job(client):
+def own_emulator(tmp_path_factory):
+    """An emulator of this module's own: the job must be on the first screen, not among the session's."""
+    emu = start_emulator(tmp_path_factory.mktemp("tmux-emulator"))
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="module")
+def running_job(own_emulator):
+    client = own_emulator.client()
     pool_id = make_pool(client, nodes=1)
     job_id = f"nightly-etl-{os.urandom(3).hex()}"
     client.create_job(m.BatchJobCreateOptions(id=job_id, pool_info=m.BatchPoolInfo(pool_id=pool_id)))
@@ -45,8 +54,9 @@ def walk(emulator, tmp_path: Path, size: str, script: str) -> tuple[subprocess.C
 
 
 @pytest.mark.parametrize("size", ["80x24", "120x40"])
-def test_a_command_typed_at_once_in_tmux_reaches_the_prompt(emulator, client, running_job, tmp_path, size):
+def test_a_command_typed_at_once_in_tmux_reaches_the_prompt(own_emulator, running_job, tmp_path, size):
     job = running_job
+    client = own_emulator.client()
     script = f"""
 until {job} 60
 # The cursor on the running job, where a stray `t` would offer to terminate it and Enter confirm.
@@ -62,7 +72,7 @@ expect Tasks of job {job}
 shot tasks
 keys q
 """
-    result, out = walk(emulator, tmp_path, size, script)
+    result, out = walk(own_emulator, tmp_path, size, script)
     screen = (out / "tasks.txt").read_text() if (out / "tasks.txt").exists() else ""
     assert result.returncode == 0, result.stdout + screen
     assert "Terminate" not in screen.split("\n")[0:3]  # no dialog
@@ -70,7 +80,7 @@ keys q
     assert client.get_task(job, "long").state == "running"
 
 
-def test_the_prompt_and_its_error_are_visible_in_tmux(emulator, running_job, tmp_path):
+def test_the_prompt_and_its_error_are_visible_in_tmux(own_emulator, running_job, tmp_path):
     script = f"""
 until {running_job} 60
 type :tasks night-etl
@@ -83,7 +93,7 @@ keys Escape
 wait 0.5
 keys q
 """
-    result, out = walk(emulator, tmp_path, "80x24", script)
+    result, out = walk(own_emulator, tmp_path, "80x24", script)
     assert result.returncode == 0, result.stdout
     lines = (out / "error.txt").read_text().splitlines()
     typed = next(i for i, line in enumerate(lines) if ": tasks night-etl" in line)
