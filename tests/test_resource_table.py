@@ -814,3 +814,16 @@ async def test_data_updates_do_not_yank_a_scrolled_away_view_but_sorting_does():
         table.sort_by("id", reverse=True)
         await pilot.pause()
         assert table.cursor_key == "task-000" and "task-000" in screen_keys(table)
+
+
+async def test_no_sideways_scroll_when_the_columns_fit_beside_a_vertical_scrollbar():
+    columns = [Column("id", "ID", 24, flex=True), Column("a", "A", 20), Column("b", "B", 20)]
+    app = TableApp([], columns)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(ResourceTable)
+        await pilot.pause()
+        # Many rows at once: the vertical scrollbar appears and the columns give up room to fit beside it.
+        table.set_rows([TableRow(f"r{i:02d}", (f"r{i:02d}", "a", "b"), (i, 0, 0)) for i in range(50)])
+        await pilot.pause()
+        assert table.show_vertical_scrollbar
+        assert table.max_scroll_x == 0 and table.virtual_size.width <= table.scrollable_content_region.width

@@ -376,3 +376,19 @@ async def test_help_lists_the_prompt_keys_and_the_mark_keys(emulator):
         text = "\n".join(screen_lines(app))
         assert "In the prompt" in text and "ctrl+space" in text and ":mark STATE" in text
         assert "regular expression: ^ and $ anchor at" in text
+
+
+async def test_tab_right_after_typing_keeps_its_message_and_filters_with_the_completion(emulator, jobs):
+    app = make_app(emulator, start=ViewKey("emu", TASKS, jobs.nightly))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.table
+        await until(pilot, lambda: table.total_count == 12, what="tasks")
+        burst(app, ":", *"mark fail", "tab")  # the Changed messages of the typing arrive after the Tab
+        await shows(pilot, app, ": mark failed")
+        burst(app, "ctrl+u", *"mark zzz", "tab")
+        await shows(pilot, app, "no completion")
+        await pilot.pause(0.2)
+        assert prompt_of(app).message == "no completion"
+        burst(app, "escape", "/", *"step-1", "tab")
+        await until(pilot, lambda: table.visible_keys == ["step-10"], what="the completed filter applied")
+        await shows(pilot, app, "2 matches (tab: next): step-10  step-11")

@@ -236,11 +236,13 @@ class PromptLine(Vertical):
 
     def _complete(self) -> None:
         text = self.input.value
+        self._tell(text)  # the handler catches up with keys typed just before the Tab
         head, _ = split_word(text)
         words, suffix = self.handler.prompt_words(self.kind, head)
         result = self._completer.complete(text, words, suffix)
         if result.text != text:
             self._set_value(result.text)
+            self._tell(result.text)
         if not result.candidates:
             self.show_message("no completion" if words else "nothing to complete here")
         elif len(result.candidates) > 1:
@@ -256,7 +258,11 @@ class PromptLine(Vertical):
         them: one with a value the field no longer holds (keys typed quickly) or that the handler has
         already seen (submitted, the prompt maybe showing an error about it since) is dropped."""
         event.stop()
-        value = event.value
-        if self.is_open and value == self.input.value and value != self._seen:
+        if self.is_open and event.value == self.input.value:
+            self._tell(event.value)
+
+    def _tell(self, value: str) -> None:
+        """Tell the handler of `value` unless it was the last text it heard of."""
+        if value != self._seen:
             self._seen = value
             self.handler.prompt_changed(self.kind, value)

@@ -158,6 +158,11 @@ class TableView(ScrollView):
         self._update_virtual_size()
         self._scroll_to_cursor()
 
+    def watch_show_vertical_scrollbar(self, show: bool) -> None:
+        """The vertical scrollbar came or went: the columns are laid out in a new width (the line is as
+        wide as the view when they fit, and must not scroll sideways by the scrollbar's width)."""
+        self._update_virtual_size()
+
     def _refresh_keys(self, keys: set[str]) -> None:
         """Redraw the on-screen lines showing any of `keys`."""
         for index in self._model.indexes_in_window(keys, self.scroll_offset.y, self._body_height()):
