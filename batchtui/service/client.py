@@ -181,6 +181,13 @@ class BatchService:
             out.extend(page)
         return out
 
+    async def check_task_filter(self, job_id: str, odata_filter: str) -> None:
+        """Ask the service whether it accepts `odata_filter` as a $filter of the job's tasks (one request,
+        at most one task's id in the answer). Raises ServiceError: kind INVALID, with the service's reason,
+        when it refuses the filter; NOT_FOUND when the job does not exist."""
+        params = {"$filter": odata_filter, "$select": "id", "maxresults": "1"}
+        await self.get_json(f"/jobs/{_q(job_id)}/tasks", params)
+
     # -- one resource ------------------------------------------------------------
     async def get_pool(self, pool_id: str) -> RestDict:
         return await self.get_json(f"/pools/{_q(pool_id)}")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -39,14 +39,17 @@ from .controllers.refresh import Refresher
 from .controllers.view_choices import ViewChoices
 from .fetch import TaskTracker
 from .format import utcnow
+from .key_order import run_binding_now
 from .palette import ANSI_DARK, ANSI_LIGHT, ANSI_NO_COLOUR
 from .screens.help import HelpScreen
 from .views import JOBS, POOLS, ViewKey, sort_key_for
 from .widgets.details import DetailsPane
 from .widgets.nav_tree import NavItem, NavTree
+from .widgets.prompt_line import PromptLine
 from .widgets.resource_table import ResourceTable
 from .widgets.safe_text import DropControls
 from .widgets.summary import Summary
+from .widgets.view_title import ViewTitle
 
 if TYPE_CHECKING:
     from ..service.storage import BlobStore
@@ -130,11 +133,11 @@ class BatchApp(App[str | None]):
         with Horizontal(id="body"):
             yield NavTree(list(self.accounts), {a.name for a in self.accounts.values() if a.has_storage}, id="nav")
             with Vertical(id="main"):
-                yield Static("", id="view-title", markup=False)
+                yield ViewTitle(id="view-title")
                 yield Summary("", id="summary", markup=False)
+                yield PromptLine(self.prompt, id="prompt")
                 yield ResourceTable(id="table")
                 yield DetailsPane(id="details")
-        yield Input(id="prompt")
         yield Footer()
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -199,6 +202,14 @@ class BatchApp(App[str | None]):
         return self.details.doc
 
     # -- events -----------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """On the explorer's screen a key runs its binding as soon as the app takes it from its queue, so
+        keys typed in a burst act in their order (see `ui.key_order`); a text field gets its keys as usual."""
+        if (isinstance(event, events.Key) and not event.is_forwarded and len(self.screen_stack) == 1
+                and not isinstance(self.focused, Input) and await run_binding_now(self, event.key)):
+            return
+        await super().on_event(event)
+
     @on(ResourceTable.RowSelected)
     def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         self.navigator.open_row(event.key)
@@ -220,18 +231,21 @@ class BatchApp(App[str | None]):
     def _tree_expanded(self, event: Tree.NodeExpanded[NavItem]) -> None:
         self.navigator.tree_expanded(event.node.data)
 
-    @on(Input.Changed, "#prompt")
-    def _prompt_changed(self, event: Input.Changed) -> None:
-        self.prompt.changed(event.value)
-
-    @on(Input.Submitted, "#prompt")
-    def _prompt_submitted(self, event: Input.Submitted) -> None:
-        self.prompt.submitted(event.value)
+    @on(ResourceTable.FilterChanged)
+    @on(ResourceTable.MarksChanged)
+    def _table_marks_or_filter(self) -> None:
+        if not self.ui_alive():
+            return
+        title = self.query_one(ViewTitle)
+        title.set_filter(self.table.filter_text)
+        title.set_marks(len(self.table.marked), self.table.hidden_marks)
 
     # -- key actions ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide (and refuse) what does not apply here: actions of other views, and
         every action that changes anything in read-only mode."""
+        if action in ("command", "filter"):
+            return self.prompt.can_open()
         return self.actions.available(action, parameters)
 
     def action_command(self) -> None:

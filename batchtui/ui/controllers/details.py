@@ -46,6 +46,8 @@ class DetailsLoader:
     def reload(self) -> None:
         """Fetch the cursor row's document again (unless the pane is hidden)."""
         app = self.app
+        if not app.ui_alive():
+            return  # a cursor message that arrived while the app shuts down
         panes = app.query(DetailsPane)
         if not panes:  # the app is shutting down (a cursor move still queued)
             return
