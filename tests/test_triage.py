@@ -115,7 +115,8 @@ def test_noise_is_skipped():
     assert meaningful_line("") is None
     assert meaningful_line("\n\n   \n") is None
     assert meaningful_line("========\n--------\n12345\n  ^^^^^^\n") is None
-    assert meaningful_line(" 45%|████▌     | 45/100 [00:05<00:06,  8.91it/s]\r 46%|████▌     | 46/100 [00:05<00:06]\n") is None
+    assert meaningful_line(" 45%|████▌     | 45/100 [00:05<00:06,  8.91it/s]\r"
+                           " 46%|████▌     | 46/100 [00:05<00:06]\n") is None
     assert meaningful_line("[=======>            ] 35%\n") is None
     assert meaningful_line("+ set -e\n+ ./run.sh\n") is None
     # a line redrawn with carriage returns counts as what was drawn last; colours do not count
@@ -158,7 +159,8 @@ def test_a_later_plain_line_does_not_hide_the_error():
      "upload to https://acct.blob.core.windows.net/out/job-1/t-8?sv=2025 failed"),
     ("commit 3fa2c9e1d0b7 is bad", "commit 77b1aa02ff00 is bad"),
     ("gpu0 fell off the bus at fe80::1ff:fe23:4567:890a", "gpu3 fell off the bus at fe80::2"),
-    ("C:\\batch\\tasks\\workitems\\j\\t-7\\wd\\in.dat is locked", "C:\\batch\\tasks\\workitems\\j\\t-9\\wd\\in.dat is locked"),
+    ("C:\\batch\\tasks\\workitems\\j\\t-7\\wd\\in.dat is locked",
+     "C:\\batch\\tasks\\workitems\\j\\t-9\\wd\\in.dat is locked"),
 ])
 def test_what_varies_is_normalised_away(a, b):
     assert normalise(a) == normalise(b)
