@@ -78,7 +78,7 @@ def _earlier(a: TaskRow, b: TaskRow) -> bool:
 class Cluster:
     """Failed tasks with one signature.
 
-    tasks: task id → row, in the order they were added. example: the task that failed first (earliest end
+    tasks: task id → row, in the order they were added (`task_ids`: sorted). example: the task that failed first (earliest end
     time, then lowest id), with the line its output printed and the file it is in. nodes: node id → how
     many of the tasks ran there (a task that never reached a node is not counted).
     """
@@ -97,7 +97,8 @@ class Cluster:
 
     @property
     def task_ids(self) -> list[str]:
-        return list(self.tasks)
+        """Its task ids, sorted."""
+        return sorted(self.tasks)
 
     @property
     def first_failure(self) -> datetime | None:
