@@ -168,6 +168,19 @@ def test_a_job_that_ends_with_tasks_never_run_exits_1(client, cli_env):
     assert proc.stdout == f"job {job_id}: the job ended (UserTerminate) with 1 of 1 task not completed\n"
 
 
+def test_a_job_deleted_while_waited_for_exits_1(client, pool_id, cli_env):
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "slow", sh("sleep 60"))
+    proc = subprocess.Popen([sys.executable, "-m", "batchtui", "wait", job_id, "--interval", "0.5"], env=cli_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    client.begin_delete_job(job_id, polling_interval=0.05)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert out in (f"job {job_id}: the job is being deleted: its tasks will not complete\n",
+                   f"job {job_id}: the job was deleted while waiting\n")
+
+
 def in_process(capsys, *args: str) -> tuple[int, str, str]:
     """`batchtui wait ARGS` run in this process (for what needs no service): status, stdout, stderr."""
     from batchtui import cli
@@ -222,7 +235,7 @@ def test_an_unreachable_service_is_given_up_on_with_3(emulator, tmp_path, monkey
     write_accounts(tmp_path, "http://127.0.0.1:9", emulator.account)  # (nothing listens on port 9)
     assert cli.main(["wait", "some-job", "--interval", "0.5"]) == 3
     err = capsys.readouterr().err
-    assert err.startswith("batchtui wait: job some-job: cannot reach the Batch endpoint") and "gave up after 1 s" in err
+    assert err.startswith("batchtui wait: cannot reach the Batch endpoint") and "gave up after 1 s" in err
 
 
 def test_progress_is_redrawn_in_place_on_a_terminal(client, pool_id, cli_env):

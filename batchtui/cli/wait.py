@@ -151,7 +151,7 @@ async def _wait(account: Account, kind: str, ident: str, args: argparse.Namespac
         try:
             return await watch(service, ident, args, reporter)
         except TimedOut as timeout:
-            return reporter.finish(EXIT_TIMEOUT, f"timed out after {args.timeout:g} s{timeout.detail}",
+            return reporter.finish(EXIT_TIMEOUT, f"{reporter.what}: timed out after {args.timeout:g} s{timeout.detail}",
                                    result="timeout")
         except Finished as done:
             return reporter.finish(done.status, done.message, data=done.data)

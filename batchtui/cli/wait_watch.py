@@ -59,8 +59,9 @@ def json_line(data: dict[str, Any]) -> str:
 
 
 class Reporter:
-    """Progress (stderr, or JSON lines on stdout) and the outcome: statuses 0 and 1 on stdout (with the failure
-    clusters), any other as one `say` line on stderr; with --json, always a result line on stdout too."""
+    """Progress (stderr, or JSON lines on stdout) and the outcome: statuses 0 and 1 on stdout, after the job's
+    or pool's id (with the failure clusters), any other as one `say` line on stderr (its message names the job
+    or pool when it needs to); with --json, always a result line on stdout too."""
 
     def __init__(self, kind: str, ident: str, as_json: bool) -> None:
         self.kind, self.ident, self.as_json = kind, ident, as_json
@@ -90,7 +91,7 @@ class Reporter:
         """Say the outcome; returns `status`."""
         self.progress.end()
         if status not in (EXIT_OK, EXIT_FAILED):
-            say("wait", f"{self.what}: {message}")
+            say("wait", message)
         if self.as_json:
             result = result or {EXIT_OK: "succeeded", EXIT_FAILED: "failed"}.get(status, "error")
             self._emit({"type": "result", self.kind: self.ident, "result": result, "exitStatus": status,
@@ -231,13 +232,14 @@ async def _node_states(service: BatchService, pool_id: str) -> Counter[str]:
     return states
 
 
-def _pool_text(pool: RestDict, nodes: Counter[str]) -> str:
+def _nodes_text(pool: RestDict, nodes: Counter[str]) -> str:
+    """E.g. "2/3 nodes: 1 idle, 1 starting" (current/target, dedicated and low-priority together)."""
     current = int(pool.get("currentDedicatedNodes", 0)) + int(pool.get("currentLowPriorityNodes", 0))
     target = int(pool.get("targetDedicatedNodes", 0)) + int(pool.get("targetLowPriorityNodes", 0))
-    text = f"{pool.get('allocationState', '?')}, {current}/{_plural(target, 'node')}"
+    text = f"{current}/{_plural(target, 'node')}"
     if nodes:
         text += ": " + ", ".join(f"{n} {state}" for state, n in sorted(nodes.items()))
-    return text if pool.get("state") == "active" else f"{text}; the pool is {pool.get('state')}"
+    return text
 
 
 async def watch_pool(service: BatchService, pool_id: str, args: argparse.Namespace, reporter: Reporter) -> int:
@@ -254,7 +256,10 @@ async def watch_pool(service: BatchService, pool_id: str, args: argparse.Namespa
                 raise Finished(EXIT_FAILED, "the pool was deleted while waiting") from None
             raise Finished(EXIT_USAGE, f"pool {pool_id!r} does not exist") from None
         seen = True
-        text = _pool_text(pool, nodes)
+        nodes_text = _nodes_text(pool, nodes)
+        text = f"{pool.get('allocationState', '?')}, {nodes_text}"
+        if pool.get("state") != "active":
+            text += f"; the pool is {pool.get('state')}"
         data = {"state": pool.get("state"), "allocationState": pool.get("allocationState"), "nodes": dict(nodes)}
         reporter.update(text, data)
         if pool.get("state") == "deleting":
@@ -267,5 +272,5 @@ async def watch_pool(service: BatchService, pool_id: str, args: argparse.Namespa
             data["problems"] = problems
             return reporter.finish(EXIT_FAILED, f"{text}; " + "; ".join(problems), data=data)
         if steady:
-            return reporter.finish(EXIT_OK, f"steady, {text.split(', ', 1)[1]}", data=data)
+            return reporter.finish(EXIT_OK, f"steady, {nodes_text}", data=data)
         await ask.pause(args.interval, f": {reporter.last_text}")

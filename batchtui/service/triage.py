@@ -78,9 +78,9 @@ def _earlier(a: TaskRow, b: TaskRow) -> bool:
 class Cluster:
     """Failed tasks with one signature.
 
-    tasks: task id → row, in the order they were added (`task_ids`: sorted). example: the task that failed first (earliest end
-    time, then lowest id), with the line its output printed and the file it is in. nodes: node id → how
-    many of the tasks ran there (a task that never reached a node is not counted).
+    tasks: task id → row, in the order they were added (`task_ids`: sorted). example: the task that failed
+    first (earliest end time, then lowest id), with the line its output printed and the file it is in.
+    nodes: node id → how many of the tasks ran there (a task that never reached a node is not counted).
     """
 
     signature: Signature
