@@ -116,10 +116,10 @@ async def test_throttling_pauses_every_reader_and_every_tail_still_arrives(emula
     assert {i.tail.strength for i in got if i.task.id.startswith("keyerror")} == {STRONG}
 
 
-async def test_a_request_throttled_too_often_gives_an_error_tail():
+async def test_a_request_throttled_too_often_gives_an_error_tail(planted_job, emulator):
     calls = []
 
-    async def refused():
+    async def refused(*_args):
         calls.append(1)
         raise ServiceError(THROTTLED, "TooManyRequests: slow down", "TooManyRequests", 429)
 
@@ -127,6 +127,14 @@ async def test_a_request_throttled_too_often_gives_an_error_tail():
     with pytest.raises(ServiceError):
         await backoff.call(refused)
     assert len(calls) == 3 and backoff.throttled == 2
+    job_id, _ = planted_job
+    async with service_for(emulator) as service:
+        task = (await failed_tasks(service, job_id))[0]
+        service.file_properties = refused  # (this instance only: every HEAD is throttled)
+        tail = await read_tail(service, task, backoff=Backoff(first=0.01, most=0.02, tries=2))
+        cache = TailCache()
+        cache.put(task, tail)
+    assert tail.line is None and tail.error == "TooManyRequests: slow down" and len(cache) == 0  # (not cached)
 
 
 async def test_stopping_early_cancels_the_reads_in_flight(emulator, planted_job):
