@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import accounts, create, demo, emulator, explorer, output, tail
+from . import accounts, create, demo, emulator, explorer, output, tail, wait
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.register(sub)
     tail.register(sub)
     create.register(sub)
+    wait.register(sub)
     return parser
 
 
