@@ -290,7 +290,7 @@ async def test_cursor_keys_move_and_post_highlighted():
         assert app.highlighted[:4] == ["task-000", "task-001", "task-002", "task-003"]
         assert app.highlighted[-1] == table.cursor_key
         # No duplicate consecutive messages for "no move" presses.
-        assert all(a != b for a, b in zip(app.highlighted, app.highlighted[1:]))
+        assert all(a != b for a, b in zip(app.highlighted, app.highlighted[1:], strict=False))
 
 
 async def test_enter_posts_row_selected_with_key():
@@ -349,7 +349,8 @@ async def test_mouse_click_moves_cursor_and_clicking_header_sorts():
 
 
 async def test_100k_rows_load_and_scroll_to_end():
-    rows = [TableRow(f"t{i:06d}", (f"t{i:06d}", "running", str(i % 10)), (i, "running", i % 10)) for i in range(100_000)]
+    rows = [TableRow(f"t{i:06d}", (f"t{i:06d}", "running", str(i % 10)), (i, "running", i % 10))
+            for i in range(100_000)]
     app = TableApp(rows)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(ResourceTable)
@@ -574,7 +575,8 @@ async def test_upsert_redraws_only_changed_visible_rows():
         assert table.render_line(4).text.split() == ["task-003", "active", "7"]
         # A style-only change (same text, different colour) is a change too.
         refreshed_lines.clear()
-        table.upsert_rows([TableRow("task-003", ("task-003", Text("active", style="red"), "7"), ("task-003", "active", 7))])
+        changed = TableRow("task-003", ("task-003", Text("active", style="red"), "7"), ("task-003", "active", 7))
+        table.upsert_rows([changed])
         assert refreshed_lines == [4]
         red = [seg for seg in table.render_line(4) if seg.text.strip() == "active"][0]
         assert red.style.color.name == "red"

@@ -477,7 +477,8 @@ async def test_wrong_key_says_so(emulator, workload):
     from batchtui.service.client import BatchService
 
     account = account_for(emulator)
-    wrong = BatchService(emulator.endpoint, AzureNamedKeyCredential(emulator.account, base64.b64encode(b"wrong").decode()))
+    wrong_key = base64.b64encode(b"wrong").decode()
+    wrong = BatchService(emulator.endpoint, AzureNamedKeyCredential(emulator.account, wrong_key))
     app = BatchApp([account], {account.name: wrong}, refresh_seconds=1.0)
     async with app.run_test(size=(120, 40)) as pilot:
         topbar = app.query_one("#topbar")
