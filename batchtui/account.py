@@ -58,6 +58,7 @@ class Account:
     # variable, or this blob endpoint with Entra ID (azure-identity).
     storage_connection_string_env: str | None = None
     storage_account_url: str | None = None
+    timeout: float | None = None  # seconds to wait for the endpoint's answer (None: the default, 30)
 
     def __repr__(self) -> str:
         # Spelled out so that nothing secret can ever slip into a repr.
@@ -65,7 +66,7 @@ class Account:
                 f"auth={self.auth!r}, key_env={self.key_env!r}, key_file={self.key_file!r}, "
                 f"read_only={self.read_only!r}, source={self.source!r}, "
                 f"storage_connection_string_env={self.storage_connection_string_env!r}, "
-                f"storage_account_url={self.storage_account_url!r})")
+                f"storage_account_url={self.storage_account_url!r}, timeout={self.timeout!r})")
 
     @property
     def has_storage(self) -> bool:

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from .account import AUTH_METHODS, AUTH_SHARED_KEY, Account, ConfigError
 
 FIELDS = ("endpoint", "account_name", "auth", "key_env", "key_file", "read_only",
-          "storage_connection_string_env", "storage_account_url")
+          "storage_connection_string_env", "storage_account_url", "timeout")
+TIMEOUT_RANGE = (1, 3600)  # seconds: what `timeout` may be
 
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z")  # (underscores: container and compose hosts)
@@ -85,6 +86,13 @@ def account_from_table(name: str, table: Mapping[str, Any], source: str) -> Acco
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise FieldError(key, f"unknown field{suggestion}; known fields: {', '.join(FIELDS)}")
     for key, value in table.items():
+        if key == "timeout":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise FieldError(key, f"must be a number of seconds, not {_type_name(value)}")
+            low, high = TIMEOUT_RANGE
+            if not low <= value <= high:  # (also refuses nan)
+                raise FieldError(key, f"must be {low} to {high} seconds, not {value!r}")
+            continue
         wanted = bool if key == "read_only" else str
         if not isinstance(value, wanted):
             kind = "true or false" if wanted is bool else "a string"
@@ -126,7 +134,8 @@ def account_from_table(name: str, table: Mapping[str, Any], source: str) -> Acco
             raise FieldError("storage_account_url", exc.problem) from None
     return Account(name=name, endpoint=endpoint, account_name=account_name, auth=auth, key_env=key_env,
                    key_file=key_file, read_only=table.get("read_only", False), source=source,
-                   storage_connection_string_env=storage_env, storage_account_url=storage_url)
+                   storage_connection_string_env=storage_env, storage_account_url=storage_url,
+                   timeout=float(table["timeout"]) if "timeout" in table else None)
 
 
 def check_endpoint(endpoint: str, shown: str | None = None) -> str:
@@ -277,6 +286,8 @@ def render_accounts(accounts: list[Account]) -> str:
             out.append(f"storage_connection_string_env = {toml_string(account.storage_connection_string_env)}")
         if account.storage_account_url is not None:
             out.append(f"storage_account_url = {toml_string(account.storage_account_url)}")
+        if account.timeout is not None:
+            out.append(f"timeout = {account.timeout:g}")
         out.append("")
     return "\n".join(out)
 

@@ -87,7 +87,7 @@ async def test_follow_growing_file_fetches_each_byte_once(emulator, client, pool
     assert b"".join(c.data for c in chunks) == content  # every byte, in order, none twice
     assert "".join(c.text for c in chunks) == content.decode()
     offsets = [c.offset for c in chunks if c.data]
-    assert offsets == sorted(set(offsets)) and all(c.offset == p.end for p, c in zip(chunks, chunks[1:]))
+    assert offsets == sorted(set(offsets)) and all(c.offset == p.end for p, c in zip(chunks, chunks[1:], strict=False))
     assert len(offsets) >= 3  # it really was followed while growing
     assert not any(c.truncated or c.gone for c in chunks)
     first_data = next(i for i, c in enumerate(chunks) if c.data)
@@ -211,6 +211,48 @@ async def test_start_at_tail_reads_only_the_end_of_a_big_file(emulator, client, 
         again = await follower.poll()
         assert again.data == b"" and follower.bytes_fetched <= 64 * 1024 + 1
     client.delete_task(job_id, "big")
+
+
+class FileService:
+    """A service whose one file is `content` (HEAD and ranged GETs), counting the bytes it sends."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.sent = 0
+
+    async def file_properties(self, ref: FileRef) -> FileProps:
+        return FileProps(size=len(self.content))
+
+    async def read_range(self, ref: FileRef, start: int, end: int | None) -> bytes:
+        data = self.content[start:None if end is None else end + 1]
+        self.sent += len(data)
+        return data
+
+
+async def tail_of(content: bytes, tail_bytes: int, **options) -> tuple[Chunk, FileService]:
+    service = FileService(content)
+    follower = Follower(service, FileRef.task("j", "t"), **options)  # type: ignore[arg-type]
+    follower.start_at_tail(tail_bytes)
+    return await follower.poll(), service
+
+
+async def test_a_long_line_at_the_tail_is_read_back_to_its_start():
+    long = b"x" * 400_000
+    # longer than the tail read: the whole line, not nothing
+    chunk, service = await tail_of(b"first\n" + long + b"\n", 256 * 1024)
+    assert chunk.data == long + b"\n" and chunk.offset == 6 and chunk.text == long.decode() + "\n"
+    assert service.sent == len(service.content)  # each byte of the file read once
+    # lines after it: still the whole line
+    chunk, _ = await tail_of(b"first\n" + long + b"\nafter\n", 256 * 1024)
+    assert chunk.data == long + b"\nafter\n" and chunk.offset == 6
+    # a short partial first line is dropped as before (no reading back)
+    lines = b"".join(b"line %06d\n" % i for i in range(100_000))
+    chunk, service = await tail_of(lines, 64 * 1024)
+    assert chunk.text.startswith("line ") and chunk.text.splitlines()[0] == chunk.text.splitlines()[0].strip()
+    assert chunk.end == len(lines) and service.sent <= 64 * 1024 + 1
+    # longer than line_max: its last line_max bytes (and the bytes read at the tail) are shown
+    chunk, _ = await tail_of(b"a\n" + long + b"\n", 1000, line_max=5000)
+    assert chunk.data == b"x" * (5000 + 1000) + b"\n"
 
 
 def test_replacement_needs_a_creation_time_apart_from_the_write_time():

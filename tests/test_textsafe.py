@@ -25,12 +25,12 @@ def test_inert_shows_every_control_as_a_visible_stand_in():
 
 
 def test_stand_ins_are_the_log_views():
-    from batchtui.ui.model import log_buffer
+    from batchtui.ui.model import log_buffer, log_line
 
     controls = [chr(c) for c in range(0x3000) if CONTROL.match(chr(c))]
     assert len(controls) == 32 + 1 + 32 + 1 + 2 + 2 + 5 + 4
     # The log view cleans lines with these very definitions, not a copy of them.
-    assert log_buffer.stand_in is stand_in and log_buffer.CONTROL is CONTROL
+    assert log_line.stand_in is stand_in and log_line.CONTROL is CONTROL and log_line.SGR is SGR
     assert log_buffer.clean_line("a\x1b[2Jb\u202e") == "a^[[2Jb<U+202E>"
 
 

@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import accounts, create, demo, emulator, explorer, output, tail
+from . import accounts, create, demo, emulator, explorer, output, tail, wait
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.register(sub)
     tail.register(sub)
     create.register(sub)
+    wait.register(sub)
     return parser
 
 
@@ -44,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if not getattr(args, "func", None):
-            return explorer.command(args.refresh, args.read_only, args.account,
-                                    demo=lambda: demo.command(args.refresh, args.read_only))
+            return explorer.command(args.refresh, args.read_only, args.account, timeout=args.timeout,
+                                    demo=lambda: demo.command(args.refresh, args.read_only, args.timeout))
         status: int = args.func(args)
         return status
     except KeyboardInterrupt:

@@ -19,10 +19,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        "(pools, a finished job, a running job, a queued job) and open the explorer. "
                        "Quitting stops the emulator.")
     explorer.add_options(p)
-    p.set_defaults(func=lambda args: command(args.refresh, args.read_only))
+    p.set_defaults(func=lambda args: command(args.refresh, args.read_only, args.timeout))
 
 
-def command(refresh: float, read_only: bool) -> int:
+def command(refresh: float, read_only: bool, timeout: float | None = None) -> int:
     """Run the demo until the explorer quits: 0, or 1 when the emulator does not start."""
     from ..workload import Demo
 
@@ -36,7 +36,7 @@ def command(refresh: float, read_only: bool) -> int:
         say("demo", f"storage features are off: {demo.storage_problem}")
     try:
         demo.seed()
-        explorer.run_explorer([demo.emulator.as_account()], refresh=refresh, read_only=read_only)
+        explorer.run_explorer([demo.emulator.as_account()], refresh=refresh, read_only=read_only, timeout=timeout)
     finally:
         demo.close()
     return 0

@@ -5,6 +5,9 @@ the user, a file or the service is printed literally (never parsed as markup:
 ``[/x]`` stays ``[/x]``) and with its control characters made inert
 (`textsafe.inert`), so an error message cannot retitle the terminal either.
 
+Progress: `Progress`, one line on stderr, redrawn in place on a terminal
+(``batchtui wait``).
+
 Internal errors: one line on stderr, exit status 1, and the traceback in
 crash.log in batchtui's state dir (`paths.state_dir`), a private file (0600)
 kept to about 1 MiB.
@@ -17,6 +20,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TextIO
 
 from .. import __version__
 from ..paths import state_dir
@@ -36,6 +40,47 @@ def say(command: str | None, message: object) -> None:
 def detail(message: object) -> None:
     """An indented line under an error (e.g. one problem of a file), made inert."""
     print(f"  {inert(message)}", file=sys.stderr, flush=True)
+
+
+class Progress:
+    """One line of progress on stderr, ``batchtui COMMAND: text``, made inert like `say`'s. On a terminal it
+    is redrawn in place (cut to the terminal's width); otherwise each new text is a line of its own. The
+    same text twice writes nothing. Call `end()` before anything else is written to stderr."""
+
+    def __init__(self, command: str, stream: TextIO | None = None) -> None:
+        self.prefix = f"batchtui {command}: "
+        self.stream = stream or sys.stderr
+        try:
+            self.terminal = self.stream.isatty()
+        except ValueError:  # (closed)
+            self.terminal = False
+        self._last: str | None = None
+        self._open = False  # a redrawn line is on the screen, not yet ended
+
+    def update(self, message: object) -> None:
+        text = self.prefix + inert(message)
+        if text == self._last:
+            return
+        self._last = text
+        if not self.terminal:
+            print(text, file=self.stream, flush=True)
+            return
+        try:
+            width = os.get_terminal_size(self.stream.fileno()).columns or 80  # (0: a terminal that never said)
+        except (OSError, ValueError):
+            width = 80
+        if len(text) >= width:
+            text = text[: max(1, width - 2)] + "…"
+        self.stream.write(f"\r{text}\x1b[K")
+        self.stream.flush()
+        self._open = True
+
+    def end(self) -> None:
+        """End the redrawn line (a newline), so that what follows starts on a line of its own."""
+        if self._open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._open = False
 
 
 def internal_error(exc: BaseException, command: str | None = None, extra: str = "") -> int:

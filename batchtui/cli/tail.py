@@ -24,6 +24,7 @@ from ..service.errors import NOT_FOUND, THROTTLED, UNREACHABLE, ServiceError
 from ..service.models import FileRef
 from ..service.tail import Chunk, Follower, task_finished
 from ..textsafe import TerminalFilter
+from .explorer import add_timeout_option
 from .output import say
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--interval", type=_interval, default=1.0, metavar="SECONDS",
                    help="with --follow, how often to check while the file grows (default 1, minimum 1); "
                    "slower while it is idle")
+    add_timeout_option(p, dest="tail_timeout")
     p.set_defaults(func=_run)
 
 
@@ -168,7 +170,8 @@ def _fail(message: object, status: int) -> int:
 async def _tail(account: Account, args: argparse.Namespace, out: _Output) -> int:
     from ..service.connect import service_for  # (imports the SDK: not at startup)
 
-    service = service_for(account)  # ConfigError when the key cannot be read
+    timeout = args.tail_timeout or getattr(args, "timeout", None)  # (`batchtui --timeout N tail …` too)
+    service = service_for(account, timeout=timeout)  # ConfigError when the key cannot be read
     async with service:
         try:
             await task_finished(service, args.job, args.task)  # is there such a job and task?

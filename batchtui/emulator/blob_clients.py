@@ -9,8 +9,10 @@ from typing import Any
 
 from azure.storage.blob.aio import ContainerClient
 
-# azure-core pipeline options: two retries, timeouts in seconds.
-CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 2, "connection_timeout": 20, "read_timeout": 120}
+# azure-core pipeline options: two retries, 1 s then 2 s apart (the storage SDK's own back-off, 15 s then
+# 18 s, kept a dead endpoint's request for 46 s), timeouts in seconds.
+CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 2, "connection_timeout": 20, "read_timeout": 120,
+                                  "initial_backoff": 1, "increment_base": 1, "random_jitter_range": 0}
 
 
 class AutoStorage:

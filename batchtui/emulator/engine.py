@@ -7,6 +7,9 @@ The parts, each in its module: node_lifecycle (pools and nodes), scheduler
 states), runtime (what they share). The Engine builds them, recovers a data dir
 left by an earlier emulator, and ticks them in a loop.
 
+A document the engine cannot handle (one an older emulator stored) is set
+aside or failed on its own, logged once, and the rest are served (isolation).
+
 All state changes happen on the event loop, in synchronous blocks with no
 await inside, so the HTTP handlers and the scheduler never see half a change.
 """
@@ -17,6 +20,7 @@ import asyncio
 import logging
 import os
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 from . import errors
@@ -76,10 +80,13 @@ class Engine:
             await asyncio.sleep(self.settings.tick_seconds)
 
     def tick(self) -> None:
+        """One step of every pool and job, then scheduling. A pool or job whose step
+        raises is set aside alone (isolation); the rest go on."""
+        aside = self.runtime.set_aside
         for pool in list(self.store.pools.values()):
-            self.nodes.advance_pool(pool)
+            aside.run("pool", pool, partial(self.nodes.advance_pool, pool), doing="advancing")
         for job in list(self.store.jobs.values()):
-            self.jobs.advance(job)
+            aside.run("job", job, partial(self.jobs.advance, job), doing="advancing")
         self.scheduler.dispatch()
         self.store.flush()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import errno
 import os
 import signal
 import sys
@@ -62,6 +63,15 @@ def failure(code: str, message: str, category: str = "usererror", details: dict[
     if details:
         info["details"] = [{"name": k, "value": v} for k, v in details.items()]
     return info
+
+
+def internal_failure(exc: BaseException) -> FailureInfo:
+    """The failureInfo of a run the emulator itself could not carry out (Batch's servererror
+    Unknown; DiskFull when the disk is full)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return failure("DiskFull", "There is not enough disk space on the node to run the task", "servererror")
+    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    return failure("Unknown", f"The batchtui emulator could not run the task ({detail})", "servererror")
 
 
 def failure_for_exit(exit_code: int) -> FailureInfo | None:
@@ -141,9 +151,9 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
         else:
             argv = split_command_line(command_line)
     except ValueError as exc:
-        return Outcome(None, failure("CommandLineInvalid", f"The task's command line could not be parsed: {exc}"))
+        return _launch_failed(f"the command line could not be split into arguments: {exc}")
     if not argv:
-        return Outcome(None, failure("CommandLineInvalid", "The task's command line is empty"))
+        return _launch_failed("the command line is empty")
     program = argv[0]
     if "/" not in program:
         resolved = _which(program, env.get("PATH", ""))
@@ -167,9 +177,14 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
         except FileNotFoundError:
             return _not_found(program)
         except OSError as exc:
-            reason = f"The task process could not be started: {exc.strerror}"
-            return Outcome(None, failure("TaskProcessLaunchError", reason))
+            return _launch_failed(exc.strerror or str(exc))
+        except (ValueError, TypeError) as exc:  # a NUL in an argument, "=" in a variable's name, a value not text
+            return _launch_failed(str(exc)[:300])
     return Process(proc)
+
+
+def _launch_failed(reason: str) -> Outcome:
+    return Outcome(None, failure("CommandLaunchFailed", f"Failed to launch the specified command line: {reason}"))
 
 
 def _not_found(program: str) -> Outcome:

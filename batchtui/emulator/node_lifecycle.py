@@ -14,8 +14,10 @@ its tasks have ended, then gone with its files.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
+from functools import partial
 
 from . import executor, nodefs
 from .formats import clock_frozen, now_iso, parse_duration, utcnow
@@ -26,6 +28,8 @@ from .storage import task_storage
 from .storage_failures import is_storage_failure
 from .store import Doc
 from .task_states import TaskStates
+
+log = logging.getLogger("batchtui.emulator")
 
 START_TASK_WALL_CLOCK = "P10675199DT2H48M5.4775807S"  # Batch's default: unlimited
 NODES_PER_TICK = 100  # nodes a pool creates in one tick at most, so a tick stays short
@@ -75,7 +79,7 @@ class NodeLifecycle:
         pool_id = pool["id"]
         nodes = self.store.pool_nodes(pool_id)
         for node in list(nodes.values()):
-            self._advance_node(pool, node)
+            self.runtime.set_aside.run("node", node, partial(self._advance_node, pool, node), pool_id, "advancing")
         if pool["state"] == "deleting":
             for node in list(nodes.values()):
                 if node["state"] != "leavingpool":
@@ -226,7 +230,19 @@ class NodeLifecycle:
     async def _run_start_task(self, pool_id: str, node_id: str, start_task: Doc) -> None:
         """Run the pool's start task on the node (inputs, then the process),
         retrying a failed process; its end sets startTaskInfo and, when the
-        node waited for it, idle or starttaskfailed."""
+        node waited for it, idle or starttaskfailed. An exception in the run
+        ends it as a servererror failure, so no node waits for it forever."""
+        try:
+            await self._start_task_runs(pool_id, node_id, start_task)
+        except Exception as exc:  # noqa: BLE001 - this node's start task fails, the service goes on
+            log.exception("the start task of node %r of pool %r failed in the emulator", node_id, pool_id)
+            self.start_processes.pop(node_id, None)
+            node = self.runtime.find_node(pool_id, node_id)
+            info = node.get("startTaskInfo") if node is not None else None
+            if node is not None and isinstance(info, dict) and info.get("state") == "running":
+                self._start_task_ended(pool_id, node, info, executor.Outcome(None, executor.internal_failure(exc)))
+
+    async def _start_task_runs(self, pool_id: str, node_id: str, start_task: Doc) -> None:
         retries = start_task.get("maxTaskRetryCount", 0)
         attempt = 0
         while True:
@@ -270,16 +286,22 @@ class NodeLifecycle:
             if failed and not is_storage_failure(outcome.failure) and (retries == -1 or attempt < retries):
                 attempt += 1
                 continue
-            info.update(state="completed", endTime=now_iso(), result="failure" if failed else "success")
-            if outcome.exit_code is not None:
-                info["exitCode"] = outcome.exit_code
-            if outcome.failure:
-                info["failureInfo"] = outcome.failure
-            pool = self.store.pools.get(pool_id)
-            if pool is not None and node["state"] == "waitingforstarttask":
-                self._set_node_state(pool, node, "starttaskfailed" if failed else "idle")
-            self.store.touch("node", node, pool_id)
+            self._start_task_ended(pool_id, node, info, outcome)
             return
+
+    def _start_task_ended(self, pool_id: str, node: Doc, info: Doc, outcome: executor.Outcome) -> None:
+        """The start task's last run ended with `outcome`: startTaskInfo completed and, when
+        the node waited for it, the node idle or starttaskfailed."""
+        failed = outcome.failure is not None
+        info.update(state="completed", endTime=now_iso(), result="failure" if failed else "success")
+        if outcome.exit_code is not None:
+            info["exitCode"] = outcome.exit_code
+        if outcome.failure:
+            info["failureInfo"] = outcome.failure
+        pool = self.store.pools.get(pool_id)
+        if pool is not None and node["state"] == "waitingforstarttask":
+            self._set_node_state(pool, node, "starttaskfailed" if failed else "idle")
+        self.store.touch("node", node, pool_id)
 
 
 def _counts_match(pool: Doc, nodes: list[Doc]) -> bool:

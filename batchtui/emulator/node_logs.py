@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from azure.core.exceptions import AzureError
 
@@ -70,6 +71,9 @@ async def upload_node_logs(pool_id: str, node: Doc, node_root: Path, container_u
     files.append((AGENT_LOG, _agent_log(pool_id, node)))
     directory = f"{pool_id}/{node['id'].replace('_', '-')}/{uuid.uuid4()}"
     try:
+        parsed = urlsplit(container_url)
+        if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+            raise ValueError("an http(s) URL is needed")  # the SDK would make "https://" + any text one
         container = url_container(container_url)
     except ValueError as exc:
         raise UploadFailed(f"containerUrl {redact_url(container_url)} is not a container URL: {exc}") from None

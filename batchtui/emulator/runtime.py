@@ -5,6 +5,7 @@ task runs), and the AZ_BATCH_* environment a node gives its processes."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 from collections.abc import Coroutine
@@ -12,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from . import executor, nodefs
+from .isolation import SetAside
 from .settings import Settings
 from .storage import Storage
 from .store import Doc, Store, outside_journal
+
+log = logging.getLogger("batchtui.emulator")
 
 TRASH = ".trash"
 
@@ -35,13 +39,20 @@ class Runtime:
         self.allowed_hosts: frozenset[str] = frozenset()
         self._background: set[asyncio.Task[None]] = set()
         self._trash: Path | None = None  # this process's part of <data>/.trash (discard_tree)
+        self.set_aside = SetAside()  # documents that failed while the engine handled them
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run `coro` on the event loop, kept until it ends or shutdown cancels it.
-        Its changes are the service's own, even when a request started it."""
+        Its changes are the service's own, even when a request started it. An
+        exception it ends with is logged (the coroutines settle their own failures)."""
         task = asyncio.get_running_loop().create_task(coro, context=outside_journal())
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background run %s failed", task.get_coro(), exc_info=task.exception())
 
     async def cancel_background(self) -> None:
         for task in list(self._background):

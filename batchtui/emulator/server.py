@@ -14,14 +14,17 @@ from aiohttp import web
 
 from . import api, errors, logs, schema, versions
 from .api.durable import run_durably
-from .api.http import API_VERSION, ENGINE, base_url
+from .api.http import API_VERSION, ENGINE, base_url, read_object
 from .auth import check_authorization
 from .engine import Engine, make_private_dir
 from .hosts import allowed_hosts, host_allowed
 from .schema.problems import body_too_large
+from .schema.vocabulary import Int, Object, Prop
 from .settings import Settings, StartError
 
 log = logging.getLogger("batchtui.emulator")
+
+MAX_REQUEST_LINE = 64 * 1024  # bytes of the request line, and of one header line (choice)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REQUEST_ID = web.RequestKey("request_id", str)
@@ -129,15 +132,19 @@ THROTTLING = {429: ("TooManyRequests", "The request rate is too high; retry late
               503: ("ServerBusy", "The server is currently unable to receive requests. Please retry your request.")}
 
 
+FAULTS = Object("EmulatorFaults", [Prop("status", Int(429, 503)), Prop("count", Int(1, 1000)),
+                                   Prop("retryAfter", Int(0, 3600))])
+
+
 async def inject_faults(request: web.Request) -> web.Response:
     """Not Batch: the next `count` requests are answered with `status` (429 or 503,
     with Retry-After), as a throttled service answers. For tests of back-off."""
-    body = await request.json()
-    status, count = int(body.get("status", 429)), int(body.get("count", 1))
-    if status not in THROTTLING or not 0 < count <= 1000:
-        raise errors.invalid_property("status", status, "429 or 503, and a count of 1 to 1000")
+    body = await read_object(request, FAULTS)
+    status, count = body.get("status", 429), body.get("count", 1)
+    if status not in THROTTLING:
+        raise errors.invalid_property("status", status, "Expected 429 or 503.")
     code, message = THROTTLING[status]
-    retry_after = str(int(body.get("retryAfter", 1)))
+    retry_after = str(body.get("retryAfter", 1))
     engine: Engine = request.app[ENGINE]
     engine.faults.extend(errors.BatchError(status, code, message, headers={"Retry-After": retry_after})
                          for _ in range(count))
@@ -172,7 +179,10 @@ async def serve(settings: Settings, ready: Callable[[str], None] | None = None) 
         raise StartError(f"{exc.filename or settings.data_dir}: cannot write the log: {exc.strerror}") from None
     engine = Engine(settings)
     app = make_app(engine)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    # aiohttp answers a request line or header over its limits (8 KiB by default) in plain text, before any
+    # handler: the limits are raised so that the handlers bound what they read ($filter) with Batch's JSON errors.
+    runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                           max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_REQUEST_LINE)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
     await site.start()

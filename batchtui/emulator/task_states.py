@@ -10,12 +10,15 @@ synchronous blocks (no await), so no request ever sees half a change.
 from __future__ import annotations
 
 import copy
+import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from . import errors, executor
 from .counts import JobCounts
 from .formats import now_iso
+from .isolation import describe
 from .resources import set_state
 from .runtime import Runtime
 from .storage_failures import is_storage_failure
@@ -27,6 +30,8 @@ RUN_KEYS = ("startTime", "endTime", "exitCode", "result", "failureInfo")  # exec
 TaskKey = tuple[str, str]  # (job id, task id)
 # How many tasks a node's recentTasks lists (Batch documents no number; it lists "recent" ones).
 RECENT_TASKS = 20
+
+log = logging.getLogger("batchtui.emulator")
 
 
 class TaskStates:
@@ -179,6 +184,21 @@ class TaskStates:
         task.pop("_pid", None)
         self.processes.pop((job_id, task["id"]), None)
         self.set_state(job_id, task, "completed", now)
+
+    def fail_broken(self, job_id: str, task: Doc, doing: str) -> None:
+        """From the `except` block of a failure while `doing` (scheduling, starting) the
+        task: its document cannot be run, so it completes with a servererror failureInfo
+        (it holds no slots yet); when even that fails it is set aside. Logged once."""
+        error = sys.exc_info()[1] or RuntimeError("unknown")
+        try:
+            self.complete(job_id, task, None, executor.internal_failure(error))
+            outcome = "it completes with a failure"
+        except Exception:  # noqa: BLE001 - the document is beyond use: leave it where it is
+            self.queues.get(job_id, {}).pop(str(task.get("id")), None)
+            self.runtime.set_aside.put("task", task, job_id, doing, logged=True)
+            outcome = "it is set aside"
+        log.error("%s failed while the emulator was %s it; %s (the service goes on)",
+                  describe("task", task, job_id), doing, outcome, exc_info=error)
 
     def finish(self, job_id: str, task_id: str, run_id: str, outcome: executor.Outcome) -> None:
         """Run `run_id` ended with `outcome`: the task completes, or goes back to

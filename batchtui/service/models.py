@@ -140,6 +140,8 @@ class TaskRow:
     end_time: datetime | None
     retry_count: int
     requeue_count: int
+    failure_category: str | None = None  # failureInfo.category: usererror or servererror
+    failure_message: str | None = None  # failureInfo.message
 
     @classmethod
     def from_rest(cls, job_id: str, d: RestDict) -> TaskRow:
@@ -152,6 +154,8 @@ class TaskRow:
             exit_code=info.get("exitCode"),
             result=info.get("result"),
             failure_code=failure.get("code") if failure else None,
+            failure_category=failure.get("category") if failure else None,
+            failure_message=failure.get("message") if failure else None,
             node_id=(d.get("nodeInfo") or {}).get("nodeId"),
             creation_time=parse_time(d.get("creationTime")),
             state_transition_time=parse_time(d.get("stateTransitionTime")),

@@ -23,7 +23,8 @@ from .jobs import get_job
 from .pools import get_node, get_pool
 from .tasks import get_task
 
-RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
+RANGE_RE = re.compile(r"bytes=([0-9]+)-([0-9]*)")
+MAX_OFFSET = 2**63 - 1  # a range's bounds are 64-bit file offsets
 
 
 def _task_root(request: web.Request) -> tuple[Path, str]:
@@ -129,19 +130,20 @@ def _byte_range(raw_range: str | None, size: int) -> tuple[int, int]:
     bytes=A-B, or bytes=A-), or the whole file; BatchError 400 or 416."""
     if not raw_range:
         return 0, size
-    m = RANGE_RE.match(raw_range.strip()) if len(raw_range) <= 64 else None
-    if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+    m = RANGE_RE.fullmatch(raw_range.strip())
+    bounds = [int(g) if len(g) <= 19 else MAX_OFFSET + 1 for g in m.groups() if g] if m else []
+    if not m or any(b > MAX_OFFSET for b in bounds) or (len(bounds) == 2 and bounds[1] < bounds[0]):
         raise errors.BatchError(
             400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
-            [("HeaderName", "ocp-range"), ("HeaderValue", raw_range[:64])],
+            [("HeaderName", "ocp-range"), ("HeaderValue", raw_range[:256])],
         )
-    start = int(m.group(1))
+    start = bounds[0]
     if start >= size and size > 0 or (start > 0 and size == 0):
         raise errors.BatchError(
             416, "InvalidRange", "The range specified is invalid for the current size of the resource.",
             [("Reason", f"The file has {size} bytes.")],
         )
-    return start, min(size, int(m.group(2)) + 1) if m.group(2) else size
+    return start, min(size, bounds[1] + 1) if len(bounds) == 2 else size  # nothing past the file's end
 
 
 def _open(root: Path, rel: str) -> tuple[int, nodefs.FileInfo]:

@@ -12,17 +12,21 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from .. import errors, schema, shapes
+from .. import errors, shapes
 from ..engine import Engine
 from ..formats import rfc1123_from_iso
 from ..hosts import host_allowed
 from ..odata import FilterError, compile_filter
 from ..resources import public, select
+from ..schema import max_body_bytes, parse_body, validate, version_index
+from ..schema.problems import body_too_large, invalid_body
+from ..schema.vocabulary import Ctx, Object
 from ..store import Collection, Doc
 
 JSON_TYPE = "application/json;odata=minimalmetadata"
 MAX_RESULTS = 1000
-INLINE_PARSE_BYTES = 64 * 1024  # bodies above this are parsed in a worker thread
+MAX_FILTER_LENGTH = 32 * 1024  # characters of $filter (choice; the server reads request lines up to 64 KiB)
+INLINE_PARSE_BYTES = 64 * 1024  # bodies above this are parsed and checked in a worker thread
 
 ENGINE = web.AppKey("engine", Engine)
 T = TypeVar("T")
@@ -82,7 +86,7 @@ def set_entity_headers(response: web.StreamResponse, doc: Doc) -> None:
 
 def _answer(request: web.Request, status: int, path: str, doc: Doc | None, location: bool = False) -> web.Response:
     """An empty answer naming the resource (DataServiceId, and Location for a 201)."""
-    url = base_url(request) + path
+    url = base_url(request) + quote(path, safe="/")  # ids are plain; a legacy one must not break the header
     headers = {"DataServiceId": url, **({"Location": url} if location else {})}
     response = web.Response(status=status, headers=headers)
     if doc is not None:
@@ -107,23 +111,49 @@ def no_content(request: web.Request, path: str, doc: Doc | None = None) -> web.R
     return _answer(request, 204, path, doc)
 
 
-async def read_valid(request: web.Request, kind: str, required: bool = True) -> Doc:
-    """The request body checked against the schema of `kind` (schema.KINDS) in the
-    request's api-version, normalised (numbers sent as strings converted). An
-    empty body is {} when not `required` (and is then not checked). A large body
-    is parsed and checked in a worker thread (see off_loop).
-    Raises BatchError 400/413 as schema.parse_body and schema.validate do."""
+async def read_checked(request: web.Request, kind: str, check: Callable[[object], T], required: bool = True) -> T:
+    """`check(body)` of the request body, parsed as schema.parse_body does for `kind`
+    (size, nesting, plain JSON), its top-level OData annotations dropped (see
+    without_annotations); parsing and checking happen in a worker thread for a large
+    body (see off_loop). An empty body is `check({})` when not `required`.
+
+    BatchError 413 RequestBodyTooLarge at or over schema.max_body_bytes(kind), refused
+    from Content-Length before the body is read (past the app's client_max_size
+    while it is read, the server answers the same); 400 MissingRequiredProperty for
+    an empty required body, 400 InvalidRequestBody for what parse_body refuses, and
+    whatever `check` raises."""
+    limit = max_body_bytes(kind)
+    if request.content_length is not None and request.content_length >= limit:
+        raise body_too_large(request.content_length, limit)
     raw = await request.read()
     if not raw.strip():
         if required:
             raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
-        return {}
+        return check({})
+    return await off_loop(raw, lambda: check(without_annotations(parse_body(raw, kind))))
+
+
+async def read_body(request: web.Request, kind: str, required: bool = True) -> Doc:
+    """The request body of `kind` (a key of schema.KINDS), read by read_checked and
+    validated for the request's api-version (api_version, as the server negotiated
+    it): the normalised body (defaults not filled in). BatchError 413/400 as
+    read_checked and schema.validate raise them."""
     version = api_version(request)
+    return await read_checked(request, kind, lambda body: validate(kind, body, version), required)
 
-    def check() -> Doc:
-        return schema.validate(kind, without_annotations(schema.parse_body(raw, kind)), version)
 
-    return await off_loop(raw, check)
+async def read_object(request: web.Request, description: Object, required: bool = True) -> Doc:
+    """A body for one of the emulator's own routes (not Batch's), read by read_checked
+    and checked against `description`: BatchError 400/413 as read_body raises them."""
+    ctx = Ctx(version_index(api_version(request)), {})
+
+    def check(body: object) -> Doc:
+        if not isinstance(body, dict):
+            raise invalid_body("The request body must be a JSON object.")
+        checked: Doc = description.check(body, "", ctx)
+        return checked
+
+    return await read_checked(request, "", check, required)
 
 
 async def off_loop(raw: bytes, work: Callable[[], T]) -> T:
@@ -141,21 +171,6 @@ def without_annotations(body: object) -> object:
     the task's `odata.metadata`) is read by Batch's OData reader without them."""
     if isinstance(body, dict) and any(isinstance(key, str) and key.startswith("odata.") for key in body):
         return {key: value for key, value in body.items() if not key.startswith("odata.")}
-    return body
-
-
-async def read_body(request: web.Request, required: bool = True) -> Doc:
-    """A request body with no schema kind, parsed as schema.parse_body does (size,
-    nesting, plain JSON; off the event loop when large) and required to be an
-    object; {} when empty and not `required`."""
-    raw = await request.read()
-    if not raw.strip():
-        if required:
-            raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
-        return {}
-    body = await off_loop(raw, lambda: schema.parse_body(raw))
-    if not isinstance(body, dict):
-        raise errors.BatchError(400, "InvalidRequestBody", "The request body must be a JSON object.")
     return body
 
 
@@ -223,6 +238,9 @@ def _untoken(token: str) -> str:
 
 def compile_query_filter(request: web.Request, fields: dict[str, str]) -> Callable[[Doc], bool]:
     text = request.query.get("$filter")
+    if text is not None and len(text) > MAX_FILTER_LENGTH:
+        reason = f"The filter is longer than {MAX_FILTER_LENGTH} characters."
+        raise errors.invalid_query("$filter", text[:100] + "…", reason)
     try:
         return compile_filter(text, fields)
     except FilterError as exc:

@@ -20,7 +20,7 @@ from .http import (
     expand_stats,
     json_response,
     paged,
-    read_valid,
+    read_body,
     updated,
     view,
 )
@@ -101,7 +101,7 @@ async def get_job_handler(request: web.Request) -> web.Response:
 
 async def create_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
-    doc = new_job(await read_valid(request, "job.add"))
+    doc = new_job(await read_body(request, "job.add"))
     if doc["id"] in engine.store.jobs:
         raise errors.exists("Job", doc["id"])
     engine.store.put("job", doc)
@@ -122,7 +122,7 @@ async def terminate_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     check_conditions(request, job)
-    body = await read_valid(request, "job.terminate", required=False)
+    body = await read_body(request, "job.terminate", required=False)
     bool_query(request, "force")
     if job["state"] in ("completed", "deleting"):
         require_open(job)
@@ -135,7 +135,7 @@ async def disable_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     check_conditions(request, job)
-    option = (await read_valid(request, "job.disable"))["disableTasks"]
+    option = (await read_body(request, "job.disable"))["disableTasks"]
     require_open(job)
     if job["state"] != "active":
         raise errors.invalid_state(f"The job is {job['state']}; only an active job can be disabled.")
@@ -184,7 +184,7 @@ async def update_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     check_conditions(request, job)
-    body = await read_valid(request, "job.patch")
+    body = await read_body(request, "job.patch")
     require_open(job)
     if "poolInfo" in body:
         _change_pool(job, body.pop("poolInfo"))
@@ -204,7 +204,7 @@ async def replace_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     check_conditions(request, job)
-    body = await read_valid(request, "job.put")
+    body = await read_body(request, "job.put")
     require_open(job)
     _change_pool(job, body["poolInfo"])
     _completion(job, body.get("onAllTasksComplete", "noaction"))

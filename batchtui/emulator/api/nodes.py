@@ -18,7 +18,7 @@ from .http import (
     expand_stats,
     json_response,
     paged,
-    read_valid,
+    read_body,
     select_fields,
     view,
 )
@@ -42,14 +42,14 @@ def _node_ready(request: web.Request, operation: str) -> tuple[Doc, Doc]:
 
 
 async def reboot_node(request: web.Request) -> web.Response:
-    body = await read_valid(request, "node.reboot", required=False)
+    body = await read_body(request, "node.reboot", required=False)
     pool, node = _node_ready(request, "rebooted")
     engine_of(request).nodes.restart(pool, node, "rebooting", body.get("nodeRebootOption", "requeue"))
     return accepted(request, _node_path(pool, node))
 
 
 async def reimage_node(request: web.Request) -> web.Response:
-    body = await read_valid(request, "node.reimage", required=False)
+    body = await read_body(request, "node.reimage", required=False)
     pool, node = _node_ready(request, "reimaged")
     engine_of(request).nodes.restart(pool, node, "reimaging", body.get("nodeReimageOption", "requeue"))
     return accepted(request, _node_path(pool, node))
@@ -57,7 +57,7 @@ async def reimage_node(request: web.Request) -> web.Response:
 
 async def deallocate_node(request: web.Request) -> web.Response:
     """deallocating (its tasks dealt with by nodeDeallocateOption), then deallocated; 202."""
-    body = await read_valid(request, "node.deallocate", required=False)
+    body = await read_body(request, "node.deallocate", required=False)
     pool, node = _node_ready(request, "deallocated")
     engine_of(request).nodes.deallocate(pool, node, body.get("nodeDeallocateOption", "requeue"))
     return accepted(request, _node_path(pool, node))
@@ -74,7 +74,7 @@ async def start_node(request: web.Request) -> web.Response:
 
 
 async def disable_scheduling(request: web.Request) -> web.Response:
-    body = await read_valid(request, "node.disablescheduling", required=False)
+    body = await read_body(request, "node.disablescheduling", required=False)
     pool = get_pool(request)
     node = get_node(request, pool)
     option = body.get("nodeDisableSchedulingOption", "requeue")
@@ -158,7 +158,7 @@ async def upload_logs(request: web.Request) -> web.Response:
     """The node's logs (see node_logs) written to the given container; 200
     {virtualDirectoryName, numberOfFilesUploaded}. A container the emulator cannot
     write is 400 InvalidPropertyValue naming containerUrl."""
-    body = await read_valid(request, "node.uploadbatchservicelogs")
+    body = await read_body(request, "node.uploadbatchservicelogs")
     pool = get_pool(request)
     node = get_node(request, pool)
     root = engine_of(request).runtime.node_root(node["id"])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from .. import errors
-from ..resources import check_count, new_pool, stamp
+from ..resources import new_pool, stamp
 from ..shapes import shape_node_counts
 from ..store import Doc
 from .conditions import check_conditions
@@ -22,7 +22,7 @@ from .http import (
     expand_stats,
     no_content,
     paged,
-    read_valid,
+    read_body,
     updated,
     view,
 )
@@ -104,7 +104,7 @@ async def pool_exists(request: web.Request) -> web.Response:
 
 async def create_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
-    doc = new_pool(await read_valid(request, "pool.add"))
+    doc = new_pool(await read_body(request, "pool.add"))
     if doc["id"] in engine.store.pools:
         raise errors.exists("Pool", doc["id"])
     engine.store.put("pool", doc)
@@ -125,7 +125,7 @@ async def update_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
     check_conditions(request, pool)
-    body = await read_valid(request, "pool.patch")
+    body = await read_body(request, "pool.patch")
     _require_not_deleting(pool)
     later = [name for name in body if name not in PATCHABLE_ANYTIME]
     if later and (len(engine.store.pool_nodes(pool["id"])) or pool["allocationState"] != "steady"):
@@ -142,7 +142,7 @@ async def replace_pool_properties(request: web.Request) -> web.Response:
     replaced wholesale (an omitted startTask is removed); 204."""
     engine = engine_of(request)
     pool = get_pool(request)
-    body = await read_valid(request, "pool.updateproperties")
+    body = await read_body(request, "pool.updateproperties")
     _require_not_deleting(pool)
     pool.pop("startTask", None)
     pool.update(body)
@@ -176,12 +176,12 @@ async def resize_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
     check_conditions(request, pool)
-    body = await read_valid(request, "pool.resize")
+    body = await read_body(request, "pool.resize")
     _require_steady(pool)
     pool["_deallocation"] = body.get("nodeDeallocationOption", "requeue")
-    pool["targetDedicatedNodes"] = check_count(body, "targetDedicatedNodes")
-    pool["targetLowPriorityNodes"] = check_count(body, "targetLowPriorityNodes")
-    if body.get("resizeTimeout"):
+    pool["targetDedicatedNodes"] = body.get("targetDedicatedNodes", 0)
+    pool["targetLowPriorityNodes"] = body.get("targetLowPriorityNodes", 0)
+    if "resizeTimeout" in body:
         pool["resizeTimeout"] = body["resizeTimeout"]
     pool.pop("resizeErrors", None)
     engine.nodes.set_allocation(pool, "resizing")
@@ -210,12 +210,15 @@ async def remove_nodes(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
     check_conditions(request, pool)
-    body = await read_valid(request, "pool.removenodes")
+    body = await read_body(request, "pool.removenodes")
     _require_steady(pool)
+    node_ids: list[str] = body["nodeList"]
+    if not node_ids:
+        raise errors.missing_property("nodeList")
     option = body.get("nodeDeallocationOption", "requeue")
     nodes = engine.store.pool_nodes(pool["id"])
     chosen = []
-    for node_id in body["nodeList"]:
+    for node_id in node_ids:
         node = nodes.get(node_id)
         if node is None:
             raise errors.not_found("Node", node_id)

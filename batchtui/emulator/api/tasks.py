@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import errors, schema
+from .. import errors
 from ..formats import UNLIMITED_DURATION, format_duration, now_iso, parse_duration, parse_iso, utcnow
 from ..resources import new_task, stamp
+from ..schema import validate_task_collection
 from ..store import Doc
 from ..task_states import TASK_ENDED
 from .conditions import check_conditions
@@ -20,9 +21,9 @@ from .http import (
     expand_stats,
     json_response,
     no_content,
-    off_loop,
     paged,
-    read_valid,
+    read_body,
+    read_checked,
     updated,
     view,
 )
@@ -111,36 +112,41 @@ def _add_task(request: web.Request, job: Doc, body: Doc) -> Doc:
 
 async def create_task(request: web.Request) -> web.Response:
     job = get_job(request)
-    body = await read_valid(request, "task.add")
+    body = await read_body(request, "task.add")
     require_open(job)
     doc = _add_task(request, job, body)
     return created(request, f"/jobs/{job['id']}/tasks/{doc['id']}", doc)
 
 
-def _checked_collection(raw: bytes, version: str) -> tuple[object, list[Doc | errors.BatchError]]:
-    """The collection's body and each task as schema.validate_task_collection checks it."""
-    body = schema.parse_body(raw, "task.addcollection")
-    return body, schema.validate_task_collection(body, version)
+def _client_error(item: object, exc: errors.BatchError) -> Doc:
+    """A task's result in a collection when it is refused: status clienterror, Batch's error."""
+    error: Doc = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
+    if exc.values:
+        error["values"] = [{"key": k, "value": v} for k, v in exc.values]
+    task_id = item.get("id") if isinstance(item, dict) else None
+    return {"status": "clienterror", "taskId": task_id if isinstance(task_id, str) else "", "error": error}
 
 
 async def add_task_collection(request: web.Request) -> web.Response:
+    """Every task is checked before any is stored; each refused one gets its own
+    clienterror result and the others are added (Batch's per-task results)."""
     job = get_job(request)
-    raw, version = await request.read(), api_version(request)
-    body, checked = await off_loop(raw, lambda: _checked_collection(raw, version))
+    version = api_version(request)
+    body, checked = await read_checked(
+        request, "task.addcollection", lambda sent: (sent, validate_task_collection(sent, version))
+    )
     require_open(job)
+    items: list[object] = body["value"] if isinstance(body, dict) else []  # checked: a dict with a list
     base = base_url(request)
     results = []
-    sent_items: list[object] = body["value"] if isinstance(body, dict) else []  # checked: a dict with a list
-    for sent, item in zip(sent_items, checked, strict=True):
+    for item, task in zip(items, checked, strict=True):
+        if isinstance(task, errors.BatchError):
+            results.append(_client_error(item, task))
+            continue
         try:
-            if isinstance(item, errors.BatchError):
-                raise item
-            doc = _add_task(request, job, item)
-        except errors.BatchError as exc:
-            error: Doc = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
-            if exc.values:
-                error["values"] = [{"key": k, "value": v} for k, v in exc.values]
-            results.append({"status": "clienterror", "taskId": _task_id(sent), "error": error})
+            doc = _add_task(request, job, task)
+        except errors.BatchError as exc:  # TaskExists
+            results.append(_client_error(item, exc))
             continue
         results.append(
             {
@@ -155,12 +161,6 @@ async def add_task_collection(request: web.Request) -> web.Response:
     return json_response(request, {"value": results}, metadata=metadata)
 
 
-def _task_id(sent: object) -> str:
-    """The id of a collection's task as sent, as far as it can be told (for its result)."""
-    ident = sent.get("id") if isinstance(sent, dict) else None
-    return ident if isinstance(ident, str) else ""
-
-
 async def replace_task(request: web.Request) -> web.Response:
     """PUT: the task's constraints replaced (omitted ones take their defaults, the
     retry count the job's); a running task's new maxWallClockTime applies to its
@@ -169,7 +169,7 @@ async def replace_task(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
     check_conditions(request, task)
-    body = await read_valid(request, "task.put", required=False)
+    body = await read_body(request, "task.put", required=False)
     given = body.get("constraints") or {}
     task["constraints"] = {
         "maxWallClockTime": given.get("maxWallClockTime", UNLIMITED_DURATION),

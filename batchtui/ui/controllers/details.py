@@ -47,9 +47,13 @@ class DetailsLoader:
     def reload(self) -> None:
         """Fetch the cursor row's document again (unless the pane is hidden)."""
         app = self.app
-        details = app.query_one(DetailsPane)
+        if not app.ui_alive():
+            return  # a cursor message that arrived while the app shuts down
+        panes = app.query(DetailsPane)
+        if not panes:  # the app is shutting down (a cursor move still queued)
+            return
         key = app.table.cursor_key
-        if key is None or details.has_class("hidden"):
+        if key is None or panes.first().has_class("hidden"):
             return
         start_worker(app, self._load, app.view, key, group="details", exclusive=True)
 
@@ -64,7 +68,13 @@ class DetailsLoader:
             return
         if view == app.view and app.ui_alive() and app.table.cursor_key == key:
             self.doc = doc
-            app.query_one(DetailsPane).show(render_details(view.kind, doc))
+            self.rerender()
+
+    def rerender(self) -> None:
+        """Show the loaded document again (e.g. in another time zone)."""
+        app = self.app
+        if self.doc is not None:
+            app.query_one(DetailsPane).show(render_details(app.view.kind, self.doc, app.choices.zone(app.view.kind)))
 
     def toggle(self) -> None:
         """Show or hide the pane (a shown pane loads the cursor row's document)."""

@@ -18,8 +18,10 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from ...service.errors import NOT_FOUND, ServiceError
+from ...textsafe import inert
 from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
-from ..format import ago, local_now, redact_url
+from ..format import ago, redact_url
+from ..model.waiting import waiting_notice
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from ..widgets.resource_table import TableRow
@@ -145,7 +147,7 @@ class Refresher:
 
     # -- applying a batch -------------------------------------------------------------------
     def _apply(self, view: ViewKey, batch: Batch) -> None:
-        now = local_now(self.app.clock())
+        now = self.app.choices.now(view.kind)  # (UTC or local time, as chosen)
         build = ROW_BUILDERS[view.kind]
         rows = [build(r, now) for r in batch.rows]
         table = self.app.table
@@ -204,20 +206,33 @@ class Refresher:
         tree.set_children(node, children)
 
     # -- the top bar ------------------------------------------------------------------------
+    def waiting_notice(self) -> str | None:
+        """"waiting for ENDPOINT: no answer for N s" while a read of the view's account has waited a few
+        seconds (model.waiting; the app's one-second tick repaints the bar meanwhile); else None."""
+        app = self.app
+        account = app.accounts.get(app.view.account)
+        waiting_for = getattr(app.services.get(app.view.account), "waiting_for", None)
+        if account is None or waiting_for is None:
+            return None
+        return waiting_notice(redact_url(account.endpoint), waiting_for())
+
     def update_topbar(self) -> None:
         """The account, read-only mode, and how fresh the view is (live, late or stale)."""
         app = self.app
         account = app.accounts.get(app.view.account)
         text = Text()
         text.append("batchtui", style="bold")
+        waiting = self.waiting_notice()
         if account is not None:
-            text.append(f"  {account.name}", style="bold cyan")
-            text.append(f"  {redact_url(account.endpoint)}", style="dim")
+            text.append(f"  {inert(account.name)}", style="bold cyan")
+            text.append(f"  {inert(waiting)}" if waiting else f"  {inert(redact_url(account.endpoint))}",
+                        style="bold yellow" if waiting else "dim")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
         if self.stale is not None:
-            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {self.stale}", style="bold red")
-        elif self.fresh_at is not None:
+            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {inert(str(self.stale))}",
+                        style="bold red")
+        elif self.fresh_at is not None and not waiting:  # (not "live" while waiting)
             age = (app.clock() - self.fresh_at).total_seconds()
             # While refreshes keep their pace, a steady "live" (a ticking age would
             # repaint the bar every second); the age shows once a refresh is late.

@@ -23,6 +23,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from ...textsafe import inert
+
 # Compact enough that the resize dialog (three fields) fits at 80x24; beyond
 # that the box scrolls rather than hiding its buttons.
 DIALOG_CSS = """
@@ -42,6 +44,12 @@ DIALOG_CSS = """
 class DialogBox(VerticalScroll, can_focus=False):
     """The dialog's bordered box: grows with its content, scrolls when the terminal is
     too short; takes no focus itself (tab goes from field to field to button)."""
+
+
+def plain_message(message: str | Text) -> Text:
+    """A dialog's message as shown: a str is plain text (never markup) with its control characters
+    inert, line breaks kept; a Text is the caller's, shown as built (its foreign parts made inert there)."""
+    return message if isinstance(message, Text) else Text(inert(message, keep="\n"))
 
 
 @dataclass(frozen=True)
@@ -77,22 +85,22 @@ class ConfirmScreen(ModalScreen[dict[str, object] | None]):
 
     def compose(self) -> ComposeResult:
         box = DialogBox()
-        box.border_title = self._heading
+        box.border_title = Text(self._heading)  # a Text: never markup
         with box:
-            message = self._message if isinstance(self._message, Text) else Text(self._message)
+            message = plain_message(self._message)
             if self._fields:
                 message = message.copy()
                 message.append("\ntab moves to the fields", style="dim")
-            yield Static(message, id="message")
+            yield Static(message, id="message", markup=False)
             for field in self._fields:
-                yield Label(Text(field.label))
+                yield Label(field.label, markup=False)
                 if field.kind == "choice":
                     yield Select([(c, c) for c in field.choices], value=field.default or field.choices[0],
                                  allow_blank=False, id=f"field-{field.name}")
                 else:
                     yield Input(field.default, id=f"field-{field.name}",
                                 type="integer" if field.kind == "int" else "text")
-            yield Static("", id="error")
+            yield Static("", id="error", markup=False)
             with Horizontal():
                 yield Button("Cancel (esc)", id="cancel")
                 key = "ctrl+s" if self.typed_fields else "y"
@@ -161,9 +169,9 @@ class NoticeScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         box = DialogBox()
-        box.border_title = self._heading
+        box.border_title = Text(self._heading)  # a Text: never markup
         with box:
-            yield Static(self._message if isinstance(self._message, Text) else Text(self._message), id="message")
+            yield Static(plain_message(self._message), id="message", markup=False)
             with Horizontal():
                 yield Button("Close (esc)", id="close")
 
