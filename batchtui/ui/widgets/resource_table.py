@@ -16,14 +16,14 @@ Rows are treated as immutable values: to change a row, upsert a new
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.message import Message
 
 from ..model.row_filter import RowFilter, compile_filter
 from ..model.table_row import Column, TableRow
+from . import table_messages
 from .table_render import MAX_FLEX_GROWTH, MIN_FLEX_WIDTH
 from .table_view import TableView
 
@@ -51,63 +51,12 @@ class ResourceTable(TableView, can_focus=True):
         Binding("right", "scroll_columns(1)", show=False),
     ]
 
-
-    class RowHighlighted(Message):
-        """The cursor moved to another row (key is None when the table emptied)."""
-
-        def __init__(self, table: ResourceTable, key: str | None) -> None:
-            self.table = table
-            self.key = key
-            super().__init__()
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
-
-    class RowSelected(Message):
-        """Enter was pressed on a row (or a highlighted row was clicked)."""
-
-        def __init__(self, table: ResourceTable, key: str) -> None:
-            self.table = table
-            self.key = key
-            super().__init__()
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
-
-    class SortChanged(Message):
-        """The rows were sorted by another column or direction (a key, a header click, or the app)."""
-
-        def __init__(self, table: ResourceTable, column: str | None, descending: bool) -> None:
-            self.table = table
-            self.column = column
-            self.descending = descending
-            super().__init__()
-
-    class FilterChanged(Message):
-        """The filter changed (`filter_text` is the new one, "" for none)."""
-
-        def __init__(self, table: ResourceTable, filter_text: str) -> None:
-            self.table = table
-            self.filter_text = filter_text
-            super().__init__()
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
-
-    class MarksChanged(Message):
-        """The set of marked rows changed."""
-
-        def __init__(self, table: ResourceTable, marked: frozenset[str]) -> None:
-            self.table = table
-            self.marked = marked
-            super().__init__()
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
+    # The messages it posts (see table_messages), as the app names them: ResourceTable.RowSelected etc.
+    RowHighlighted: TypeAlias = table_messages.RowHighlighted
+    RowSelected: TypeAlias = table_messages.RowSelected
+    SortChanged: TypeAlias = table_messages.SortChanged
+    FilterChanged: TypeAlias = table_messages.FilterChanged
+    MarksChanged: TypeAlias = table_messages.MarksChanged
 
     def __init__(
         self,
