@@ -16,7 +16,7 @@ from ...service.operations import BulkResult, for_each
 from ..actions import ACTIONS, FAILED_FILTER, Action, describe, explain_refusals, for_key
 from ..preconditions import Refusal, job_refusal, refusal, state_of
 from ..screens.confirm import ConfirmScreen, Field, NoticeScreen
-from ..views import JOBS, NODES, TASKS, ViewKey, row_state
+from ..views import JOBS, NODES, TASKS, ViewKey, columns, row_state
 from .details import fetch_document
 from .workers import start_worker
 
@@ -126,7 +126,7 @@ class ActionRunner:
         refused: dict[str, Refusal] = {}
         for key in keys:
             row = app.table.get_row(key)
-            why = refusal(action.name, row_state(view.kind, row, app.table.columns)) if row else None
+            why = refusal(action.name, row_state(view.kind, row, columns(view.kind))) if row else None
             if why is not None:
                 refused[key] = why
         if refused:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...service.errors import ServiceError
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, cell_value
+from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, cell_value, columns
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class Jumper:
             return
         if target == "pool":
             row = app.table.get_row(key)
-            pool_id = cell_value(row, app.table.columns, "pool") if row else ""
+            pool_id = cell_value(row, columns(JOBS), "pool") if row else ""
             if pool_id:
                 app.navigator.show_view(ViewKey(view.account, POOLS), cursor=pool_id)
             else:
@@ -86,4 +86,5 @@ class Jumper:
             if task is not None:
                 app.navigator.show_view(ViewKey(view.account, TASKS, task[0]), cursor=task[1])
 
-        app.push_screen(NodeTasksScreen(view.parent, node_id, recent, app.clock()), chosen)
+        screen = NodeTasksScreen(view.parent, node_id, recent, app.choices.now(TASKS), utc=app.choices.utc(TASKS))
+        app.push_screen(screen, chosen)

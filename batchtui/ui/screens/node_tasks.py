@@ -4,6 +4,7 @@ its job's tasks view, `esc` goes back."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from rich.text import Text
@@ -14,14 +15,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from ...service.models import RecentTask
-from ..format import clock_time, duration, elapsed, local_now
+from ..format import clock_time, duration, elapsed
 from ..widgets.resource_table import Column, ResourceTable, TableRow
 from ..widgets.safe_text import inert, state_text
 
 COLUMNS = [
     Column("job", "JOB", 16),
     Column("task", "TASK", 16, flex=True),
-    Column("state", "STATE", 9),
+    Column("state", "STATE", 11),
     Column("exit", "EXIT", 5, "right"),
     Column("start", "START", 9),
     Column("end", "END", 9),
@@ -30,7 +31,7 @@ COLUMNS = [
 
 
 def recent_task_row(task: RecentTask, now: datetime) -> TableRow:
-    """A table row of one recent task (`now` in local time); its key is "JOB/TASK"
+    """A table row of one recent task (times in the time zone of `now`); its key is "JOB/TASK"
     (Batch ids never hold "/")."""
     failed = task.state == "completed" and task.result == "failure"
     seconds = elapsed(task.start_time, task.end_time, now) if task.start_time else None
@@ -61,22 +62,26 @@ class NodeTasksScreen(ModalScreen[tuple[str, str] | None]):
     NodeTasksScreen > #node-tasks-status { height: 1; padding: 0 1; background: $panel; }
     """
 
-    def __init__(self, pool_id: str, node_id: str, tasks: list[RecentTask], now: datetime) -> None:
+    def __init__(self, pool_id: str, node_id: str, tasks: list[RecentTask], now: datetime, utc: bool = False) -> None:
+        """`now`: the app's clock in the time zone times are shown in; `utc`: that zone is UTC (the time
+        columns say so, as the explorer's do)."""
         super().__init__()
         self.pool_id = pool_id
         self.node_id = node_id
         self.tasks = newest_first(tasks)
-        self.now = local_now(now)
+        self.now = now
+        self.columns = [replace(c, label=f"{c.label} UTC") if utc and c.key in ("start", "end") else c
+                        for c in COLUMNS]
 
     def compose(self) -> ComposeResult:
         yield Static(Text(inert(f"Tasks that ran on node {self.node_id} (pool {self.pool_id})")),
-                     id="node-tasks-title")
-        yield ResourceTable(COLUMNS, empty_text="No task has run on this node since it joined the pool",
+                     id="node-tasks-title", markup=False)
+        yield ResourceTable(self.columns, empty_text="No task has run on this node since it joined the pool",
                             id="node-tasks")
         count = len(self.tasks)
         hint = "  ·  enter opens the task in its job" if count else ""
         yield Static(Text(f"{count} recent task{'' if count == 1 else 's'} (Batch's recentTasks){hint}",
-                          style="dim"), id="node-tasks-status")
+                          style="dim"), id="node-tasks-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
