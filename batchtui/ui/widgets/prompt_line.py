@@ -27,6 +27,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.keys import KEY_NAME_REPLACEMENTS, key_to_character
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
@@ -40,6 +41,8 @@ __all__ = ["PromptHandler", "PromptInput", "PromptLine"]
 _OWN_KEYS = ("enter", "escape", "up", "down", "tab")
 #: How many Tab candidates the message line lists.
 _SHOWN_CANDIDATES = 12
+#: Printable keys whose Textual names ("minus", "plus", "at" …) `key_to_character` turns into no character.
+_RENAMED_CHARACTERS = {name: key_to_character(original) for original, name in KEY_NAME_REPLACEMENTS.items()}
 
 
 class PromptHandler(Protocol):
@@ -96,6 +99,11 @@ class PromptInput(Input):
             return
         await super()._on_key(event)
 
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Whether the field takes `key` as text (the footer then offers no binding of it): `-`, `+`, `@` …
+        too, which Textual asks about by a name it finds no character for."""
+        return super().check_consume_key(key, character or _RENAMED_CHARACTERS.get(key))
+
     def action_prompt_key(self, key: str) -> None:
         if self._line.is_open:
             self._line.own_key(key)
@@ -128,9 +136,9 @@ class PromptLine(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Static("", id="prompt-prefix")
+            yield Static("", id="prompt-prefix", markup=False)
             yield PromptInput(self)
-        yield Static("", id="prompt-message", classes="-empty")
+        yield Static("", id="prompt-message", classes="-empty", markup=False)
 
     # -- state ------------------------------------------------------------------------------
     @property
