@@ -106,18 +106,19 @@ async def test_brackets_and_controls_show_literally_everywhere(emulator, bracket
         await until(pilot, lambda: "Account lab[/x]" in screen_text(app), what="the palette")
         await pilot.press("escape")
 
-        # Typed commands: an unknown account, a job that does not exist.
-        await pilot.press("colon", *":acct [/x]"[1:], "enter")
-        await until(pilot, lambda: toasted(app, "no account '[/x]'"), what=":acct [/x]")
-        await pilot.press("colon", *"tasks [/x]", "enter")
-        await until(pilot, lambda: "Tasks of job [/x]" in screen_text(app), what="the title")
-        await until(pilot, lambda: "Job [/x] no longer exists" in screen_text(app), what=":tasks [/x]")
+        # Typed commands: an unknown account, a job that does not exist (said at the prompt, as typed).
+        await pilot.press("colon", *"acct [/x]", "enter")
+        await until(pilot, lambda: "no account named [/x]" in screen_text(app), what=":acct [/x]")
+        await pilot.press("ctrl+u", *"tasks [/x]", "enter")
+        await until(pilot, lambda: "no job named [/x]" in screen_text(app), what=":tasks [/x]")
+        assert ": tasks [/x]" in screen_text(app)
+        await pilot.press("escape")
 
         # A real job: the $filter typed, the task's strings in the details pane.
         app.show_view(ViewKey("emu", TASKS, job_id))
         await until(pilot, lambda: table.total_count == 1, what="the task")
         await pilot.press("slash", *"$id eq '[/bad]'", "enter")
-        await until(pilot, lambda: "$filter: id eq '[/bad]'" in screen_text(app), what="the $filter in the title")
+        await until(pilot, lambda: "$id eq '[/bad]'" in screen_text(app), what="the $filter in the title")
         app.refresher.clear_server_filter(app.view)
         app.show_view(app.view)
         await until(pilot, lambda: table.total_count == 1, what="the task again")
@@ -127,9 +128,9 @@ async def test_brackets_and_controls_show_literally_everywhere(emulator, bracket
         await until(pilot, lambda: "WHERE=[/env] ^[[31mred" in screen_text(app), what="the environment")
         _clean(screen_text(app))
 
-        # A local filter that is not a valid regex: its error, literally.
+        # A local filter that is not a valid regex: its error, literally (at the prompt).
         await pilot.press("slash", *"re:[/x", "enter")
-        await until(pilot, lambda: toasted(app, "[/x"), what="the regex's error")
+        await until(pilot, lambda: "Invalid regex '[/x'" in screen_text(app), what="the regex's error")
         await pilot.press("escape")
 
         # The JSON view: display name and environment.
