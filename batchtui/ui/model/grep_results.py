@@ -85,16 +85,17 @@ class GrepProgress:
     bytes_read: int = 0
     lines: int = 0
     tasks_matched: int = 0
-    failed: int = 0  # tasks with an error
+    unreadable: int = 0  # tasks with an error
     capped: int = 0  # files whose listed lines stopped at the cap
-    state: str = "searching"  # listing, asking, searching, done, cancelled
+    state: str = "searching"  # listing, asking, searching, done, cancelled, failed
+    error: str = ""  # why it failed
 
     def add(self, result: TaskGrep) -> None:
         self.searched += 1
         self.bytes_read += result.bytes_read
         self.lines += len(result.hits)
         self.tasks_matched += bool(result.hits)
-        self.failed += bool(result.errors)
+        self.unreadable += bool(result.errors)
         self.capped += len(result.capped)
 
     def describe(self) -> Text:
@@ -112,6 +113,8 @@ class GrepProgress:
             out.append(f"searched {_count(self.tasks, 'task')}", style="green")
         elif self.state == "cancelled":
             out.append(f"cancelled after {so_far}", style="bold yellow")
+        elif self.state == "failed":
+            out.append(f"failed after {so_far}: {inert(self.error)}", style=ERROR_STYLE)
         else:
             out.append(f"searching {so_far}", style="yellow")
         out.append(f" · {human_bytes(self.bytes_read)} read")
@@ -119,7 +122,7 @@ class GrepProgress:
                    style="bold" if self.lines else "")
         if self.capped:
             out.append(f" · more matches than listed in {_count(self.capped, 'file')}", style="yellow")
-        if self.failed:
-            out.append(f" · {_count(self.failed, 'task')} unreadable", style=ERROR_STYLE)
+        if self.unreadable:
+            out.append(f" · {_count(self.unreadable, 'task')} unreadable", style=ERROR_STYLE)
         out.append("  esc cancels" if self.state == "searching" else "  enter: log at the line", style="dim")
         return out
