@@ -21,8 +21,7 @@ COMMANDS = [
     (":storage [CONTAINER[/PREFIX]]", "the account's linked storage: containers and blobs"),
     (":mark STATE", "mark every row shown in that state (e.g. :mark failed); :mark alone marks all shown"),
     (":unmark", "clear the marks"),
-    (":grep [--tail SIZE|--all] PATTERN", "search the stdout/stderr of the tasks shown (their last 64K, or whole "
-     "files): text or re:regex; enter on a line opens the log there (filter the table first, e.g. F: failed)"),
+    (":grep [--tail N|--all] TEXT", "search the output of the tasks shown (tail 64K; re: for a regex)"),
     (":quit", "leave batchtui"),
 ]
 FILTERS = [
