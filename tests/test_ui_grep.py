@@ -245,3 +245,16 @@ async def test_a_line_that_cannot_run_says_why_at_the_prompt(emulator, grep_job,
         await type_line(pilot, line)
         await until(pilot, lambda: any(reason in text for text in lines_of(app)), what=reason)
         assert not isinstance(app.screen, GrepScreen)
+
+
+async def test_a_pattern_with_markup_brackets_is_text(emulator, grep_job):
+    job_id, task_ids = grep_job
+    app = make_app(emulator, ViewKey("", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await tasks_view(pilot, len(task_ids))
+        screen = await grep(pilot, "grep [/x]")
+        await finished(pilot, screen)
+        assert lines_of(app)[0].startswith(f" grep [/x] · {len(task_ids)} tasks of job {job_id}")
+        assert sorted(result_rows(app)) == ["needle-05"]
+        (row,) = result_rows(app)["needle-05"]
+        assert row.rstrip().endswith(f"^[]0;owned^G {PLANTED} from stderr [/x]")
