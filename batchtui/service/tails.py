@@ -23,9 +23,11 @@ import asyncio
 import random
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import aclosing
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
+from .bounded import in_flight
 from .errors import NOT_FOUND, THROTTLED, ServiceError
 from .models import FileRef, TaskRow
 from .signature import ERRORISH, pick_line
@@ -181,32 +183,16 @@ async def fetch_tails(service: BatchService, tasks: Iterable[TaskRow], *, tail_b
             yield TaskTail(task, hit, True)
         else:
             todo.append(task)
-    if not todo:
-        return
-    queue: asyncio.Queue[TaskTail | BaseException] = asyncio.Queue()
-    next_task = iter(todo)
 
-    async def reader() -> None:
-        try:
-            for task in next_task:  # (shared: each reader takes the next task)
-                tail = await read_tail(service, task, tail_bytes, backoff)
-                if cache is not None:
-                    cache.put(task, tail, tail_bytes)
-                queue.put_nowait(TaskTail(task, tail, False))
-        except Exception as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            queue.put_nowait(exc)
+    async def read(task: TaskRow) -> TaskTail:
+        tail = await read_tail(service, task, tail_bytes, backoff)
+        if cache is not None:
+            cache.put(task, tail, tail_bytes)
+        return TaskTail(task, tail, False)
 
-    readers = [asyncio.ensure_future(reader()) for _ in range(max(1, min(concurrency, len(todo))))]
-    try:
-        for _ in range(len(todo)):
-            item = await queue.get()
-            if isinstance(item, BaseException):
-                raise item
+    async with aclosing(in_flight(todo, read, concurrency)) as results:
+        async for item in results:
             yield item
-    finally:
-        for one in readers:
-            one.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
 
 
 async def failed_tasks(service: BatchService, job_id: str) -> list[TaskRow]:

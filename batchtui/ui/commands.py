@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "storage", "mark", "unmark", "quit", "help")
-NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|tasks FILE.json"}
+COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "storage", "mark", "unmark", "grep", "quit", "help")
+NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|tasks FILE.json",
+                  "grep": "PATTERN"}
 #: Commands that take an argument, required or not (Tab completion adds a space after them).
 TAKES_ARGUMENT = frozenset({*NEEDS_ARGUMENT, "storage", "mark"})
 ALIASES = {"q": "quit", "account": "acct", "accounts": "acct", "pool": "pools", "job": "jobs",

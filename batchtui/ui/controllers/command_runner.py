@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ...service.errors import NOT_FOUND, ServiceError
 from ..commands import COMMANDS, TAKES_ARGUMENT, CommandError, matching_commands, parse_command
 from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
+from .grep import open_grep
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ class CommandRunner:
             prompt.error(f"{argument}: {problem}" if argument in app.accounts else problem)
             return
         if name == "mark" and not self._mark(argument):
+            return
+        if name == "grep":
+            open_grep(app, prompt, text)
             return
         prompt.close()
         account = app.view.account

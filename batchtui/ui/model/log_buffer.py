@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -95,6 +96,13 @@ class LogBuffer:
     def line_end(self, index: int) -> int:
         """The file offset just past the newline of complete line `index` (IndexError past the last one)."""
         return self._ends[index]
+
+    def index_at(self, offset: int) -> int | None:
+        """The index of the line that holds byte `offset` of the file (None: not in the window)."""
+        if offset < self.start or offset >= self.end:
+            return None
+        index = bisect_right(self._ends, offset)
+        return index if index < len(self) else None
 
     def relative_number(self, index: int) -> int:
         """The line's number counted from the first line loaded since the window was emptied (from 1)."""

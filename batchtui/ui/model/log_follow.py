@@ -106,7 +106,7 @@ class StatusLine:
         last, as a narrow terminal cuts the end)."""
         out: list[tuple[str, str]] = []
         if self.showing_head:
-            out.append(("head ", "bold magenta"))
+            out.append(("head " if self.start == 0 else "at ", "bold magenta"))
         elif self.start > 0:
             out.append(("tail ", "bold"))
         if self.size is None:

@@ -21,6 +21,7 @@ COMMANDS = [
     (":storage [CONTAINER[/PREFIX]]", "the account's linked storage: containers and blobs"),
     (":mark STATE", "mark every row shown in that state (e.g. :mark failed); :mark alone marks all shown"),
     (":unmark", "clear the marks"),
+    (":grep [--tail N|--all] TEXT", "search the output of the tasks shown (tail 64K; re: for a regex)"),
     (":quit", "leave batchtui"),
 ]
 FILTERS = [

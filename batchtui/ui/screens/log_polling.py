@@ -101,16 +101,18 @@ class LogPollingScreen(ModalScreen[None]):
         """An empty window with the view's limits and colour setting."""
         return LogBuffer(max_chars=self._limits[0], max_lines=self._limits[1], colour=self.colour)
 
-    async def read_head(self) -> bytes:
-        """The first `head_bytes` of the file, and more when the last line they hold is long (no newline in
-        their second half): on to that line's end, up to the window's line cap. Raises ServiceError."""
+    async def read_head(self, start: int = 0) -> bytes:
+        """The first `head_bytes` of the file from byte `start`, and more when the last line they hold is long
+        (no newline in their second half): on to that line's end, up to the window's line cap. Raises
+        ServiceError."""
         head = self.head_bytes
-        data = (await self.service.read_range(self.ref, 0, max(0, head - 1)))[:head]
+        data = (await self.service.read_range(self.ref, start, start + max(0, head - 1)))[:head]
         limit = head + self.tail.line_cap
         while len(data) >= head and data.rfind(b"\n") < len(data) // 2 and len(data) < limit:
             end = min(limit, len(data) + READ_CAP) - 1
             try:
-                more = (await self.service.read_range(self.ref, len(data), end))[: end - len(data) + 1]
+                more = (await self.service.read_range(self.ref, start + len(data), start + end))[
+                    : end - len(data) + 1]
             except ServiceError:  # (416: the file ends here; anything else: show what was read)
                 break
             data += more
@@ -186,6 +188,7 @@ class LogPollingScreen(ModalScreen[None]):
                 self._stop(Text(verdict.message, style=verdict.style))
             else:
                 self.state = Text(verdict.message, style=verdict.style)
+            self.after_poll()
         except ServiceError as err:
             if round_ != self._round or not self._alive():
                 return
@@ -207,6 +210,9 @@ class LogPollingScreen(ModalScreen[None]):
                 self._update_status()
                 if not self.stopped and delay is not None:
                     self._schedule(delay, round_)
+
+    def after_poll(self) -> None:
+        """A poll was applied (a hook for the view: LogScreen goes to a line once it is loaded)."""
 
     def _backoff(self, err: Exception) -> float:
         self._failures += 1

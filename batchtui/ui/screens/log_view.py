@@ -43,7 +43,8 @@ keeps being followed, so going back costs nothing.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -60,8 +61,20 @@ from .log_help import LogHelpScreen
 from .log_polling import HEAD_BYTES, TAIL_BYTES, FileFollower, LogPollingScreen
 from .save_file import SaveScreen, default_save_name, download_file
 
-__all__ = ["HEAD_BYTES", "TAIL_BYTES", "FileFollower", "LogScreen", "SaveScreen", "default_save_name",
+__all__ = ["HEAD_BYTES", "TAIL_BYTES", "FileFollower", "LogScreen", "LogTarget", "SaveScreen", "default_save_name",
            "download_file"]
+
+GOTO_CONTEXT = 16 * 1024  # bytes read before a line the view opens at, when that line is not in the tail
+
+
+@dataclass(frozen=True)
+class LogTarget:
+    """A line to open the log view at: the byte offset of its start in the file, the search to set there
+    (text or re:regex, as `/` takes it), and its line number in the file when known."""
+
+    offset: int
+    search: str = ""
+    number: int | None = None
 
 
 class LogScreen(LogPollingScreen):
@@ -97,6 +110,12 @@ class LogScreen(LogPollingScreen):
     LogScreen > #log-status { height: 1; padding: 0 1; background: $panel; }
     """
 
+    def __init__(self, *args: Any, goto: LogTarget | None = None, **kwargs: Any) -> None:
+        """See LogPollingScreen for the arguments; `goto`: open at that line (once it is loaded) rather than
+        following the end, its search set."""
+        super().__init__(*args, **kwargs)
+        self.goto = goto  # the line to go to, until the view went there
+
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(Text(one_line(self.heading)), id="log-title", markup=False)
@@ -107,6 +126,8 @@ class LogScreen(LogPollingScreen):
 
     def on_mount(self) -> None:
         self.lines.focus()
+        if self.goto is not None and self.goto.search:
+            self._set_search(self.goto.search, jump=False)
         self._update_status()
         self.set_interval(1.0, self.show_waiting)  # (writes nothing while nothing changes)
         self._poll(self._round)
@@ -144,9 +165,26 @@ class LogScreen(LogPollingScreen):
     def action_bottom(self) -> None:
         self.action_follow()
 
+    def after_poll(self) -> None:
+        """Go to the `goto` line once the tail holds it; one before the tail is read where it is."""
+        target = self.goto
+        if target is None or self.showing_head:
+            return
+        index = self.tail.index_at(target.offset)
+        if index is not None or target.offset < self.tail.start or self.stopped:
+            self.goto = None
+        if index is not None:
+            self.lines.reveal_line(index)
+        elif target.offset < self.tail.start:
+            self._load_head(target)
+        elif self.stopped:
+            self.notify("that line is no longer in the file", severity="warning", timeout=4)
+
     def action_top(self) -> None:
         lines = self.lines
-        if self.showing_head or self.tail.start == 0:
+        head = self.head
+        if (head is not None and head.start == 0 and self.showing_head) or (not self.showing_head
+                                                                              and self.tail.start == 0):
             lines.stop_following()
             lines._scroll_to_row(0, 0)
             self._update_status()
@@ -154,12 +192,14 @@ class LogScreen(LogPollingScreen):
         self._load_head()
 
     @work(exclusive=True, group="log-head")
-    async def _load_head(self) -> None:
+    async def _load_head(self, target: LogTarget | None = None) -> None:
+        """Show the head of the file, or (`target`) the part of it that holds that line, at that line."""
+        start = 0 if target is None else max(0, target.offset - GOTO_CONTEXT)
         before = self.state
-        reading = self.state = Text("reading the head of the file…", style="dim")
+        reading = self.state = Text("reading the head of the file…" if target is None else "reading…", style="dim")
         self._update_status()
         try:
-            data = await self.read_head()
+            data = await self.read_head(start)
         except ServiceError as err:
             if self._alive():
                 self.notify(f"cannot read the head of the file: {one_line(str(err))}", severity="error")
@@ -169,11 +209,19 @@ class LogScreen(LogPollingScreen):
         if not self._alive():
             return
         head = self.new_buffer()
-        head.feed_bytes(data, 0)
+        if target is not None and start > 0:  # begin at a line's start: after the first newline before it
+            skip = data.find(b"\n", 0, target.offset - start) + 1 or target.offset - start
+            data, start = data[skip:], start + skip
+        head.feed_bytes(data, start)
+        if target is not None and target.number is not None:
+            head.first_number = target.number - data.count(b"\n", 0, target.offset - start)
         self.head = head
         self.showing_head = True
         lines = self.lines
         lines.show(head, follow=False)
+        index = head.index_at(target.offset) if target is not None else None
+        if index is not None:
+            lines.reveal_line(index)
         if not self.stopped:
             verdict = following_verdict(bool(self.follow_task))
             self.state = Text(verdict.message, style=verdict.style)

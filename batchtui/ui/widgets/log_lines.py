@@ -193,7 +193,12 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
         self._clear_caches()
         self._update_virtual_size()
         if self.following:
-            self.call_after_refresh(self._scroll_end)
+            self.call_after_refresh(self._end_if_following)
+
+    def _end_if_following(self) -> None:
+        """After a resize: to the end, unless following stopped meanwhile (a scroll, a search, a line gone to)."""
+        if self.following:
+            self._scroll_end()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -324,6 +329,21 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
         self._reveal(self._search.current)
         self.refresh()
         return True, wrapped
+
+    def reveal_line(self, index: int) -> bool:
+        """Go to line `index` of the buffer (following stops), its first match the current one when the search
+        matches in it (True), else the line a third down the view (False)."""
+        self.stop_following()
+        matches = self._search.line_matches(self.buffer, self.buffer.base_id + index)
+        self._gen += 1
+        if matches:
+            self._search.current = matches[0]
+            self._reveal(matches[0])
+        else:
+            height = max(1, self.scrollable_content_region.height)
+            self._scroll_to_row(max(0, self._first_row_of(index) - height // 3), 0)
+        self.refresh()
+        return bool(matches)
 
     def _reveal(self, match: Match) -> None:
         line_id, start, end = match
