@@ -39,7 +39,7 @@ class ActionRunner:
             return not self.read_only_here() and for_key(str(parameters[0]), view.kind) is not None
         if action == "rerun_failed":
             return not self.read_only_here() and view.kind == TASKS
-        if action == "failed_only":
+        if action in ("failed_only", "failures", "histograms"):
             return view.kind == TASKS
         if action in ("open_log", "browse_files"):
             return view.kind in (TASKS, NODES)
