@@ -91,7 +91,7 @@ class BatchApp(App[str | None]):
         Binding("O", "open_outputs", "Outputs"),
         Binding("F", "failed_only", "Failed only"),
         Binding("exclamation_mark", "failures", "Failures"),
-        Binding("percent_sign", "histograms", "Exit codes, durations"),
+        Binding("percent_sign", "histograms", "Histograms"),
         Binding("c", "copy_id", "Copy id", show=False),
         Binding("ctrl+y", "copy_menu", "Copy id, command line or JSON", show=False),
         Binding("u", "toggle_utc", "UTC / local time", show=False),

@@ -207,7 +207,8 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
         self.query_one("#failures-progress", Static).update(Text(_t(progress.text()), style=style))
         listing = self.cluster_list
         now = self.clock()
-        before = self.highlighted
+        # The highlight stays on its cluster as others overtake it, or on the top one (the biggest) if it was.
+        before = self.highlighted if listing.highlighted else None
         if [c.signature for c in clusters] == [c.signature for c in self.shown]:
             for index, cluster in enumerate(clusters):
                 listing.replace_option_prompt_at_index(index, cluster_card(cluster, now))
