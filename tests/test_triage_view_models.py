@@ -103,6 +103,8 @@ def test_bars_in_eighths_and_a_line_that_fits():
     for width in (40, 80, 120):
         label, drawn, tail = bar_line(exit_code_bars([task("a", 3)])[0], 1, 1, width, 8)
         assert len(label + drawn + tail) == width and tail.split() == ["1", "100%"]
+    rare = exit_code_bars([task("a", 3)])[0]
+    assert bar_line(rare, 1000, 1000, 80, 8)[2].split() == ["1", "<1%"]
 
 
 # -- the clusters view's strings ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from ...service.models import TaskRow
 from ..format import duration
 
 __all__ = ["Bar", "Spread", "bar_line", "bar_text", "duration_bars", "durations_of", "exit_code_bars",
-           "percentile", "span_label", "spread"]
+           "percentile", "seconds_text", "span_label", "spread"]
 
 MAX_BINS = 10
 MAX_CODES = 12  # exit codes shown as bars of their own; the rarer ones share an "other" bar
@@ -126,10 +126,12 @@ def _growing_edges(low: float, high: float) -> list[float]:
 
 def span_label(start: float, end: float) -> str:
     """A bin's span for people: "10s–15s", "0.1s–0.2s", "1m–2m"."""
-    return f"{_seconds(start)}–{_seconds(end)}"
+    return f"{seconds_text(start)}–{seconds_text(end)}"
 
 
-def _seconds(value: float) -> str:
+def seconds_text(value: float) -> str:
+    """A duration for people: "0.4s" under a minute when not whole, else as the tables show it ("1m30s",
+    "2h05m"), a whole minute, hour or day without its zero tail ("1m", "2h")."""
     if value < 60 and value != int(value):
         return f"{value:.1f}s"
     text = duration(value)
@@ -144,8 +146,8 @@ def duration_bars(seconds: dict[str, float], most_bins: int = MAX_BINS) -> list[
     values = sorted(seconds.values())
     low, high, median = values[0], values[-1], percentile(values, 0.5)
     if high == low:
-        return [Bar(_seconds(low), len(values), tuple(sorted(seconds)), name=f"{_tasks(len(values))} that ran "
-                    f"{_seconds(low)}")]
+        return [Bar(seconds_text(low), len(values), tuple(sorted(seconds)),
+                    name=f"{_tasks(len(values))} that ran {seconds_text(low)}")]
     growing = high >= 10 and high > 10 * median
     edges = _growing_edges(low, high) if growing else _even_edges(low, high, most_bins)
     bins: list[list[str]] = [[] for _ in range(len(edges) - 1)]
@@ -173,8 +175,10 @@ def bar_text(count: int, most: int, width: int) -> str:
 
 def bar_line(bar: Bar, most: int, total: int, width: int, label_width: int) -> tuple[str, str, str]:
     """The three parts of a bar's line `width` cells wide: its label (right-aligned to `label_width`), the
-    bar, and "count  share%" (e.g. "1,234  56%")."""
+    bar, and "count  share%" (e.g. "1,234  56%", "1  <1%")."""
     share = f"{100 * bar.count / total:.0f}%" if total else ""
+    if share == "0%" and bar.count:
+        share = "<1%"  # (a bar that counts a task never reads as none)
     tail = f" {bar.count:>7,} {share:>4}"
     label = bar.label.rjust(label_width)[:max(label_width, 1)]
     room = max(4, width - label_width - 1 - len(tail))

@@ -23,8 +23,7 @@ from textual.widgets.option_list import Option
 from ...service.errors import ServiceError
 from ...service.models import TaskRow
 from ...textsafe import inert
-from ..format import duration
-from ..model.histogram import Bar, bar_line, duration_bars, durations_of, exit_code_bars, spread
+from ..model.histogram import Bar, bar_line, duration_bars, durations_of, exit_code_bars, seconds_text, spread
 from ..model.table_request import ShowTasks, SwitchView
 
 if TYPE_CHECKING:
@@ -35,10 +34,6 @@ __all__ = ["COMPLETED_FILTER", "HistogramScreen"]
 COMPLETED_FILTER = "state eq 'completed'"
 EXIT_STYLES = {"exit 0": "green"}
 MAX_WIDTH = 100  # cells a bar's line takes at most (label, bar, count and share)
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.1f}s" if value < 10 else duration(value)
 
 
 class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
@@ -150,8 +145,8 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
         found = spread(seconds.values())
         if found is None:
             return "Durations"
-        return (f"Durations of {found.count:,} tasks:  p50 {_seconds(found.p50)}  p95 {_seconds(found.p95)}"
-                f"  max {_seconds(found.most)}")
+        return (f"Durations of {found.count:,} tasks:  p50 {seconds_text(found.p50)}"
+                f"  p95 {seconds_text(found.p95)}  max {seconds_text(found.most)}")
 
     def action_filter(self) -> None:
         option = self.bar_list.highlighted_option
