@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import make_job, make_pool, wait_for
-from planted import plant
+from conftest import add_task, make_job, make_pool, wait_for
+from planted import plant, sh
 from ui_helpers import account_for, service_for, until
 from ui_screen import screen_lines
 
@@ -261,3 +261,20 @@ async def test_the_keys_are_in_the_footer_and_the_help(emulator, planted):
         app.screen.query_one("VerticalScroll").scroll_end(animate=False)
         await until(pilot, lambda: ":histogram [JOB]" in flat(screen_lines(app)), what="the commands")
         assert ":failures [JOB]" in flat(screen_lines(app))
+
+
+async def test_output_lines_are_never_markup_nor_control_sequences(emulator, client, pool_id):
+    job_id = make_job(client, pool_id)
+    line = r"printf 'ERROR [/bold] [red]boom\a \033]0;pwned\007 \033[31mred\033[0m at /x/7\n' >&2; exit 9"
+    add_task(client, job_id, "markup", sh(line))
+    wait_for(lambda: client.get_task(job_id, "markup").state == "completed", timeout=30, what="the task")
+    app = make_app(emulator, ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await tasks_listed(pilot, app, 1)
+        await pilot.press("exclamation_mark")
+        await clusters_in(pilot, app)
+        lines = screen_lines(app)
+        text = flat(lines)
+        assert "exit 9, FailureExitCode (usererror): ERROR [<path>] [red]boom^G red at <path>" in text  # literal
+        assert "ERROR [/bold] [red]boom^G  red at /x/7" in line_with(lines, "example", "markup")  # as printed, BEL
+        assert "pwned" not in text and not any(c != "\n" and not c.isprintable() for c in "\n".join(lines))

@@ -143,8 +143,7 @@ class Triage:
         marked = len(table.marked)
         missing = len(asked.task_ids) - marked
         note = f" ({missing} not in the job any more)" if missing > 0 else ""
-        app.notify(f"{marked} tasks marked{note}: a bulk action (a: rerun, t: terminate, ctrl+d: delete) "
-                   "applies to them", timeout=6)
+        app.notify(f"{marked} tasks marked{note}: a reruns them (any bulk action applies)", timeout=6)
 
     # -- ClusterActions ---------------------------------------------------------------------
     def open_task_log(self, job_id: str, task_id: str, file_name: str) -> None:

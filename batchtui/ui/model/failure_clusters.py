@@ -45,7 +45,8 @@ class Progress:
         cached = f" ({self.cached:,} cached)" if self.cached else ""
         unread = f" · {self.unread:,} could not be read (grouped by failureInfo)" if self.unread else ""
         if self.done:
-            return f"{self.failed:,} failed tasks, {causes} · every tail read{cached}{unread}"
+            failed = f"{self.failed:,} failed task{'' if self.failed == 1 else 's'}"
+            return f"{failed}, {causes} · every tail read{cached}{unread}"
         return f"read {self.read:,} of {self.failed:,} tails{cached} · {causes} so far{unread}"
 
 
