@@ -278,3 +278,23 @@ async def test_output_lines_are_never_markup_nor_control_sequences(emulator, cli
         assert "exit 9, FailureExitCode (usererror): ERROR [<path>] [red]boom^G red at <path>" in text  # literal
         assert "ERROR [/bold] [red]boom^G  red at /x/7" in line_with(lines, "example", "markup")  # as printed, BEL
         assert "pwned" not in text and not any(c != "\n" and not c.isprintable() for c in "\n".join(lines))
+
+
+async def test_the_smallest_causes_share_the_last_line_and_list_together(emulator, planted, monkeypatch):
+    job_id, ids = planted
+    monkeypatch.setattr("batchtui.ui.screens.failures.MAX_CARDS", 1)
+    app = make_app(emulator, ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await tasks_listed(pilot, app, 14)
+        await pilot.press("exclamation_mark")
+        await clusters_in(pilot, app)
+        lines = screen_lines(app)
+        assert line_with(lines, "5 exit 3, FailureExitCode")
+        assert line_with(lines, "5 tasks of 2 smaller causes (enter lists them, m marks them)")
+        assert "KeyError" not in flat(lines)
+        await pilot.press("down", "l")  # no example log for many causes at once
+        assert isinstance(app.screen, FailuresScreen)
+        await pilot.press("enter")
+        await until(pilot, lambda: sorted(app.table.visible_keys) == sorted(ids["keyerror"] + ids["notfound"]),
+                    what="the smaller causes' tasks")
+        assert "/5 tasks of 2 smaller causes" in shown_in(app, "#view-title")

@@ -4,7 +4,10 @@ The screen lists the job's failed tasks (one filtered list), then reads the tail
 (`service.tails.fetch_tails`: a few KiB by range, a few tasks at a time, throttling shared, each task
 attempt read once a session through the controller's `TailCache`) and groups them as they arrive
 (`service.triage.Clusterer`). The progress line says how far it is ("read 812 of 1,200 tails"); the list
-is redrawn at most every REDRAW_SECONDS while tails arrive, and not at all once they are in.
+is redrawn at most every REDRAW_SECONDS while tails arrive (less often when drawing takes longer: it takes
+at most a fifth of the time), only the cards that changed, and not at all once every tail is in. The biggest
+MAX_CARDS clusters have a card each; the smaller ones share the list's last line (their tasks can be listed,
+marked, copied and saved together).
 
 Each cluster shows its count, its signature (exit code, failureInfo code and category, the normalised
 meaningful line), an example task, the nodes it hit and when its first task failed; the pane below
@@ -20,10 +23,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -36,16 +39,27 @@ from ...service.errors import ServiceError
 from ...service.tails import CONCURRENCY, TAIL_BYTES, TailCache, failed_tasks, fetch_tails
 from ...service.triage import Cluster, Clusterer
 from ...textsafe import inert
-from ..format import clock_time
-from ..model.failure_clusters import Progress, filter_name, ids_preview, nodes_text
+from ..model.failure_clusters import Progress, filter_name
 from ..model.table_request import ShowTasks, SwitchView
+from ..widgets.cluster_cards import card_key, cluster_card, cluster_detail, rest_card
 
 if TYPE_CHECKING:
     from ...service.client import BatchService
 
 __all__ = ["ClusterActions", "FailuresScreen"]
 
-REDRAW_SECONDS = 0.25  # the list is redrawn at most this often while tails arrive
+REDRAW_SECONDS = 0.25  # the list is redrawn at most this often while tails arrive (and takes <= 1/5 of the time)
+MAX_CARDS = 200  # clusters listed one by one; the smaller ones share the list's last line
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the highlighted line stands for: one cluster, or the smaller ones together (`cluster` None)."""
+
+    task_ids: list[str]
+    name: str  # the tasks table's filter to them
+    label: str  # what a copy or an export of their ids is called
+    cluster: Cluster | None
 
 
 class ClusterActions(Protocol):
@@ -56,58 +70,6 @@ class ClusterActions(Protocol):
     def copy_ids(self, task_ids: Sequence[str], label: str) -> None: ...
 
     def save_ids(self, job_id: str, task_ids: Sequence[str], label: str) -> None: ...
-
-
-def _t(value: object) -> str:
-    return inert(value)
-
-
-def cluster_card(cluster: Cluster, now: datetime) -> Table:
-    """A cluster in the list: its count, then its signature, and a line with an example task, the nodes it
-    hit and when its first task failed (the text wraps under the signature, not under the count)."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(width=6, justify="right", no_wrap=True)
-    grid.add_column(ratio=1)
-    signature = cluster.signature
-    head = Text(_t(signature.describe().partition(": ")[0]), style="bold")
-    if signature.line:
-        head.append(": ")
-        head.append(_t(signature.line))
-    grid.add_row(Text(f"{cluster.count:,}", style="bold red"), head)
-    info = Text(style="dim")
-    if cluster.example is not None:
-        info.append(f"e.g. {_t(cluster.example.id)} · ")
-    info.append(_t(nodes_text(cluster.nodes, most=1)))
-    if cluster.first_failure is not None:
-        info.append(f" · since {clock_time(cluster.first_failure, now)}")
-    grid.add_row("", info)
-    return grid
-
-
-def cluster_detail(cluster: Cluster | None, now: datetime) -> Table | Text:
-    """The pane under the list: the highlighted cluster's example line as printed, nodes, times, ids."""
-    if cluster is None:
-        return Text("")
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold cyan", no_wrap=True)
-    grid.add_column(ratio=1)
-    example = Text()
-    if cluster.example is not None:
-        example.append(_t(cluster.example.id), style="bold")
-        if cluster.example_line:
-            example.append(f" {_t(cluster.example_file or '')}: ", style="dim")
-            example.append(_t(cluster.example_line))
-        elif cluster.example.failure_message:
-            example.append(" failureInfo: ", style="dim")
-            example.append(_t(cluster.example.failure_message))
-    grid.add_row("example", example)
-    grid.add_row("nodes", Text(_t(nodes_text(cluster.nodes, most=4))))
-    first, last = cluster.first_failure, cluster.last_failure
-    if first is not None and last is not None:
-        span = clock_time(first, now) + (f" to {clock_time(last, now)}" if last != first else "")
-        grid.add_row("failed", Text(span))
-    grid.add_row("tasks", Text(_t(ids_preview(cluster.task_ids))))
-    return grid
 
 
 class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
@@ -147,10 +109,14 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
         self.concurrency = concurrency
         self.progress = Progress()
         self.clusterer = Clusterer()
-        self.shown: list[Cluster] = []  # the clusters in the list, in its order
+        self.shown: list[Cluster] = []  # the clusters with a card of their own, in the list's order
+        self.rest: list[Cluster] = []  # the smaller ones, on the list's last line
+        self._card_keys: list[tuple[object, ...]] = []  # what each card shows (see _card_key)
+        self._card_width = 0  # the width the cards are wrapped to
+        self._rest_key = (0, 0)  # what the line of the smaller clusters says: how many, how many tasks
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Failure clusters of job {_t(self.job_id)}"), id="failures-title", markup=False)
+        yield Static(Text(f"Failure clusters of job {inert(self.job_id)}"), id="failures-title", markup=False)
         yield Static(Text(self.progress.text(), style="dim"), id="failures-progress", markup=False)
         yield OptionList(id="clusters")
         yield Static("", id="cluster-detail", markup=False)
@@ -162,11 +128,14 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
 
     @property
     def highlighted(self) -> Cluster | None:
+        """The highlighted cluster (None: none, or the line of the smaller ones)."""
         index = self.cluster_list.highlighted
         return self.shown[index] if index is not None and 0 <= index < len(self.shown) else None
 
     def on_mount(self) -> None:
         self.cluster_list.focus()
+        # The cards are wrapped to the list's width, which its scrollbar takes from when it comes or goes.
+        self.watch(self.cluster_list, "show_vertical_scrollbar", lambda _: self._draw(), init=False)
         self.gather()
 
     # -- gathering --------------------------------------------------------------------------
@@ -184,43 +153,58 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
             return
         progress.failed = len(tasks)
         self._draw()
-        drawn = time.monotonic()
+        due = time.monotonic() + REDRAW_SECONDS
         async for item in fetch_tails(self.service, tasks, tail_bytes=self.tail_bytes,
                                       concurrency=self.concurrency, cache=self.cache):
             clusterer.add(item.task, item.tail)
             progress.read += 1
             progress.cached += item.cached
             progress.unread += item.tail.error is not None
-            if time.monotonic() - drawn >= REDRAW_SECONDS:
+            if time.monotonic() >= due:
+                began = time.monotonic()
                 self._draw()
-                drawn = time.monotonic()
+                due = time.monotonic() + max(REDRAW_SECONDS, 4 * (time.monotonic() - began))
         progress.done = True
         self._draw()
 
     def _draw(self) -> None:
-        """Show the progress and the clusters (the highlight stays on its cluster)."""
+        """Show the progress and the clusters (the highlight stays on its cluster). Only cards whose cluster
+        changed are drawn again while the order holds (the list measures every card on each change)."""
         if not self.is_attached:
             return
         progress = self.progress
         clusters = self.clusterer.clusters()
         progress.causes = len(clusters)
         style = "bold red" if progress.problem else ("" if progress.done else "yellow")
-        self.query_one("#failures-progress", Static).update(Text(_t(progress.text()), style=style))
+        self.query_one("#failures-progress", Static).update(Text(inert(progress.text()), style=style))
         listing = self.cluster_list
         now = self.clock()
+        padding = listing.get_component_styles("option-list--option").padding.width
+        width = (listing.scrollable_content_region.width or self.app.size.width) - padding
+        shown, rest = clusters[:MAX_CARDS], clusters[MAX_CARDS:]
+        keys = [card_key(cluster) for cluster in shown]
+        rest_key = (len(rest), sum(c.count for c in rest))
         # The highlight stays on its cluster as others overtake it, or on the top one (the biggest) if it was.
         before = self.highlighted if listing.highlighted else None
-        if [c.signature for c in clusters] == [c.signature for c in self.shown]:
-            for index, cluster in enumerate(clusters):
-                listing.replace_option_prompt_at_index(index, cluster_card(cluster, now))
+        same = [c.signature for c in shown] == [c.signature for c in self.shown] and bool(rest) == bool(self.rest)
+        if same and width == self._card_width:
+            for index, (cluster, key) in enumerate(zip(shown, keys, strict=True)):
+                if key != self._card_keys[index]:
+                    listing.replace_option_prompt_at_index(index, cluster_card(cluster, now, width))
+            if rest and rest_key != self._rest_key:
+                listing.replace_option_prompt_at_index(len(shown), rest_card(*rest_key))
         else:
-            listing.set_options(Option(cluster_card(cluster, now)) for cluster in clusters)
-            if clusters:
-                signatures = [c.signature for c in clusters]
+            options = [Option(cluster_card(cluster, now, width)) for cluster in shown]
+            listing.set_options([*options, Option(rest_card(*rest_key))] if rest else options)
+            if shown:
+                signatures = [c.signature for c in shown]
                 keep = before.signature if before is not None else None
                 listing.highlighted = signatures.index(keep) if keep in signatures else 0
-        self.shown = clusters
+        self.shown, self.rest, self._card_keys, self._card_width, self._rest_key = shown, rest, keys, width, rest_key
         self._show_detail()
+
+    def on_resize(self) -> None:
+        self._draw()  # (the cards are wrapped to the list's width)
 
     def _show_detail(self) -> None:
         self.query_one("#cluster-detail", Static).update(cluster_detail(self.highlighted, self.clock()))
@@ -230,17 +214,25 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
         self._show_detail()
 
     # -- keys -------------------------------------------------------------------------------
-    def _chosen(self) -> Cluster | None:
+    def _chosen(self) -> Choice | None:
+        """The highlighted cluster's tasks (or the smaller clusters' together); None, and why, if neither."""
         cluster = self.highlighted
-        if cluster is None:
-            self.notify("no cluster chosen" if self.shown else "no failure cluster yet", severity="warning",
-                        timeout=3, markup=False)
-        return cluster
+        if cluster is not None:
+            many = "" if cluster.count == 1 else "s"
+            label = f"{cluster.count} task id{many} of cause #{self.shown.index(cluster) + 1}"
+            return Choice(cluster.task_ids, filter_name(cluster), label, cluster)
+        if self.rest and self.cluster_list.highlighted == len(self.shown):
+            ids = sorted(task_id for small in self.rest for task_id in small.task_ids)
+            causes = f"{len(self.rest):,} smaller cause{'' if len(self.rest) == 1 else 's'}"
+            return Choice(ids, f"{len(ids)} tasks of {causes}", f"{len(ids)} task ids of {causes}", None)
+        self.notify("no cluster chosen" if self.shown else "no failure cluster yet", severity="warning",
+                    timeout=3, markup=False)
+        return None
 
     def _to_table(self, mark: bool) -> None:
-        cluster = self._chosen()
-        if cluster is not None:
-            self.dismiss(ShowTasks(self.job_id, filter_name(cluster), tuple(cluster.task_ids), mark=mark))
+        chosen = self._chosen()
+        if chosen is not None:
+            self.dismiss(ShowTasks(self.job_id, chosen.name, tuple(chosen.task_ids), mark=mark))
 
     def action_tasks(self) -> None:
         self._to_table(mark=False)
@@ -249,22 +241,24 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
         self._to_table(mark=True)
 
     def action_log(self) -> None:
-        cluster = self._chosen()
-        if cluster is not None and cluster.example is not None:
-            self.actions.open_task_log(self.job_id, cluster.example.id, cluster.example_file or "stderr.txt")
-
-    def _label(self, cluster: Cluster) -> str:
-        return f"{cluster.count} task id{'' if cluster.count == 1 else 's'} of cause #{self.shown.index(cluster) + 1}"
+        chosen = self._chosen()
+        if chosen is None:
+            return
+        cluster = chosen.cluster
+        if cluster is None or cluster.example is None:
+            self.notify("choose one cause to open its example's log", severity="warning", timeout=3, markup=False)
+            return
+        self.actions.open_task_log(self.job_id, cluster.example.id, cluster.example_file or "stderr.txt")
 
     def action_copy(self) -> None:
-        cluster = self._chosen()
-        if cluster is not None:
-            self.actions.copy_ids(cluster.task_ids, self._label(cluster))
+        chosen = self._chosen()
+        if chosen is not None:
+            self.actions.copy_ids(chosen.task_ids, chosen.label)
 
     def action_save(self) -> None:
-        cluster = self._chosen()
-        if cluster is not None:
-            self.actions.save_ids(self.job_id, cluster.task_ids, self._label(cluster))
+        chosen = self._chosen()
+        if chosen is not None:
+            self.actions.save_ids(self.job_id, chosen.task_ids, chosen.label)
 
     def action_histograms(self) -> None:
         self.dismiss(SwitchView(self.job_id, "histograms"))
