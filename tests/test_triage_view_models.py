@@ -17,6 +17,7 @@ from batchtui.ui.model.histogram import (
     duration_bars,
     durations_of,
     exit_code_bars,
+    exit_codes_of,
     percentile,
     span_label,
     spread,
@@ -38,7 +39,7 @@ def task(task_id: str, exit_code: int | None = 0, seconds: float | None = 1.0, n
 # -- histograms -----------------------------------------------------------------------------------
 def test_exit_code_bars_one_per_code_in_code_order_with_their_filter():
     tasks = [task("a", 3), task("b", 0), task("c", 3), task("d", 127), task("e", None)]
-    bars = exit_code_bars(tasks)
+    bars = exit_code_bars(exit_codes_of(tasks))
     assert [(b.label, b.count, b.task_ids) for b in bars] == [
         ("exit 0", 1, ("b",)), ("exit 3", 2, ("a", "c")), ("exit 127", 1, ("d",)), ("no exit code", 1, ("e",))]
     assert bars[1].odata == "executionInfo/exitCode eq 3" and bars[1].name == "2 tasks with exit code 3"
@@ -47,7 +48,7 @@ def test_exit_code_bars_one_per_code_in_code_order_with_their_filter():
 
 def test_rare_exit_codes_share_one_bar_listed_by_ids():
     tasks = [task(f"t{code}-{i}", code) for code in range(1, 6) for i in range(code)]
-    bars = exit_code_bars(tasks, most_codes=3)
+    bars = exit_code_bars(exit_codes_of(tasks), most_codes=3)
     assert [b.label for b in bars] == ["exit 4", "exit 5", "3 other codes"]
     other = bars[-1]
     assert other.count == 1 + 2 + 3 and other.odata is None and other.name == "6 tasks with exit codes 1, 2, 3"
@@ -101,9 +102,9 @@ def test_bars_in_eighths_and_a_line_that_fits():
     assert bar_text(1, 1000, 5) == "▏    "  # a count above 0 never draws as nothing
     assert bar_text(5, 10, 5) == "██▌  "
     for width in (40, 80, 120):
-        label, drawn, tail = bar_line(exit_code_bars([task("a", 3)])[0], 1, 1, width, 8)
+        label, drawn, tail = bar_line(exit_code_bars({"a": 3})[0], 1, 1, width, 8)
         assert len(label + drawn + tail) == width and tail.split() == ["1", "100%"]
-    rare = exit_code_bars([task("a", 3)])[0]
+    rare = exit_code_bars({"a": 3})[0]
     assert bar_line(rare, 1000, 1000, 80, 8)[2].split() == ["1", "<1%"]
 
 

@@ -21,7 +21,7 @@ from ...service.models import TaskRow
 from ..format import duration
 
 __all__ = ["Bar", "Spread", "bar_line", "bar_text", "duration_bars", "durations_of", "exit_code_bars",
-           "percentile", "seconds_text", "span_label", "spread"]
+           "exit_codes_of", "percentile", "seconds_text", "span_label", "spread"]
 
 MAX_BINS = 10
 MAX_CODES = 12  # exit codes shown as bars of their own; the rarer ones share an "other" bar
@@ -83,12 +83,17 @@ def durations_of(tasks: Iterable[TaskRow]) -> dict[str, float]:
             for t in tasks if t.start_time is not None and t.end_time is not None}
 
 
-def exit_code_bars(tasks: Iterable[TaskRow], most_codes: int = MAX_CODES) -> list[Bar]:
-    """One bar per exit code, in the order of the codes, then "none" (tasks without one). With more than
-    `most_codes` codes, the rarest share one "other" bar (listed by ids)."""
+def exit_codes_of(tasks: Iterable[TaskRow]) -> dict[str, int | None]:
+    """Task id → its exit code (None: it has none)."""
+    return {t.id: t.exit_code for t in tasks}
+
+
+def exit_code_bars(codes_of: dict[str, int | None], most_codes: int = MAX_CODES) -> list[Bar]:
+    """One bar per exit code (`codes_of`: task id → exit code), in the order of the codes, then "none"
+    (tasks without one). With more than `most_codes` codes, the rarest share one "other" bar (by ids)."""
     by_code: dict[int | None, list[str]] = {}
-    for task in tasks:
-        by_code.setdefault(task.exit_code, []).append(task.id)
+    for task_id, code in codes_of.items():
+        by_code.setdefault(code, []).append(task_id)
     codes = [c for c in by_code if c is not None]
     kept = set(sorted(codes, key=lambda c: (-len(by_code[c]), c))[:most_codes - 1]) if len(codes) > most_codes \
         else set(codes)

@@ -10,6 +10,7 @@ failure clusters; `r` lists again.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -21,9 +22,17 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...service.errors import ServiceError
-from ...service.models import TaskRow
 from ...textsafe import inert
-from ..model.histogram import Bar, bar_line, duration_bars, durations_of, exit_code_bars, seconds_text, spread
+from ..model.histogram import (
+    Bar,
+    bar_line,
+    duration_bars,
+    durations_of,
+    exit_code_bars,
+    exit_codes_of,
+    seconds_text,
+    spread,
+)
 from ..model.table_request import ShowTasks, SwitchView
 
 if TYPE_CHECKING:
@@ -34,6 +43,7 @@ __all__ = ["COMPLETED_FILTER", "HistogramScreen"]
 COMPLETED_FILTER = "state eq 'completed'"
 EXIT_STYLES = {"exit 0": "green"}
 MAX_WIDTH = 100  # cells a bar's line takes at most (label, bar, count and share)
+REDRAW_SECONDS = 0.25  # the bars are redrawn at most this often while pages arrive
 
 
 class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
@@ -60,7 +70,8 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
         super().__init__()
         self.service = service
         self.job_id = job_id
-        self.tasks: dict[str, TaskRow] = {}
+        self.exit_codes: dict[str, int | None] = {}  # task id → exit code, of the completed tasks listed
+        self.seconds: dict[str, float] = {}  # task id → how long it ran, of those with a start and an end
         self.done = False
         self.problem: str | None = None
         self.bars: dict[str, Bar] = {}  # option id → its bar
@@ -85,19 +96,25 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
 
     @work(exclusive=True, group="histograms")
     async def gather(self) -> None:
-        """List the job's completed tasks page by page, redrawing the bars after each page."""
-        self.tasks, self.done, self.problem = {}, False, None
+        """List the job's completed tasks page by page (keeping only each one's exit code and duration),
+        redrawing the bars as pages arrive (at most every REDRAW_SECONDS, and at most a fifth of the time)."""
+        self.exit_codes, self.seconds, self.done, self.problem = {}, {}, False, None
+        due = time.monotonic()
         try:
             async for page in self.service.task_pages(self.job_id, COMPLETED_FILTER):
-                self.tasks.update((task.id, task) for task in page)
-                self._draw()
+                self.exit_codes.update(exit_codes_of(page))
+                self.seconds.update(durations_of(page))
+                if time.monotonic() >= due:
+                    began = time.monotonic()
+                    self._draw()
+                    due = time.monotonic() + max(REDRAW_SECONDS, 4 * (time.monotonic() - began))
         except ServiceError as error:
             self.problem = str(error)
         self.done = True
         self._draw()
 
     def _progress(self) -> Text:
-        count = len(self.tasks)
+        count = len(self.exit_codes)
         if self.problem is not None:
             return Text(f"cannot list the completed tasks: {inert(self.problem)}", style="bold red")
         if not self.done:
@@ -112,9 +129,8 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
         self.query_one("#histograms-progress", Static).update(self._progress())
         listing = self.bar_list
         before = listing.highlighted_option.id if listing.highlighted_option is not None else None
-        tasks = list(self.tasks.values())
-        seconds = durations_of(tasks)
-        sections = [("exit", f"Exit codes of {len(tasks):,} tasks", exit_code_bars(tasks)),
+        seconds = self.seconds
+        sections = [("exit", f"Exit codes of {len(self.exit_codes):,} tasks", exit_code_bars(self.exit_codes)),
                     ("time", self._duration_heading(seconds), duration_bars(seconds))]
         width = min(MAX_WIDTH, max(30, listing.content_region.width or self.app.size.width - 2))
         label_width = max((len(bar.label) for _, _, bars in sections for bar in bars), default=4)
