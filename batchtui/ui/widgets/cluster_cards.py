@@ -77,8 +77,8 @@ def cluster_detail(cluster: Cluster | None, now: datetime) -> Table | Text:
     grid.add_row("nodes", Text(_t(nodes_text(cluster.nodes, most=4))))
     first, last = cluster.first_failure, cluster.last_failure
     if first is not None and last is not None:
-        span = clock_time(first, now) + (f" to {clock_time(last, now)}" if last != first else "")
-        grid.add_row("failed", Text(span))
+        start, end = clock_time(first, now), clock_time(last, now)
+        grid.add_row("failed", Text(start if start == end else f"{start} to {end}"))
     grid.add_row("tasks", Text(_t(ids_preview(cluster.task_ids))))
     return grid
 
