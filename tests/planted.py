@@ -26,12 +26,13 @@ def sh(script: str) -> str:
     return "/bin/sh -c " + shlex.quote(script)
 
 
-def command(cause: str, i: int) -> str:
+def command(cause: str, i: int, at: str | None = None) -> str:
+    """The command line of task `i` of `cause`; `at`: the time the checksum line prints (else the time now)."""
     if cause == "checksum":
         shard = SHARDS[i % len(SHARDS)] + 100_000 * (i // len(SHARDS))
         return sh(f'yes "reading block of shard {shard} from /data/in/part-{shard}.bin" | head -c 6000 >&2; '
                   f'echo >&2; echo "ERROR shard {shard}: checksum mismatch in /data/in/part-$(printf %06d {shard}).bin'
-                  f' at $(date -u +%Y-%m-%dT%H:%M:%SZ)" >&2; exit 3')
+                  f' at {at or "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}" >&2; exit 3')
     if cause == "keyerror":
         return sh(f"echo epoch {i} done; {shlex.quote(sys.executable)} -c \"raise KeyError('label')\"")
     if cause == "notfound":
@@ -40,16 +41,16 @@ def command(cause: str, i: int) -> str:
     return sh(f"echo shard {i} fine")
 
 
-def plant(client, job_id: str, counts: dict[str, int]) -> dict[str, list[str]]:
+def plant(client, job_id: str, counts: dict[str, int], at: str | None = None) -> dict[str, list[str]]:
     """Add `counts[cause]` tasks of each cause ("checksum", "keyerror", "notfound", "ok") to the job; the
-    task ids of each cause."""
+    task ids of each cause. `at`: the time the checksum lines print (for snapshots), else the time now."""
     ids: dict[str, list[str]] = {}
     tasks = []
     for cause, count in counts.items():
         for i in range(count):
             task_id = f"{cause}-{i:05d}"
             ids.setdefault(cause, []).append(task_id)
-            tasks.append(m.BatchTaskCreateOptions(id=task_id, command_line=command(cause, i)))
+            tasks.append(m.BatchTaskCreateOptions(id=task_id, command_line=command(cause, i, at)))
     for start in range(0, len(tasks), 100):
         client.create_task_collection(job_id, m.BatchTaskGroup(task_values=tasks[start:start + 100]))
     return ids

@@ -371,9 +371,11 @@ async def test_help_lists_the_prompt_keys_and_the_mark_keys(emulator):
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", what="help")
+        seen: list[str] = []  # every line shown while scrolling down (the help is longer than the screen)
         for _ in range(60):
             await pilot.press("down")
-        text = "\n".join(screen_lines(app))
+            seen.extend(screen_lines(app))
+        text = "\n".join(seen)
         assert "In the prompt" in text and "ctrl+space" in text and ":mark STATE" in text
         assert "regular expression: ^ and $ anchor at" in text
 

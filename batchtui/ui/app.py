@@ -37,6 +37,7 @@ from .controllers.jumps import Jumper
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
+from .controllers.triage import Triage
 from .controllers.view_choices import ViewChoices
 from .fetch import TaskTracker
 from .format import utcnow
@@ -115,6 +116,8 @@ class BatchApp(App[str | None]):
         Binding("left_square_bracket", "history(-1)", "Prev view"),
         Binding("right_square_bracket", "history(1)", "Next view"),
         Binding("minus", "last_view", "Last view"),
+        Binding("exclamation_mark", "failures", "Failures"),
+        Binding("percent_sign", "histograms", "Histograms"),
         Binding("c", "copy_id", "Copy id", show=False),
         Binding("ctrl+y", "copy_menu", "Copy id, command line or JSON", show=False),
         Binding("u", "toggle_utc", "UTC / local time", show=False),
@@ -151,6 +154,7 @@ class BatchApp(App[str | None]):
         self.actions = ActionRunner(self)
         self.jumper = Jumper(self)
         self.copier = Copier(self)
+        self.triage = Triage(self)  # failure clusters, exit codes and durations of a job
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
@@ -290,6 +294,12 @@ class BatchApp(App[str | None]):
 
     def action_failed_only(self) -> None:
         self.prompt.toggle_failed_only()
+
+    def action_failures(self) -> None:
+        self.triage.open_failures()
+
+    def action_histograms(self) -> None:
+        self.triage.open_histograms()
 
     def action_refresh(self) -> None:
         self.refresh_now()

@@ -54,7 +54,7 @@ class ActionRunner:
             return not self.read_only_here() and self.applies("A")
         if action == "read_only":
             return self.read_only_here() and self.applies(str(parameters[0]))
-        if action == "failed_only":
+        if action in ("failed_only", "failures", "histograms"):
             return view.kind == TASKS
         if action in ("open_log", "browse_files"):
             return view.kind in (TASKS, NODES)

@@ -76,6 +76,10 @@ class CommandRunner:
             app.navigator.show_view(ViewKey(argument, app.view.kind if not app.view.parent else JOBS))
         elif name == "unmark":
             app.table.clear_marks()
+        elif name == "failures":
+            app.triage.open_failures(argument)
+        elif name == "histogram":
+            app.triage.open_histograms(argument)
 
     def cancel(self) -> None:
         """The prompt was cancelled: forget a lookup under way."""
@@ -162,6 +166,8 @@ class CommandRunner:
         name = names[0]
         if name in _PARENT:
             return sorted(self.ids(_PARENT[name][0])), ""
+        if name in ("failures", "histogram"):
+            return sorted(self.ids(JOBS)), ""
         if name == "acct":
             return list(self.app.accounts), ""
         if name == "mark":

@@ -6,6 +6,9 @@
   matched whole): ``^`` and ``$`` anchor at a cell's start and end, so ``re:^step-0`` or ``re:failed$`` work
   (the row's `search_text` holds one cell a line, searched in multi-line mode);
 - a leading ``!`` inverts any of these: the rows that do *not* match.
+
+A `KeyFilter` is not typed: it passes exactly the rows with the given keys (the tasks of a failure cluster,
+of a histogram's bar), under a name that stands for it in the title and at the prompt.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from .table_row import TableRow
 
-__all__ = ["RowFilter", "compile_filter"]
+__all__ = ["KeyFilter", "RowFilter", "compile_filter"]
 
 
 class RowFilter:
@@ -46,6 +49,23 @@ class RowFilter:
         if self.invert:
             return [k for k in keys if needle not in get(k).folded_text]
         return [k for k in keys if needle in get(k).folded_text]
+
+
+class KeyFilter(RowFilter):
+    """Passes exactly the rows whose keys are in `keys` (rows not loaded yet pass when they arrive)."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: frozenset[str]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def __call__(self, row: TableRow) -> bool:
+        return row.key in self.keys
+
+    def select(self, keys: list[str], rows: dict[str, TableRow]) -> list[str]:
+        wanted = self.keys
+        return [k for k in keys if k in wanted]
 
 
 def compile_filter(text: str) -> tuple[RowFilter | None, str | None]:

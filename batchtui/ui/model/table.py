@@ -25,7 +25,7 @@ from operator import attrgetter
 from typing import Any
 
 from .column_widths import ContentWidths
-from .row_filter import RowFilter, compile_filter
+from .row_filter import KeyFilter, RowFilter, compile_filter
 from .table_row import Column, TableRow, cells_equal, plain_text
 from .table_sort import insert_position, mixed_sort_key, remove_keys, sorted_keys
 
@@ -69,6 +69,7 @@ class TableModel:
         self._mixed = False  # sort keys of the sort column are not mutually comparable
         self.filter_text = ""
         self._matcher: RowFilter | None = None
+        self._named: tuple[str, KeyFilter] | None = None  # the last key filter set, and its name
         self.marks: set[str] = set()
         self.mark_anchor: str | None = None  # the row marked last by `toggle_mark`: where a range starts
         self.cursor = 0  # index in `view` (0 when empty)
@@ -198,12 +199,22 @@ class TableModel:
         self._set_sort(column_key, reverse)
         self._resort()
 
-    def set_filter(self, text: str) -> str | None:
+    def set_filter(self, text: str, keys: Iterable[str] | None = None) -> str | None:
         """Filter rows (see `row_filter` for the language). Returns an error message for an invalid regex
-        (keeping the previous filter), else None. The cursor is not moved: see `reanchor`."""
-        matcher, error = compile_filter(text)
-        if error is not None:
-            return error
+        (keeping the previous filter), else None. The cursor is not moved: see `reanchor`.
+
+        `keys`: show exactly the rows with these keys (a `KeyFilter`), `text` naming them; until another
+        key filter is set, `text` given again (the prompt put back as it was) means the same keys."""
+        matcher: RowFilter | None
+        if keys is not None:
+            matcher = KeyFilter(frozenset(keys))
+            self._named = (text, matcher)
+        elif self._named is not None and text and text == self._named[0]:
+            matcher = self._named[1]
+        else:
+            matcher, error = compile_filter(text)
+            if error is not None:
+                return error
         self.filter_text = text if matcher is not None else ""
         self._matcher = matcher
         self._refilter()

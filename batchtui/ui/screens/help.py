@@ -22,6 +22,8 @@ COMMANDS = [
     (":mark STATE", "mark every row shown in that state (e.g. :mark failed); :mark alone marks all shown"),
     (":unmark", "clear the marks"),
     (":grep [--tail N|--all] TEXT", "search the output of the tasks shown (tail 64K; re: for a regex)"),
+    (":failures [JOB]", "the job's failed tasks grouped by cause (! on its tasks); from a cause: its tasks, marks"),
+    (":histogram [JOB]", "the job's exit codes and durations, p50/p95/max (% on its tasks); enter filters"),
     (":quit", "leave batchtui"),
 ]
 FILTERS = [

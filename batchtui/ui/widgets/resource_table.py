@@ -186,14 +186,13 @@ class ResourceTable(TableView, can_focus=True):
         self._after_reorder(anchor, follow=True)
         self.post_message(self.SortChanged(self, self._model.sort_column, self._model.sort_reverse))
 
-    def set_filter(self, text: str) -> str | None:
-        """Filter rows. "" clears; plain text is a case-insensitive substring;
-        "re:pattern" or "/pattern/" is a (case-insensitive) regex; a leading "!"
-        inverts. Returns an error message for an invalid regex (keeping the
-        previous filter), else None."""
+    def set_filter(self, text: str, keys: Iterable[str] | None = None) -> str | None:
+        """Filter rows. "" clears; plain text is a case-insensitive substring; "re:pattern" or "/pattern/"
+        is a (case-insensitive) regex; a leading "!" inverts; `keys`: exactly those rows, named `text` (see
+        `TableModel.set_filter`). An error message for an invalid regex (the filter is kept), else None."""
         anchor = self._cursor_anchor()
         before = self._model.filter_text
-        error = self._model.set_filter(text)
+        error = self._model.set_filter(text, keys)
         if error is not None:
             return error
         self._after_reorder(anchor, follow=True)
