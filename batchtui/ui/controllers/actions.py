@@ -13,7 +13,7 @@ from ...service.errors import ServiceError
 from ...service.operations import BulkResult, for_each
 from ..actions import ACTIONS, FAILED_FILTER, Action, describe, for_key
 from ..screens.confirm import ConfirmScreen, Field
-from ..views import NODES, TASKS, ViewKey
+from ..views import JOBS, NODES, TASKS, ViewKey
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ class ActionRunner:
             return not self.read_only_here() and view.kind == TASKS
         if action == "failed_only":
             return view.kind == TASKS
+        if action in ("nodes_health", "watch"):
+            return view.kind in (TASKS, JOBS)
         if action in ("open_log", "browse_files"):
             return view.kind in (TASKS, NODES)
         if action == "open_outputs":
@@ -56,16 +58,20 @@ class ActionRunner:
 
     def act(self, key: str) -> None:
         """The action bound to `key` in this view, on the marked rows (else the cursor's), once confirmed."""
+        self.act_on(key, self.app.view, self._targets())
+
+    def act_on(self, key: str, view: ViewKey, keys: list[str]) -> None:
+        """The action bound to `key` for `view`'s kind, on `keys`, once confirmed: the explorer's rows, or
+        another screen's (the nodes health view acts on nodes of the job's pool). Nothing in read-only mode."""
         app = self.app
-        action = for_key(key, app.view.kind)
+        action = for_key(key, view.kind)
         if action is None or self.read_only_here():
             return
-        keys = self._targets()
         if not keys:
             app.notify("nothing selected", severity="warning", timeout=3)
             return
         if action.single and len(keys) > 1:
-            app.notify(f"{action.verb.lower()} works on one {app.view.kind[:-1]} at a time", severity="warning")
+            app.notify(f"{action.verb.lower()} works on one {view.kind[:-1]} at a time", severity="warning")
             return
         fields = list(action.fields)
         if action.name == "resize":
@@ -73,7 +79,7 @@ class ActionRunner:
             doc = loaded if loaded.get("id") == keys[0] else {}
             fields[0] = Field("dedicated", "Dedicated nodes", "int", str(doc.get("targetDedicatedNodes", 0)))
             fields[1] = Field("low", "Low-priority nodes", "int", str(doc.get("targetLowPriorityNodes", 0)))
-        self._confirm(action, app.view, keys, ConfirmScreen(action.verb, describe(action, app.view, keys), fields))
+        self._confirm(action, view, keys, ConfirmScreen(action.verb, describe(action, view, keys), fields))
 
     def _confirm(self, action: Action, view: ViewKey, keys: list[str], screen: ConfirmScreen) -> None:
         def confirmed(values: dict[str, Any] | None) -> None:
@@ -99,8 +105,8 @@ class ActionRunner:
             return
         app.notify(result.summary(action.verb.lower(), view.kind[:-1]),
                    severity="error" if result.failed else "information", timeout=8)
-        app.table.clear_marks()
-        if view == app.view:
+        if view == app.view:  # (an action of another screen, such as the nodes health view, leaves them be)
+            app.table.clear_marks()
             app.refresher.refresh_now()
 
     # -- creating from a file ---------------------------------------------------------------
