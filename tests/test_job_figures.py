@@ -100,7 +100,7 @@ def test_throughput_eta_and_the_last_hour():
 def test_no_throughput_over_a_short_window_and_no_eta_without_completions():
     stats = TaskStats()
     stats.update([row("a", "running", start=0)])
-    assert pace(stats, TaskCounts(active=3, running=1), at(10)).per_minute is None
+    assert pace(stats, TaskCounts(active=3, running=1), at(5)).per_minute is None
     later = pace(stats, TaskCounts(active=3, running=1), at(120))
     assert later.per_minute == 0.0 and later.eta_seconds is None
     done = pace(stats, TaskCounts(completed=4, succeeded=4), at(120))
@@ -234,3 +234,44 @@ def test_sequences_are_inert_inside():
     assert wrapped == "\x07\x1bPtmux;\x1b\x1b]9;t: b\x07\x1b\\"
     assert sequence(Method(bell=False), "t", "b") == ""
     assert len(sequence(Method(bell=False, osc="osc9"), "t", "x" * 1000)) < 220
+
+
+def test_a_job_with_no_completion_for_long_has_stalled_and_no_eta():
+    stats = TaskStats()
+    stats.update([row(f"t{i}", start=i, seconds=1) for i in range(30)])  # 30 done by t = 30 s: 30/min
+    stats.update([row("slow", "running", start=30)])
+    going = pace(stats, TaskCounts(running=1, completed=30, succeeded=30), at(35))
+    assert going.stalled_seconds is None and going.eta_seconds is not None
+    # After 3 mean gaps (3 × 2 s here) but under STALL_MIN (10 s): still an ETA; past both: stalled.
+    assert pace(stats, TaskCounts(running=1, completed=30, succeeded=30), at(39)).stalled_seconds is None
+    stalled = pace(stats, TaskCounts(running=1, completed=30, succeeded=30), at(45))
+    assert stalled.eta_seconds is None and stalled.stalled_seconds == pytest.approx(15.0)
+
+
+# -- the progress line ------------------------------------------------------------------------
+
+def test_sparkline_sums_buckets_into_cells_and_scales_to_the_top():
+    from batchtui.ui.widgets.progress_line import sparkline
+
+    assert sparkline((0,) * 60, 12) == "▁" * 12
+    line = sparkline(tuple([0] * 55 + [1, 1, 1, 1, 10]), 12)
+    assert len(line) == 12 and line[:11] == "▁" * 11 and line[-1] == "█"
+    assert sparkline((1, 2, 3, 4), 4) == "▄▅▆█"
+
+
+def test_the_progress_line_fits_its_width():
+    from batchtui.service.progress import Pace
+    from batchtui.ui.widgets.progress_line import PaceView, progress_text
+
+    view = PaceView(Pace(12.4, 300.0, 62, tuple([1] * 60)), stragglers=2, threshold=38.0)
+    wide = progress_text(view, 110).plain
+    assert wide.startswith("12/min  ETA 5m00s  ") and "  " + "█" * 30 + " last hour  " in wide
+    assert wide.endswith("▶ 2 stragglers > 38s")
+    assert "  " + "█" * 6 + " last hour  " in progress_text(view, 60).plain
+    assert progress_text(view, 50).plain == "12/min  ETA 5m00s  ▶ 2 stragglers > 38s"  # no room for it
+    assert "▶ 2 stragglers" in progress_text(view, 40).plain
+    assert progress_text(PaceView(Pace(None, None, 3, (0,) * 60)), 80).plain.startswith("rate measuring…")
+    assert progress_text(PaceView(Pace(None, 0.0, 0, (0,) * 60)), 80).plain.startswith("all done")
+    stalled = PaceView(Pace(3.0, None, 4, (0,) * 60, stalled_seconds=75))
+    assert "ETA — none done for 1m15s" in progress_text(stalled, 80).plain
+    assert progress_text(PaceView(None, note="why not"), 80).plain == "why not"

@@ -7,7 +7,9 @@ taskcounts, at a given `now` (epoch seconds):
   job's first task started if that is later, per minute. Unknown while that window is shorter than
   `MIN_RATE_WINDOW` (a rate over a few seconds says little).
 - **ETA**: the tasks not yet completed (active + running, from taskcounts) divided by the throughput.
-  None when the throughput is unknown or zero; 0 when nothing remains.
+  None when the throughput is unknown or zero; 0 when nothing remains. None too when the job has
+  **stalled**: no task completed for `STALL_GAPS` times the mean gap between completions at that
+  throughput, and at least `STALL_MIN` seconds (the recent rate no longer says when it ends).
 - **last hour**: completions per bucket over the 60 minutes up to `now`, in `HOUR_BUCKETS` buckets
   aligned to whole minutes (so the picture moves once a minute, not on every refresh).
 - **stragglers** (the stated rule): a running task is a straggler when its job has at least
@@ -29,8 +31,10 @@ from .task_stats import TaskStats
 __all__ = ["HOUR_BUCKETS", "Pace", "pace", "quantile", "straggler_threshold", "stragglers"]
 
 RATE_WINDOW = 600.0  # seconds of completions the throughput is measured over
-MIN_RATE_WINDOW = 30.0  # a shorter window gives no throughput
+MIN_RATE_WINDOW = 10.0  # seconds: a shorter window gives no throughput
 HOUR_BUCKETS = 60  # one a minute
+STALL_GAPS = 3.0
+STALL_MIN = 10.0  # seconds
 STRAGGLER_MIN_FINISHED = 10
 STRAGGLER_QUANTILE = 0.95
 STRAGGLER_TOLERANCE = 1.0  # seconds
@@ -40,12 +44,14 @@ STRAGGLER_TOLERANCE = 1.0  # seconds
 class Pace:
     """per_minute: the throughput (None: not measurable yet); eta_seconds: the estimated time until every
     task completed (None: unknown); remaining: tasks not completed (active + running); last_hour:
-    completions per minute over the last hour, oldest first (`HOUR_BUCKETS` numbers)."""
+    completions per minute over the last hour, oldest first (`HOUR_BUCKETS` numbers); stalled_seconds:
+    how long no task has completed, when that means the job stalled (else None)."""
 
     per_minute: float | None
     eta_seconds: float | None
     remaining: int
     last_hour: tuple[int, ...]
+    stalled_seconds: float | None = None
 
 
 def quantile(sorted_values: list[float], q: float) -> float | None:
@@ -66,17 +72,21 @@ def pace(stats: TaskStats, counts: TaskCounts, now: float) -> Pace:
     window = now - start
     if window >= MIN_RATE_WINDOW:
         per_minute = stats.completions_between(start, now + 1e-6) * 60.0 / window
-    eta: float | None
+    eta: float | None = None
+    stalled: float | None = None
+    last = stats.last_end
     if remaining == 0:
         eta = 0.0
     elif per_minute:
-        eta = remaining / per_minute * 60.0
-    else:
-        eta = None
+        quiet = now - last if last is not None else 0.0
+        if quiet > max(STALL_GAPS * 60.0 / per_minute, STALL_MIN):
+            stalled = quiet
+        else:
+            eta = remaining / per_minute * 60.0
     minute = math.floor(now / 60.0) * 60.0  # the start of the current minute: the last bucket's
     starts = (minute - 60.0 * (HOUR_BUCKETS - 1 - i) for i in range(HOUR_BUCKETS))
     buckets = tuple(stats.completions_between(start, start + 60.0) for start in starts)
-    return Pace(per_minute, eta, remaining, buckets)
+    return Pace(per_minute, eta, remaining, buckets, stalled)
 
 
 def straggler_threshold(stats: TaskStats) -> float | None:

@@ -96,6 +96,15 @@ class TaskStats:
             self._forget(task_id)
         self.complete = True
 
+    def take(self, rows: Iterable[TaskRow], *, full: bool, start: bool, final: bool) -> None:
+        """One step of a refresh (the fields of the explorer's `Batch`): rows of a full listing (its first
+        step `start`, its last `final`) or of an incremental one (`full` False: only changed tasks)."""
+        if full and start:
+            self.begin_listing()
+        self.update(rows)
+        if full and final:
+            self.end_listing()
+
     def update(self, rows: Iterable[TaskRow]) -> None:
         """Take task rows (new or changed tasks; a row given again replaces what its task said)."""
         seen = self._seen
@@ -154,6 +163,11 @@ class TaskStats:
         """When the job's first task started (epoch seconds), as far as the rows told."""
         return self._first_start
 
+    @property
+    def last_end(self) -> float | None:
+        """When the latest completion happened (epoch seconds), None before any."""
+        return self._ends[-1] if self._ends else None
+
     def running(self) -> list[TaskRow]:
         """The rows of the running tasks."""
         return list(self._running.values())
@@ -187,11 +201,3 @@ class TaskStats:
             if row.node_id is not None:
                 tallies.setdefault(row.node_id, NodeTally(row.node_id)).running += 1
         return tallies
-
-    def node_of(self, task_id: str) -> str | None:
-        """The node a finished or running task (last) ran on."""
-        done = self._finished.get(task_id)
-        if done is not None:
-            return done.node_id
-        row = self._running.get(task_id)
-        return row.node_id if row is not None else None
