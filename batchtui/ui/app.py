@@ -33,6 +33,8 @@ from .actions import ACTIONS
 from .controllers.actions import ActionRunner
 from .controllers.clipboard import Copier
 from .controllers.details import DetailsLoader
+from .controllers.job_monitor import JobMonitor
+from .controllers.job_watch import JobWatch
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
@@ -45,6 +47,7 @@ from .screens.help import HelpScreen
 from .views import JOBS, POOLS, ViewKey, sort_key_for
 from .widgets.details import DetailsPane
 from .widgets.nav_tree import NavItem, NavTree
+from .widgets.progress_line import ProgressLine
 from .widgets.prompt_line import PromptLine
 from .widgets.resource_table import ResourceTable
 from .widgets.safe_text import DropControls
@@ -89,6 +92,9 @@ class BatchApp(App[str | None]):
         Binding("b", "browse_files", "Files"),
         Binding("O", "open_outputs", "Outputs"),
         Binding("F", "failed_only", "Failed only"),
+        Binding("H", "nodes_health", "Nodes health: failing or slow nodes of the job", show=False),
+        Binding("W", "watch", "Watch the job: bell and desktop notice when it completes or a task fails",
+                show=False),
         Binding("c", "copy_id", "Copy id", show=False),
         Binding("ctrl+y", "copy_menu", "Copy id, command line or JSON", show=False),
         Binding("u", "toggle_utc", "UTC / local time", show=False),
@@ -122,6 +128,8 @@ class BatchApp(App[str | None]):
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
         self.copier = Copier(self)
+        self.monitor = JobMonitor(self)  # a job's task figures: the progress line, stragglers
+        self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
@@ -135,6 +143,7 @@ class BatchApp(App[str | None]):
             with Vertical(id="main"):
                 yield ViewTitle(id="view-title")
                 yield Summary("", id="summary", markup=False)
+                yield ProgressLine(id="progress")
                 yield PromptLine(self.prompt, id="prompt")
                 yield ResourceTable(id="table")
                 yield DetailsPane(id="details")
@@ -295,6 +304,12 @@ class BatchApp(App[str | None]):
 
     def action_rerun_failed(self) -> None:
         self.actions.rerun_failed()
+
+    def action_nodes_health(self) -> None:
+        self.monitor.open_nodes_health()
+
+    def action_watch(self) -> None:
+        self.watcher.toggle()
 
     def action_sort(self, letter: str) -> None:
         column = sort_key_for(self.view.kind, letter)
