@@ -34,7 +34,8 @@ class Navigator:
         if view.account not in app.services:
             app.notify(f"{view.account}: {app.problems.get(view.account, 'no such account')}", severity="error")
             return
-        app.view = view
+        before, app.view = app.view, view
+        app.monitor.view_shown(before, view)  # the progress line, the watched open job
         app.refresher.reset()
         app.details.doc = None
         table = app.table
