@@ -181,8 +181,9 @@ def assess(tallies: Iterable[NodeTally], durations: list[float], nodes: Iterable
 def describe_rules() -> list[tuple[str, str]]:
     """The two rules, one (name, text) line each, for the help."""
     return [
-        ("failing", f"≥{MIN_TASKS} tasks done and more failures than chance allows: a one-sided binomial test of "
-                    f"its failures against the other nodes' failure rate, p < {ALPHA:g} / nodes tested"),
+        ("failing", f"≥{MIN_TASKS} tasks done and more failures than chance allows: a one-sided exact binomial "
+                    f"test of its failures against the other nodes' failure rate, p < {ALPHA:g} / nodes tested "
+                    "(Bonferroni)"),
         ("slow", f"≥{MIN_TASKS} tasks done and its median duration above the job's median + {SLOW_K:g} × "
                  f"max({MAD_SCALE} × MAD, {SPREAD_FRACTION:.0%} of the median, {MIN_SPREAD:g} s)"),
     ]

@@ -22,9 +22,9 @@ HEALTH_COLUMNS = [
     Column("tasks", "TASKS", 5, "right"),
     Column("failed", "FAILED", 6, "right"),
     Column("rate", "FAIL%", 5, "right"),
+    Column("start", "START", 7),  # the start task: ok, exit N, failed, running
     Column("median", "MEDIAN", 6, "right"),
     Column("ratio", "×JOB", 5, "right"),
-    Column("start", "START TASK", 10),
     Column("state", "STATE", 10),
 ]
 FAILING_STYLE, SLOW_STYLE = "bold red", "bold yellow"
@@ -74,13 +74,13 @@ def health_row(health: NodeHealth, job_median: float | None) -> TableRow:
             str(health.finished + health.running),
             str(health.failed),
             Text("" if rate is None else f"{rate:.0%}", style=FAILING_STYLE if health.failing else ""),
+            _start_task(health),
             Text(seconds_text(median) if median is not None else "", style=SLOW_STYLE if health.slow else ""),
             "" if ratio is None else f"×{ratio:.1f}",
-            _start_task(health),
             state,
         ),
         sort_keys=(health.node_id, (health.failing, health.slow), health.finished + health.running, health.failed,
-                   rate, median, ratio, health.node.start_task_exit_code if health.node else None,
+                   rate, health.node.start_task_exit_code if health.node else None, median, ratio,
                    health.node.state if health.node else "gone"),
     )
 

@@ -28,7 +28,7 @@ from textual.widgets import Footer, Static
 from ...service.errors import ServiceError
 from ...service.models import NodeRow
 from ...service.node_health import JobHealth, NodeHealth, assess, describe_rules
-from ...service.progress import STRAGGLER_QUANTILE, STRAGGLER_TOLERANCE
+from ...service.progress import STRAGGLER_MIN_FINISHED, STRAGGLER_QUANTILE, STRAGGLER_TOLERANCE
 from ...service.task_stats import TaskStats
 from ...textsafe import inert
 from ..fetch import TaskTracker
@@ -70,7 +70,8 @@ class NodesHealthHelp(HelpScreen):
             yield Static(Text("\nStragglers (tasks view)", style="bold"))
             yield Static(_keys([("straggler", f"a running task past the p{STRAGGLER_QUANTILE * 100:.0f} of its job's "
                                               f"finished tasks' durations + {STRAGGLER_TOLERANCE:g} s "
-                                              "(at least 10 finished); :stragglers lists them")]))
+                                              f"(at least {STRAGGLER_MIN_FINISHED} finished); :stragglers lists "
+                                              "them")]))
             yield Static(Text("\nesc closes this help", style="dim"))
 
 
