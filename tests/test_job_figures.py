@@ -275,3 +275,22 @@ def test_the_progress_line_fits_its_width():
     stalled = PaceView(Pace(3.0, None, 4, (0,) * 60, stalled_seconds=75))
     assert "ETA — none done for 1m15s" in progress_text(stalled, 80).plain
     assert progress_text(PaceView(None, note="why not"), 80).plain == "why not"
+
+
+def test_failures_that_keep_coming_are_told_once_per_quiet_time_and_a_rerun_resets_the_count():
+    from batchtui.ui.model.watch_book import FAILURE_QUIET
+
+    book = WatchBook()
+    job = ("acct", "j")
+    book.observe(job, TaskCounts(active=10), 0.0)
+    assert book.observe(job, TaskCounts(active=9, completed=1, failed=1), 1.0).failed_more == 1
+    assert book.observe(job, TaskCounts(active=7, completed=3, failed=3), 5.0) is None  # held
+    assert book.observe(job, TaskCounts(active=6, completed=4, failed=3), 10.0) is None
+    held = book.observe(job, TaskCounts(active=6, completed=4, failed=3), 1.0 + FAILURE_QUIET)
+    assert held is not None and held.message == "job j: 2 more tasks failed (3 failed of 10)"
+    assert book.observe(job, TaskCounts(active=9, completed=1, failed=0), 40.0) is None  # rerun: 3 → 0
+    again = book.observe(job, TaskCounts(active=8, completed=2, failed=1), 80.0)
+    assert again is not None and again.failed_more == 1
+    book.observe(job, TaskCounts(active=1, completed=9, failed=2), 81.0)  # held
+    last = book.observe(job, TaskCounts(completed=10, succeeded=8, failed=2), 82.0)
+    assert last is not None and last.completed and last.failed_more == 1  # told with the completion

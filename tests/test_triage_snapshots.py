@@ -49,8 +49,7 @@ def frozen_bad_node(tmp_path_factory):
                                      command_line=node_task(0, exit_code=1 if (wave, i) == (2, 0) else 0))
             for i in range(3)
         ]))
-        done = 3 * (wave + 1)
-        wait_for(lambda: client.get_job_task_counts("frames").task_counts.completed == done
+        wait_for(lambda done=3 * (wave + 1): client.get_job_task_counts("frames").task_counts.completed == done
                  and all(n.state == "idle" for n in client.list_nodes("render")), what=f"wave {wave}")
     yield emu
     emu.stop()

@@ -9,8 +9,11 @@ taskcounts goes through `observe`, which says what changed since the look before
 
 The first look at a job only sets the baseline (opening a job with 12 failures is not news). A look older
 than the last one taken (two readers of the same job, answers crossing) is ignored, so one change is never
-told twice; both changes of one look make one notification. `forget` drops a job's baseline when it is no
-longer watched, so changes made while nobody watched are not told later as news.
+told twice; both changes of one look make one notification. Failures that keep coming are told at most
+once every `FAILURE_QUIET` seconds per job: a rise within that time is held and told (summed) by the first
+look after it, or with the job's completion. A fall (failed tasks rerun) lowers the count new failures
+are measured from. `forget` drops a job's baseline when it is no longer watched, so changes made while
+nobody watched are not told later as news.
 
 Pure: no I/O, no Textual.
 """
@@ -36,11 +39,15 @@ class Notice:
     message: str
 
 
+FAILURE_QUIET = 30.0  # seconds between two failure notices of one job, at least
+
+
 @dataclass(frozen=True)
 class _Look:
-    failed: int
     done: bool
     at: float
+    told_failed: int  # the failed count new failures are counted from
+    told_at: float | None  # when failures were last told
 
 
 def _done(counts: TaskCounts) -> bool:
@@ -81,11 +88,17 @@ class WatchBook:
         if before is not None and at < before.at:
             return None
         done = _done(counts)
-        self._looks[job] = _Look(counts.failed, done, at)
         if before is None:
+            self._looks[job] = _Look(done, at, counts.failed, None)
             return None
-        more = max(0, counts.failed - before.failed)
+        since = min(before.told_failed, counts.failed)
+        more = counts.failed - since
         completed = done and not before.done
+        due = before.told_at is None or at - before.told_at >= FAILURE_QUIET
+        if not (more and (due or completed)):
+            more = 0
+        told_at = at if more else before.told_at
+        self._looks[job] = _Look(done, at, since + more, told_at)
         if not more and not completed:
             return None
         name = job[1]

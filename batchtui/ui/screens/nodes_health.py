@@ -47,7 +47,7 @@ KEYS = [
     ("i", "reimage the node (its disk is wiped), confirmed first"),
     ("space", "mark or unmark the node"),
     ("r", "refresh now"),
-    ("esc", "back to the explorer"),
+    ("esc, q", "back to the explorer"),
 ]
 _REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
 
@@ -79,7 +79,7 @@ class NodesHealthScreen(ModalScreen[None]):
     """The nodes of `job_id`'s tasks, with their figures and flags."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
+        Binding("escape,q", "back", "Back"),
         Binding("t", "node_tasks", "Its tasks"),
         Binding("p", "node_action('p')", "Disable scheduling"),
         Binding("o", "node_action('o')", "Reboot"),
