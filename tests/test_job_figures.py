@@ -294,3 +294,17 @@ def test_failures_that_keep_coming_are_told_once_per_quiet_time_and_a_rerun_rese
     book.observe(job, TaskCounts(active=1, completed=9, failed=2), 81.0)  # held
     last = book.observe(job, TaskCounts(completed=10, succeeded=8, failed=2), 82.0)
     assert last is not None and last.completed and last.failed_more == 1  # told with the completion
+
+
+def test_ids_and_messages_in_the_nodes_health_view_are_plain_text():
+    from batchtui.service.node_health import NodeHealth
+    from batchtui.ui.node_health_view import health_row, job_line, why_line
+
+    evil = "tvm-[/x]\x1b]0;t\x07"
+    health = NodeHealth(evil, 4, 4, 0, 1.0, 2.0, 1e-9, True, False, ("failing: 4 of 4 tasks failed",),
+                        node("n", "completed", 0))
+    row = health_row(health, 1.0)
+    assert row.cells[0] == "tvm-[/x]^[]0;t^G" and str(row.cells[1]) == "✗ failing"
+    assert "^[" in why_line(health).plain and "\x1b" not in why_line(health).plain
+    line = job_line("[bold]j\x1b", "p", assess([NodeTally("a", 3, 0, 0, [1.0, 1.0, 1.0])], [1.0, 1.0, 1.0]))
+    assert line.plain.startswith("job [bold]j^[ on pool p") and "\x1b" not in line.plain

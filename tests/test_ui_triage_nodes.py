@@ -185,3 +185,20 @@ async def test_a_watched_job_that_is_not_open_is_told_when_it_completes(emulator
         assert written == ["\x07"]
         await pilot.press("W")  # stop watching
         assert ("emu", job_id) not in app.watcher.book.marked
+
+
+async def test_nodes_health_from_the_jobs_view_lists_the_job_itself(emulator, bad_pool, triage_job):
+    _, bad, _ = bad_pool
+    app = make_app(emulator, ViewKey("emu", JOBS))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: triage_job in app.table.visible_keys, what="the job listed")
+        app.table.move_cursor_to_key(triage_job)
+        await pilot.press("H")
+        screen = app.screen
+        assert isinstance(screen, NodesHealthScreen)
+        await until(pilot, lambda: screen.health is not None and screen.table.total_count == 3, what="health")
+        assert app.monitor.fed_stats("emu", triage_job) is None  # (the explorer shows jobs: listed here)
+        assert screen.health is not None and [h.node_id for h in screen.health.flagged] == [bad]
+        assert "✗ failing" in node_line(row_texts(screen.table), bad)
+        await pilot.press("escape")
+        assert app.screen is not screen and app.view == ViewKey("emu", JOBS)
