@@ -308,3 +308,13 @@ def test_ids_and_messages_in_the_nodes_health_view_are_plain_text():
     assert "^[" in why_line(health).plain and "\x1b" not in why_line(health).plain
     line = job_line("[bold]j\x1b", "p", assess([NodeTally("a", 3, 0, 0, [1.0, 1.0, 1.0])], [1.0, 1.0, 1.0]))
     assert line.plain.startswith("job [bold]j^[ on pool p") and "\x1b" not in line.plain
+
+
+def test_equal_durations_are_counted_apart_and_a_row_told_again_changes_nothing():
+    stats = TaskStats()
+    stats.update([row("a", seconds=5), row("b", seconds=5), row("c", seconds=2)])
+    assert stats.durations == [2.0, 5.0, 5.0]
+    stats.update([row("a", seconds=5)])  # the same row again (refreshes overlap)
+    assert stats.durations == [2.0, 5.0, 5.0] and stats.finished == 3
+    stats.update([row("a", "active", start=None), row("d", seconds=1), row("b", seconds=7)])
+    assert stats.durations == [1.0, 2.0, 7.0] and stats.completions_until(at(10)) == 3

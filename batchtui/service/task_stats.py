@@ -6,7 +6,9 @@ the progress, straggler and node-health figures need, so each figure costs a loo
 over 100,000 rows:
 
 - finished (completed) tasks: node, failed or not, duration in seconds, end time; their durations and end
-  times also in sorted lists (quantiles, completions in a time window, by bisection);
+  times also in sorted lists (quantiles, completions in a time window, by bisection), sorted when read
+  after a change (appended values are merged by one sort: a listing of 100,000 tasks costs one sort, a
+  refresh that changed a few rows a merge);
 - running tasks: their rows (a straggler's row is drawn again as time passes);
 - active tasks are not kept (the job's taskcounts say how many).
 
@@ -19,7 +21,9 @@ Pure: no I/O, no Textual. Times are epoch seconds (floats) internally; rows carr
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+import sys
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,10 +65,39 @@ def _ts(dt: datetime | None) -> float | None:
     return dt.timestamp() if dt is not None else None
 
 
-def _remove_sorted(values: list[float], value: float) -> None:
-    index = bisect_left(values, value)
-    if index < len(values) and values[index] == value:
-        del values[index]
+class _Sorted:
+    """Floats, sorted when read: additions and removals wait until then."""
+
+    __slots__ = ("_values", "_added", "_removed")
+
+    def __init__(self) -> None:
+        self._values: list[float] = []
+        self._added: list[float] = []
+        self._removed: Counter[float] = Counter()
+
+    def add(self, value: float) -> None:
+        self._added.append(value)
+
+    def remove(self, value: float) -> None:
+        self._removed[value] += 1
+
+    def values(self) -> list[float]:
+        """Every value, ascending (the same list until the next change)."""
+        if self._removed:
+            removed = self._removed
+            kept = []
+            for value in (*self._values, *self._added):
+                if removed[value] > 0:
+                    removed[value] -= 1
+                else:
+                    kept.append(value)
+            self._values, self._added, self._removed = kept, [], Counter()
+            kept.sort()
+        elif self._added:
+            self._values.extend(self._added)
+            self._added = []
+            self._values.sort()  # (a sorted run and a short tail: a merge)
+        return self._values
 
 
 class TaskStats:
@@ -73,13 +106,12 @@ class TaskStats:
     def __init__(self) -> None:
         self._finished: dict[str, Finished] = {}
         self._running: dict[str, TaskRow] = {}
-        self._durations: list[float] = []  # seconds of the finished tasks that have both times, sorted
-        self._ends: list[float] = []  # end times (epoch seconds) of the finished tasks, sorted
+        self._durations = _Sorted()  # seconds of the finished tasks that have both times
+        self._ends = _Sorted()  # end times (epoch seconds) of the finished tasks
         self._failed = 0
         self._first_start: float | None = None  # the earliest start time seen (epoch seconds)
         self._seen: set[str] | None = None  # task ids of the full listing under way
         self.complete = False  # a full listing has ended: the figures cover the whole job
-        self.version = 0  # bumped on every change (callers redraw only when it moved)
 
     # -- feeding ----------------------------------------------------------------------------
     def begin_listing(self) -> None:
@@ -111,37 +143,40 @@ class TaskStats:
         for row in rows:
             if seen is not None:
                 seen.add(row.id)
-            self._forget(row.id)
             start = _ts(row.start_time)
             if start is not None and (self._first_start is None or start < self._first_start):
                 self._first_start = start
+            done = None
             if row.state == "completed":
                 end = _ts(row.end_time)
                 seconds = end - start if end is not None and start is not None else None
-                done = Finished(row.node_id, row.result == "failure", seconds, end)
+                node = sys.intern(row.node_id) if row.node_id is not None else None
+                done = Finished(node, row.result == "failure", seconds, end)
+                if self._finished.get(row.id) == done:
+                    continue  # told again (the refreshes overlap): nothing changed
+            self._forget(row.id)
+            if done is not None:
                 self._finished[row.id] = done
                 if done.failed:
                     self._failed += 1
-                if seconds is not None:
-                    insort(self._durations, seconds)
-                if end is not None:
-                    insort(self._ends, end)
+                if done.seconds is not None:
+                    self._durations.add(done.seconds)
+                if done.end is not None:
+                    self._ends.add(done.end)
             elif row.state == "running":
                 self._running[row.id] = row
-            self.version += 1
 
     def _forget(self, task_id: str) -> None:
         done = self._finished.pop(task_id, None)
         if done is not None:
-            self.version += 1
             if done.failed:
                 self._failed -= 1
             if done.seconds is not None:
-                _remove_sorted(self._durations, done.seconds)
+                self._durations.remove(done.seconds)
             if done.end is not None:
-                _remove_sorted(self._ends, done.end)
-        elif self._running.pop(task_id, None) is not None:
-            self.version += 1
+                self._ends.remove(done.end)
+        else:
+            self._running.pop(task_id, None)
 
     # -- figures ----------------------------------------------------------------------------
     @property
@@ -156,7 +191,7 @@ class TaskStats:
     @property
     def durations(self) -> list[float]:
         """Durations (seconds) of the completed tasks with both times, ascending. Do not change it."""
-        return self._durations
+        return self._durations.values()
 
     @property
     def first_start(self) -> float | None:
@@ -166,7 +201,8 @@ class TaskStats:
     @property
     def last_end(self) -> float | None:
         """When the latest completion happened (epoch seconds), None before any."""
-        return self._ends[-1] if self._ends else None
+        ends = self._ends.values()
+        return ends[-1] if ends else None
 
     def running(self) -> list[TaskRow]:
         """The rows of the running tasks."""
@@ -177,11 +213,12 @@ class TaskStats:
 
     def completions_between(self, start: float, end: float) -> int:
         """Tasks that completed in [start, end) (epoch seconds)."""
-        return bisect_left(self._ends, end) - bisect_left(self._ends, start)
+        ends = self._ends.values()
+        return bisect_left(ends, end) - bisect_left(ends, start)
 
     def completions_until(self, end: float) -> int:
         """Tasks that completed at or before `end` (epoch seconds)."""
-        return bisect_right(self._ends, end)
+        return bisect_right(self._ends.values(), end)
 
     def by_node(self) -> dict[str, NodeTally]:
         """Each node's finished, failed and running tasks and durations (tasks without a node are left
