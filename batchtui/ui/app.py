@@ -33,6 +33,8 @@ from .actions import ACTIONS
 from .controllers.actions import ActionRunner
 from .controllers.clipboard import Copier
 from .controllers.details import DetailsLoader
+from .controllers.job_monitor import JobMonitor
+from .controllers.job_watch import JobWatch
 from .controllers.jumps import Jumper
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
@@ -42,11 +44,13 @@ from .controllers.view_choices import ViewChoices
 from .fetch import TaskTracker
 from .format import utcnow
 from .key_order import run_binding_now
+from .keys import EXPLORER_BINDINGS, HELP, SORT_LETTERS
 from .palette import ANSI_DARK, ANSI_LIGHT, ANSI_NO_COLOUR
 from .screens.help import HelpScreen
 from .views import JOBS, POOLS, ViewKey, sort_key_for
 from .widgets.details import DetailsPane
 from .widgets.nav_tree import NavItem, NavTree
+from .widgets.progress_line import ProgressLine
 from .widgets.prompt_line import PromptLine
 from .widgets.resource_table import ResourceTable
 from .widgets.safe_text import DropControls
@@ -55,21 +59,6 @@ from .widgets.view_title import ViewTitle
 
 if TYPE_CHECKING:
     from ..service.storage import BlobStore
-
-SORT_LETTERS = "ISDLVCKRTEUN"
-MUTATING_KEYS = ("z", "x", "o", "i", "t", "a", "p", "P", "ctrl+d", "A")
-# What `?` says of a key, where the footer's short label is not enough (by action).
-HELP = {
-    "toggle_focus": "move between the tree and the table, either way (tab too)",
-    "rerun_failed": "rerun the failed tasks of the job (tasks view, or the jobs view's cursor row)",
-    "jump('node')": "tasks: jump to the node the task ran on, in its pool's nodes",
-    "jump('pool')": "jobs: jump to the job's pool",
-    "jump('tasks')": "nodes: the tasks that ran on the node (recentTasks); enter opens one",
-    "history(-1)": "back to the previous view in the history (its cursor where you left it)",
-    "history(1)": "forward to the next view in the history",
-    "last_view": "the last view shown; again to come back (as k9s)",
-}
-
 
 class ExplorerScreen(Screen[None]):
     """The explorer's own screen: the table has the keys from the start (the tree takes
@@ -85,46 +74,7 @@ class BatchApp(App[str | None]):
     # Named colours painted so that each is itself again at 16 colours (see ui.palette).
     ansi_theme_dark = Reactive(ANSI_DARK, init=False)
     ansi_theme_light = Reactive(ANSI_LIGHT, init=False)
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("colon", "command", "Cmd"),
-        Binding("slash", "filter", "Filter"),
-        Binding("r", "refresh", "Refresh", show=False),
-        Binding("escape", "back", "Back", show=False),
-        Binding("d", "toggle_details", "Details", show=False),
-        Binding("y", "raw_json", "JSON"),
-        Binding("f6", "toggle_focus", "Tree/table", show=False),
-        Binding("z", "act('z')", "Resize"),
-        Binding("x", "act('x')", "Stop resize"),
-        Binding("o", "act('o')", "Reboot"),
-        Binding("i", "act('i')", "Reimage"),
-        Binding("t", "act('t')", "Terminate"),
-        Binding("a", "act('a')", "Rerun"),
-        Binding("p", "act('p')", "Disable"),
-        Binding("P", "act('P')", "Enable"),
-        Binding("ctrl+d", "act('ctrl+d')", "Delete"),
-        Binding("A", "rerun_failed", "Rerun failed"),
-        Binding("l", "open_log('stdout.txt')", "Logs"),
-        Binding("e", "open_log('stderr.txt')", "Stderr"),
-        Binding("b", "browse_files", "Files"),
-        Binding("O", "open_outputs", "Outputs"),
-        Binding("F", "failed_only", "Failed only"),
-        Binding("J", "jump('node')", "Its node"),
-        Binding("J", "jump('pool')", "Its pool"),
-        Binding("J", "jump('tasks')", "Tasks run here"),
-        Binding("left_square_bracket", "history(-1)", "Prev view"),
-        Binding("right_square_bracket", "history(1)", "Next view"),
-        Binding("minus", "last_view", "Last view"),
-        Binding("exclamation_mark", "failures", "Failures"),
-        Binding("percent_sign", "histograms", "Histograms"),
-        Binding("c", "copy_id", "Copy id", show=False),
-        Binding("ctrl+y", "copy_menu", "Copy id, command line or JSON", show=False),
-        Binding("u", "toggle_utc", "UTC / local time", show=False),
-        *[Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS],
-        # Read-only: a mutating key (its binding above is hidden) says so instead of doing nothing.
-        *[Binding(key, f"read_only('{key}')", "", show=False) for key in MUTATING_KEYS],
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = EXPLORER_BINDINGS
 
     def __init__(
         self,
@@ -155,6 +105,8 @@ class BatchApp(App[str | None]):
         self.jumper = Jumper(self)
         self.copier = Copier(self)
         self.triage = Triage(self)  # failure clusters, exit codes and durations of a job
+        self.monitor = JobMonitor(self)  # a job's task figures: the progress line, stragglers
+        self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
@@ -171,6 +123,7 @@ class BatchApp(App[str | None]):
             with Vertical(id="main"):
                 yield ViewTitle(id="view-title")
                 yield Summary("", id="summary", markup=False)
+                yield ProgressLine(id="progress")
                 yield PromptLine(self.prompt, id="prompt")
                 yield ResourceTable(id="table")
                 yield DetailsPane(id="details")
@@ -361,6 +314,12 @@ class BatchApp(App[str | None]):
 
     def action_rerun_failed(self) -> None:
         self.actions.rerun_failed()
+
+    def action_nodes_health(self) -> None:
+        self.monitor.open_nodes_health()
+
+    def action_watch(self) -> None:
+        self.watcher.toggle()
 
     def action_sort(self, letter: str) -> None:
         column = sort_key_for(self.view.kind, letter)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "storage", "mark", "unmark", "grep", "quit", "help",
-            "failures", "histogram")
+            "failures", "histogram", "nodes-health", "stragglers")
 NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|tasks FILE.json",
                   "grep": "PATTERN"}
 #: Commands that take an argument, required or not (Tab completion adds a space after them).
-TAKES_ARGUMENT = frozenset({*NEEDS_ARGUMENT, "storage", "mark", "failures", "histogram"})
+TAKES_ARGUMENT = frozenset({*NEEDS_ARGUMENT, "storage", "mark", "failures", "histogram", "nodes-health"})
 ALIASES = {"q": "quit", "account": "acct", "accounts": "acct", "pool": "pools", "job": "jobs",
            "node": "nodes", "task": "tasks", "po": "pools", "no": "nodes", "h": "help", "hist": "histogram",
-           "histograms": "histogram"}
+           "histograms": "histogram", "health": "nodes-health", "straggler": "stragglers"}
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,11 @@ class CommandError(ValueError):
 
 
 def matching_commands(word: str) -> list[str]:
-    """The commands `word` may mean: its alias, else the commands it starts."""
+    """The commands `word` may mean: its alias, or the command it names in full, else the commands it starts."""
     word = word.lower()
-    return [ALIASES[word]] if word in ALIASES else [c for c in COMMANDS if c.startswith(word)]
+    if word in ALIASES:
+        return [ALIASES[word]]
+    return [word] if word in COMMANDS else [c for c in COMMANDS if c.startswith(word)]
 
 
 def parse_command(text: str) -> Command:

@@ -8,8 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
+
 from ..service.models import JobRow, NodeRow, PoolRow, TaskRow
-from .format import clock_time, duration, elapsed
+from .format import RUNNING, clock_time, duration, elapsed
 from .preconditions import RowState
 from .widgets.resource_table import Column, TableRow
 from .widgets.safe_text import inert, state_text
@@ -175,7 +177,14 @@ def job_row(j: JobRow, now: datetime) -> TableRow:
     )
 
 
-def task_row(t: TaskRow, now: datetime) -> TableRow:
+# A running task past its job's straggler threshold (service.progress) reads so in the STATE column; its sort
+# key stays "running" (sorting and `:mark running` treat it as running); `:stragglers` filters by this text.
+STRAGGLER_CELL = Text(f"{RUNNING} straggler", style="bold yellow")
+STRAGGLER_FILTER = f"re:^{STRAGGLER_CELL.plain}$"
+
+
+def task_row(t: TaskRow, now: datetime, straggler: bool = False) -> TableRow:
+    """A task's row; `straggler`: a running task that has run longer than its job's finished tasks mostly do."""
     failed = t.state == "completed" and t.result == "failure"
     seconds = elapsed(t.start_time, t.end_time, now) if t.state in ("running", "completed") else None
     retries = f"{t.retry_count}" + (f"+{t.requeue_count}r" if t.requeue_count else "")
@@ -183,7 +192,7 @@ def task_row(t: TaskRow, now: datetime) -> TableRow:
         key=t.id,
         cells=(
             inert(t.id),
-            state_text(t.state, failed),
+            STRAGGLER_CELL if straggler else state_text(t.state, failed),
             "" if t.exit_code is None else str(t.exit_code),
             inert(t.node_id or ""),
             clock_time(t.start_time, now),

@@ -56,6 +56,8 @@ class ActionRunner:
             return self.read_only_here() and self.applies(str(parameters[0]))
         if action in ("failed_only", "failures", "histograms"):
             return view.kind == TASKS
+        if action in ("nodes_health", "watch"):
+            return view.kind in (TASKS, JOBS)
         if action in ("open_log", "browse_files"):
             return view.kind in (TASKS, NODES)
         if action == "open_outputs":
@@ -78,26 +80,30 @@ class ActionRunner:
         return [table.cursor_key] if table.cursor_key else []
 
     def act(self, key: str) -> None:
-        """The action bound to `key` in this view, on the marked rows (else the cursor's):
-        a notice if it cannot work on them, else a confirmation, then the operation."""
+        """The action bound to `key` in this view, on the marked rows (else the cursor's)."""
+        self.act_on(key, self.app.view, self._targets())
+
+    def act_on(self, key: str, view: ViewKey, keys: list[str]) -> None:
+        """The action bound to `key` for `view`'s kind, on `keys`: the explorer's rows, or another
+        screen's (the nodes health view acts on nodes of the job's pool). A notice if it cannot work
+        on them, else a confirmation, then the operation; in read-only mode it says so."""
         app = self.app
-        action = for_key(key, app.view.kind)
+        action = for_key(key, view.kind)
         if action is None:
             return
         if self.read_only_here():
             self.say_read_only(key)
             return
-        keys = self._targets()
         if not keys:
             app.notify("nothing selected", severity="warning", timeout=3)
             return
         if action.single and len(keys) > 1:
-            app.notify(f"{action.verb.lower()} works on one {app.view.kind[:-1]} at a time", severity="warning")
+            app.notify(f"{action.verb.lower()} works on one {view.kind[:-1]} at a time", severity="warning")
             return
         if action.name == "reactivate":  # the job's state decides too: fetch it first
-            start_worker(app, self._check_job, action, app.view, keys, group="actions")
+            start_worker(app, self._check_job, action, view, keys, group="actions")
         else:
-            self._check(action, app.view, keys)
+            self._check(action, view, keys)
 
     async def _check_job(self, action: Action, view: ViewKey, keys: list[str]) -> None:
         try:
@@ -209,8 +215,8 @@ class ActionRunner:
             return
         app.notify(result.summary(action.verb.lower(), view.kind[:-1]),
                    severity="error" if result.failed else "information", timeout=8)
-        app.table.clear_marks()
-        if view == app.view:
+        if view == app.view:  # (an action of another screen, such as the nodes health view, leaves them be)
+            app.table.clear_marks()
             app.refresher.refresh_now()
 
     # -- creating from a file ---------------------------------------------------------------

@@ -3,7 +3,8 @@
 `:tasks JOB` and `:nodes POOL` open the view at once when the id is known (listed in this session); an id
 never seen is looked up first, so a typo says "no job named …" at the prompt, with the nearest known ids,
 and the view stays where it was. `:mark STATE` marks every shown row in that state, `:mark` (or
-`:mark all`) every shown row, `:unmark` clears the marks.
+`:mark all`) every shown row, `:unmark` clears the marks. `:nodes-health [JOB]` opens the nodes health view
+(of the open job, or the cursor's); `:stragglers` filters a tasks view to its stragglers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ...service.errors import NOT_FOUND, ServiceError
 from ..commands import COMMANDS, TAKES_ARGUMENT, CommandError, matching_commands, parse_command
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
+from ..views import JOBS, NODES, POOLS, STRAGGLER_FILTER, TASKS, ViewKey
 from .grep import open_grep
 from .workers import start_worker
 
@@ -58,6 +59,7 @@ class CommandRunner:
             return
         if name == "grep":
             open_grep(app, prompt, text)
+        if name in ("stragglers", "nodes-health") and not self._job_command(name, argument):
             return
         prompt.close()
         account = app.view.account
@@ -80,6 +82,10 @@ class CommandRunner:
             app.triage.open_failures(argument)
         elif name == "histogram":
             app.triage.open_histograms(argument)
+        elif name == "nodes-health":
+            app.monitor.open_nodes_health(argument)
+        elif name == "stragglers":
+            app.table.set_filter(STRAGGLER_FILTER)
 
     def cancel(self) -> None:
         """The prompt was cancelled: forget a lookup under way."""
@@ -99,6 +105,17 @@ class CommandRunner:
         shown = sorted({self._state_of(key) for key in table.visible_keys})
         self.prompt.error(f"no row shown is {state}; states shown: {', '.join(shown)}")
         return False
+
+    def _job_command(self, name: str, argument: str) -> bool:
+        """`:stragglers` needs a tasks view; `:nodes-health` a job (named, open, or the cursor's)."""
+        kind = self.app.view.kind
+        if name == "stragglers" and kind != TASKS:
+            self.prompt.error(":stragglers filters a job's tasks: open them first (:tasks JOB)")
+            return False
+        if name == "nodes-health" and not argument and kind not in (TASKS, JOBS):
+            self.prompt.error(":nodes-health JOB, or open the job's tasks first")
+            return False
+        return True
 
     def _state_of(self, key: str) -> str:
         table = self.app.table
@@ -170,6 +187,8 @@ class CommandRunner:
             return sorted(self.ids(JOBS)), ""
         if name == "acct":
             return list(self.app.accounts), ""
+        if name == "nodes-health":
+            return sorted(self.ids(JOBS)), ""
         if name == "mark":
             return ["all", *sorted({self._state_of(key) for key in self.app.table.visible_keys})], ""
         if name == "create":

@@ -58,7 +58,8 @@ class Navigator:
         if record:
             self._record(view, cursor)
         self._pending = None
-        app.view = view
+        before, app.view = app.view, view
+        app.monitor.view_shown(before, view)  # the progress line, the watched open job
         app.refresher.reset()
         app.details.doc = None
         table = app.table

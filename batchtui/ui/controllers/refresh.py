@@ -148,7 +148,8 @@ class Refresher:
     # -- applying a batch -------------------------------------------------------------------
     def _apply(self, view: ViewKey, batch: Batch) -> None:
         now = self.app.choices.now(view.kind)  # (UTC or local time, as chosen)
-        build = ROW_BUILDERS[view.kind]
+        # (a tasks view's rows: its job's figures take the batch first, so stragglers are built flagged)
+        build = self.app.monitor.task_builder(view, batch) if view.kind == TASKS else ROW_BUILDERS[view.kind]
         rows = [build(r, now) for r in batch.rows]
         table = self.app.table
         cursor = table.cursor_key
@@ -167,6 +168,7 @@ class Refresher:
                     gone = all_keys - self._seen
                     if gone:
                         table.remove_rows(gone)
+            self.app.monitor.applied(view, batch)  # stragglers that turned, the progress line, watched jobs
             table.empty_text = EMPTY_TEXT[view.kind]
             after = table.get_row(cursor) if cursor else None
             if before is None or after is None or before.cells != after.cells:

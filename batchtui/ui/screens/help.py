@@ -19,6 +19,9 @@ COMMANDS = [
     (":create pool|job FILE", "create from a JSON request body (checked first)"),
     (":create tasks FILE", "add the file's tasks to the job on screen, 100 per call"),
     (":storage [CONTAINER[/PREFIX]]", "the account's linked storage: containers and blobs"),
+    (":nodes-health [JOB]", "per node of the job: tasks, failure rate, median duration, start task; failing or "
+                            "slow nodes flagged with why (H; ? there for the rules)"),
+    (":stragglers", "a tasks view: only its stragglers, running tasks past the p95 of the finished ones + 1 s"),
     (":mark STATE", "mark every row shown in that state (e.g. :mark failed); :mark alone marks all shown"),
     (":unmark", "clear the marks"),
     (":grep [--tail N|--all] TEXT", "search the output of the tasks shown (tail 64K; re: for a regex)"),
