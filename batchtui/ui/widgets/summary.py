@@ -1,38 +1,111 @@
-"""The strip above the table: a job's progress from taskcounts, or a pool's
-node-state heatmap from its nodes, as Batch Explorer shows them."""
+"""The strip above the table: a job's progress from taskcounts, a pool's
+node-state heatmap from its nodes, or an overview of the jobs or pools.
+
+A strip is given as a `Fit`: the same facts at decreasing widths. The widget
+shows the widest one that fits, so on a narrow terminal the decorations (bars,
+heatmaps) go first and the facts that matter stay; failures come first in
+every one. Only when even the narrowest does not fit is it cut, with `…`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from ...service.models import NodeCounts, NodeRow, TaskCounts
 from ..format import STATE_STYLES
 
 BAR_WIDTH = 30
+# Node states that mean trouble: counted first, and in the heatmap's colours of failure.
+BAD_NODE_STATES = ("starttaskfailed", "unusable", "offline", "preempted", "unknown")
 
 
-def job_summary(counts: TaskCounts) -> Text:
-    total = counts.total
-    done = counts.completed
-    filled = round(BAR_WIDTH * done / total) if total else 0
-    failed_cells = min(filled, round(BAR_WIDTH * counts.failed / total)) if total else 0
+@dataclass(frozen=True)
+class Fit:
+    """One line in several widths, widest first (each a complete statement)."""
+
+    choices: tuple[Text, ...]
+
+    def at(self, width: int) -> Text:
+        """The widest choice that fits `width` cells, else the narrowest cut to `width` with `…`."""
+        for choice in self.choices:
+            if cell_len(choice.plain) <= width:
+                return choice
+        cut = self.choices[-1].copy()
+        cut.truncate(max(0, width), overflow="ellipsis")
+        return cut
+
+
+def _counts(parts: Iterable[tuple[str, int, str]], text: Text | None = None) -> Text:
+    """`label value` pairs, two spaces apart; a zero is dim."""
+    text = text if text is not None else Text()
+    for label, value, style in parts:
+        if text.plain:
+            text.append("  ")
+        text.append(f"{label} ", style="dim")
+        text.append(f"{value}", style=style if value else "dim")
+    return text
+
+
+def _bar(counts: TaskCounts, width: int) -> Text:
+    total, done = counts.total, counts.completed
+    filled = round(width * done / total) if total else 0
+    failed_cells = min(filled, max(1 if counts.failed else 0, round(width * counts.failed / total))) if total else 0
     text = Text()
     text.append("█" * (filled - failed_cells), style="green")
     text.append("█" * failed_cells, style="red")
-    text.append("░" * (BAR_WIDTH - filled), style="dim")
-    pct = f"{100 * done / total:5.1f}%" if total else "  —  "
-    text.append(f" {pct} {done}/{total} done  ")
-    for label, value, style in (
-        ("active", counts.active, "cyan"),
-        ("running", counts.running, "yellow"),
-        ("succeeded", counts.succeeded, "green"),
-        ("failed", counts.failed, "bold red" if counts.failed else "dim"),
-    ):
-        text.append(f"{label} ", style="dim")
-        text.append(f"{value}", style=style)
-        text.append("  ")
+    text.append("░" * (width - filled), style="dim")
     return text
+
+
+def job_summary(counts: TaskCounts) -> Fit:
+    """A job's progress: failed first, then running, active and succeeded tasks, the
+    fraction done, and a bar (dropped first when the line is short)."""
+    total, done = counts.total, counts.completed
+    failed = ("failed", counts.failed, "bold red")
+    others = [("running", counts.running, "yellow"), ("active", counts.active, "cyan"),
+              ("succeeded", counts.succeeded, "green")]
+    pct = f"{100 * done / total:.1f}%" if total else "—"
+    progress = Text(f"{done}/{total} done {pct}")
+    short = [("failed", counts.failed, "bold red"), ("run", counts.running, "yellow"),
+             ("act", counts.active, "cyan"), ("ok", counts.succeeded, "green")]
+
+    def line(bar: int) -> Text:
+        text = _bar(counts, bar) + Text(" ") if bar else Text()
+        text.append_text(progress)
+        return _counts([failed, *others], text)
+
+    return Fit((line(BAR_WIDTH), line(12), line(0),
+                _counts(short, Text(f"{done}/{total}")), _counts(short[:1], Text(f"{done}/{total}"))))
+
+
+class _Job(Protocol):
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def counts(self) -> TaskCounts | None: ...
+
+
+def jobs_overview(jobs: Sequence[_Job]) -> Fit:
+    """The jobs view: how many jobs have failed tasks (first), then jobs by state."""
+    states: dict[str, int] = {}
+    for job in jobs:
+        states[job.state] = states.get(job.state, 0) + 1
+    failing = sum(1 for job in jobs if job.counts is not None and job.counts.failed)
+    tally = Text(f"{len(jobs)} jobs")
+    for state, number in sorted(states.items()):
+        tally.append(f"  {state} ", style="dim")
+        tally.append(str(number), style=STATE_STYLES.get(state, ""))
+    if not failing:
+        return Fit((tally,))
+    alert = Text(f"✗ {failing} with failed tasks", style="bold red")
+    return Fit((alert + Text("  ") + tally, alert + Text(f"  {len(jobs)} jobs")))
 
 
 def node_heatmap(nodes: list[NodeRow], width: int = 60) -> Text:
@@ -44,47 +117,81 @@ def node_heatmap(nodes: list[NodeRow], width: int = 60) -> Text:
     return text
 
 
-def pool_summary(nodes: list[NodeRow], counts: NodeCounts | None) -> Text:
-    text = node_heatmap(nodes)
+def _by_concern(tally: dict[str, int]) -> list[tuple[str, int]]:
+    """States with trouble first, then the most common."""
+    return sorted(tally.items(), key=lambda kv: (kv[0] not in BAD_NODE_STATES, -kv[1], kv[0]))
+
+
+def pool_summary(nodes: list[NodeRow], counts: NodeCounts | None) -> Fit:
+    """A pool's nodes: a heatmap of their states, then how many in each state
+    (troubled states first) and of each kind."""
     tally: dict[str, int] = {}
     for node in nodes:
         tally[node.state] = tally.get(node.state, 0) + 1
-    text.append("  ")
-    for state, number in sorted(tally.items(), key=lambda kv: -kv[1]):
-        text.append(f"{state} ", style="dim")
-        text.append(f"{number}  ", style=STATE_STYLES.get(state, ""))
+    states = Text()
+    for state, number in _by_concern(tally):
+        if states.plain:
+            states.append("  ")
+        states.append(f"{state} ", style="dim")
+        states.append(f"{number}", style=STATE_STYLES.get(state, ""))
+    full = states.copy()
     if counts is not None:
         low = counts.low_priority.get("total", 0)
-        text.append(f"dedicated {counts.dedicated.get('total', 0)}  low-priority {low}", style="dim")
-    return text
+        full.append(f"  dedicated {counts.dedicated.get('total', 0)}  low-priority {low}", style="dim")
+    heatmaps = [node_heatmap(nodes, width) + Text("  ") for width in (60, 20, 5) if nodes]
+    return Fit((*(h + full for h in heatmaps), full, states))
 
 
-def pools_overview(counts: dict[str, NodeCounts]) -> Text:
+def pools_overview(counts: dict[str, NodeCounts]) -> Fit:
+    """The pools view: how many pools and nodes, and the nodes by state (troubled first)."""
     states: dict[str, int] = {}
     for c in counts.values():
         for bucket in (c.dedicated, c.low_priority):
             for state, number in bucket.items():
                 if state != "total" and number:
                     states[state.lower()] = states.get(state.lower(), 0) + number
-    text = Text()
-    total = sum(states.values())
-    text.append(f"{len(counts)} pools, {total} nodes  ")
-    for state, number in sorted(states.items(), key=lambda kv: -kv[1]):
-        text.append("■" * min(number, 40), style=STATE_STYLES.get(state, "white"))
-        text.append(f" {state} {number}  ", style="dim")
-    return text
+    head = Text(f"{len(counts)} pools, {sum(states.values())} nodes")
+
+    def line(squares: int) -> Text:
+        text = head.copy()
+        for state, number in _by_concern(states):
+            text.append("  ")
+            if squares:
+                text.append("■" * min(number, squares) + " ", style=STATE_STYLES.get(state, "white"))
+            text.append(f"{state} ", style="dim")
+            text.append(str(number), style=STATE_STYLES.get(state, ""))
+        return text
+
+    return Fit((line(40), line(8), line(0)))
 
 
-class Summary(Static):
+class Summary(Widget):
+    """One line: a Text, or a `Fit` shown at the widest choice that fits."""
+
     DEFAULT_CSS = """
     Summary { height: 1; padding: 0 1; color: $text; background: $boost; }
     """
 
-    _shown: tuple[object, ...] | None = None
+    def __init__(self, content: Text | str | Fit = "", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._fit = Fit((Text(),))
+        self._shown: tuple[object, ...] | None = None
+        self._set(content)
 
-    def show(self, content: Text | str) -> None:
-        """Update only when the content changed (an unchanged repaint still costs bytes over SSH)."""
-        key = (content.plain, tuple(content.spans)) if isinstance(content, Text) else (content,)
-        if key != self._shown:
-            self._shown = key
-            self.update(content, layout=False)
+    def _set(self, content: Text | str | Fit) -> bool:
+        """Keep `content`; False when it is what is kept already."""
+        fit = content if isinstance(content, Fit) else Fit((Text(content) if isinstance(content, str) else content,))
+        key = tuple((t.plain, t.style, tuple(t.spans)) for t in fit.choices)
+        if key == self._shown:
+            return False
+        self._shown, self._fit = key, fit
+        return True
+
+    def show(self, content: Text | str | Fit) -> None:
+        """Show `content`; nothing is repainted when it is what is shown already
+        (an unchanged repaint still costs bytes over SSH)."""
+        if self._set(content):
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._fit.at(self.content_region.width)
