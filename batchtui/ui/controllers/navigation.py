@@ -52,6 +52,7 @@ class Navigator:
         app.refresher.set_summary("")
         app.query_one(DetailsPane).show("")
         app.refresh_bindings()
+        app.tree_sync.show_current()
         app.refresher.refresh_now()
 
     def open_row(self, key: str) -> None:
@@ -110,13 +111,11 @@ class Navigator:
         service = app.services[item.account]
         account = item.account
         try:
-            if item.kind == "pools":
-                children = [NavChild(NavItem("pool", account, p.id), p.id, p.state, True)
-                            for p in await service.list_pools()]
-            elif item.kind == "jobs":
-                children = [NavChild(NavItem("job", account, j.id), j.id, j.state, True)
-                            for j in await service.list_jobs()]
-            elif item.kind == "pool":
+            if item.kind in ("pools", "jobs"):
+                rows = await (service.list_pools() if item.kind == "pools" else service.list_jobs())
+                app.tree_sync.listed(account, POOLS if item.kind == "pools" else JOBS, rows)
+                return
+            if item.kind == "pool":
                 nodes = await service.list_nodes(item.ident)
                 children = [NavChild(NavItem("node", account, n.id, item.ident), n.id, n.state) for n in nodes]
             else:
@@ -131,6 +130,7 @@ class Navigator:
             node = tree.find(item)
             if node is not None:
                 tree.set_children(node, children)
+                app.tree_sync.show_current(move=not tree.has_focus)
 
     # -- screens reached from a row ---------------------------------------------------------
     def open_log(self, name: str) -> None:

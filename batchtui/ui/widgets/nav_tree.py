@@ -48,6 +48,10 @@ def _label(child: NavChild) -> Text:
     return text
 
 
+def _same_text(shown: object, new: Text) -> bool:
+    return isinstance(shown, Text) and (shown.plain, shown.style, shown.spans) == (new.plain, new.style, new.spans)
+
+
 class NavTree(Tree[NavItem]):
     DEFAULT_CSS = """
     NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; }
@@ -80,6 +84,18 @@ class NavTree(Tree[NavItem]):
             stack.extend(node.children)
         return None
 
+    def put_cursor_on(self, node: TreeNode[NavItem]) -> None:
+        """The cursor on `node` (nothing happens, and nothing repaints, when it is there)."""
+        if self.cursor_node is node:
+            return
+        parent = node.parent
+        while parent is not None:
+            if not parent.is_expanded:
+                return  # not shown: its line number is an old one
+            parent = parent.parent
+        if self.last_line >= 0 and node.line >= 0:  # (last_line lays the lines out anew if the tree changed)
+            self.move_cursor(node)
+
     def set_children(self, parent: TreeNode[NavItem], children: list[NavChild]) -> None:
         """Make parent's children these, keeping the ones that stay (and their subtrees)."""
         shown = children[:MAX_CHILDREN]
@@ -97,7 +113,9 @@ class NavTree(Tree[NavItem]):
                 if child.expandable:
                     node.add_leaf("loading…", NavItem("more", child.item.account))
             else:
-                node.set_label(_label(child))
+                label = _label(child)
+                if not _same_text(node.label, label):  # an equal label set again still repaints
+                    node.set_label(label)
             previous = node
         if len(children) > MAX_CHILDREN:
             parent.add_leaf(Text(f"… {len(children) - MAX_CHILDREN} more in the table", style="dim"),
