@@ -19,7 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from ..account import Account
 from ..service.client import BatchService
@@ -29,11 +29,13 @@ from .controllers.details import DetailsLoader
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
+from .controllers.tree_sync import TreeSync
 from .fetch import TaskTracker
 from .format import utcnow
 from .screens.help import HelpScreen
 from .views import JOBS, POOLS, ViewKey, sort_key_for
 from .widgets.details import DetailsPane
+from .widgets.key_footer import KeyFooter
 from .widgets.nav_tree import NavItem, NavTree
 from .widgets.resource_table import ResourceTable
 from .widgets.summary import Summary
@@ -42,6 +44,10 @@ if TYPE_CHECKING:
     from ..service.storage import BlobStore
 
 SORT_LETTERS = "ISDLVCKRTEUN"
+# The footer's order: what the view offers first, the keys that work everywhere last, help always.
+FOOTER_FIRST = ("open_log", "browse_files", "open_outputs", "failed_only", "rerun_failed")
+FOOTER_LAST = ("command", "filter", "help", "quit", "command_palette")
+FOOTER_KEEP = ("help",)
 
 
 class BatchApp(App[str | None]):
@@ -101,6 +107,7 @@ class BatchApp(App[str | None]):
         self.details = DetailsLoader(self)
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
+        self.tree_sync = TreeSync(self)
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -113,7 +120,7 @@ class BatchApp(App[str | None]):
                 yield ResourceTable(id="table")
                 yield DetailsPane(id="details")
         yield Input(id="prompt")
-        yield Footer()
+        yield KeyFooter(first=FOOTER_FIRST, last=FOOTER_LAST, keep=FOOTER_KEEP)
 
     @property
     def table(self) -> ResourceTable:

@@ -18,12 +18,11 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from ...service.errors import NOT_FOUND, ServiceError
-from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
-from ..format import ago, local_now
+from ..fetch import Batch, JobCounts, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
+from ..format import clock_time, local_now
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
-from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from ..widgets.resource_table import TableRow
-from ..widgets.summary import Summary, job_summary, pool_summary, pools_overview
+from ..widgets.summary import Fit, Summary, job_summary, jobs_overview, pool_summary, pools_overview
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -43,6 +42,7 @@ class Refresher:
         self.gone: str | None = None  # the view's pool or job no longer exists: what to say
         self.server_filter: dict[ViewKey, str] = {}  # tasks views fetched with an OData $filter
         self.trackers: dict[ViewKey, TaskTracker] = {}
+        self.job_counts: dict[str, JobCounts] = {}  # account → its jobs' task counts
         self._cache: dict[ViewKey, list[TableRow]] = {}
         self._seen: set[str] = set()  # row keys of the full listing under way
         self._timer: Timer | None = None
@@ -113,7 +113,7 @@ class Refresher:
                 elif view.kind == NODES:
                     batch = await fetch_nodes(service, view.parent)
                 else:
-                    batch = await fetch_jobs(service)
+                    batch = await fetch_jobs(service, self.job_counts.setdefault(view.account, JobCounts()))
                 if view != app.view or not app.ui_alive():
                     return
                 self._apply(view, batch)
@@ -121,6 +121,7 @@ class Refresher:
             self.fresh_at = app.clock()
             if self._cursor_row_changed:
                 app.details.reload()
+            await app.tree_sync.sync(service, view)
         except ServiceError as error:
             if view == app.view and app.ui_alive():
                 self._on_error(view, error)
@@ -154,7 +155,7 @@ class Refresher:
         with self.app.batch_update():
             if batch.full and batch.start:
                 self._seen = set()
-            if batch.full and batch.start and batch.final:
+            if batch.full and batch.start and batch.final and [r.key for r in rows] != table.all_keys():
                 table.set_rows(rows)
             elif rows:
                 table.upsert_rows(rows)
@@ -172,9 +173,10 @@ class Refresher:
             if batch.final:
                 self._cache[view] = table.all_rows()
             self._update_summary(view, batch)
-            self._update_tree(view, batch)
+            if view.kind in (POOLS, JOBS) and batch.final:
+                self.app.tree_sync.listed(view.account, view.kind, batch.rows)
 
-    def set_summary(self, content: Text | str) -> None:
+    def set_summary(self, content: Text | str | Fit) -> None:
         """Show `content` in the summary line above the table."""
         self.app.query_one("#summary", Summary).show(content)
 
@@ -187,21 +189,7 @@ class Refresher:
         elif view.kind == POOLS and batch.node_counts is not None:
             self.set_summary(pools_overview(batch.node_counts))
         elif view.kind == JOBS:
-            states: dict[str, int] = {}
-            for job in batch.rows:
-                states[job.state] = states.get(job.state, 0) + 1
-            self.set_summary(f"{len(batch.rows)} jobs  " + "  ".join(f"{s} {n}" for s, n in sorted(states.items())))
-
-    def _update_tree(self, view: ViewKey, batch: Batch) -> None:
-        if view.kind not in (POOLS, JOBS) or not batch.final:
-            return
-        tree = self.app.query_one(NavTree)
-        node = tree.find(NavItem(view.kind, view.account))
-        if node is None or not node.is_expanded:
-            return
-        child_kind = "pool" if view.kind == POOLS else "job"
-        children = [NavChild(NavItem(child_kind, view.account, r.id), r.id, r.state, True) for r in batch.rows]
-        tree.set_children(node, children)
+            self.set_summary(jobs_overview(batch.rows))
 
     # -- the top bar ------------------------------------------------------------------------
     def update_topbar(self) -> None:
@@ -215,16 +203,17 @@ class Refresher:
             text.append(f"  {account.endpoint}", style="dim")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
+        # Times, not ages: an age would change (and repaint) the bar every second.
+        now = app.clock()
+        last = "never" if self.fresh_at is None else clock_time(self.fresh_at, local_now(now))
         if self.stale is not None:
-            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {self.stale}", style="bold red")
+            text.append(f"  ⚠ stale, last refreshed {last}: {self.stale}", style="bold red")
         elif self.fresh_at is not None:
-            age = (app.clock() - self.fresh_at).total_seconds()
-            # While refreshes keep their pace, a steady "live" (a ticking age would
-            # repaint the bar every second); the age shows once a refresh is late.
-            if age <= 2 * app.refresh_seconds + 1:
+            # While refreshes keep their pace, a steady "live"; once one is late, when the last one was.
+            if (now - self.fresh_at).total_seconds() <= 2 * app.refresh_seconds + 1:
                 text.append(f"  ● live, every {app.refresh_seconds:g}s", style="green")
             else:
-                text.append(f"  refreshed {ago(self.fresh_at, app.clock())}", style="yellow")
+                text.append(f"  late: last refreshed {last}", style="yellow")
         key = (text.plain, tuple(text.spans))
         if key == self._topbar_key:
             return
