@@ -13,7 +13,7 @@ from textual.widgets import Input, Tree
 from ui_helpers import service_for, until
 
 from batchtui.service.models import FileRef, FileRoot
-from batchtui.ui.screens import log_view
+from batchtui.ui.screens import log_view, save_file
 from batchtui.ui.screens.file_browser import FileBrowserScreen, build_listing
 from batchtui.ui.screens.log_view import LogScreen, SaveScreen, default_save_name
 from batchtui.ui.widgets.log_lines import LogBuffer, LogLines, clean_line
@@ -373,10 +373,11 @@ async def test_wrap_and_line_numbers(emulator, client, pool_job):
 async def test_s_saves_a_byte_identical_copy_and_never_clobbers_silently(emulator, client, pool_job, tmp_path,
                                                                         monkeypatch):
     _, job_id = pool_job
-    add_task(client, job_id, "bytes", sh(r'for i in $(seq 1 400); do printf "row %s \033[31m\377\342\202\254\n" $i; done'))
+    script = r'for i in $(seq 1 400); do printf "row %s \033[31m\377\342\202\254\n" $i; done'
+    add_task(client, job_id, "bytes", sh(script))
     wait_task(client, job_id, "bytes")
     expected = b"".join(client.download_task_file(job_id, "bytes", "stdout.txt"))
-    monkeypatch.setattr(log_view, "SAVE_CHUNK", 1000)  # several ranged reads
+    monkeypatch.setattr(save_file, "SAVE_CHUNK", 1000)  # several ranged reads
     target = tmp_path / "copy.txt"
     app, services = log_app(emulator, FileRef.task(job_id, "bytes"), follow_task=(job_id, "bytes"))
     async with app.run_test(size=(100, 30)) as pilot:

@@ -179,10 +179,14 @@ class Navigator:
         store = self.stores.get(account_name)
         if store is None:
             try:
-                store = self.stores[account_name] = blob_store_for(account)
+                store = blob_store_for(account)
             except ConfigError as error:
                 app.notify(str(error), severity="error")
                 return
+            if store is None:  # has_storage said yes, so the account names one; be safe all the same
+                app.notify(f"{account_name} has no linked storage account", severity="warning")
+                return
+            self.stores[account_name] = store
         app.push_screen(StorageScreen(store, title=f"Storage of {account_name}", container=container, prefix=prefix))
 
     def open_outputs(self) -> None:

@@ -120,11 +120,11 @@ class FileBrowserScreen(ModalScreen[None]):
         yield Footer()
 
     @property
-    def tree(self) -> Tree[_Item]:
+    def files_tree(self) -> Tree[_Item]:
         return self.query_one("#files-tree", Tree)
 
     def on_mount(self) -> None:
-        self.tree.focus()
+        self.files_tree.focus()
         self._list()
 
     def _status(self, text: Text) -> None:
@@ -144,16 +144,16 @@ class FileBrowserScreen(ModalScreen[None]):
         self.listing = build_listing(entries)
         files = sum(1 for kids in self.listing.values() for i in kids if not i.is_directory)
         folders = sum(1 for kids in self.listing.values() for i in kids if i.is_directory)
-        tree = self.tree
+        tree = self.files_tree
         tree.clear()
         root = tree.root
         root.data = _Item("", None, True)
-        self._add_children(root, "")
+        self._add_listing(root, "")
         root.expand()
         what = f"{files} files in {folders} directories" if folders else f"{files} files"
         self._status(Text(what + "  ·  enter opens a file in the log view", style="dim"))
 
-    def _add_children(self, node: TreeNode[_Item], path: str) -> None:
+    def _add_listing(self, node: TreeNode[_Item], path: str) -> None:
         kids = self.listing.get(path, [])
         width = min(NAME_WIDTH, max((len(_basename(i)) for i in kids), default=0))
         for item in kids:
@@ -178,7 +178,7 @@ class FileBrowserScreen(ModalScreen[None]):
     def _expanded(self, event: Tree.NodeExpanded) -> None:
         item = event.node.data
         if item is not None and item.is_directory and not item.loaded:
-            self._add_children(event.node, item.path)
+            self._add_listing(event.node, item.path)
 
     @on(Tree.NodeSelected, "#files-tree")
     def _selected(self, event: Tree.NodeSelected) -> None:
@@ -198,7 +198,7 @@ class FileBrowserScreen(ModalScreen[None]):
         self.app.push_screen(screen)
 
     def action_open(self) -> None:
-        self.tree.action_select_cursor()
+        self.files_tree.action_select_cursor()
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -207,7 +207,7 @@ class FileBrowserScreen(ModalScreen[None]):
         self._list()
 
     def action_cursor_down(self) -> None:
-        self.tree.action_cursor_down()
+        self.files_tree.action_cursor_down()
 
     def action_cursor_up(self) -> None:
-        self.tree.action_cursor_up()
+        self.files_tree.action_cursor_up()

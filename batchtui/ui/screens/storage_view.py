@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
@@ -34,9 +34,21 @@ from textual.widgets.tree import TreeNode
 from ...service.blob_follower import BlobFollower
 from ...service.errors import OTHER, ServiceError
 from ...service.storage import BlobFiles, BlobRef, BlobRow, BlobStore, ContainerRow
-from ..widgets.log_lines import clean_line
+from ..model.blob_tree import (
+    BLOB,
+    CONTAINER,
+    DIRECTORY,
+    ERROR,
+    NOTE,
+    Entry,
+    Key,
+    TreeWishes,
+    default_time_format,
+)
+from ..model.log_buffer import one_line
 from .file_browser import human_size
-from .log_view import LogScreen, SaveScreen, default_save_name
+from .log_view import LogScreen
+from .save_file import SaveScreen, default_save_name
 
 __all__ = ["BLOB", "CONTAINER", "DIRECTORY", "ERROR", "NOTE", "Entry", "StorageScreen", "default_time_format"]
 
@@ -45,51 +57,6 @@ log = logging.getLogger(__name__)
 NAME_WIDTH = 40  # names are padded to line up sizes, up to this many cells
 LEVEL_LIMIT = 5000  # entries listed in one level (the rest: a note saying so)
 
-CONTAINER, DIRECTORY, BLOB, NOTE, ERROR = "container", "directory", "blob", "note", "error"
-
-
-def default_time_format(when: datetime) -> str:
-    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-@dataclass
-class Entry:
-    """What a tree node stands for. `prefix`: a directory's full prefix ("a/b/"), a blob's name, "" for a
-    container. An ERROR note's `prefix` is its level's, so `enter` on it lists that level again."""
-
-    kind: str
-    container: str
-    prefix: str = ""
-    row: BlobRow | ContainerRow | None = None
-    loaded: bool = False
-    loading: bool = False
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.container, self.prefix)
-
-    @property
-    def is_level(self) -> bool:
-        return self.kind in (CONTAINER, DIRECTORY)
-
-
-def _safe(text: str) -> str:
-    return clean_line(text.replace("\n", " "))
-
-
-def _step(level: str, name: str) -> str:
-    """The entry of the level `level` on the way to `name`: ("a/", "a/b/c.txt") → "a/b/"."""
-    rest = name[len(level):]
-    cut = rest.find("/")
-    return level + rest[: cut + 1] if cut >= 0 else name
-
-
-def _dirs_of(prefix: str) -> list[str]:
-    """The directory prefixes on the way to `prefix`: "a/b/c" → ["a/", "a/b/"]."""
-    parts = prefix.split("/")[:-1]
-    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 class StorageScreen(ModalScreen[None]):
     """Browse a storage account's containers and blobs; open a blob in the log view, save it.
 
@@ -97,7 +64,7 @@ class StorageScreen(ModalScreen[None]):
     its first match). `format_time`: how a modified time is shown (None: not at all). `limit`: entries
     listed in one level. The store is the caller's: it is not closed here."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back"),
         Binding("enter", "open", "Open"),
         Binding("s", "save", "Save blob"),
@@ -124,19 +91,25 @@ class StorageScreen(ModalScreen[None]):
         self.format_time = format_time
         self.limit = max(1, limit)
         self._generation = 0  # bumped by a reload: a listing of an older generation is dropped
-        self._expand_wanted: set[tuple[str, str]] = set()  # levels to expand as they appear
-        self._cursor_wanted: tuple[str, str] | None = None  # the node to put the cursor on as it appears
-        self._jump: tuple[str, str] | None = None  # (container, prefix) being expanded the way down to
-        if self.container:
-            self._jump = (self.container, self.prefix)
-            dirs = _dirs_of(self.prefix)
-            self._expand_wanted = {(self.container, ""), *((self.container, d) for d in dirs)}
-            self._cursor_wanted = (self.container, dirs[-1] if dirs else "")
+        self._wishes = TreeWishes.way_down(self.container, self.prefix) if self.container else TreeWishes()
+
+    # (what is still wished for; tests wait until all is settled)
+    @property
+    def _expand_wanted(self) -> set[Key]:
+        return self._wishes.expand
+
+    @property
+    def _cursor_wanted(self) -> Key | None:
+        return self._wishes.cursor
+
+    @property
+    def _jump(self) -> Key | None:
+        return self._wishes.jump
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text(_safe(self.heading)), id="storage-title")
-        tree: Tree[Entry] = Tree(Text(_safe(self.heading)), id="storage-tree")
+        yield Static(Text(one_line(self.heading)), id="storage-title")
+        tree: Tree[Entry] = Tree(Text(one_line(self.heading)), id="storage-tree")
         tree.show_root = False
         tree.auto_expand = True
         yield tree
@@ -178,9 +151,9 @@ class StorageScreen(ModalScreen[None]):
         more = len(rows) > self.limit
         rows = rows[: self.limit]
         if error is not None:
-            root.add_leaf(Text(f"⚠ cannot list the containers: {_safe(str(error))}", style="bold red"),
+            root.add_leaf(Text(f"⚠ cannot list the containers: {one_line(str(error))}", style="bold red"),
                           data=Entry(ERROR, "", ""))
-            self.notify(f"cannot list the containers: {_safe(str(error))}", severity="error", timeout=8)
+            self.notify(f"cannot list the containers: {one_line(str(error))}", severity="error", timeout=8)
         names = {row.name for row in rows}
         if self.container and self.container not in names:
             # Not listed (missing, or the credential may not list containers): try it all the same;
@@ -188,10 +161,7 @@ class StorageScreen(ModalScreen[None]):
             rows.insert(0, ContainerRow(self.container))
         for row in rows:
             self._add_container(root, row)
-        listed = {row.name for row in rows}
-        self._expand_wanted = {key for key in self._expand_wanted if key[0] in listed}
-        if self._cursor_wanted is not None and self._cursor_wanted[0] not in listed:
-            self._cursor_wanted = None
+        self._wishes.keep_containers({row.name for row in rows})
         if more:
             root.add_leaf(Text(f"… more than {self.limit:,} containers: the first {self.limit:,} are shown",
                                style="dim italic"), data=Entry(NOTE, ""))
@@ -200,10 +170,10 @@ class StorageScreen(ModalScreen[None]):
             what = f"{count:,}{'+' if more else ''} container{'s' if count != 1 else ''}"
             self._status(Text(f"{what}  ·  enter opens a blob in the log view, s saves it", style="dim"))
         else:
-            self._status(Text(f"cannot list the containers: {_safe(str(error))}", style="bold red"))
+            self._status(Text(f"cannot list the containers: {one_line(str(error))}", style="bold red"))
 
     def _add_container(self, root: TreeNode[Entry], row: ContainerRow) -> None:
-        label = Text(_safe(row.name), style="bold")
+        label = Text(one_line(row.name), style="bold")
         if row.last_modified is not None and self.format_time is not None:
             label.append(f"  {self.format_time(row.last_modified)}", style="dim")
         node = root.add(label, data=Entry(CONTAINER, row.name, "", row), allow_expand=True)
@@ -211,7 +181,7 @@ class StorageScreen(ModalScreen[None]):
 
     # -- levels ------------------------------------------------------------------------------
     @on(Tree.NodeExpanded, "#storage-tree")
-    def _expanded(self, event: Tree.NodeExpanded) -> None:
+    def _expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
         entry = event.node.data
         if entry is not None and entry.is_level and not entry.loaded and not entry.loading:
             self._load(event.node)
@@ -241,12 +211,12 @@ class StorageScreen(ModalScreen[None]):
             return
         entry.loading = False
         node.remove_children()
-        where = _safe(f"{entry.container}/{entry.prefix}")
+        where = one_line(f"{entry.container}/{entry.prefix}")
         if error is not None:
-            node.add_leaf(Text(f"⚠ {_safe(str(error))}  (enter: try again)", style="bold red"),
+            node.add_leaf(Text(f"⚠ {one_line(str(error))}  (enter: try again)", style="bold red"),
                           data=Entry(ERROR, entry.container, entry.prefix))
-            self.notify(f"cannot list {where}: {_safe(str(error))}", severity="error", timeout=8)
-            self._status(Text(f"cannot list {where}: {_safe(str(error))}", style="bold red"))
+            self.notify(f"cannot list {where}: {one_line(str(error))}", severity="error", timeout=8)
+            self._status(Text(f"cannot list {where}: {one_line(str(error))}", style="bold red"))
             self._settle(node)
             return
         entry.loaded = True
@@ -269,9 +239,9 @@ class StorageScreen(ModalScreen[None]):
     def _add_rows(self, node: TreeNode[Entry], entry: Entry, rows: list[BlobRow]) -> None:
         dirs = [row for row in rows if row.is_prefix]
         blobs = [row for row in rows if not row.is_prefix]
-        width = min(NAME_WIDTH, max((len(_safe(row.basename)) for row in blobs), default=0))
+        width = min(NAME_WIDTH, max((len(one_line(row.basename)) for row in blobs), default=0))
         for row in dirs:
-            child = node.add(Text(_safe(row.basename), style="bold"),
+            child = node.add(Text(one_line(row.basename), style="bold"),
                              data=Entry(DIRECTORY, entry.container, row.name, row), allow_expand=True)
             self._appeared(child)
         for row in blobs:
@@ -279,7 +249,7 @@ class StorageScreen(ModalScreen[None]):
             self._appeared(child)
 
     def _blob_label(self, row: BlobRow, width: int) -> Text:
-        text = Text(_safe(row.basename).ljust(width))
+        text = Text(one_line(row.basename).ljust(width))
         text.append(f"  {human_size(row.size):>10}", style="cyan")
         if row.last_modified is not None and self.format_time is not None:
             text.append(f"  {self.format_time(row.last_modified)}", style="dim")
@@ -290,58 +260,27 @@ class StorageScreen(ModalScreen[None]):
         entry = node.data
         if entry is None:
             return
-        if entry.is_level and entry.key in self._expand_wanted:
-            self._expand_wanted.discard(entry.key)
+        expand, land = self._wishes.appeared(entry.key, entry.is_level)
+        if expand:
             node.expand()
-        if entry.key == self._cursor_wanted:
-            self._cursor_wanted = None
+        if land:
             self._move_cursor(node)
 
     def _settle(self, node: TreeNode[Entry]) -> None:
-        """After a level loaded (or failed to): forget the wishes (of a jump or a reload) to expand or land on
-        what is not in it; on the way of a jump, say when the next directory down is not there; at the end of
-        the way, a prefix that ends inside a name puts the cursor on its first match."""
+        """After a level loaded (or failed to): see `TreeWishes.settle`."""
         entry = node.data
         assert entry is not None
-        container, level = entry.key
-        present = {child.data.prefix for child in node.children
-                   if child.data is not None and child.data.kind in (DIRECTORY, BLOB)}
-
-        def gone(key: tuple[str, str] | None) -> bool:
-            if key is None or key[0] != container or key[1] == level or not key[1].startswith(level):
-                return False
-            return not entry.loaded or _step(level, key[1]) not in present
-
-        self._expand_wanted = {key for key in self._expand_wanted if not gone(key)}
-        if gone(self._cursor_wanted):
-            self._cursor_wanted = None
-        if self._jump is None or self._jump[0] != container:
-            return
-        prefix = self._jump[1]
-        dirs = _dirs_of(prefix)
-        if level and level not in dirs:
-            return
-        if not entry.loaded:  # the listing failed: the tree and a notification say why
-            self._jump = None
-            return
-        depth = dirs.index(level) + 1 if level else 0
-        if depth < len(dirs):
-            if dirs[depth] not in present:
-                self._jump = None
-                self._move_cursor(node)
-                self.notify(f"nothing under {_safe(dirs[depth])} in container {_safe(container)}",
-                            severity="warning", timeout=6)
-            return
-        self._jump = None
-        if prefix and not prefix.endswith("/"):
-            match = next((child for child in node.children if child.data is not None
-                          and child.data.kind in (DIRECTORY, BLOB) and child.data.prefix.startswith(prefix)), None)
-            if match is not None:
-                self._move_cursor(match)
-            else:
-                self._move_cursor(node)
-                self.notify(f"nothing under {_safe(prefix)} in container {_safe(container)}",
-                            severity="warning", timeout=6)
+        children: dict[str, TreeNode[Entry]] = {}
+        for child in node.children:
+            if child.data is not None and child.data.kind in (DIRECTORY, BLOB):
+                children.setdefault(child.data.prefix, child)
+        landing = self._wishes.settle(entry.container, entry.prefix, entry.loaded, children)
+        if landing.on_level:
+            self._move_cursor(node)
+        elif landing.on_child is not None:
+            self._move_cursor(children[landing.on_child])
+        if landing.warning:
+            self.notify(landing.warning, severity="warning", timeout=6)
 
     def _move_cursor(self, node: TreeNode[Entry]) -> None:
         tree = self.blob_tree
@@ -366,7 +305,7 @@ class StorageScreen(ModalScreen[None]):
 
     # -- actions -----------------------------------------------------------------------------
     @on(Tree.NodeSelected, "#storage-tree")
-    def _selected(self, event: Tree.NodeSelected) -> None:
+    def _selected(self, event: Tree.NodeSelected[Entry]) -> None:
         node = event.node
         entry = node.data
         if entry is None:
@@ -410,16 +349,15 @@ class StorageScreen(ModalScreen[None]):
     def _saved(self, result: tuple[str, int] | None) -> None:
         if result is not None:
             path, size = result
-            self.notify(f"saved {size:,} bytes to {_safe(path)}", timeout=6)
+            self.notify(f"saved {size:,} bytes to {one_line(path)}", timeout=6)
 
     def action_reload(self) -> None:
         """List again; what was expanded is expanded again and the cursor goes back where it was."""
         wanted = {node.data.key for node in self._all_nodes()
                   if node.data is not None and node.data.is_level and node.is_expanded}
-        self._expand_wanted = wanted
         entry = self._cursor_entry()
-        self._cursor_wanted = entry.key if entry is not None and entry.kind in (CONTAINER, DIRECTORY, BLOB) else None
-        self._jump = None
+        landing = entry.key if entry is not None and entry.kind in (CONTAINER, DIRECTORY, BLOB) else None
+        self._wishes = TreeWishes(wanted, landing)
         self._generation += 1
         self.workers.cancel_group(self, "storage-level")
         self._list_containers(self._generation)

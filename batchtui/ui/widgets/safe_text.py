@@ -2,7 +2,7 @@
 control characters made visible (never sent to the terminal), states in colour.
 
 These live with the widgets because they build on the log view's line
-cleaning (`log_lines.clean_line`); `format` stays free of widget imports.
+cleaning (`model.log_buffer.clean_line`); `format` stays free of widget imports.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 from rich.text import Text
 
 from ..format import STATE_STYLES
-from .log_lines import clean_line
+from ..model.log_buffer import clean_line
 
 
 def inert(value: object) -> str:

@@ -1,0 +1,70 @@
+"""The filter language of a table.
+
+- ``""``: no filter;
+- plain text: a case-insensitive substring of the row's `search_text`;
+- ``re:pattern`` or ``/pattern/``: a case-insensitive regular expression, searched for (not matched whole);
+- a leading ``!`` inverts any of these: the rows that do *not* match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .table_row import TableRow
+
+__all__ = ["RowFilter", "compile_filter"]
+
+
+class RowFilter:
+    """A compiled filter: a case-insensitive substring or regex, maybe inverted."""
+
+    __slots__ = ("needle", "search", "invert")
+
+    def __init__(self, needle: str = "", search: Callable[[str], Any] | None = None, invert: bool = False):
+        self.needle = needle
+        self.search = search
+        self.invert = invert
+
+    def __call__(self, row: TableRow) -> bool:
+        if self.search is not None:
+            return (self.search(row.search_text) is None) is self.invert
+        return (self.needle in row.folded_text) is not self.invert
+
+    def select(self, keys: list[str], rows: dict[str, TableRow]) -> list[str]:
+        """The keys whose rows match, in order (the bulk path: no call per row)."""
+        get = rows.__getitem__
+        search = self.search
+        if search is not None:
+            if self.invert:
+                return [k for k in keys if not search(get(k).search_text)]
+            return [k for k in keys if search(get(k).search_text)]
+        needle = self.needle
+        if self.invert:
+            return [k for k in keys if needle not in get(k).folded_text]
+        return [k for k in keys if needle in get(k).folded_text]
+
+
+def compile_filter(text: str) -> tuple[RowFilter | None, str | None]:
+    """Turn filter text into a RowFilter.
+
+    Returns (filter, error); filter is None when the text means "no filter"; error is a message for an
+    invalid regex (and filter is then None).
+    """
+    invert = text.startswith("!")
+    body = text[1:] if invert else text
+    if not body:
+        return None, None
+    pattern: str | None = None
+    if body.startswith("re:"):
+        pattern = body[3:]
+    elif len(body) >= 2 and body[0] == "/" and body[-1] == "/":
+        pattern = body[1:-1]
+    if pattern is not None:
+        try:
+            search = re.compile(pattern, re.IGNORECASE).search
+        except re.error as error:
+            return None, f"Invalid regex {pattern!r}: {error}"
+        return RowFilter(search=search, invert=invert), None
+    return RowFilter(needle=body.lower(), invert=invert), None

@@ -1,0 +1,89 @@
+"""A table's columns and rows, as plain values.
+
+A cell is a plain string or a styled text (Rich's `Text`, or anything with the same `plain`, `style` and
+`spans`); the model never renders a cell, it only reads its plain text (for the filter) and compares cells
+(to tell which rows must be redrawn).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeAlias
+
+__all__ = ["Cell", "Column", "StyledText", "TableRow", "cells_equal"]
+
+
+class StyledText(Protocol):
+    """A styled cell such as `rich.text.Text`: what the model reads of it."""
+
+    @property
+    def plain(self) -> str: ...
+
+    @property
+    def style(self) -> Any: ...
+
+    @property
+    def spans(self) -> Any: ...
+
+
+Cell: TypeAlias = "str | StyledText"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column."""
+
+    key: str
+    label: str
+    width: int
+    """Preferred width in cells. The last column with `flex=True` also takes any leftover width."""
+    align: str = "left"
+    """"left" or "right"."""
+    flex: bool = False
+
+
+def _plain(cell: Any) -> str:
+    if isinstance(cell, str):
+        return cell
+    plain = getattr(cell, "plain", None)
+    return plain if isinstance(plain, str) else str(cell)
+
+
+@dataclass(slots=True)
+class TableRow:
+    """One row: a stable key, one cell per column, and one sort key per column.
+
+    Rows are values: to change a row, upsert a new `TableRow` with the same key."""
+
+    key: str
+    cells: tuple[Cell, ...]
+    sort_keys: tuple[Any, ...]
+    """One comparable per column; `None` always sorts last."""
+    search_text: str = ""
+    """What the filter matches; defaults to the non-empty plain cell texts joined by spaces."""
+    folded_text: str = field(default="", init=False, repr=False, compare=False)
+    """`search_text` lower-cased, for the case-insensitive substring filter."""
+
+    def __post_init__(self) -> None:
+        if not self.search_text:
+            texts = [_plain(c) for c in self.cells]
+            self.search_text = " ".join([t for t in texts if t])
+        self.folded_text = self.search_text.lower()
+
+
+def _cell_equal(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if type(a) is str and type(b) is str:  # the common case
+        return a == b
+    a_styled = hasattr(a, "spans")
+    b_styled = hasattr(b, "spans")
+    if a_styled or b_styled:
+        # Rich's Text.__eq__ ignores the base style, which is exactly what a state colour change alters.
+        return a_styled and b_styled and a.plain == b.plain and a.style == b.style and a.spans == b.spans
+    return bool(a == b)
+
+
+def cells_equal(a: tuple[Cell, ...], b: tuple[Cell, ...]) -> bool:
+    """Whether two rows' cells look the same: same texts, and for styled cells the same styles."""
+    return len(a) == len(b) and all(_cell_equal(x, y) for x, y in zip(a, b, strict=True))

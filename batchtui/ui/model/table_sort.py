@@ -1,0 +1,110 @@
+"""The display order of a table's keys: a stable sort by one column, binary insertion, removal.
+
+The order is total and stable: rows with equal sort keys keep their insertion order (the sort is stable and
+`insert_position` breaks ties by insertion sequence, so both agree), and `None` sorts last in either
+direction. Sort keys that are not mutually comparable (numbers and text in one column) fall back to the
+"mixed" order: numbers first, then everything else by its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import attrgetter, itemgetter
+from typing import Any
+
+from .table_row import TableRow
+
+__all__ = ["insert_position", "mixed_sort_key", "remove_keys", "sorted_keys"]
+
+#: Removals of more keys than this filter the whole list in one pass instead
+#: of calling list.remove() per key.
+_REMOVE_LIMIT = 8
+
+_get_sort_keys = attrgetter("sort_keys")
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+def mixed_sort_key(value: Any) -> tuple[int, Any, str]:
+    """A total order for columns whose sort keys are not mutually comparable."""
+    if isinstance(value, (int, float)):
+        return (0, value, "")
+    return (1, 0, str(value))
+
+
+def sorted_keys(keys: list[str], rows: dict[str, TableRow], index: int, reverse: bool,
+                mixed: bool) -> tuple[list[str], bool]:
+    """`keys` (given in insertion order) sorted by sort key `index` of their rows, and whether the order is
+    the mixed one (`mixed` given True: use it straight away; else only if the keys turn out not to be
+    comparable)."""
+    values = list(map(itemgetter(index), map(_get_sort_keys, map(rows.__getitem__, keys))))
+    if any(map(_is_none, values)):
+        present = [i for i, value in enumerate(values) if value is not None]
+        nones = [i for i, value in enumerate(values) if value is None]
+    else:
+        present = list(range(len(values)))
+        nones = []
+    order = None
+    value_of: Callable[[int], Any] = values.__getitem__
+    if not mixed:
+        order = present.copy()  # a failed sort leaves its list half-sorted
+        try:
+            order.sort(key=value_of, reverse=reverse)
+        except TypeError:
+            # Keys of different types: sort numbers before everything else,
+            # the rest by their text, until the sort column changes.
+            mixed = True
+            order = None
+    if order is None:
+        mixed_values = [None if value is None else mixed_sort_key(value) for value in values]
+        mixed_of: Callable[[int], Any] = mixed_values.__getitem__
+        order = present
+        order.sort(key=mixed_of, reverse=reverse)
+    result = list(map(keys.__getitem__, order))
+    if nones:
+        result.extend(map(keys.__getitem__, nones))
+    return result, mixed
+
+
+def insert_position(keys: list[str], key: str, sort_value: Callable[[str], Any], seq: dict[str, int],
+                    reverse: bool) -> int:
+    """Where `key` goes in `keys` (which is in display order): after every row that sorts before it, ties
+    broken by insertion sequence `seq`. `sort_value(key)`: a key's sort value (None sorts last).
+
+    Raises TypeError if sort values turn out not to be comparable."""
+    value = sort_value(key)
+    my_seq = seq[key]
+    lo, hi = 0, len(keys)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        other_key = keys[mid]
+        other = sort_value(other_key)
+        if other is None:
+            before = value is None and seq[other_key] < my_seq
+        elif value is None:
+            before = True
+        elif other == value:
+            before = seq[other_key] < my_seq
+        else:
+            before = (value < other) if reverse else (other < value)
+        if before:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def remove_keys(keys: list[str], gone: set[str]) -> None:
+    """Remove `gone` from `keys` in place (keys not in it are ignored)."""
+    if not gone:
+        return
+    if len(gone) <= _REMOVE_LIMIT:
+        for key in gone:
+            try:
+                keys.remove(key)
+            except ValueError:
+                pass
+    else:
+        keys[:] = [key for key in keys if key not in gone]
