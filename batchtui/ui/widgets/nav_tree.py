@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -53,8 +54,10 @@ def _same_text(shown: object, new: Text) -> bool:
 
 
 class NavTree(Tree[NavItem]):
+    """The tree; a label longer than the tree is wide ends in `…` (it does not scroll sideways)."""
+
     DEFAULT_CSS = """
-    NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; }
+    NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; overflow-x: hidden; }
     """
 
     def __init__(self, accounts: list[str], with_storage: set[str] | None = None, **kwargs: Any) -> None:
@@ -74,6 +77,16 @@ class NavTree(Tree[NavItem]):
             if name in self._with_storage:
                 node.add_leaf("Storage", NavItem("storage", name))
         self.root.expand()
+
+    def render_label(self, node: TreeNode[NavItem], base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None and (parent is not self.root or self.show_root):
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room > 0 and label.cell_len > room:
+            label.truncate(room, overflow="ellipsis")
+        return label
 
     def find(self, item: NavItem) -> TreeNode[NavItem] | None:
         stack = [self.root]

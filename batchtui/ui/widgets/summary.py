@@ -70,17 +70,17 @@ def job_summary(counts: TaskCounts) -> Fit:
     failed = ("failed", counts.failed, "bold red")
     others = [("running", counts.running, "yellow"), ("active", counts.active, "cyan"),
               ("succeeded", counts.succeeded, "green")]
-    pct = f"{100 * done / total:.1f}%" if total else "—"
-    progress = Text(f"{done}/{total} done {pct}")
+    pct = f" {100 * done / total:.1f}%" if total else ""
     short = [("failed", counts.failed, "bold red"), ("run", counts.running, "yellow"),
              ("act", counts.active, "cyan"), ("ok", counts.succeeded, "green")]
 
-    def line(bar: int) -> Text:
+    def line(bar: int, progress: str) -> Text:
         text = _bar(counts, bar) + Text(" ") if bar else Text()
-        text.append_text(progress)
+        text.append(progress)
         return _counts([failed, *others], text)
 
-    return Fit((line(BAR_WIDTH), line(12), line(0),
+    done_pct, done_of = f"{done}/{total} done{pct}", f"{done}/{total} done"
+    return Fit((line(BAR_WIDTH, done_pct), line(12, done_pct), line(0, done_pct), line(0, done_of),
                 _counts(short, Text(f"{done}/{total}")), _counts(short[:1], Text(f"{done}/{total}"))))
 
 
@@ -137,7 +137,8 @@ def pool_summary(nodes: list[NodeRow], counts: NodeCounts | None) -> Fit:
     full = states.copy()
     if counts is not None:
         low = counts.low_priority.get("total", 0)
-        full.append(f"  dedicated {counts.dedicated.get('total', 0)}  low-priority {low}", style="dim")
+        full.append(f"{'  ' if full.plain else ''}dedicated {counts.dedicated.get('total', 0)}  low-priority {low}",
+                    style="dim")
     heatmaps = [node_heatmap(nodes, width) + Text("  ") for width in (60, 20, 5) if nodes]
     return Fit((*(h + full for h in heatmaps), full, states))
 
