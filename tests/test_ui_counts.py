@@ -207,6 +207,7 @@ def tree_line(app: BatchApp, item: NavItem) -> tuple[str, bool]:
     """The rendered line of the tree's node for `item`, and whether it is drawn as the cursor."""
     tree = app.query_one(NavTree)
     node = tree.find(item)
+    assert tree.last_line >= 0  # (lays the tree's lines out anew if it changed, so node.line is current)
     assert node is not None and node.line >= 0, f"{item} is not in the tree"
     strip = tree.render_line(node.line - tree.scroll_offset.y)
     cursor = tree.get_component_rich_style("tree--cursor")

@@ -170,6 +170,11 @@ class JobCounts:
         self._refreshes = 0
         self.fetched = 0  # taskcounts requests sent (for tests and benchmarks)
 
+    def known(self, job_id: str) -> TaskCounts | None:
+        """The job's counts as last fetched (None if never)."""
+        entry = self._known.get(job_id)
+        return entry[0] if entry else None
+
     async def refresh(self, service: BatchService, jobs: list[JobRow]) -> dict[str, TaskCounts]:
         """Counts of `jobs` (job id → counts; a job whose counts are not known yet is absent)."""
         self._refreshes += 1
@@ -203,8 +208,10 @@ async def fetch_nodes(service: BatchService, pool_id: str) -> Batch:
     return Batch(nodes, node_counts={pool_id: counts[pool_id]} if pool_id in counts else {})
 
 
-async def fetch_jobs(service: BatchService, counts: JobCounts) -> Batch:
-    """The jobs, each with its task counts (see JobCounts)."""
+async def fetch_jobs(service: BatchService, counts: JobCounts) -> AsyncIterator[Batch]:
+    """The jobs at once, with the task counts known so far; then again with fresh counts
+    (see JobCounts). Each batch is a complete listing."""
     jobs = await service.list_jobs()
-    known = await counts.refresh(service, jobs)
-    return Batch([JobEntry(j, known.get(j.id)) for j in jobs])
+    yield Batch([JobEntry(j, counts.known(j.id)) for j in jobs])
+    fresh = await counts.refresh(service, jobs)
+    yield Batch([JobEntry(j, fresh.get(j.id)) for j in jobs])

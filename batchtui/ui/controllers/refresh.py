@@ -9,6 +9,7 @@ worker, and its result is dropped if the user has moved on to another view.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import Static
 
+from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
 from ..fetch import Batch, JobCounts, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
 from ..format import clock_time, local_now
@@ -98,22 +100,7 @@ class Refresher:
         service = app.services[view.account]
         self._cursor_row_changed = False  # set by _apply when this refresh touches the cursor's row
         try:
-            if view.kind == TASKS:
-                tracker = self.trackers.get(view)
-                if tracker is None or tracker.odata_filter != self.server_filter.get(view):
-                    tracker = TaskTracker(view.parent, self.server_filter.get(view))
-                    self.trackers[view] = tracker
-                async for batch in tracker.refresh(service):
-                    if view != app.view or not app.ui_alive():
-                        return
-                    self._apply(view, batch)
-            else:
-                if view.kind == POOLS:
-                    batch = await fetch_pools(service)
-                elif view.kind == NODES:
-                    batch = await fetch_nodes(service, view.parent)
-                else:
-                    batch = await fetch_jobs(service, self.job_counts.setdefault(view.account, JobCounts()))
+            async for batch in self._batches(view, service):
                 if view != app.view or not app.ui_alive():
                     return
                 self._apply(view, batch)
@@ -131,6 +118,23 @@ class Refresher:
             if app.ui_alive():
                 self.update_topbar()
                 self._schedule(view)
+
+    async def _batches(self, view: ViewKey, service: BatchService) -> AsyncIterator[Batch]:
+        """What one refresh of `view` fetches, batch by batch."""
+        if view.kind == TASKS:
+            tracker = self.trackers.get(view)
+            if tracker is None or tracker.odata_filter != self.server_filter.get(view):
+                tracker = TaskTracker(view.parent, self.server_filter.get(view))
+                self.trackers[view] = tracker
+            async for batch in tracker.refresh(service):
+                yield batch
+        elif view.kind == JOBS:
+            async for batch in fetch_jobs(service, self.job_counts.setdefault(view.account, JobCounts())):
+                yield batch
+        elif view.kind == POOLS:
+            yield await fetch_pools(service)
+        else:
+            yield await fetch_nodes(service, view.parent)
 
     def _on_error(self, view: ViewKey, error: ServiceError) -> None:
         if error.kind == NOT_FOUND and view.parent:
