@@ -45,9 +45,10 @@ def on_screen(app: BatchApp, pattern: str) -> bool:
     return any(re.search(pattern, line) for line in screen_lines(app))
 
 
-def make_app(emulator, start: ViewKey | None = None, **options) -> BatchApp:
+def make_app(emulator, start: ViewKey | None = None, refresh_seconds: float = 1.0, **options) -> BatchApp:
     account = account_for(emulator)
-    return BatchApp([account], {account.name: service_for(emulator)}, refresh_seconds=1.0, start=start, **options)
+    return BatchApp([account], {account.name: service_for(emulator)}, refresh_seconds=refresh_seconds, start=start,
+                    **options)
 
 
 # -- item 2: failures never hidden -------------------------------------------------------------
@@ -243,3 +244,16 @@ async def test_tree_highlights_the_current_view_and_follows_job_states(emulator,
         await pilot.pause()
         assert tree_line(app, NavItem("jobs", "emu"))[1]
 
+
+
+async def test_top_bar_puts_staleness_before_the_endpoint_and_cuts_with_an_ellipsis(emulator):
+    app = make_app(emulator, start=ViewKey("emu", JOBS), refresh_seconds=60)  # one refresh in this test
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app._fresh_at is not None, what="a refresh")
+        await until(pilot, lambda: not any(w.is_running for w in app.workers), what="the refresh to end")
+        app.refresher.stale = ServiceError(OTHER, "cannot reach the Batch endpoint: " + "connection refused " * 4)
+        app.refresher.update_topbar()
+        await pilot.pause()
+        top = screen_lines(app)[0].rstrip()
+        assert "⚠ stale, last refreshed" in top and top.endswith("…"), top
+        assert top.index("stale") < 40

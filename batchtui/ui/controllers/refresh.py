@@ -204,7 +204,6 @@ class Refresher:
         text.append("batchtui", style="bold")
         if account is not None:
             text.append(f"  {account.name}", style="bold cyan")
-            text.append(f"  {account.endpoint}", style="dim")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
         # Times, not ages: an age would change (and repaint) the bar every second.
@@ -218,6 +217,8 @@ class Refresher:
                 text.append(f"  ● live, every {app.refresh_seconds:g}s", style="green")
             else:
                 text.append(f"  late: last refreshed {last}", style="yellow")
+        if account is not None:  # last: on a narrow terminal the endpoint is what gets cut (with …)
+            text.append(f"  {account.endpoint}", style="dim")
         key = (text.plain, tuple(text.spans))
         if key == self._topbar_key:
             return
