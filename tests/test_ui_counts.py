@@ -257,3 +257,19 @@ async def test_top_bar_puts_staleness_before_the_endpoint_and_cuts_with_an_ellip
         top = screen_lines(app)[0].rstrip()
         assert "⚠ stale, last refreshed" in top and top.endswith("…"), top
         assert top.index("stale") < 40
+
+
+async def test_tree_task_labels_follow_the_tasks_view(emulator, client, failing):
+    pool_id, _ = failing
+    job_id = make_job(client, pool_id)
+    add_task(client, job_id, "slow", "/bin/sh -c 'sleep 3; exit 5'")
+    wait_task(client, job_id, "slow", "running")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.query_one(NavTree)
+        await until(pilot, lambda: tree.find(NavItem("job", "emu", job_id)), what="the job in the tree")
+        tree.find(NavItem("job", "emu", job_id)).expand()  # its first tasks show under it
+        task = NavItem("task", "emu", "slow", job_id)
+        await until(pilot, lambda: tree.find(task) and "slow running" in tree_line(app, task)[0], what="running")
+        # the tasks view's refreshes carry the task's new state to the tree (a failure shows as one)
+        await until(pilot, lambda: "slow failed" in tree_line(app, task)[0], timeout=20, what="failed in the tree")

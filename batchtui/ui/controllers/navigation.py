@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from textual.widgets import Static
 
 from ...service.errors import ServiceError
-from ...service.models import FileRef
+from ...service.models import FileRef, JobRow, NodeRow, PoolRow, TaskRow
 from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns
 from ..widgets.details import DetailsPane, storage_location
-from ..widgets.nav_tree import NavChild, NavItem, NavTree
+from ..widgets.nav_tree import NavItem
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -109,28 +109,23 @@ class Navigator:
     async def _load_children(self, item: NavItem) -> None:
         app = self.app
         service = app.services[item.account]
-        account = item.account
+        rows: list[PoolRow] | list[JobRow] | list[NodeRow] | list[TaskRow]
         try:
-            if item.kind in ("pools", "jobs"):
-                rows = await (service.list_pools() if item.kind == "pools" else service.list_jobs())
-                app.tree_sync.listed(account, POOLS if item.kind == "pools" else JOBS, rows)
-                return
-            if item.kind == "pool":
-                nodes = await service.list_nodes(item.ident)
-                children = [NavChild(NavItem("node", account, n.id, item.ident), n.id, n.state) for n in nodes]
+            if item.kind == "pools":
+                kind, rows = POOLS, await service.list_pools()
+            elif item.kind == "jobs":
+                kind, rows = JOBS, await service.list_jobs()
+            elif item.kind == "pool":
+                kind, rows = NODES, await service.list_nodes(item.ident)
             else:
-                children = []
+                kind, rows = TASKS, []
                 async for page in service.task_pages(item.ident):
-                    children.extend(NavChild(NavItem("task", account, t.id, item.ident), t.id, t.state) for t in page)
+                    rows = page
                     break  # the tree shows the first page; the table has them all
         except ServiceError as error:
             app.notify(f"{item.ident or item.kind}: {error}", severity="error")
             return
-        for tree in app.query(NavTree).results(NavTree):
-            node = tree.find(item)
-            if node is not None:
-                tree.set_children(node, children)
-                app.tree_sync.show_current(move=not tree.has_focus)
+        app.tree_sync.listed(item.account, kind, rows, item.ident if kind in (NODES, TASKS) else "")
 
     # -- screens reached from a row ---------------------------------------------------------
     def open_log(self, name: str) -> None:

@@ -108,6 +108,7 @@ class Refresher:
             self.fresh_at = app.clock()
             if self._cursor_row_changed:
                 app.details.reload()
+            self.update_topbar()
             await app.tree_sync.sync(service, view)
         except ServiceError as error:
             if view == app.view and app.ui_alive():
@@ -177,8 +178,10 @@ class Refresher:
             if batch.final:
                 self._cache[view] = table.all_rows()
             self._update_summary(view, batch)
-            if view.kind in (POOLS, JOBS) and batch.final:
-                self.app.tree_sync.listed(view.account, view.kind, batch.rows)
+            if view.kind == TASKS:  # the tree shows a job's first tasks: only their states follow
+                self.app.tree_sync.listed(view.account, TASKS, batch.rows, view.parent, complete=False)
+            elif batch.final:
+                self.app.tree_sync.listed(view.account, view.kind, batch.rows, view.parent)
 
     def set_summary(self, content: Text | str | Fit) -> None:
         """Show `content` in the summary line above the table."""

@@ -1,8 +1,8 @@
-"""The tree tells the truth: its pools and jobs carry the states of the latest
-listing that had them (a refresh of the pools or jobs view, a branch opened in
-the tree, or, while the table shows a pool's nodes or a job's tasks, a listing
-of the pools or jobs every few refreshes), and the node of the view the table
-shows holds the tree's cursor.
+"""The tree tells the truth: its pools, jobs, nodes and tasks carry the states of
+the latest listing that had them (a refresh of the view that lists them, a
+branch opened in the tree, or, while the table shows a pool's nodes or a job's
+tasks, a listing of the pools or jobs every few refreshes), and the node of
+the view the table shows holds the tree's cursor.
 
 Labels are only set when they change, and the cursor only moves when the view
 does, so a quiet tree writes nothing to the terminal.
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from ...service.client import BatchService
+from ...service.errors import ServiceError
 from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 
@@ -27,13 +28,26 @@ LIST_EVERY = 3
 
 
 class Listed(Protocol):
-    """A listed pool or job: all the tree needs of it."""
+    """A listed pool, job, node or task: all the tree needs of it."""
 
     @property
     def id(self) -> str: ...
 
     @property
     def state(self) -> str: ...
+
+
+# A listing's kind → the kind of tree node that holds its rows, and the kind of theirs.
+BRANCH = {POOLS: ("pools", "pool"), JOBS: ("jobs", "job"), NODES: ("pool", "node"), TASKS: ("job", "task")}
+
+
+def child_of(account: str, kind: str, parent: str, row: Listed) -> NavChild:
+    """The tree's child for a row of a `kind` listing (under `parent`, for nodes and tasks)."""
+    branch, child = BRANCH[kind]
+    if kind in (POOLS, JOBS):
+        return NavChild(NavItem(child, account, row.id), row.id, row.state, True)
+    state = "failed" if getattr(row, "result", None) == "failure" and row.state == "completed" else row.state
+    return NavChild(NavItem(child, account, row.id, parent), row.id, state)
 
 
 def item_of(view: ViewKey) -> NavItem:
@@ -56,21 +70,28 @@ class TreeSync:
         trees = self.app.query(NavTree)  # none while the app shuts down
         return trees.first(NavTree) if trees else None
 
-    def listed(self, account: str, kind: str, rows: Sequence[Listed]) -> None:
-        """A complete listing of `account`'s pools or jobs (`kind` POOLS or JOBS): the tree's
-        branch, if open, shows them and their states."""
-        self._listed_at[(account, kind)] = time.monotonic()
+    def listed(self, account: str, kind: str, rows: Sequence[Listed], parent: str = "", complete: bool = True) -> None:
+        """A listing of `account`'s pools or jobs, or of the nodes or tasks under `parent`
+        (`kind` POOLS, JOBS, NODES or TASKS): the tree's node for it, if open, shows them
+        and their states. `complete` False (part of a listing) only relabels the children
+        the tree has."""
+        if kind in (POOLS, JOBS):
+            self._listed_at[(account, kind)] = time.monotonic()
         tree = self._tree()
-        node = tree.find(NavItem(kind, account)) if tree else None
+        node = tree.find(NavItem(BRANCH[kind][0], account, parent)) if tree else None
         if tree is None or node is None or not node.is_expanded:
             return
-        child = "pool" if kind == POOLS else "job"
-        tree.set_children(node, [NavChild(NavItem(child, account, r.id), r.id, r.state, True) for r in rows])
+        children = [child_of(account, kind, parent, r) for r in rows]
+        if complete:
+            tree.set_children(node, children)
+        else:
+            tree.relabel(node, children)
         self.show_current(move=not tree.has_focus)  # the current view's node may have just appeared
 
     async def sync(self, service: BatchService, view: ViewKey) -> None:
         """After a refresh of `view`: a nodes or tasks view lists its account's pools or
-        jobs for the tree, if that branch is open and was not listed lately."""
+        jobs for the tree, if that branch is open and was not listed lately. A failed
+        listing changes nothing (and raises nothing)."""
         kind = POOLS if view.kind == NODES else JOBS if view.kind == TASKS else None
         tree = self._tree()
         if kind is None or tree is None:
@@ -80,7 +101,10 @@ class TreeSync:
         if branch is None or not branch.is_expanded or (
                 last is not None and time.monotonic() - last < LIST_EVERY * self.app.refresh_seconds):
             return
-        rows: Sequence[Listed] = await (service.list_pools() if kind == POOLS else service.list_jobs())
+        try:
+            rows: Sequence[Listed] = await (service.list_pools() if kind == POOLS else service.list_jobs())
+        except ServiceError:
+            return  # the tree keeps its labels; the view's own refresh says what is wrong
         if self.app.ui_alive():
             self.listed(view.account, kind, rows)
 

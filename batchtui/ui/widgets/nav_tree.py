@@ -110,13 +110,25 @@ class NavTree(Tree[NavItem]):
             self.move_cursor(node)
 
     def set_children(self, parent: TreeNode[NavItem], children: list[NavChild]) -> None:
-        """Make parent's children these, keeping the ones that stay (and their subtrees)."""
+        """Make parent's children these, keeping the ones that stay (and their subtrees).
+        Nothing that stays the same is set again (each set repaints)."""
         shown = children[:MAX_CHILDREN]
         wanted = {c.item.key: c for c in shown}
+        trailer = None  # the dim leaf after the children, if any
+        if len(children) > MAX_CHILDREN:
+            trailer = Text(f"… {len(children) - MAX_CHILDREN} more in the table", style="dim")
+        elif not children:
+            trailer = Text("(none)", style="dim")
+        kept_trailer = False
         for old in list(parent.children):
-            if old.data is None or old.data.key not in wanted:
+            if old.data is not None and old.data.kind == "more":
+                if trailer is not None and not kept_trailer and _same_text(old.label, trailer):
+                    kept_trailer = True
+                    continue
                 old.remove()
-        existing = {n.data.key: n for n in parent.children if n.data is not None}
+            elif old.data is None or old.data.key not in wanted:
+                old.remove()
+        existing = {n.data.key: n for n in parent.children if n.data is not None and n.data.kind != "more"}
         previous: TreeNode[NavItem] | None = None
         for child in shown:
             node = existing.get(child.item.key)
@@ -126,12 +138,21 @@ class NavTree(Tree[NavItem]):
                 if child.expandable:
                     node.add_leaf("loading…", NavItem("more", child.item.account))
             else:
-                label = _label(child)
-                if not _same_text(node.label, label):  # an equal label set again still repaints
-                    node.set_label(label)
+                self._relabel(node, child)
             previous = node
-        if len(children) > MAX_CHILDREN:
-            parent.add_leaf(Text(f"… {len(children) - MAX_CHILDREN} more in the table", style="dim"),
-                            NavItem("more", parent.data.account if parent.data else ""))
-        if not children:
-            parent.add_leaf(Text("(none)", style="dim"), NavItem("more", parent.data.account if parent.data else ""))
+        if trailer is not None and not kept_trailer:
+            parent.add_leaf(trailer, NavItem("more", parent.data.account if parent.data else ""))
+
+    def relabel(self, parent: TreeNode[NavItem], children: list[NavChild]) -> None:
+        """New labels (states) for those of parent's children that are among `children`; none added or removed."""
+        by_key = {c.item.key: c for c in children}
+        for node in parent.children:
+            child = by_key.get(node.data.key) if node.data is not None else None
+            if child is not None:
+                self._relabel(node, child)
+
+    @staticmethod
+    def _relabel(node: TreeNode[NavItem], child: NavChild) -> None:
+        label = _label(child)
+        if not _same_text(node.label, label):  # an equal label set again still repaints
+            node.set_label(label)
