@@ -18,11 +18,11 @@ from batchtui.service.models import JobRow, TaskCounts
 from batchtui.ui.app import BatchApp
 from batchtui.ui.controllers.tree_sync import LIST_EVERY
 from batchtui.ui.fetch import COUNTS_CONCURRENCY, COUNTS_PER_REFRESH, JobCounts
+from batchtui.ui.model.key_hints import Hint, layout
+from batchtui.ui.summaries import job_summary
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
-from batchtui.ui.widgets.key_footer import Hint, layout
 from batchtui.ui.widgets.nav_tree import NavItem, NavTree
 from batchtui.ui.widgets.resource_table import ResourceTable
-from batchtui.ui.widgets.summary import job_summary
 
 SIZES = [(80, 24), (120, 40)]
 SIZE_IDS = ["80x24", "120x40"]

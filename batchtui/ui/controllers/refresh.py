@@ -22,9 +22,10 @@ from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
 from ..fetch import Batch, JobCounts, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
 from ..format import clock_time, local_now
+from ..summaries import Fit, job_summary, jobs_overview, pool_summary, pools_overview
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
 from ..widgets.resource_table import TableRow
-from ..widgets.summary import Fit, Summary, job_summary, jobs_overview, pool_summary, pools_overview
+from ..widgets.summary import Summary
 from .workers import start_worker
 
 if TYPE_CHECKING:

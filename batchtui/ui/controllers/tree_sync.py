@@ -43,9 +43,10 @@ BRANCH = {POOLS: ("pools", "pool"), JOBS: ("jobs", "job"), NODES: ("pool", "node
 
 def child_of(account: str, kind: str, parent: str, row: Listed) -> NavChild:
     """The tree's child for a row of a `kind` listing (under `parent`, for nodes and tasks)."""
-    branch, child = BRANCH[kind]
+    child = BRANCH[kind][1]
     if kind in (POOLS, JOBS):
         return NavChild(NavItem(child, account, row.id), row.id, row.state, True)
+    # a task row has a result: a failed task shows as failed, as in the table
     state = "failed" if getattr(row, "result", None) == "failure" and row.state == "completed" else row.state
     return NavChild(NavItem(child, account, row.id, parent), row.id, state)
 

@@ -4,60 +4,21 @@ Textual's Footer shows the active bindings in the order of the focus chain and
 cuts whatever does not fit, so the keys that matter in a view (logs, files,
 failed only …) were the ones cut. `KeyFooter` orders them: actions named in
 `first`, then the rest in binding order, then those named in `last`; the
-hints that do not fit are dropped whole from the end, a `…` says so, and the
-actions in `keep` (help, which lists every key) always show.
+hints that do not fit are dropped whole from the end (`model.key_hints.layout`),
+a `…` says so, and the actions in `keep` (help, which lists every key) always show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
 
-GAP = 2  # cells between two hints
-MORE = "…"
-
-
-@dataclass(frozen=True)
-class Hint:
-    """One key hint: the key to press (for a click), how it is shown, what it does."""
-
-    key: str
-    display: str
-    description: str
-    action: str  # the action's name, without arguments
-    enabled: bool = True
-
-    @property
-    def width(self) -> int:
-        return cell_len(self.display) + 1 + cell_len(self.description)
-
-
-def layout(hints: Sequence[Hint], width: int, keep: Sequence[str] = ()) -> tuple[list[Hint], bool]:
-    """The hints that fit in `width` cells (in order, each whole), and whether any were
-    dropped. Hints whose action is in `keep` are always in (at the end); the others
-    go in while they fit, leaving room for the `…` that says some are missing."""
-    kept = [h for h in hints if h.action in keep]
-    others = [h for h in hints if h.action not in keep]
-
-    def cells(items: list[Hint], more: bool) -> int:
-        parts = [h.width for h in items] + ([cell_len(MORE)] if more else [])
-        return 1 + sum(parts) + GAP * max(0, len(parts) - 1)  # one cell of padding on the left
-
-    if cells(others + kept, False) <= width:
-        return others + kept, False
-    shown: list[Hint] = []
-    for hint in others:
-        if cells([*shown, hint, *kept], True) > width:
-            break
-        shown.append(hint)
-    return shown + kept, True
+from ..model.key_hints import GAP, MORE, Hint, layout
 
 
 class KeyFooter(Widget):
@@ -84,11 +45,6 @@ class KeyFooter(Widget):
         self._first, self._last, self._keep = tuple(first), tuple(last), tuple(keep)
         self._hints: tuple[Hint, ...] = ()
         self._spans: list[tuple[int, int, Hint]] = []  # where each shown hint is on the line (x from, x to)
-
-    @property
-    def hints(self) -> tuple[Hint, ...]:
-        """Every hint of the active bindings, in priority order (before they are fitted to the width)."""
-        return self._hints
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
