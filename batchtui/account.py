@@ -7,6 +7,8 @@ come from (accounts.toml, the AZURE_BATCH_* variables): `config`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import stat
 from collections.abc import Mapping
@@ -56,6 +58,7 @@ class Account:
     # variable, or this blob endpoint with Entra ID (azure-identity).
     storage_connection_string_env: str | None = None
     storage_account_url: str | None = None
+    timeout: float | None = None  # seconds to wait for the endpoint's answer (None: the default, 30)
 
     def __repr__(self) -> str:
         # Spelled out so that nothing secret can ever slip into a repr.
@@ -63,7 +66,7 @@ class Account:
                 f"auth={self.auth!r}, key_env={self.key_env!r}, key_file={self.key_file!r}, "
                 f"read_only={self.read_only!r}, source={self.source!r}, "
                 f"storage_connection_string_env={self.storage_connection_string_env!r}, "
-                f"storage_account_url={self.storage_account_url!r})")
+                f"storage_account_url={self.storage_account_url!r}, timeout={self.timeout!r})")
 
     @property
     def has_storage(self) -> bool:
@@ -99,6 +102,8 @@ class Account:
             if not key:
                 raise ConfigError(f"account {self.name!r}: environment variable {self.key_env} "
                                   "is not set (it should hold the account key)")
+            if not is_base64(key):
+                raise ConfigError(f"account {self.name!r}: environment variable {self.key_env} {NOT_A_KEY}")
             return key
         if self.key_file:
             key_path = check_key_file(self.key_file)
@@ -108,8 +113,22 @@ class Account:
                 raise ConfigError(f"cannot read key file: {os_reason(exc)}", key_path) from None
             if not key:
                 raise ConfigError("key file is empty", key_path)
+            if not is_base64(key):
+                raise ConfigError(f"key file of account {self.name!r} {NOT_A_KEY}", key_path)
             return key
         raise ConfigError(f"account {self.name!r} has neither key_env nor key_file")
+
+
+NOT_A_KEY = ("does not hold a base64 account key (an Azure Batch key is 88 characters of A-Z, a-z, 0-9, "
+             "+ and /, ending in ==, as `az batch account keys list` shows it)")
+
+
+def is_base64(key: str) -> bool:
+    """Is `key` base64 text (as account keys are)? The key itself is never put in a message."""
+    try:
+        return bool(base64.b64decode(key, validate=True))
+    except (binascii.Error, ValueError):
+        return False
 
 
 def check_key_file(path: str | Path) -> Path:

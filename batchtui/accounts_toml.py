@@ -19,9 +19,11 @@ from urllib.parse import urlsplit
 from .account import AUTH_METHODS, AUTH_SHARED_KEY, Account, ConfigError
 
 FIELDS = ("endpoint", "account_name", "auth", "key_env", "key_file", "read_only",
-          "storage_connection_string_env", "storage_account_url")
+          "storage_connection_string_env", "storage_account_url", "timeout")
+TIMEOUT_RANGE = (1, 3600)  # seconds: what `timeout` may be
 
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z")  # (underscores: container and compose hosts)
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+\Z")
 _DECODE_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _DECODE_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
@@ -84,13 +86,20 @@ def account_from_table(name: str, table: Mapping[str, Any], source: str) -> Acco
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise FieldError(key, f"unknown field{suggestion}; known fields: {', '.join(FIELDS)}")
     for key, value in table.items():
+        if key == "timeout":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise FieldError(key, f"must be a number of seconds, not {_type_name(value)}")
+            low, high = TIMEOUT_RANGE
+            if not low <= value <= high:  # (also refuses nan)
+                raise FieldError(key, f"must be {low} to {high} seconds, not {value!r}")
+            continue
         wanted = bool if key == "read_only" else str
         if not isinstance(value, wanted):
             kind = "true or false" if wanted is bool else "a string"
             raise FieldError(key, f"must be {kind}, not {_type_name(value)}")
     if "endpoint" not in table:
         raise FieldError("endpoint", 'is missing (e.g. endpoint = "https://ACCOUNT.REGION.batch.azure.com")')
-    endpoint = check_endpoint(normalize_endpoint(table["endpoint"]))
+    endpoint = check_endpoint(normalize_endpoint(table["endpoint"]), shown=table["endpoint"])
     account_name = table.get("account_name")
     if account_name is None:
         account_name = derive_account_name(endpoint)
@@ -120,26 +129,46 @@ def account_from_table(name: str, table: Mapping[str, Any], source: str) -> Acco
     storage_url = table.get("storage_account_url")
     if storage_url is not None:
         try:
-            storage_url = check_endpoint(normalize_endpoint(storage_url))
+            storage_url = check_endpoint(normalize_endpoint(storage_url), shown=storage_url)
         except FieldError as exc:
             raise FieldError("storage_account_url", exc.problem) from None
     return Account(name=name, endpoint=endpoint, account_name=account_name, auth=auth, key_env=key_env,
                    key_file=key_file, read_only=table.get("read_only", False), source=source,
-                   storage_connection_string_env=storage_env, storage_account_url=storage_url)
+                   storage_connection_string_env=storage_env, storage_account_url=storage_url,
+                   timeout=float(table["timeout"]) if "timeout" in table else None)
 
 
-def check_endpoint(endpoint: str) -> str:
-    """The endpoint, if it is an http(s) URL with a host (else FieldError)."""
+def check_endpoint(endpoint: str, shown: str | None = None) -> str:
+    """The endpoint, if it is an http(s) URL with a valid host name or IP address, and no user name,
+    query or fragment (else FieldError, quoting `shown`: the text as the user gave it)."""
+    shown = endpoint if shown is None else shown
     try:
         parts = urlsplit(endpoint)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise FieldError("endpoint", f"{endpoint!r} is not a valid URL ({exc})") from None
+        raise FieldError("endpoint", f"{shown!r} is not a URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise FieldError("endpoint", f"must be an http:// or https:// URL, not {endpoint!r}")
-    if not parts.hostname:
-        raise FieldError("endpoint", f"{endpoint!r} has no host name")
+        raise FieldError("endpoint", f"must be an http:// or https:// URL, not {shown!r}")
+    host = parts.hostname
+    if not host:
+        raise FieldError("endpoint", f"{shown!r} is not a URL: it has no host name")
+    if not _valid_host(host):
+        raise FieldError("endpoint", f"{shown!r} is not a URL: {host!r} is not a host name "
+                                     "(letters, digits, hyphens and dots) or an IP address")
+    if parts.username is not None or parts.password is not None:
+        raise FieldError("endpoint", f"{shown!r} must not hold a user name or password")
+    if parts.query or parts.fragment or endpoint.endswith(("?", "#")):
+        raise FieldError("endpoint", f"{shown!r} must not have a query (?…) or fragment (#…)")
     return endpoint
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    return len(host) <= 253 and all(_HOST_LABEL_RE.match(label) for label in host.removesuffix(".").split("."))
 
 
 def _default_account_name(endpoint: str) -> str | None:
@@ -257,6 +286,8 @@ def render_accounts(accounts: list[Account]) -> str:
             out.append(f"storage_connection_string_env = {toml_string(account.storage_connection_string_env)}")
         if account.storage_account_url is not None:
             out.append(f"storage_account_url = {toml_string(account.storage_account_url)}")
+        if account.timeout is not None:
+            out.append(f"timeout = {account.timeout:g}")
         out.append("")
     return "\n".join(out)
 

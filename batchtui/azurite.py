@@ -15,6 +15,7 @@ Azurite's account and key are the documented, public development ones.
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import os
 import re
@@ -22,10 +23,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from . import paths
 
@@ -34,6 +38,11 @@ ACCOUNT_NAME = "devstoreaccount1"
 # Azurite's well-known development key (documented by Microsoft; protects nothing).
 ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 INSTALL_TIMEOUT = 600.0
+MB = 1024 * 1024
+# What Azurite 3.35 takes in node_modules (`du -s --apparent-size ~/.cache/batchtui/azurite/node_modules`:
+# 125 MB), for the progress shown while it installs.
+INSTALLED_SIZE = 125 * MB
+QUIET_EVERY = 15.0  # seconds between "still installing" lines when the progress is not drawn on a terminal
 _LISTENING_RE = re.compile(r"listens on https?://\S+?:(\d+)")
 
 
@@ -72,9 +81,15 @@ def find_azurite() -> list[str] | None:
     return None
 
 
-def install_azurite() -> list[str]:
-    """npm-install Azurite into the cache dir (quietly); its command.
-    AzuriteUnavailable when node or npm is missing or the install fails."""
+def install_azurite(say: Callable[[str], None] | None = None, live: TextIO | None = None) -> list[str]:
+    """npm-install Azurite into the cache dir; its command. AzuriteUnavailable when node or npm is
+    missing or the install fails (or takes longer than INSTALL_TIMEOUT).
+
+    `say` gets a line when it starts (with the size to expect), now and then while npm works (every
+    QUIET_EVERY seconds: how much is installed so far) and when it is done. When `live` is a terminal,
+    one line there shows the progress instead, redrawn every second, and is cleared at the end.
+    """
+    say = say or (lambda text: None)
     npm, node = shutil.which("npm"), shutil.which("node")
     if not node or not npm:
         missing = " and ".join(name for name, found in (("node", node), ("npm", npm)) if not found)
@@ -82,25 +97,87 @@ def install_azurite() -> list[str]:
     prefix = install_dir()
     prefix.mkdir(parents=True, exist_ok=True)
     argv = [npm, "install", "--prefix", str(prefix), PACKAGE, "--no-audit", "--no-fund", "--loglevel=error"]
-    try:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, stdin=subprocess.DEVNULL
-        )
-    except subprocess.TimeoutExpired:
-        raise AzuriteUnavailable(f"npm install {PACKAGE} took longer than {INSTALL_TIMEOUT:.0f} s") from None
-    except OSError as exc:
-        raise AzuriteUnavailable(f"npm could not be run: {exc.strerror or exc}") from None
-    if done.returncode != 0:
-        tail = " ".join((done.stderr or done.stdout or "").strip().splitlines()[-3:])
-        raise AzuriteUnavailable(f"npm install {PACKAGE} failed (exit {done.returncode}): {tail or 'no output'}")
+    say(f"installing Azurite from npm (about {INSTALLED_SIZE // MB} MB, first run only) into {prefix} …")
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+", errors="replace") as log:
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        except OSError as exc:
+            raise AzuriteUnavailable(f"npm could not be run: {exc.strerror or exc}") from None
+        try:
+            code = _wait_for_install(proc, prefix, started, say, live if live is not None and live.isatty() else None)
+        finally:
+            if proc.poll() is None:  # interrupted (Ctrl-C): npm and its children go too
+                _kill_group(proc)
+        log.seek(0)
+        output = log.read()
+    if code is None:
+        raise AzuriteUnavailable(f"npm install {PACKAGE} took longer than {INSTALL_TIMEOUT:.0f} s")
+    if code != 0:
+        tail = " ".join(output.strip().splitlines()[-3:])
+        raise AzuriteUnavailable(f"npm install {PACKAGE} failed (exit {code}): {tail or 'no output'}")
     script = _installed_script()
     if script is None:
         raise AzuriteUnavailable(f"npm install {PACKAGE} finished but Azurite's blob service is not in {prefix}")
+    say(f"Azurite installed ({_installed_bytes(prefix) / MB:.0f} MB in {time.monotonic() - started:.0f} s)")
     return [node, str(script)]
 
 
-def ensure_azurite(auto_install: bool = True) -> list[str]:
-    """Azurite's command, installing it first when it is missing (and allowed)."""
+def _wait_for_install(proc: subprocess.Popen[bytes], prefix: Path, started: float, say: Callable[[str], None],
+                      live: TextIO | None) -> int | None:
+    """npm's exit status, showing progress meanwhile; None when it took too long (it is killed then)."""
+    spinner = itertools.cycle("|/-\\")
+    said = started
+    try:
+        while True:
+            try:
+                return proc.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            if now - started > INSTALL_TIMEOUT:
+                _kill_group(proc)
+                return None
+            if live is not None:
+                done = _installed_bytes(prefix)
+                live.write(f"\r\x1b[K  {next(spinner)} {done / MB:.0f} of about {INSTALLED_SIZE // MB} MB "
+                           f"({min(99, 100 * done // INSTALLED_SIZE)}%), {now - started:.0f} s")
+                live.flush()
+            elif now - said >= QUIET_EVERY:
+                said = now
+                say(f"still installing Azurite: {_installed_bytes(prefix) / MB:.0f} MB so far, "
+                    f"{now - started:.0f} s")
+    finally:
+        if live is not None:
+            live.write("\r\x1b[K")  # (the progress line goes; what is said next starts on a clean line)
+            live.flush()
+
+
+def _installed_bytes(prefix: Path) -> int:
+    """Bytes in the npm prefix's node_modules so far (file sizes, as `du --apparent-size`)."""
+    total = 0
+    for folder, _, files in os.walk(prefix / "node_modules"):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def ensure_azurite(auto_install: bool = True, say: Callable[[str], None] | None = None,
+                   live: TextIO | None = None) -> list[str]:
+    """Azurite's command, installing it first when it is missing and `auto_install` (`say`, `live`:
+    see install_azurite)."""
     command = find_azurite()
     if command:
         return command
@@ -108,7 +185,7 @@ def ensure_azurite(auto_install: bool = True) -> list[str]:
         raise AzuriteUnavailable(
             "Azurite is not installed: put azurite-blob on PATH (npm install -g azurite) or let batchtui install it"
         )
-    return install_azurite()
+    return install_azurite(say, live)
 
 
 _flag_cache: dict[tuple[str, ...], str] = {}
@@ -289,12 +366,17 @@ def main() -> int:
     """`python -m batchtui.azurite`: install Azurite when missing; say where it is."""
     import sys
 
+    from .textsafe import inert
+
+    def say(text: str) -> None:
+        print(f"batchtui: {inert(text)}", file=sys.stderr, flush=True)
+
     try:
-        command = ensure_azurite()
+        command = ensure_azurite(say=say, live=sys.stderr)
     except AzuriteUnavailable as exc:
-        print(f"batchtui: Azurite unavailable: {exc.reason}", file=sys.stderr)
+        say(f"Azurite unavailable: {exc.reason}")  # (npm's words, made inert)
         return 1
-    print(f"batchtui: Azurite ready: {' '.join(command)}")
+    print(inert(f"batchtui: Azurite ready: {' '.join(command)}"))
     return 0
 
 

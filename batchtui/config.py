@@ -45,8 +45,9 @@ def accounts_path(environ: Mapping[str, str] | None = None) -> Path:
 
 def new_account(name: str, endpoint: str, *, account_name: str | None = None, auth: str = AUTH_SHARED_KEY,
                 key_env: str | None = None, key_file: str | None = None, read_only: bool = False,
-                source: str = "file") -> Account:
-    """A validated, normalized Account (ConfigError naming the account and field otherwise)."""
+                source: str = "file", options: Mapping[str, str] | None = None) -> Account:
+    """A validated, normalized Account (ConfigError naming the account and field otherwise, or the
+    command-line option `options` maps the field to, e.g. {"endpoint": "--endpoint"})."""
     table: dict[str, Any] = {"endpoint": endpoint, "auth": auth, "read_only": read_only}
     for field, value in (("account_name", account_name), ("key_env", key_env), ("key_file", key_file)):
         if value is not None:
@@ -54,6 +55,9 @@ def new_account(name: str, endpoint: str, *, account_name: str | None = None, au
     try:
         return account_from_table(name, table, source)
     except FieldError as exc:
+        option = options.get(exc.field) if options and exc.field else None
+        if option:
+            raise ConfigError(f"{option}: {exc.problem}") from None
         raise ConfigError(field_message(name, exc)) from None
 
 
@@ -96,7 +100,7 @@ def env_account_from(environ: Mapping[str, str] = os.environ) -> Account | None:
     if account_name:
         table["account_name"] = account_name
     try:
-        name = account_name or derive_account_name(check_endpoint(normalize_endpoint(endpoint)))
+        name = account_name or derive_account_name(check_endpoint(normalize_endpoint(endpoint), shown=endpoint))
         return account_from_table(name, table, "env")
     except FieldError as exc:
         if exc.field == "account_name" and not account_name:

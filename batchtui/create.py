@@ -1,41 +1,29 @@
 """Create pools, jobs and tasks from JSON files: the REST request bodies (the
-same JSON `az batch … --json-file` takes), validated before anything is sent,
-with errors reported by field. Tasks go through the collection API, 100 a call.
+same JSON `az batch … --json-file` takes), validated before anything is sent
+(every property at every level, `body_check`), with errors reported by field.
+Tasks go through the collection API, 100 a call.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .body_check import problems as body_problems
+from .rest_schema import JOB, POOL, TASK
 from .service.client import BatchService
 from .service.errors import ServiceError, from_exception
+from .wording import plural
 
 KINDS = ("pool", "job", "tasks")
 Body = dict[str, Any]  # a REST request body, as parsed from the file
 CHUNK = 100
 
-# Top-level properties of each request body and their JSON types; "!" marks a required one.
-POOL = {"id!": str, "displayName": str, "vmSize!": str, "virtualMachineConfiguration": dict, "resizeTimeout": str,
-        "resourceTags": dict, "targetDedicatedNodes": int, "targetLowPriorityNodes": int, "enableAutoScale": bool,
-        "autoScaleFormula": str, "autoScaleEvaluationInterval": str, "enableInterNodeCommunication": bool,
-        "networkConfiguration": dict, "startTask": dict, "applicationPackageReferences": list,
-        "taskSlotsPerNode": int, "taskSchedulingPolicy": dict, "userAccounts": list, "metadata": list,
-        "mountConfiguration": list, "targetNodeCommunicationMode": str, "upgradePolicy": dict}
-JOB = {"id!": str, "displayName": str, "usesTaskDependencies": bool, "priority": int, "allowTaskPreemption": bool,
-       "maxParallelTasks": int, "constraints": dict, "jobManagerTask": dict, "jobPreparationTask": dict,
-       "jobReleaseTask": dict, "commonEnvironmentSettings": list, "poolInfo!": dict, "onAllTasksComplete": str,
-       "onTaskFailure": str, "networkConfiguration": dict, "metadata": list}
-TASK = {"id!": str, "displayName": str, "exitConditions": dict, "commandLine!": str, "containerSettings": dict,
-        "resourceFiles": list, "outputFiles": list, "environmentSettings": list, "affinityInfo": dict,
-        "constraints": dict, "requiredSlots": int, "userIdentity": dict, "multiInstanceSettings": dict,
-        "dependsOn": dict, "applicationPackageReferences": list, "authenticationTokenSettings": dict}
-NESTED_REQUIRED = {"startTask": ("commandLine",), "poolInfo": ()}
-TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", dict: "an object", list: "a list"}
+MAX_PROBLEMS = 1000  # a file with more stops being checked there (e.g. 10,000 tasks with the same mistake)
 
 
 class InvalidFile(ValueError):
@@ -47,32 +35,12 @@ class InvalidFile(ValueError):
         self.problems = problems
 
 
-def _check(body: object, schema: dict[str, type], where: str) -> list[str]:
-    if not isinstance(body, dict):
-        return [f"{where or 'the file'}: must be a JSON object"]
-    problems: list[str] = []
-    known = {name.rstrip("!"): kind for name, kind in schema.items()}
-    prefix = f"{where}." if where else ""
-    for name in schema:
-        if name.endswith("!") and body.get(name[:-1]) in (None, ""):
-            problems.append(f"{prefix}{name[:-1]}: required")
-    for name, value in body.items():
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            problems.append(f"{prefix}{name}: unknown property{hint}")
-            continue
-        kind = known[name]
-        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
-            problems.append(f"{prefix}{name}: must be {TYPE_NAMES[kind]}, not {json.dumps(value)[:40]}")
-        elif name in NESTED_REQUIRED and isinstance(value, dict):
-            for inner in NESTED_REQUIRED[name]:
-                if value.get(inner) in (None, ""):
-                    problems.append(f"{prefix}{name}.{inner}: required")
-    if schema is JOB and isinstance(body.get("poolInfo"), dict) and not body["poolInfo"].get("poolId") \
-            and not body["poolInfo"].get("autoPoolSpecification"):
-        problems.append(f"{prefix}poolInfo.poolId: required")
-    return problems
+def _job_problems(body: Body) -> list[str]:
+    """What the schema cannot say: a job's poolInfo names a pool or describes an auto pool."""
+    pool_info = body.get("poolInfo")
+    if isinstance(pool_info, dict) and not pool_info.get("poolId") and not pool_info.get("autoPoolSpecification"):
+        return ["poolInfo.poolId: required (or poolInfo.autoPoolSpecification)"]
+    return []
 
 
 def load(path: Path, kind: str) -> list[Body]:
@@ -89,10 +57,12 @@ def load(path: Path, kind: str) -> list[Body]:
     except json.JSONDecodeError as exc:
         raise InvalidFile(name, [f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"]) from None
     if kind == "pool":
-        problems = _check(data, POOL, "")
+        problems = body_problems(data, POOL)
         bodies = [data]
     elif kind == "job":
-        problems = _check(data, JOB, "")
+        problems = body_problems(data, JOB)
+        if isinstance(data, dict):
+            problems += _job_problems(data)
         bodies = [data]
     else:
         tasks = data.get("value") if isinstance(data, dict) and "value" in data else data
@@ -100,10 +70,15 @@ def load(path: Path, kind: str) -> list[Body]:
             tasks = [tasks]
         if not isinstance(tasks, list) or not tasks:
             raise InvalidFile(name, ["expected a task object, a list of tasks, or {\"value\": [tasks]}"])
-        problems = [p for i, task in enumerate(tasks) for p in _check(task, TASK, f"tasks[{i}]")]
-        ids = [t.get("id") for t in tasks if isinstance(t, dict)]
-        duplicates = sorted({i for i in ids if i is not None and ids.count(i) > 1})
-        problems += [f"tasks: id {d!r} appears more than once" for d in duplicates]
+        problems = []
+        for index, task in enumerate(tasks):
+            problems += body_problems(task, TASK, f"tasks[{index}]")
+            if len(problems) >= MAX_PROBLEMS:
+                problems.append(f"(stopped checking at task {index}: {len(problems)} problems so far)")
+                break
+        # (ids are case-insensitive in Batch: "A" and "a" are the same task)
+        ids = Counter(t["id"].lower() for t in tasks if isinstance(t, dict) and isinstance(t.get("id"), str))
+        problems += [f"tasks: id {i!r} appears more than once" for i, count in sorted(ids.items()) if count > 1]
         bodies = tasks
     if problems:
         raise InvalidFile(name, problems)
@@ -118,7 +93,7 @@ class TaskResults:
     def summary(self) -> str:
         """One line: how many were added and, when some failed, the first three failures."""
         failed = self.failed
-        text = f"{self.added} tasks added"
+        text = f"{plural(self.added, 'task')} added"
         if failed:
             text += f", {len(failed)} failed: " + "; ".join(failed[:3]) + (" …" if len(failed) > 3 else "")
         return text

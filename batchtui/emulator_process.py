@@ -9,13 +9,18 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from azure.batch import BatchClient
 from azure.core.credentials import AzureNamedKeyCredential
 
 from .account import AUTH_SHARED_KEY, Account
+from .emulator import KEY_ENV, STORAGE_ENV
 
 DEMO_KEY_ENV = "BATCHTUI_DEMO_KEY"
 DEMO_STORAGE_ENV = "BATCHTUI_DEMO_STORAGE"
@@ -58,22 +63,46 @@ class RunningEmulator:
 
 
 def start_emulator(data_dir: Path, *, step_seconds: float = 1.0, frozen_clock: str | None = None,
-                   storage_connection_string: str | None = None, port: int = 0) -> RunningEmulator:
+                   storage_connection_string: str | None = None, port: int = 0, key: str | None = None,
+                   allow_hosts: Sequence[str] = (), extra_args: Sequence[str] = ()) -> RunningEmulator:
     """Start `batchtui emulator` as a child process on loopback (port 0: a free one); returns once it listens.
-    RuntimeError (with its stderr) when it does not start."""
+    The key (default: the public development key) and the storage connection string reach it in its
+    environment, never on its command line. RuntimeError (with its stderr) when it does not start.
+    `extra_args` go to `batchtui emulator` as they are (e.g. `--core-quota 8`).
+
+    No pipe is left unread, so the child can never block writing to one: its stderr (where only a startup
+    failure goes; it logs to <data_dir>/emulator.log) is an unnamed temporary file, read when it fails to
+    start; its stdout gives the startup line, then a daemon thread drains it."""
     command = [sys.executable, "-m", "batchtui", "emulator", "--port", str(port), "--data-dir", str(data_dir),
-               "--node-step-seconds", str(step_seconds)]
+               "--node-step-seconds", str(step_seconds), *extra_args]
     if frozen_clock:
         command += ["--frozen-clock", frozen_clock]
+    for host in allow_hosts:
+        command += ["--allow-host", host]
+    env = {k: v for k, v in os.environ.items() if k not in (KEY_ENV, STORAGE_ENV)}
+    env["PYTHONUNBUFFERED"] = "1"
+    if key:
+        env[KEY_ENV] = key
     if storage_connection_string:
-        command += ["--storage-connection-string", storage_connection_string]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    line = process.stdout.readline() if process.stdout else ""
-    match = _LINE.search(line)
-    if not match:
-        process.kill()
-        error = process.stderr.read() if process.stderr else ""
-        raise RuntimeError(f"the emulator did not start: {(error or line).strip()}")
-    return RunningEmulator(match.group(1), match.group(2), match.group(3), process, data_dir,
+        env[STORAGE_ENV] = storage_connection_string
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                   stdin=subprocess.DEVNULL, env=env)
+        line = process.stdout.readline() if process.stdout else ""
+        match = _LINE.search(line)
+        if not match:
+            process.kill()
+            process.wait()
+            stderr.seek(0)
+            error = stderr.read(64 * 1024).decode(errors="replace")
+            raise RuntimeError(f"the emulator did not start: {(error or line).strip()}")
+    threading.Thread(target=_drain, args=(process.stdout,), name="emulator-stdout", daemon=True).start()
+    return RunningEmulator(match.group(1), match.group(2), key or match.group(3), process, data_dir,
                            storage_connection_string)
+
+
+def _drain(stream: IO[str] | None) -> None:
+    """Read the child's stdout to its end, so that it never blocks on a full pipe."""
+    if stream is not None:
+        for _ in stream:
+            pass

@@ -14,6 +14,7 @@ download their inputs, run the application and upload their outputs.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -169,12 +170,10 @@ class Demo:
             raise
 
     def _start_azurite(self, say: Callable[[str], None]) -> None:
-        from .azurite import Azurite, AzuriteUnavailable, ensure_azurite, find_azurite
+        from .azurite import Azurite, AzuriteUnavailable, ensure_azurite
 
         try:
-            if find_azurite() is None:
-                say("installing Azurite, the storage emulator (first run only)…")
-            ensure_azurite()
+            ensure_azurite(say=say, live=sys.stderr)  # (says what it installs, with its size and progress)
             self.azurite = Azurite().start(self.data_dir / "azurite")
         except AzuriteUnavailable as error:
             self.storage_problem = error.reason

@@ -80,7 +80,8 @@ class StoreSeeder:
         doc = new_pool({"id": pool_id, "vmSize": vm_size, "targetDedicatedNodes": nodes, "taskSlotsPerNode": slots,
                         "virtualMachineConfiguration": VM_IMAGE})
         doc.update(creationTime=created, lastModified=created, stateTransitionTime=created,
-                   allocationState="steady", allocationStateTransitionTime=iso(self.now - created_ago + timedelta(minutes=4)),
+                   allocationState="steady",
+                   allocationStateTransitionTime=iso(self.now - created_ago + timedelta(minutes=4)),
                    currentDedicatedNodes=nodes)
         self.store.put("pool", doc)
         ids = []

@@ -47,10 +47,12 @@ POOL_ID = "startup-pool"
 
 def seed(emu, nodes: int, tasks: int, timeout: float = 120.0) -> None:
     client = emu.client()
-    client.create_pool(m.BatchPoolCreateOptions(id=POOL_ID, vm_size="standard_d2s_v3", virtual_machine_configuration=IMAGE,
+    client.create_pool(m.BatchPoolCreateOptions(id=POOL_ID, vm_size="standard_d2s_v3",
+                                                virtual_machine_configuration=IMAGE,
                                                 target_dedicated_nodes=nodes, task_slots_per_node=4))
     client.create_job(m.BatchJobCreateOptions(id=JOB_ID, pool_info=m.BatchPoolInfo(pool_id=POOL_ID)))
-    values = [m.BatchTaskCreateOptions(id=f"task-{i:03d}", command_line=f"/bin/sh -c 'echo {i}; exit {1 if i % 17 == 5 else 0}'")
+    values = [m.BatchTaskCreateOptions(id=f"task-{i:03d}",
+                                       command_line=f"/bin/sh -c 'echo {i}; exit {1 if i % 17 == 5 else 0}'")
               for i in range(tasks)]
     for first in range(0, tasks, 100):
         client.create_task_collection(JOB_ID, m.BatchTaskGroup(task_values=values[first:first + 100]))
@@ -94,7 +96,8 @@ def import_top(env: dict, count: int = 8) -> list[list]:
     """The packages that cost the most to import, from -X importtime: for each
     top-level package, the cumulative seconds of every import of it from
     outside it (inclusive of what it imports in turn, so figures overlap)."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import batchtui.ui.app, batchtui.service.connect"],
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                           "import batchtui.ui.app, batchtui.service.connect"],
                           env=env, capture_output=True, text=True, check=True)
     entries = []
     for line in done.stderr.splitlines():

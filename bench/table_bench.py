@@ -114,7 +114,8 @@ def row_size(row: TableRow) -> int:
             total += size(obj.plain) + size(obj._spans)
         return total
 
-    return size(row) + sum(size(getattr(row, name)) for name in ("key", "cells", "sort_keys", "search_text", "folded_text"))
+    names = ("key", "cells", "sort_keys", "search_text", "folded_text")
+    return size(row) + sum(size(getattr(row, name)) for name in names)
 
 
 def best(times: list[float]) -> float:
@@ -163,7 +164,7 @@ async def run(n: int, repeat: int) -> dict:
         sort_times = []
         for i in range(repeat):
             column = ["state", "duration", "node"][i % 3]
-            sort_times.append(timed(lambda: table.sort_by(column)))
+            sort_times.append(timed(lambda column=column: table.sort_by(column)))
             await pilot.pause()
         result["sort_s"] = best(sort_times)
         result["sort_reverse_s"] = best([timed(lambda: table.sort_by("duration", reverse=True))])
@@ -171,7 +172,7 @@ async def run(n: int, repeat: int) -> dict:
         filter_times = []
         for i in range(repeat):
             text = ["task-0123", "running", "0:1"][i % 3]
-            filter_times.append(timed(lambda: table.set_filter(text)))
+            filter_times.append(timed(lambda text=text: table.set_filter(text)))
             table.set_filter("")
             await pilot.pause()
         result["filter_s"] = best(filter_times)
@@ -192,7 +193,7 @@ async def run(n: int, repeat: int) -> dict:
         batches = [changed(k + 1) for k in range(repeat)]
         upsert_moving = []
         for batch in batches:
-            upsert_moving.append(timed(lambda: table.upsert_rows(batch)))
+            upsert_moving.append(timed(lambda batch=batch: table.upsert_rows(batch)))
             await pilot.pause()
         result["upsert_1000_s"] = best(upsert_moving)
 
@@ -201,7 +202,7 @@ async def run(n: int, repeat: int) -> dict:
         batches = [changed(k + 2) for k in range(repeat)]
         upsert_in_place = []
         for batch in batches:
-            upsert_in_place.append(timed(lambda: table.upsert_rows(batch)))
+            upsert_in_place.append(timed(lambda batch=batch: table.upsert_rows(batch)))
             await pilot.pause()
         result["upsert_1000_in_place_s"] = best(upsert_in_place)
 
@@ -221,7 +222,8 @@ async def run(n: int, repeat: int) -> dict:
         table.action_cursor_top()
         await pilot.pause()
         result["scroll_render_s"] = scroll_render(table)
-        result["scroll_render_note"] = f"per page of {table.size.height} lines (render_lines, caches emptied), mean of 200 pages"
+        result["scroll_render_note"] = (f"per page of {table.size.height} lines (render_lines, caches emptied), "
+                                        "mean of 200 pages")
 
         start = time.perf_counter()
         table.action_cursor_bottom()

@@ -190,7 +190,7 @@ async def tui_phase(emu, http: SignedHttp, n: int, args: argparse.Namespace) -> 
             before = app._fresh_at
             start = time.perf_counter()
             app.refresh_now()
-            await wait_until(lambda: app._fresh_at != before, args.timeout, "a refresh")
+            await wait_until(lambda before=before: app._fresh_at != before, args.timeout, "a refresh")
             seconds = time.perf_counter() - start
             await settle_requests(service)
             gets1 = (await asyncio.to_thread(http.request_counts)).get("GET", 0)

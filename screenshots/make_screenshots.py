@@ -35,7 +35,8 @@ async def settle(pilot, seconds: float) -> None:
         await pilot.pause(0.1)
 
 
-async def shoot(account, name: str, size: tuple[int, int], view: ViewKey, keys: list[str] = (), cursor: str | None = None) -> None:
+async def shoot(account, name: str, size: tuple[int, int], view: ViewKey, keys: list[str] = (),
+                cursor: str | None = None) -> None:
     from datetime import datetime
 
     clock = lambda: datetime.fromisoformat(FROZEN)  # noqa: E731

@@ -36,10 +36,11 @@ class EmulatorProcess:
 
 
 def start_emulator(data_dir: Path, port: int = 0, step: float = 0.1,
-                   storage_connection_string: str | None = None) -> EmulatorProcess:
+                   storage_connection_string: str | None = None, extra_args: tuple[str, ...] = ()) -> EmulatorProcess:
     from batchtui.emulator_process import start_emulator as start
 
-    emu = start(data_dir, port=port, step_seconds=step, storage_connection_string=storage_connection_string)
+    emu = start(data_dir, port=port, step_seconds=step, storage_connection_string=storage_connection_string,
+                extra_args=extra_args)
     return EmulatorProcess(emu.endpoint, emu.account, emu.key, data_dir, emu.process)
 
 

@@ -363,7 +363,7 @@ def test_cli_key_file(config_dir, tmp_path):
     path = key_file(tmp_path, mode=0o640)
     result = cli(config_dir, "add", "k", "--endpoint", "https://k.b.batch.azure.com", "--key-file", str(path))
     assert result.returncode == 2
-    assert result.stderr.startswith("batchtui: ") and f"chmod 600 {path}" in result.stderr
+    assert result.stderr.startswith("batchtui accounts: ") and f"chmod 600 {path}" in result.stderr
     assert not (config_dir / "accounts.toml").exists()
 
     path.chmod(0o600)
@@ -384,7 +384,8 @@ def test_cli_add_existing_needs_replace(config_dir):
     assert cli(config_dir, *args).returncode == 0
     result = cli(config_dir, *args)
     assert result.returncode == 2
-    assert result.stderr.startswith("batchtui: ") and "already exists" in result.stderr and "--replace" in result.stderr
+    assert result.stderr.startswith("batchtui accounts: ") and "already exists" in result.stderr
+    assert "--replace" in result.stderr
     result = cli(config_dir, *args, "--read-only", "--replace")
     assert result.returncode == 0
     [account] = config.load_accounts()
@@ -392,15 +393,16 @@ def test_cli_add_existing_needs_replace(config_dir):
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (("add", "x", "--endpoint", "ftp://x.b.c", "--entra"), "field 'endpoint'"),
-    (("add", "x", "--endpoint", "http://127.0.0.1:8200", "--entra"), "field 'account_name'"),
-    (("add", "x", "--endpoint", "https://x.b.c", "--key-env", "NOT-A-NAME"), "field 'key_env'"),
+    (("add", "x", "--endpoint", "ftp://x.b.c", "--entra"), "--endpoint: must be an http:// or https:// URL"),
+    (("add", "x", "--endpoint", "not a url", "--entra"), "--endpoint: 'not a url' is not a URL"),
+    (("add", "x", "--endpoint", "http://127.0.0.1:8200", "--entra"), "--account-name: cannot be derived"),
+    (("add", "x", "--endpoint", "https://x.b.c", "--key-env", "NOT-A-NAME"), "--key-env: 'NOT-A-NAME' is not"),
     (("remove", "nope"), "no account named 'nope'"),
 ])
 def test_cli_usage_errors(config_dir, args, words):
     result = cli(config_dir, *args)
     assert result.returncode == 2
-    assert result.stderr.startswith("batchtui: ") and words in result.stderr
+    assert result.stderr.startswith("batchtui accounts: ") and words in result.stderr
 
 
 def test_cli_add_requires_one_key_source(config_dir):
@@ -420,7 +422,7 @@ def test_cli_broken_file_is_a_clear_error(config_dir, accounts_file):
     for args in (("list",), ("remove", "a"), ("add", "b", "--endpoint", "https://b.c.d", "--entra")):
         result = cli(config_dir, *args)
         assert result.returncode == 2
-        assert result.stderr.startswith(f"batchtui: {accounts_file}, line 3")
+        assert result.stderr.startswith(f"batchtui accounts: {accounts_file}, line 3")
 
 
 def test_linked_storage_fields_round_trip(tmp_path, monkeypatch):
@@ -446,3 +448,71 @@ def test_linked_storage_fields_round_trip(tmp_path, monkeypatch):
                     'storage_connection_string_env = "not a name"\n')
     with pytest.raises(ConfigError, match="storage_connection_string_env"):
         load_accounts(path)
+
+
+# --- keys that are not base64 and endpoints that are not URLs: the message names where they came from ------
+
+
+NOT_BASE64 = "this is not-a-key!"
+
+
+def test_a_key_that_is_not_base64_names_its_variable_or_file(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.ENV_ENDPOINT, "https://envacct.eastus.batch.azure.com")
+    monkeypatch.setenv(config.ENV_ACCESS_KEY, NOT_BASE64)
+    with pytest.raises(ConfigError) as info:
+        config.env_account_from().shared_key()
+    assert str(info.value).startswith("account 'envacct': environment variable AZURE_BATCH_ACCESS_KEY does not "
+                                      "hold a base64 account key")
+    path = key_file(tmp_path, content=NOT_BASE64)
+    with pytest.raises(ConfigError) as info:
+        config.new_account("f", "https://f.b.batch.azure.com", key_file=str(path)).shared_key()
+    assert str(info.value).startswith(f"{path}: key file of account 'f' does not hold a base64 account key")
+    write(tmp_path / "accounts.toml", '[accounts.t]\nendpoint = "https://t.b.batch.azure.com"\nkey_env = "T_KEY"\n')
+    monkeypatch.setenv("T_KEY", NOT_BASE64 + "==")
+    [account] = config.load_accounts(tmp_path / "accounts.toml")
+    with pytest.raises(ConfigError) as info:
+        account.shared_key()
+    assert "account 't': environment variable T_KEY does not hold a base64 account key" in str(info.value)
+    assert NOT_BASE64 not in str(info.value)
+
+
+def test_cli_with_a_key_that_is_not_base64_says_which_variable(config_dir):
+    result = subprocess.run([sys.executable, "-m", "batchtui", "tail", "job", "task"], capture_output=True,
+                            text=True, timeout=60,
+                            env={**os.environ, config.CONFIG_DIR_ENV: str(config_dir),
+                                 config.ENV_ENDPOINT: "https://envacct.eastus.batch.azure.com",
+                                 config.ENV_ACCESS_KEY: NOT_BASE64})
+    assert result.returncode == 2
+    assert result.stderr.startswith("batchtui tail: account 'envacct': environment variable "
+                                    "AZURE_BATCH_ACCESS_KEY does not hold a base64 account key")
+    assert result.stderr.count("\n") == 1 and NOT_BASE64 not in result.stderr
+
+
+@pytest.mark.parametrize(("endpoint", "problem"), [
+    ("not a url", "'not a url' is not a URL: 'not a url' is not a host name"),
+    ("https://", "'https://' is not a URL: it has no host name"),
+    ("https://exa mple.com/x", "is not a URL: 'exa mple.com' is not a host name"),
+    ("https://-a.b.batch.azure.com", "is not a URL: '-a.b.batch.azure.com' is not a host name"),
+    ("http://[::1", "'http://[::1' is not a URL (Invalid IPv6 URL)"),
+    ("https://a.b.batch.azure.com:99999", "is not a URL (Port out of range 0-65535)"),
+    ("https://user:pw@a.b.batch.azure.com", "must not hold a user name or password"),
+    ("https://a.b.batch.azure.com/?x=1", "must not have a query"),
+    ("ftp://a.b.c", "must be an http:// or https:// URL, not 'ftp://a.b.c'"),
+])
+def test_an_endpoint_that_is_not_a_url_names_its_field_or_variable(accounts_file, endpoint, problem, monkeypatch):
+    write(accounts_file, f'[accounts.a]\naccount_name = "a"\nauth = "entra"\nendpoint = "{endpoint}"\n')
+    with pytest.raises(ConfigError) as info:
+        config.load_accounts()
+    assert str(info.value).startswith(f"{accounts_file}, line 4: account 'a', field 'endpoint': ")
+    assert problem in str(info.value)
+    monkeypatch.setenv(config.ENV_ENDPOINT, endpoint)
+    monkeypatch.setenv(config.ENV_ACCOUNT, "a")
+    with pytest.raises(ConfigError) as info:
+        config.env_account_from()
+    assert str(info.value).startswith("environment variable AZURE_BATCH_ENDPOINT: ") and problem in str(info.value)
+
+
+@pytest.mark.parametrize("endpoint", ["https://a.b.batch.azure.com", "http://127.0.0.1:8200", "http://[::1]:8200",
+                                      "http://my_emulator:8200", "https://a.b.batch.azure.com/proxy"])
+def test_good_endpoints_still_pass(endpoint):
+    assert config.new_account("a", endpoint, account_name="a", auth="entra").endpoint == endpoint

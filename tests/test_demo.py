@@ -22,7 +22,8 @@ def test_demo_runs_the_whole_batch_workflow_through_storage():
         assert (counts.succeeded, counts.failed) == (6, 0)
         task = client.get_task("wordcount", "count-002")
         assert task.execution_info.result == "success"
-        outputs = BlobServiceClient.from_connection_string(demo.azurite.connection_string).get_container_client("outputs")
+        blobs = BlobServiceClient.from_connection_string(demo.azurite.connection_string)
+        outputs = blobs.get_container_client("outputs")
         names = {b.name for b in outputs.list_blobs()}
         assert {f"wordcount/counts-{i:03d}.txt" for i in range(6)} <= names
         assert "wordcount/logs/count-002/stderr.txt" in names

@@ -105,8 +105,11 @@ def test_symlink_pointing_out_is_refused(client, emulator, ran):
         with pytest.raises(HttpResponseError) as info:
             b"".join(client.download_task_file(job_id, "files", "wd/escape"))
         assert info.value.status_code == 400
-        names = [f.name for f in client.list_task_files(job_id, "files", recursive=True)]
-        assert "wd/escape" not in names
+        # Listed as what it is, a link (its own length and mode), never as /etc/passwd.
+        listed = {f.name: f for f in client.list_task_files(job_id, "files", recursive=True)}
+        link = listed["wd/escape"]
+        assert not link.is_directory and link.properties.file_mode.startswith("0120")
+        assert link.properties.content_length == len("/etc/passwd")
     finally:
         os.unlink(task_dir / "wd" / "escape")
 

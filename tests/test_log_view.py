@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
 from azure.batch import models as m
 from conftest import add_task, make_job, make_pool, wait_for, wait_task
 from textual.app import App
+from textual.screen import Screen
 from textual.widgets import Input, Tree
 from ui_helpers import service_for, until
 
 from batchtui.service.models import FileRef, FileRoot
 from batchtui.ui.screens import log_view, save_file
 from batchtui.ui.screens.file_browser import FileBrowserScreen, build_listing
+from batchtui.ui.screens.log_help import LogHelpScreen
 from batchtui.ui.screens.log_view import LogScreen, SaveScreen, default_save_name
 from batchtui.ui.widgets.log_lines import LogBuffer, LogLines, clean_line
 
@@ -298,6 +301,155 @@ async def test_200_mb_file_opens_at_the_tail_with_bounded_memory_and_g_reads_the
         client.delete_task_file(job_id, "huge", "stdout.txt")
 
 
+# -- colour, long lines, keys -----------------------------------------------------------------------------
+
+COLOURED = (r'printf "\033[32mINFO\033[0m started\n"; printf "\033[1;31mERROR\033[0m failed\n"; '
+            r'printf "\033[38;5;208mamber\033[0m \033]0;title\007 inert\n"; '
+            r'printf "\033[38;2;10;20;30;48;5;4mrgb on blue\n still blue\033[m plain\n"')
+
+
+def segments(lines: LogLines) -> list:
+    return [segment for strip in lines.visible_strips() for segment in strip]
+
+
+def segment_with(lines: LogLines, text: str):
+    return next(segment for segment in segments(lines) if text in segment.text)
+
+
+async def test_colour_sequences_are_drawn_as_colour_and_c_shows_them_inert(emulator, client, pool_job):
+    _, job_id = pool_job
+    add_task(client, job_id, "coloured", sh(COLOURED))
+    app, services = log_app(emulator, FileRef.task(job_id, "coloured"), follow_task=(job_id, "coloured"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_log(pilot)
+        await until(pilot, lambda: screen.stopped, timeout=30, what="the task to complete")
+        lines = screen.query_one(LogLines)
+        assert visible_text(lines)[:5] == ["INFO started", "ERROR failed", "amber ^[]0;title^G inert",
+                                           "rgb on blue", " still blue plain"]
+        for segment in segments(lines):  # no escape character reaches the screen, colour or not
+            assert "\x1b" not in segment.text and "\x07" not in segment.text
+        assert segment_with(lines, "INFO").style.color.number == 2  # green
+        error = segment_with(lines, "ERROR").style
+        assert error.color.number == 1 and error.bold
+        assert segment_with(lines, "amber").style.color.number == 208
+        assert segment_with(lines, "^[").style.dim  # the OSC stays inert, dim
+        rgb = segment_with(lines, "rgb on blue").style
+        assert rgb.color.triplet == (10, 20, 30) and rgb.bgcolor.number == 4
+        assert segment_with(lines, "still blue").style.bgcolor.number == 4  # the pen carries to the next line
+        assert segment_with(lines, "plain").style.bgcolor is None or "plain" not in segment_with(lines, "blue").text
+        # search matches the text as shown
+        await pilot.press("slash", *"INFO", "enter")
+        assert lines.match_count == 1 and "/INFO: 1/1" in status(app)
+        # c: colour off, the sequences inert as every other control
+        await pilot.press("c")
+        assert visible_text(lines)[:2] == ["^[[32mINFO^[[0m started", "^[[1;31mERROR^[[0m failed"]
+        assert all(segment.style.color is None or segment.style.color.number != 2 for segment in segments(lines))
+        assert segment_with(lines, "^[").style.dim
+        assert "[no colour]" in status(app) and lines.match_count == 1  # searched again, still found
+        await pilot.press("c")
+        assert visible_text(lines)[0] == "INFO started" and segment_with(lines, "INFO").style.color.number == 2
+        assert "no colour" not in status(app)
+
+
+LONG_LINE = 'printf "first\\n"; seq -f "%09g" 0 39999 | tr "\\n" " "; printf "\\nlast\\n"'
+
+
+def long_line() -> str:
+    return "".join(f"{i:09d} " for i in range(40_000))
+
+
+async def test_a_400_000_character_line_is_read_whole_sideways_and_wrapped(emulator, client, pool_job):
+    _, job_id = pool_job
+    add_task(client, job_id, "wide", sh(LONG_LINE))
+    wait_task(client, job_id, "wide")
+    app, services = log_app(emulator, FileRef.task(job_id, "wide"), follow_task=(job_id, "wide"))
+    whole = long_line()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_log(pilot)
+        await until(pilot, lambda: screen.stopped, timeout=30, what="the file")
+        # longer than the tail read (256 KiB): the view read back to the line's start
+        assert screen.tail.lines == [whole, "last"] and screen.tail.start == len("first\n")
+        lines = screen.query_one(LogLines)
+        width = lines.scrollable_content_region.width
+        assert visible_text(lines)[0] == whole[:width]
+        assert f"cols 1–{width} of 400,000" in status(app)
+        await pilot.press("dollar_sign")  # the end of the longest line on screen
+        assert visible_text(lines)[0] == whole[-width:].rstrip() and "of 400,000" in status(app)
+        await pilot.press("0", "shift+right")
+        assert round(lines.scroll_x) == width - 4 and visible_text(lines)[0] == whole[width - 4:2 * width - 4]
+        await pilot.press("right")
+        assert visible_text(lines)[0] == whole[width:2 * width]
+        await pilot.press("shift+left", "left")
+        assert round(lines.scroll_x) == 0
+        await pilot.press("w")  # wrapped: every character of the line, row after row (still at the end)
+        rows = [strip.text[:width] for strip in lines.visible_strips()]  # (not stripped: may end in a space)
+        assert rows[-1].rstrip() == "last" and whole.rstrip().endswith("".join(rows[:-1]).rstrip())
+        assert lines.virtual_size.height == -(-400_000 // width) + 1 and "cols" not in status(app)
+        await pilot.press("home")
+        assert "".join(strip.text[:width] for strip in lines.visible_strips()) == whole[:len(rows) * width]
+        await pilot.press("w", "g")  # the head: the first line, and the long one whole
+        await until(pilot, lambda: screen.showing_head, timeout=15, what="the head")
+        assert screen.head.lines[:2] == ["first", whole]
+        assert "task completed, exit 0" in status(app) and "reading" not in status(app)  # (it stopped before)
+
+
+class LinesScreen(Screen):
+    def __init__(self, buffer: LogBuffer) -> None:
+        super().__init__()
+        self.buffer = buffer
+
+    def compose(self):
+        yield LogLines(self.buffer)
+
+    def on_mount(self) -> None:
+        self.query_one(LogLines).show(self.buffer, follow=False)
+
+
+def cells_of(line: str, x: int, width: int) -> str:
+    """What a terminal shows of cells x .. x + width of `line`: a wide character cut by an edge is a space."""
+    slots: list[str] = []
+    for char in line:
+        slots.extend([char, ""] if char == "你" else [char])
+    window = slots[x:x + width]
+    if window and window[0] == "":
+        window[0] = " "
+    if window and window[-1] == "你":
+        window[-1] = " "
+    return "".join(window)
+
+
+async def test_a_long_line_of_wide_characters_scrolls_sideways_cell_by_cell():
+    buffer = LogBuffer()
+    text = "".join(f"\x1b[3{i % 8}m{i:05d}你" for i in range(2_000))  # 7 cells a number, coloured
+    buffer.feed_bytes(text.encode() + b"\n", 0)
+    line = buffer.lines[0]
+    assert len(line) == 12_000 and "\x1b" not in line
+    app = Host(lambda: LinesScreen(buffer))
+    async with app.run_test(size=(50, 10)) as pilot:
+        lines = app.screen.query_one(LogLines)
+        width = lines.scrollable_content_region.width
+        for x in (0, 5, 6, 7, 700, 6_995, 14_000 - width):  # (6: the right half of 你: a space)
+            lines.scroll_to(x=x, animate=False, immediate=True)
+            await pilot.pause()
+            assert lines.visible_strips()[0].crop(0, width).text == cells_of(line, x, width), x
+
+
+async def test_question_mark_lists_the_log_view_keys(emulator, client, pool_job):
+    _, job_id = pool_job
+    add_task(client, job_id, "keys", sh("echo hello"))
+    app, services = log_app(emulator, FileRef.task(job_id, "keys"), follow_task=(job_id, "keys"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_log(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, LogHelpScreen), what="the help")
+        shown = app.export_screenshot().replace("&#160;", " ")
+        for key, words in (("c", "colours on or off"), ("w", "wrap long lines"), ("/", "search the loaded"),
+                           ("shift+←", "scroll left a page"), ("$", "end of the longest line"), ("?", "this help")):
+            assert re.search(rf">\s*{re.escape(key)}\s*<.*{words}", shown), key
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
 # -- search, wrap, save ----------------------------------------------------------------------------------
 
 
@@ -488,6 +640,13 @@ BUILD_LOG = (r'echo "compiling 12 modules"; printf "warning: unused variable \03
              r'for i in $(seq 1 12); do echo "[$i/12] module_$i.c"; done; printf "\tlinking \342\206\222 app\n"; '
              r'echo "warning: deprecated call in util.c:42"; printf "progress 10%%\rprogress 100%%\n"; '
              r'printf "\033]0;owned\007done: 0 errors, 2 warnings\n"')
+TEST_LOG = (r'printf "\033[1mcollected 6 items\033[0m\n\n"; '
+            r'for t in parse load merge; do printf "test_$t \033[32mPASSED\033[0m\n"; done; '
+            r'printf "test_export \033[31;1mFAILED\033[0m  \033[2m(2.1s)\033[0m\n"; '
+            r'printf "test_retry \033[33mSKIPPED\033[0m \033[3mno network\033[0m\n"; '
+            r'printf "test_stream \033[38;5;208mXFAIL\033[0m \033[4mknown issue\033[0m\n"; '
+            r'printf "\033[7m truecolour \033[0m \033[38;2;120;180;255mblue\033[48;5;22m on green\033[0m\n"; '
+            r'printf "\033[31m=== 1 failed,\n3 passed ===\033[0m\n"; printf "\033]0;owned\007\033[2Jstill inert\n"')
 
 
 @pytest.fixture(scope="module")
@@ -504,28 +663,48 @@ def frozen_log(tmp_path_factory):
     wait_for(lambda: [n.state for n in client.list_nodes("logs")] == ["idle"], what="an idle node")
     client.create_job(m.BatchJobCreateOptions(id="build", pool_info=m.BatchPoolInfo(pool_id="logs")))
     client.create_task("build", m.BatchTaskCreateOptions(id="compile", command_line=sh(BUILD_LOG)))
+    client.create_task("build", m.BatchTaskCreateOptions(id="test", command_line=sh(TEST_LOG)))
     wait_task(client, "build", "compile")
+    wait_task(client, "build", "test")
     yield emu
     emu.stop()
 
 
-def test_snapshot_of_a_completed_task_log(snap_compare, frozen_log):
+def frozen_log_app(emu, task_id: str) -> Host:
     services: list = []
 
     def make() -> LogScreen:
-        service = service_for(frozen_log)
+        service = service_for(emu)
         services.append(service)
-        return LogScreen(service, FileRef.task("build", "compile"), follow_task=("build", "compile"))
+        return LogScreen(service, FileRef.task("build", task_id), follow_task=("build", task_id))
 
+    return Host(make, services)
+
+
+async def loaded(pilot) -> None:
+    deadline = time.monotonic() + 15
+    while not (isinstance(pilot.app.screen, LogScreen) and pilot.app.screen.stopped):
+        assert time.monotonic() < deadline, "the log did not load"
+        await pilot.pause(0.05)
+
+
+def test_snapshot_of_a_completed_task_log(snap_compare, frozen_log):
     async def run_before(pilot) -> None:
-        deadline = time.monotonic() + 15
-        while not (isinstance(pilot.app.screen, LogScreen) and pilot.app.screen.stopped):
-            assert time.monotonic() < deadline, "the log did not load"
-            await pilot.pause(0.05)
+        await loaded(pilot)
         await pilot.press("number_sign", "slash", *"warning", "enter")
         await pilot.pause()
 
-    assert snap_compare(Host(make, services), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(frozen_log_app(frozen_log, "compile"), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_of_a_log_in_colour(snap_compare, frozen_log, size):
+    async def run_before(pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("slash", *"FAIL", "enter")
+        await pilot.pause()
+
+    assert snap_compare(frozen_log_app(frozen_log, "test"), terminal_size=size, run_before=run_before)
 
 
 async def test_file_browser_on_a_node_opens_node_files(emulator, client, pool_job):
@@ -555,3 +734,5 @@ async def test_file_browser_on_a_node_opens_node_files(emulator, client, pool_jo
         assert screen.ref == FileRef.node(pool_id, node_id, path) and screen.follow_task is None
         await until(pilot, lambda: screen.tail.lines == ["from the node"], timeout=15, what="the node file")
         assert f"{path} on node {node_id}" in str(screen.query_one("#log-title").render())
+        await until(pilot, lambda: "following" in status(app), what="the status")
+        assert status(app).count("following") == 1  # (it said "following … following the file")

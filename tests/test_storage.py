@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from azure.batch import BatchClient
 from azure.batch import models as m
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
 from conftest import EmulatorProcess, add_task, make_job, make_pool, start_emulator, unique, wait_for, wait_task
 
@@ -58,10 +58,10 @@ def blobs(azurite: Azurite) -> BlobServiceClient:
 def storage_emulator(tmp_path_factory: pytest.TempPathFactory, azurite: Azurite) -> Iterator[EmulatorProcess]:
     emu = start_emulator(tmp_path_factory.mktemp("storage-emulator"),
                          storage_connection_string=azurite.connection_string)
-    proc = emu.proc
     yield emu
     assert emu.stop() == 0
-    assert "sig=" not in proc.stderr.read()  # no SAS token reached the emulator's log
+    log = "".join(p.read_text() for p in emu.data_dir.glob("emulator.log*"))
+    assert "sig=" not in log  # no SAS token reached the emulator's log
 
 
 @pytest.fixture(scope="module")
@@ -428,3 +428,34 @@ def test_scrub_removes_sas_tokens() -> None:
         "AZ_BATCH_APP_PACKAGE_my_App", "AZ_BATCH_APP_PACKAGE_my_App_2_7",
         "AZ_BATCH_APP_PACKAGE_MY_APP", "AZ_BATCH_APP_PACKAGE_MY_APP_2_7",
     ]
+
+
+# -- a node's service logs ------------------------------------------------------------
+def test_upload_batch_service_logs_writes_the_nodes_logs_to_the_container(batch: BatchClient, azurite: Azurite,
+                                                                          blobs: BlobServiceClient) -> None:
+    pool_id = make_pool(batch, nodes=1, start_task=m.BatchStartTask(command_line="/bin/sh -c 'echo booted'",
+                                                                     wait_for_success=True))
+    node = next(iter(batch.list_nodes(pool_id)))
+    name = new_container(blobs, {})
+    since = datetime.now(timezone.utc) - timedelta(hours=1)
+    result = batch.upload_node_logs(pool_id, node.id, m.UploadBatchServiceLogsOptions(
+        container_url=sas_url(azurite, name, write=True, create=True), start_time=since))
+    assert result.virtual_directory_name.startswith(f"{pool_id}/{node.id.replace('_', '-')}/")
+    uploaded = sorted(b.name.removeprefix(result.virtual_directory_name + "/")
+                      for b in blobs.get_container_client(name).list_blobs())
+    assert uploaded == ["batch-agent.log", "startup/stderr.txt", "startup/stdout.txt"]
+    assert result.number_of_files_uploaded == 3
+    assert blob_text(blobs, name, f"{result.virtual_directory_name}/startup/stdout.txt") == "booted\n"
+    assert node.id in blob_text(blobs, name, f"{result.virtual_directory_name}/batch-agent.log")
+
+
+def test_upload_batch_service_logs_to_a_read_only_container_is_refused(batch: BatchClient, pool: str,
+                                                                       azurite: Azurite,
+                                                                       blobs: BlobServiceClient) -> None:
+    node = next(iter(batch.list_nodes(pool)))
+    name = new_container(blobs, {})
+    with pytest.raises(HttpResponseError) as info:
+        batch.upload_node_logs(pool, node.id, m.UploadBatchServiceLogsOptions(
+            container_url=sas_url(azurite, name, read=True), start_time=datetime.now(timezone.utc)))
+    assert info.value.status_code == 400 and info.value.error.code == "InvalidPropertyValue"
+    assert "sig=" not in str(info.value)

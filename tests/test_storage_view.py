@@ -252,7 +252,8 @@ async def test_follows_an_append_blob_fetching_only_new_bytes(azurite, blobs):
         assert (await follower.poll()).data == b""
         blob.append_block(b"one\ntw")
         chunk = await follower.poll()
-        assert (chunk.data, chunk.text, chunk.offset, chunk.size, chunk.truncated) == (b"one\ntw", "one\ntw", 0, 6, False)
+        got = (chunk.data, chunk.text, chunk.offset, chunk.size, chunk.truncated)
+        assert got == (b"one\ntw", "one\ntw", 0, 6, False)
         assert follower.next_delay() == follower.min_delay
         blob.append_block(b"o\n\xc3")  # a UTF-8 character split across two appends stays whole
         chunk = await follower.poll()
@@ -400,7 +401,7 @@ async def test_s_saves_a_blob_byte_identical_and_asks_before_overwriting(azurite
             path_input.value = str(target)
             await pilot.press("enter")
             if attempt == 1:  # it exists now: the dialog asks first
-                await until(pilot, lambda: "exists: press enter again" in
+                await until(pilot, lambda dialog=dialog: "exists: press enter again" in
                             str(dialog.query_one("#save-message").render()), what="the overwrite question")
                 assert app.screen is dialog
                 await pilot.press("enter")

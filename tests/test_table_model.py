@@ -63,7 +63,8 @@ def test_remove_ignores_unknown_keys_and_says_whether_marks_changed() -> None:
 
 
 def test_search_text_defaults_to_the_plain_cells() -> None:
-    assert row("task-1", "running", 3).search_text == "task-1 running 3"
+    assert row("task-1", "running", 3).search_text == "task-1\nrunning\n3"  # one cell a line, for regexes
+    assert row("task-1", "running", 3).folded_text == "task-1 running 3"
     assert TableRow("k", ("A", ""), ("a", None)).folded_text == "a"
 
 
@@ -148,8 +149,10 @@ def test_columns_that_go_away_drop_their_sort() -> None:
     ("", ["task-1", "task-2", "task-3", "other"]),
     ("RUN", ["task-1", "task-3"]),  # case-insensitive substring
     ("!run", ["task-2", "other"]),  # inverted
-    ("re:^task-[12] ", ["task-1", "task-2"]),  # a regex, searched in the row's text
-    ("/ACTIVE 1$/", ["task-2"]),  # /regex/ too
+    ("re:^task-[12]$", ["task-1", "task-2"]),  # a regex, searched in each cell: ^ and $ anchor there
+    ("/^ACTIVE$/", ["task-2"]),  # /regex/ too
+    ("re:active 1", []),  # a regex does not match across cells
+    ("active 1", ["task-2"]),  # a substring may
     ("!re:^task", ["other"]),
     ("!", ["task-1", "task-2", "task-3", "other"]),  # "!" alone: no filter
 ])
@@ -192,6 +195,50 @@ def test_marks_survive_filters_upserts_and_sorts_but_not_removal() -> None:
     assert model.set_rows([row("a"), row("c")]) is True  # b is gone: so is its mark
     assert model.marks == set()
     assert model.clear_marks() is False
+
+
+def _states(*states: str) -> TableModel:
+    return model_with(*(row(f"t{i}", state) for i, state in enumerate(states)))
+
+
+def test_a_range_marks_from_the_last_mark_to_the_cursor_in_either_direction() -> None:
+    model = _states("active", "running", "failed", "running", "active", "failed")
+    model.move_cursor(1)
+    model.toggle_mark()
+    model.move_cursor(4)
+    assert model.mark_range() == 3 and model.marks == {"t1", "t2", "t3", "t4"}
+    model.move_cursor(0)  # the range now starts at t4, where the last one ended
+    assert model.mark_range() == 1 and model.marks == {"t0", "t1", "t2", "t3", "t4"}
+    model.clear_marks()
+    model.move_cursor(5)
+    assert model.mark_range() == 1 and model.marks == {"t5"}  # no mark yet: just the cursor row
+    assert TableModel(COLUMNS).mark_range() == 0  # no rows, no cursor
+
+
+def test_a_range_respects_the_filter() -> None:
+    model = _states("active", "running", "failed", "running", "active")
+    model.move_cursor(1)
+    model.toggle_mark()  # t1
+    model.set_filter("running")  # view: t1, t3
+    model.reanchor()
+    model.move_cursor(1)  # t3
+    assert model.mark_range() == 1 and model.marks == {"t1", "t3"}  # t2 lies between them but is filtered out
+
+
+def test_mark_all_and_mark_by_state_mark_only_rows_the_filter_passes() -> None:
+    model = _states("active", "running", "failed", "running", "completed")
+    model.set_filter("!active")
+    assert model.mark_where("state", "Running") == 2 and model.marks == {"t1", "t3"}
+    assert model.mark_where("state", "running") == 0  # already marked
+    assert model.mark_where("state", "deleting") == 0
+    with pytest.raises(KeyError):
+        model.mark_where("nope", "x")
+    assert model.mark_all() == 2 and model.marks == {"t1", "t2", "t3", "t4"}
+    model.set_filter("running")
+    assert model.hidden_marks() == 2
+    model.set_filter("")
+    assert model.hidden_marks() == 0
+    assert model.clear_marks() and model.marks == set() and model.mark_anchor is None
 
 
 def test_toggle_mark_needs_a_cursor_row() -> None:

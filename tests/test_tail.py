@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import tty
 from datetime import datetime, timezone
 
 import pytest
@@ -86,7 +87,7 @@ async def test_follow_growing_file_fetches_each_byte_once(emulator, client, pool
     assert b"".join(c.data for c in chunks) == content  # every byte, in order, none twice
     assert "".join(c.text for c in chunks) == content.decode()
     offsets = [c.offset for c in chunks if c.data]
-    assert offsets == sorted(set(offsets)) and all(c.offset == p.end for p, c in zip(chunks, chunks[1:]))
+    assert offsets == sorted(set(offsets)) and all(c.offset == p.end for p, c in zip(chunks, chunks[1:], strict=False))
     assert len(offsets) >= 3  # it really was followed while growing
     assert not any(c.truncated or c.gone for c in chunks)
     first_data = next(i for i, c in enumerate(chunks) if c.data)
@@ -212,6 +213,48 @@ async def test_start_at_tail_reads_only_the_end_of_a_big_file(emulator, client, 
     client.delete_task(job_id, "big")
 
 
+class FileService:
+    """A service whose one file is `content` (HEAD and ranged GETs), counting the bytes it sends."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.sent = 0
+
+    async def file_properties(self, ref: FileRef) -> FileProps:
+        return FileProps(size=len(self.content))
+
+    async def read_range(self, ref: FileRef, start: int, end: int | None) -> bytes:
+        data = self.content[start:None if end is None else end + 1]
+        self.sent += len(data)
+        return data
+
+
+async def tail_of(content: bytes, tail_bytes: int, **options) -> tuple[Chunk, FileService]:
+    service = FileService(content)
+    follower = Follower(service, FileRef.task("j", "t"), **options)  # type: ignore[arg-type]
+    follower.start_at_tail(tail_bytes)
+    return await follower.poll(), service
+
+
+async def test_a_long_line_at_the_tail_is_read_back_to_its_start():
+    long = b"x" * 400_000
+    # longer than the tail read: the whole line, not nothing
+    chunk, service = await tail_of(b"first\n" + long + b"\n", 256 * 1024)
+    assert chunk.data == long + b"\n" and chunk.offset == 6 and chunk.text == long.decode() + "\n"
+    assert service.sent == len(service.content)  # each byte of the file read once
+    # lines after it: still the whole line
+    chunk, _ = await tail_of(b"first\n" + long + b"\nafter\n", 256 * 1024)
+    assert chunk.data == long + b"\nafter\n" and chunk.offset == 6
+    # a short partial first line is dropped as before (no reading back)
+    lines = b"".join(b"line %06d\n" % i for i in range(100_000))
+    chunk, service = await tail_of(lines, 64 * 1024)
+    assert chunk.text.startswith("line ") and chunk.text.splitlines()[0] == chunk.text.splitlines()[0].strip()
+    assert chunk.end == len(lines) and service.sent <= 64 * 1024 + 1
+    # longer than line_max: its last line_max bytes (and the bytes read at the tail) are shown
+    chunk, _ = await tail_of(b"a\n" + long + b"\n", 1000, line_max=5000)
+    assert chunk.data == b"x" * (5000 + 1000) + b"\n"
+
+
 def test_replacement_needs_a_creation_time_apart_from_the_write_time():
     t = [datetime(2025, 1, 1, 0, 0, s, tzinfo=timezone.utc) for s in range(4)]
     old = FileProps(size=10, created=t[0], modified=t[1])
@@ -284,6 +327,18 @@ def test_cli_prints_the_file_byte_for_byte(client, pool_job, cli_env):
     assert stderr_file.returncode == 0 and stderr_file.stdout == b""
 
 
+def test_cli_reads_a_file_whose_name_holds_punctuation(client, pool_job, cli_env):
+    # (the async transport sends these characters unencoded: the signed path must be the path sent)
+    _, job_id = pool_job
+    name = "r(1)&a=b,c@d:e!*.txt"
+    assert FileRef.task("j", "t", f"wd/{name}").url_path == f"/jobs/j/tasks/t/files/wd%2F{name}"
+    add_task(client, job_id, "punctuation", sh(f'printf "odd name\\n" > "{name}"'))
+    wait_task(client, job_id, "punctuation")
+    proc = tail(cli_env, job_id, "punctuation", f"wd/{name}")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b"odd name\n"
+
+
 def test_cli_follow_exits_with_the_task_exit_code(client, pool_job, cli_env):
     _, job_id = pool_job
     add_task(client, job_id, "three", sh("for i in 1 2 3; do echo step $i; sleep 0.4; done; exit 3"))
@@ -341,3 +396,73 @@ def test_cli_quiet_on_broken_pipe_and_ctrl_c(client, pool_job, cli_env):
     assert follow.wait(timeout=30) == 130
     assert follow.stderr.read() == b""
     client.delete_task(job_id, "many")
+
+
+def tail_on_a_terminal(env, *args: str, timeout: float = 60) -> tuple[int, bytes, bytes]:
+    """Run `batchtui tail` with its stdout on a pseudo-terminal (raw mode: what it writes is what we
+    read); its exit status, what reached the terminal, and its stderr."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "batchtui", "tail", *args], env=env, stdin=subprocess.DEVNULL,
+                                stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        screen = bytearray()
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other side was closed
+                break
+            if not data:
+                break
+            screen += data
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        os.close(master)
+    return proc.returncode, bytes(screen), err
+
+
+HOSTILE = r"before\033]0;pwned\007 \033[6n \033]52;c;aGk=\033\\ \033[2J\302\233 \033[32mgreen\033[0m\nafter\n"
+
+
+def test_cli_on_a_terminal_makes_control_sequences_inert_and_lets_colours_pass(client, pool_job, cli_env):
+    _, job_id = pool_job
+    add_task(client, job_id, "hostile", sh(f'printf "{HOSTILE}"'))
+    wait_task(client, job_id, "hostile")
+    raw_file = file_bytes(client, job_id, "hostile")
+    assert b"\x1b]0;pwned\x07" in raw_file  # (the task did print the sequences)
+    status, screen, err = tail_on_a_terminal(cli_env, job_id, "hostile")
+    assert status == 0, err
+    assert screen == (b"before^[]0;pwned^G ^[[6n ^[]52;c;aGk=^[\\ ^[[2J<9B> \x1b[32mgreen\x1b[0m\nafter\n"
+                      b"\x1b[0m"), screen
+    status, following, err = tail_on_a_terminal(cli_env, job_id, "hostile", "--follow")
+    assert status == 0 and following == screen, err
+    # --raw on a terminal, and any pipe: the bytes unchanged
+    status, raw_screen, err = tail_on_a_terminal(cli_env, job_id, "hostile", "--raw")
+    assert status == 0 and raw_screen == raw_file, err
+    piped = tail(cli_env, job_id, "hostile")
+    assert piped.returncode == 0 and piped.stdout == raw_file
+    # NO_COLOR: colours dropped too, the rest as before
+    status, plain, err = tail_on_a_terminal({**cli_env, "NO_COLOR": "1"}, job_id, "hostile")
+    assert status == 0 and plain == b"before^[]0;pwned^G ^[[6n ^[]52;c;aGk=^[\\ ^[[2J<9B> green\nafter\n", plain
+
+
+def test_cli_error_messages_are_inert_and_literal(client, pool_job, cli_env, tmp_path):
+    _, job_id = pool_job
+    add_task(client, job_id, "plain", sh("true"))
+    wait_task(client, job_id, "plain")
+    bad_id = tail(cli_env, "job-[/x]", "t")
+    assert bad_id.returncode == 2
+    assert_one_line_error(bad_id, "'job-[/x]' is not a job id: Batch ids are letters, digits, hyphens")
+    scheduled = tail(cli_env, "nightly:job-1", "t")  # (a scheduled job's id) asked for, and not found
+    assert scheduled.returncode == 1
+    assert_one_line_error(scheduled, "job 'nightly:job-1' does not exist")
+    proc = tail(cli_env, job_id, "plain", "wd/[/x].txt")
+    assert proc.returncode == 1
+    assert_one_line_error(proc, "wd/[/x].txt")
+    (tmp_path / "accounts.toml").write_text('[accounts.a]\nendpoint = "http://127.0.0.1:9"\naccount_name = "a"\n'
+                                           f'key_file = "{tmp_path}/[/x]\\u001b]0;pwned\\u0007"\n')
+    proc = tail({**cli_env, "BATCHTUI_CONFIG_DIR": str(tmp_path)}, job_id, "plain")
+    assert proc.returncode == 2
+    assert_one_line_error(proc, "[/x]^[]0;pwned^G: key file not found")
+    assert b"\x1b" not in proc.stderr

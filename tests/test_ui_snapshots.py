@@ -39,7 +39,8 @@ def frozen(tmp_path_factory):
              and len(list(client.list_nodes("spare"))) == 3, what="idle nodes")
     client.create_job(m.BatchJobCreateOptions(id="nightly", pool_info=m.BatchPoolInfo(pool_id="analysis")))
     client.create_task_collection("nightly", m.BatchTaskGroup(task_values=[
-        m.BatchTaskCreateOptions(id=f"shard-{i:02d}", command_line=f"/bin/sh -c 'echo shard {i}; exit {4 if i == 2 else 0}'")
+        m.BatchTaskCreateOptions(id=f"shard-{i:02d}",
+                                 command_line=f"/bin/sh -c 'echo shard {i}; exit {4 if i == 2 else 0}'")
         for i in range(6)
     ]))
     client.create_job(m.BatchJobCreateOptions(id="waiting", pool_info=m.BatchPoolInfo(pool_id="gpu")))
@@ -97,10 +98,19 @@ def test_pools_view(snap_compare, frozen, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_nodes_view(snap_compare, frozen, size):
-    assert snap_compare(frozen_app(frozen, ViewKey("emulator", NODES, "spare")), terminal_size=size, run_before=settled(3))
+    app = frozen_app(frozen, ViewKey("emulator", NODES, "spare"))
+    assert snap_compare(app, terminal_size=size, run_before=settled(3))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help_screen(snap_compare, frozen, size):
     app = frozen_app(frozen, ViewKey("emulator", JOBS))
     assert snap_compare(app, terminal_size=size, run_before=settled(2), press=["question_mark"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_tasks_view_without_colour(snap_compare, frozen, size, monkeypatch):
+    """NO_COLOR: states told apart by their glyphs (✓ completed, ✗ failed), not by colour."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = frozen_app(frozen, ViewKey("emulator", TASKS, "nightly"))
+    assert snap_compare(app, terminal_size=size, run_before=settled(6, cursor="shard-02"))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from .. import config
 from ..account import AUTH_ENTRA, AUTH_SHARED_KEY, Account, ConfigError, check_key_file
+from ..textsafe import inert
+from .output import say
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+# The option of `accounts add` that gives each field of an account (named in its errors).
+OPTIONS = {"endpoint": "--endpoint", "account_name": "--account-name", "key_env": "--key-env",
+           "key_file": "--key-file"}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,15 +25,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_run_list)
     commands = p.add_subparsers(dest="accounts_command", metavar="ACTION")
 
-    ls = commands.add_parser("list", help="show the configured accounts (never their keys)")
+    ls = commands.add_parser("list", help="show the configured accounts (never their keys)",
+                             description="Show the configured accounts: those in accounts.toml, and the one "
+                             "the AZURE_BATCH_* environment variables give. Keys are never shown.")
     ls.set_defaults(func=_run_list)
 
     add = commands.add_parser("add", help="add an account",
                               description="Add an account. The key itself is never stored: give the "
                               "environment variable or the 0600 file that holds it, or use Entra ID.")
-    add.add_argument("name", help="a short name for the account in batchtui")
-    add.add_argument("--endpoint", required=True, help="the account URL, e.g. https://ACCOUNT.REGION.batch.azure.com")
-    add.add_argument("--account-name", help="the Batch account name (default: the first label of the endpoint host)")
+    add.add_argument("name", metavar="NAME", help="a short name for the account in batchtui")
+    add.add_argument("--endpoint", metavar="URL", required=True,
+                     help="the account URL, e.g. https://ACCOUNT.REGION.batch.azure.com")
+    add.add_argument("--account-name", metavar="NAME",
+                     help="the Batch account name (default: the first label of the endpoint host)")
     how = add.add_mutually_exclusive_group(required=True)
     how.add_argument("--key-env", metavar="VAR", help="shared key auth; the key is in this environment variable")
     how.add_argument("--key-file", metavar="PATH", help="shared key auth; the key is in this file (mode 0600)")
@@ -38,13 +46,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--replace", action="store_true", help="overwrite an existing account of the same name")
     add.set_defaults(func=_run_add)
 
-    rm = commands.add_parser("remove", help="remove an account from accounts.toml")
-    rm.add_argument("name")
+    rm = commands.add_parser("remove", help="remove an account from accounts.toml",
+                             description="Remove an account from accounts.toml (its key is not touched).")
+    rm.add_argument("name", metavar="NAME", help="the account's name in batchtui (see 'batchtui accounts list')")
     rm.set_defaults(func=_run_remove)
 
 
 def _fail(message: object) -> int:
-    print(f"batchtui: {message}", file=sys.stderr)
+    say("accounts", message)
     return EXIT_USAGE
 
 
@@ -61,9 +70,9 @@ def _run_list(args: argparse.Namespace) -> int:
     rows = [("NAME", "ENDPOINT", "AUTH", "KEY", "READ-ONLY", "FROM")]
     rows += [(a.name, a.endpoint, a.auth, a.key_source(), "yes" if a.read_only else "no", a.source)
              for a in accounts]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(len(inert(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        print("  ".join(inert(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     return EXIT_OK
 
 
@@ -78,14 +87,13 @@ def _run_add(args: argparse.Namespace) -> int:
         account = config.new_account(
             args.name, args.endpoint, account_name=args.account_name,
             auth=AUTH_ENTRA if args.entra else AUTH_SHARED_KEY,
-            key_env=args.key_env, key_file=key_file, read_only=args.read_only)
+            key_env=args.key_env, key_file=key_file, read_only=args.read_only, options=OPTIONS)
         path = config.add_account(account, replace=args.replace)
     except ConfigError as exc:
         return _fail(exc)
-    print(f"Added account {account.name!r} ({account.endpoint}) to {path}")
+    print(inert(f"Added account {account.name!r} ({account.endpoint}) to {path}"))
     if account.key_env and not os.environ.get(account.key_env):
-        print(f"batchtui: note: {account.key_env} is not set in this shell; set it before connecting",
-              file=sys.stderr)
+        say("accounts", f"note: {account.key_env} is not set in this shell; set it before connecting")
     return EXIT_OK
 
 
@@ -99,7 +107,7 @@ def _run_remove(args: argparse.Namespace) -> int:
         config.remove_account(args.name, path)
     except ConfigError as exc:
         return _fail(exc)
-    print(f"Removed account {args.name!r} from {path}")
+    print(inert(f"Removed account {args.name!r} from {path}"))
     return EXIT_OK
 
 

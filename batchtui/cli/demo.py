@@ -7,9 +7,9 @@ the throwaway emulator: `batchtui.workload`.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from . import explorer
+from .output import say
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,27 +19,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        "(pools, a finished job, a running job, a queued job) and open the explorer. "
                        "Quitting stops the emulator.")
     explorer.add_options(p)
-    p.set_defaults(func=lambda args: command(args.refresh, args.read_only))
+    p.set_defaults(func=lambda args: command(args.refresh, args.read_only, args.timeout))
 
 
-def command(refresh: float, read_only: bool) -> int:
+def command(refresh: float, read_only: bool, timeout: float | None = None) -> int:
     """Run the demo until the explorer quits: 0, or 1 when the emulator does not start."""
     from ..workload import Demo
 
-    def say(text: str) -> None:
-        print(f"batchtui demo: {text}", file=sys.stderr, flush=True)
-
-    say("starting a local Batch service…")
+    say("demo", "starting a local Batch service…")
     try:
-        demo = Demo(with_storage=True, say=say)
+        demo = Demo(with_storage=True, say=lambda text: say("demo", text))
     except RuntimeError as error:
-        say(str(error))
+        say("demo", error)
         return 1
     if demo.storage_problem:
-        say(f"storage features are off: {demo.storage_problem}")
+        say("demo", f"storage features are off: {demo.storage_problem}")
     try:
         demo.seed()
-        explorer.run_explorer([demo.emulator.as_account()], refresh=refresh, read_only=read_only)
+        explorer.run_explorer([demo.emulator.as_account()], refresh=refresh, read_only=read_only, timeout=timeout)
     finally:
         demo.close()
     return 0

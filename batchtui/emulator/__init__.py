@@ -11,3 +11,7 @@ DEFAULT_ACCOUNT = "emulator"
 # nothing: the emulator binds to loopback and holds no real data.
 DEFAULT_KEY = "YmF0Y2h0dWktZW11bGF0b3ItZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldA=="
 DEFAULT_PORT = 8200
+# Where a key other than DEFAULT_KEY, and the auto-storage connection string,
+# reach `batchtui emulator` (never on its command line, which `ps` shows to all).
+KEY_ENV = "BATCHTUI_EMULATOR_KEY"
+STORAGE_ENV = "BATCHTUI_EMULATOR_STORAGE_CONNECTION_STRING"

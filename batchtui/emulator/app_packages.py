@@ -25,8 +25,9 @@ from .store import Doc
 
 APPLICATIONS_CONTAINER = "batchtui-applications"
 DEPLOYED_MARKER = ".batchtui-deployed"
-_APP_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # Batch's rules for application ids and versions
-_VERSION_RE = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$")
+# Batch's rules for application ids and versions, always matched whole (fullmatch: "$" alone lets "\n" through)
+_APP_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_VERSION_RE = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}")
 
 
 def package_env_names(app_id: str, version: str) -> list[str]:
@@ -54,9 +55,9 @@ class AppPackages:
         raw_id = str(ref.get("applicationId") or "")
         app_id = raw_id.rstrip("/").rsplit("/applications/", 1)[-1]  # pools name it by its ARM id
         version = ref.get("version")
-        if not _APP_ID_RE.match(app_id):
+        if not _APP_ID_RE.fullmatch(app_id):
             raise StorageFailure("ApplicationPackageError", f"Not an application id: {raw_id!r}", ApplicationId=raw_id)
-        if version is not None and not _VERSION_RE.match(str(version)):
+        if version is not None and not _VERSION_RE.fullmatch(str(version)):
             raise StorageFailure("ApplicationPackageError", f"Not a package version: {version!r}", ApplicationId=app_id)
         if version:
             target = node_root / "applications" / f"{app_id}_{version}"
@@ -166,10 +167,10 @@ def _natural(text: str) -> list[tuple[int, int, str]]:
 
 def _package_version(blob_name: str, app_id: str) -> str | None:
     app, sep, rest = blob_name.partition("/")
-    if app != app_id or not sep or not rest.lower().endswith(".zip") or not _APP_ID_RE.match(app):
+    if app != app_id or not sep or not rest.lower().endswith(".zip") or not _APP_ID_RE.fullmatch(app):
         return None
     version = rest[:-4]
-    return version if _VERSION_RE.match(version) else None
+    return version if _VERSION_RE.fullmatch(version) else None
 
 
 def _unzip(archive: Path, folder: Path) -> None:

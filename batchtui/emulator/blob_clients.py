@@ -9,8 +9,10 @@ from typing import Any
 
 from azure.storage.blob.aio import ContainerClient
 
-# azure-core pipeline options: two retries, timeouts in seconds.
-CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 2, "connection_timeout": 20, "read_timeout": 120}
+# azure-core pipeline options: two retries, 1 s then 2 s apart (the storage SDK's own back-off, 15 s then
+# 18 s, kept a dead endpoint's request for 46 s), timeouts in seconds.
+CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 2, "connection_timeout": 20, "read_timeout": 120,
+                                  "initial_backoff": 1, "increment_base": 1, "random_jitter_range": 0}
 
 
 class AutoStorage:
@@ -25,7 +27,8 @@ class AutoStorage:
         when there is no auto-storage account or its connection string is bad."""
         if not self.connection_string:
             raise ValueError(
-                "the Batch account has no auto-storage account (start the emulator with --storage-connection-string)"
+                "the Batch account has no auto-storage account (start the emulator with its connection string in "
+                "BATCHTUI_EMULATOR_STORAGE_CONNECTION_STRING)"
             )
         try:
             return ContainerClient.from_connection_string(self.connection_string, name, **CLIENT_OPTIONS)

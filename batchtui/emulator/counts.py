@@ -39,7 +39,9 @@ class JobCounts:
 
     def recount(self, task: Doc) -> None:
         self._apply(task.get("_counted"), -1)
-        task["_counted"] = [*buckets_of(task), task.get("requiredSlots", 1)]
+        slots = task.get("requiredSlots", 1)
+        weight = slots if type(slots) is int else 1  # a legacy document's junk must not break the counts
+        task["_counted"] = [*buckets_of(task), weight]
         self._apply(task["_counted"], +1)
 
     def forget(self, task: Doc) -> None:

@@ -7,6 +7,9 @@ The parts, each in its module: node_lifecycle (pools and nodes), scheduler
 states), runtime (what they share). The Engine builds them, recovers a data dir
 left by an earlier emulator, and ticks them in a loop.
 
+A document the engine cannot handle (one an older emulator stored) is set
+aside or failed on its own, logged once, and the rest are served (isolation).
+
 All state changes happen on the event loop, in synchronous blocks with no
 await inside, so the HTTP handlers and the scheduler never see half a change.
 """
@@ -15,7 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import Counter
+from functools import partial
+from pathlib import Path
 
 from . import errors
 from .formats import freeze_clock, now_iso, parse_iso
@@ -23,9 +29,9 @@ from .job_lifecycle import JobLifecycle
 from .node_lifecycle import NodeLifecycle
 from .runtime import Runtime
 from .scheduler import Scheduler
-from .settings import Settings
+from .settings import Settings, StartError
 from .storage import Storage
-from .store import Store
+from .store import Key, Store, StoreUnwritable
 from .task_states import TaskStates
 
 log = logging.getLogger("batchtui.emulator")
@@ -38,7 +44,7 @@ class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         freeze_clock(parse_iso(settings.frozen_clock) if settings.frozen_clock else None)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(settings.data_dir)
         self.store = Store(settings.data_dir / "state.sqlite")
         self.storage = Storage(settings.storage_connection_string)
         self.runtime = Runtime(settings, self.store, self.storage)
@@ -56,24 +62,48 @@ class Engine:
         now = now_iso()
         self.nodes.recover(now)
         self.tasks.recover(now)
-        self.store.flush()
+        try:
+            self.store.flush()
+        except StoreUnwritable:
+            pass  # logged by the store; written by a later tick
 
     async def run(self) -> None:
         """Tick every `tick_seconds` until cancelled."""
+        self.runtime.empty_old_trash()
         while True:
             try:
                 self.tick()
+            except StoreUnwritable:
+                pass  # logged once by the store, retried on the next tick
             except Exception:  # never let one bad document stop the service
                 log.exception("scheduler tick failed")
             await asyncio.sleep(self.settings.tick_seconds)
 
     def tick(self) -> None:
+        """One step of every pool and job, then scheduling. A pool or job whose step
+        raises is set aside alone (isolation); the rest go on."""
+        aside = self.runtime.set_aside
         for pool in list(self.store.pools.values()):
-            self.nodes.advance_pool(pool)
+            aside.run("pool", pool, partial(self.nodes.advance_pool, pool), doing="advancing")
         for job in list(self.store.jobs.values()):
-            self.jobs.advance(job)
+            aside.run("job", job, partial(self.jobs.advance, job), doing="advancing")
         self.scheduler.dispatch()
         self.store.flush()
+
+    def undo(self, changes: set[Key]) -> list[Key]:
+        """Put the documents a request changed back as they are on disk (its
+        write failed), with the task queues and counts that follow them; the
+        keys that something else changed too since the last write, which stay."""
+        mine, shared = self.store.undoable(changes)
+        for key in mine:
+            kind, parent, ident = key
+            current = self.store.job_tasks(parent).get(ident) if kind == "task" else None
+            if current is not None:
+                self.tasks.unregister(parent, current)
+            restored = self.store.restore(key)
+            if kind == "task" and restored is not None:
+                self.tasks.register(parent, restored)
+        return shared
 
     async def shutdown(self) -> None:
         """Kill every process, cancel the background runs, close the store."""
@@ -83,3 +113,20 @@ class Engine:
         self.nodes.kill_start_tasks()
         await self.runtime.cancel_background()
         self.store.close()
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and its missing parents) readable by its owner only (0700);
+    a directory that is already there keeps its mode. Raises StartError."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    try:
+        for folder in reversed(missing):
+            try:
+                folder.mkdir(mode=0o700)
+            except FileExistsError:
+                continue  # made meanwhile by someone else
+            os.chmod(folder, 0o700)  # whatever the umask
+    except OSError as exc:
+        raise StartError(f"{exc.filename or path}: cannot create the data dir: {exc.strerror}") from None
+    if not path.is_dir():
+        raise StartError(f"{path}: the data dir is not a directory")

@@ -76,7 +76,7 @@ def parse_duration(text: str) -> float:
     """Seconds in an ISO-8601 duration (days, hours, minutes, seconds)."""
     if text == UNLIMITED_DURATION:
         return UNLIMITED_SECONDS
-    m = _DURATION_RE.match(text or "")
+    m = _DURATION_RE.fullmatch(text or "")
     if not m or text in ("P", "PT"):
         raise ValueError(f"not an ISO-8601 duration: {text!r}")
     parts = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}

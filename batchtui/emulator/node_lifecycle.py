@@ -1,21 +1,27 @@
 """Pools and their compute nodes as the engine moves them on each tick.
 
-A resizing pool creates nodes up to its targets and removes the least busy
-ones above them. A node goes creating → starting → (waitingforstarttask →)
+A resizing pool creates nodes up to its targets (at most NODES_PER_TICK a
+tick, and no more than the account's core quotas hold: quota.py) and removes
+the least busy ones above them. A node goes creating → starting → (waitingforstarttask →)
 idle, one `node_step_seconds` per step; with a start task it runs that first
 (retried up to its maxTaskRetryCount), and idle or starttaskfailed follows.
 Reboot and reimage wait for the node's running tasks when asked to, then boot
-the node again (reimage empties its disk). A removed node is leavingpool until
+the node again (reimage empties its disk); deallocate waits likewise, then the
+node is deallocating for a step and deallocated (its disk kept) until started,
+when it boots again. A removed node is leavingpool until
 its tasks have ended, then gone with its files.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
+from functools import partial
 
 from . import executor, nodefs
 from .formats import clock_frozen, now_iso, parse_duration, utcnow
+from .quota import CoreQuota
 from .resources import new_node, set_state
 from .runtime import Runtime
 from .storage import task_storage
@@ -23,7 +29,10 @@ from .storage_failures import is_storage_failure
 from .store import Doc
 from .task_states import TaskStates
 
+log = logging.getLogger("batchtui.emulator")
+
 START_TASK_WALL_CLOCK = "P10675199DT2H48M5.4775807S"  # Batch's default: unlimited
+NODES_PER_TICK = 100  # nodes a pool creates in one tick at most, so a tick stays short
 
 
 class NodeLifecycle:
@@ -34,23 +43,29 @@ class NodeLifecycle:
         # Start tasks by node id: the process, None while its inputs download.
         self.start_processes: dict[str, executor.Process | None] = {}
         self._node_serial = 0  # numbers node ids and addresses
+        settings = runtime.settings
+        self.quota = CoreQuota(self.store, settings.dedicated_core_quota, settings.low_priority_core_quota)
 
     def recover(self, now: str) -> None:
         """After a restart: no task runs on any node; a node that was running
         (or waiting for its start task) is idle (or boots again)."""
         for pool in self.store.pools.values():
-            for node in self.store.pool_nodes(pool["id"]).values():
+            for node in list(self.store.pool_nodes(pool["id"]).values()):
                 self._node_serial += 1
-                node["runningTasksCount"] = 0
-                node["runningTaskSlotsCount"] = 0
-                if node["state"] == "running":
-                    set_state(node, "idle", now, keep_previous=False)
-                elif node["state"] == "waitingforstarttask" or (
-                    node.get("startTaskInfo", {}).get("state") == "running"
-                ):
-                    set_state(node, "starting", now, keep_previous=False)
-                    node["_due"] = time.time()
-                self.store.touch("node", node, pool["id"])
+                try:
+                    self._recover_node(pool["id"], node, now)
+                except Exception as exc:  # noqa: BLE001 - one damaged document must not stop the start
+                    self.store.set_aside("node", node["id"], pool["id"], f"cannot be recovered ({exc!r})")
+
+    def _recover_node(self, pool_id: str, node: Doc, now: str) -> None:
+        node["runningTasksCount"] = 0
+        node["runningTaskSlotsCount"] = 0
+        if node["state"] == "running":
+            set_state(node, "idle", now, keep_previous=False)
+        elif node["state"] == "waitingforstarttask" or (node.get("startTaskInfo") or {}).get("state") == "running":
+            set_state(node, "starting", now, keep_previous=False)
+            node["_due"] = time.time()
+        self.store.touch("node", node, pool_id)
 
     def kill_start_tasks(self) -> None:
         for proc in list(self.start_processes.values()):
@@ -64,7 +79,7 @@ class NodeLifecycle:
         pool_id = pool["id"]
         nodes = self.store.pool_nodes(pool_id)
         for node in list(nodes.values()):
-            self._advance_node(pool, node)
+            self.runtime.set_aside.run("node", node, partial(self._advance_node, pool, node), pool_id, "advancing")
         if pool["state"] == "deleting":
             for node in list(nodes.values()):
                 if node["state"] != "leavingpool":
@@ -74,11 +89,16 @@ class NodeLifecycle:
             return
         staying = [n for n in nodes.values() if n["state"] != "leavingpool"]
         if pool["allocationState"] == "resizing":
+            short: list[Doc] = []  # resize errors: quotas that hold fewer nodes than the targets
             for is_dedicated, target_key in ((True, "targetDedicatedNodes"), (False, "targetLowPriorityNodes")):
                 mine = [n for n in staying if n["isDedicated"] == is_dedicated]
                 target = pool[target_key]
-                for _ in range(target - len(mine)):
-                    self._create_node(pool, is_dedicated)
+                if target > len(mine):
+                    fit = self.quota.nodes_that_fit(pool, is_dedicated)
+                    for _ in range(min(target - len(mine), fit, NODES_PER_TICK)):
+                        self._create_node(pool, is_dedicated)
+                    if fit < target - len(mine):
+                        short.append(self.quota.resize_error(pool, is_dedicated))
                 if len(mine) > target:
                     # Leave the least busy nodes first.
                     order = sorted(mine, key=lambda n: (n["runningTasksCount"], n["state"] == "idle"))
@@ -87,7 +107,9 @@ class NodeLifecycle:
             staying = [n for n in nodes.values() if n["state"] != "leavingpool"]
             leaving = len(staying) != len(nodes)
             allocating = any(n["state"] == "creating" for n in staying)
-            if not leaving and not allocating and _counts_match(pool, staying):
+            if not leaving and not allocating and (short or _counts_match(pool, staying)):
+                if short:
+                    pool["resizeErrors"] = short
                 self.set_allocation(pool, "steady")
         elif pool["allocationState"] == "stopping":
             self.set_allocation(pool, "steady")
@@ -128,6 +150,9 @@ class NodeLifecycle:
         if state == "creating":
             self._set_node_state(pool, node, "starting")
             node["_due"] = now + self.runtime.settings.node_step_seconds
+        elif state == "deallocating":
+            node.pop("_due", None)
+            self._set_node_state(pool, node, "deallocated")
         elif state in ("starting", "rebooting", "reimaging"):
             node["lastBootTime"] = now_iso()
             node.pop("_due", None)
@@ -159,12 +184,22 @@ class NodeLifecycle:
     def restart(self, pool: Doc, node: Doc, operation: str, option: str) -> None:
         """Reboot or reimage: once the running tasks are dealt with (or have
         finished, for taskcompletion/retaineddata), the node goes through
-        `operation` ("rebooting"/"reimaging") and boots again."""
+        `operation` ("rebooting"/"reimaging") and boots again ("deallocating": see deallocate)."""
         self.tasks.evict_from_node(node, option)
         self._stop_start_task(node)
         node["_pending"] = operation
         self.store.touch("node", node, pool["id"])
         self._begin_pending(pool, node)
+
+    def deallocate(self, pool: Doc, node: Doc, option: str) -> None:
+        """Deallocate: the running tasks meet `option` (a nodeDeallocateOption), then
+        the node is deallocating and, a step later, deallocated (see start)."""
+        self.restart(pool, node, "deallocating", option)
+
+    def start(self, pool: Doc, node: Doc) -> None:
+        """A deallocated node boots again: starting, then as any boot."""
+        node["_due"] = time.time() + self.runtime.settings.node_step_seconds
+        self._set_node_state(pool, node, "starting")
 
     def _begin_pending(self, pool: Doc, node: Doc) -> None:
         operation = node.get("_pending")
@@ -173,7 +208,7 @@ class NodeLifecycle:
         del node["_pending"]
         if operation == "reimaging":
             root = self.runtime.node_root(node["id"])
-            nodefs.remove_tree(root)
+            self.runtime.discard_tree(root)
             nodefs.make_node_tree(root)
         node.pop("startTaskInfo", None)
         node["_due"] = time.time() + self.runtime.settings.node_step_seconds
@@ -189,13 +224,25 @@ class NodeLifecycle:
 
     def _drop_node(self, pool: Doc, node: Doc) -> None:
         self.store.delete("node", node["id"], pool["id"])
-        nodefs.remove_tree(self.runtime.node_root(node["id"]))
+        self.runtime.discard_tree(self.runtime.node_root(node["id"]))
 
     # -- start task ------------------------------------------------------------------
     async def _run_start_task(self, pool_id: str, node_id: str, start_task: Doc) -> None:
         """Run the pool's start task on the node (inputs, then the process),
         retrying a failed process; its end sets startTaskInfo and, when the
-        node waited for it, idle or starttaskfailed."""
+        node waited for it, idle or starttaskfailed. An exception in the run
+        ends it as a servererror failure, so no node waits for it forever."""
+        try:
+            await self._start_task_runs(pool_id, node_id, start_task)
+        except Exception as exc:  # noqa: BLE001 - this node's start task fails, the service goes on
+            log.exception("the start task of node %r of pool %r failed in the emulator", node_id, pool_id)
+            self.start_processes.pop(node_id, None)
+            node = self.runtime.find_node(pool_id, node_id)
+            info = node.get("startTaskInfo") if node is not None else None
+            if node is not None and isinstance(info, dict) and info.get("state") == "running":
+                self._start_task_ended(pool_id, node, info, executor.Outcome(None, executor.internal_failure(exc)))
+
+    async def _start_task_runs(self, pool_id: str, node_id: str, start_task: Doc) -> None:
         retries = start_task.get("maxTaskRetryCount", 0)
         attempt = 0
         while True:
@@ -239,16 +286,22 @@ class NodeLifecycle:
             if failed and not is_storage_failure(outcome.failure) and (retries == -1 or attempt < retries):
                 attempt += 1
                 continue
-            info.update(state="completed", endTime=now_iso(), result="failure" if failed else "success")
-            if outcome.exit_code is not None:
-                info["exitCode"] = outcome.exit_code
-            if outcome.failure:
-                info["failureInfo"] = outcome.failure
-            pool = self.store.pools.get(pool_id)
-            if pool is not None and node["state"] == "waitingforstarttask":
-                self._set_node_state(pool, node, "starttaskfailed" if failed else "idle")
-            self.store.touch("node", node, pool_id)
+            self._start_task_ended(pool_id, node, info, outcome)
             return
+
+    def _start_task_ended(self, pool_id: str, node: Doc, info: Doc, outcome: executor.Outcome) -> None:
+        """The start task's last run ended with `outcome`: startTaskInfo completed and, when
+        the node waited for it, the node idle or starttaskfailed."""
+        failed = outcome.failure is not None
+        info.update(state="completed", endTime=now_iso(), result="failure" if failed else "success")
+        if outcome.exit_code is not None:
+            info["exitCode"] = outcome.exit_code
+        if outcome.failure:
+            info["failureInfo"] = outcome.failure
+        pool = self.store.pools.get(pool_id)
+        if pool is not None and node["state"] == "waitingforstarttask":
+            self._set_node_state(pool, node, "starttaskfailed" if failed else "idle")
+        self.store.touch("node", node, pool_id)
 
 
 def _counts_match(pool: Doc, nodes: list[Doc]) -> bool:

@@ -7,7 +7,9 @@
         applications/
 
 Every path a client names is resolved inside one root; anything that leaves it
-(`..`, an absolute path, a symlink pointing out) is refused.
+(`..`, an absolute path, a symlink pointing out) is refused. Listings describe
+each entry as what it is (a symlink as a link) and follow no link; reading a
+file and deleting an entry go through file_access.py.
 """
 
 from __future__ import annotations
@@ -43,13 +45,20 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def resolve_inside(root: Path, rel: str) -> Path:
-    """The real path of `rel` under `root`, or PathRefused."""
+def split_rel(rel: str) -> list[str]:
+    """The names along the relative path `rel` ("" and "." dropped); PathRefused
+    for an absolute path, a NUL or a `..`."""
     if rel.startswith(("/", "\\")) or "\x00" in rel:
         raise PathRefused(rel)
     parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
     if any(p == ".." for p in parts):
         raise PathRefused(rel)
+    return parts
+
+
+def resolve_inside(root: Path, rel: str) -> Path:
+    """The real path of `rel` under `root`, or PathRefused."""
+    parts = split_rel(rel)
     real_root = os.path.realpath(root)
     real = os.path.realpath(os.path.join(real_root, *parts)) if parts else real_root
     if real != real_root and not real.startswith(real_root + os.sep):
@@ -85,44 +94,49 @@ def _created(st: os.stat_result) -> float:
 
 
 def file_info(root: Path, path: Path) -> FileInfo:
-    st = path.stat()
+    """What `path` (inside `root`) is, following a symlink (the caller resolved it inside the tree)."""
+    return info_from_stat(_name(root, path), path.stat())
+
+
+def entry_info(root: Path, path: Path) -> FileInfo:
+    """What the entry `path` is itself: a symlink is described as a link (its
+    own size and mode 0120777), never by its target, which may be outside the
+    tree or missing."""
+    return info_from_stat(_name(root, path), path.lstat())
+
+
+def _name(root: Path, path: Path) -> str:
     rel = os.path.relpath(path, os.path.realpath(root)).replace(os.sep, "/")
-    created = datetime.fromtimestamp(_created(st), timezone.utc)
+    return "" if rel == "." else rel
+
+
+def info_from_stat(name: str, st: os.stat_result) -> FileInfo:
     return FileInfo(
-        name="" if rel == "." else rel,
+        name=name,
         is_directory=stat.S_ISDIR(st.st_mode),
         size=0 if stat.S_ISDIR(st.st_mode) else st.st_size,
-        created=created,
+        created=datetime.fromtimestamp(_created(st), timezone.utc),
         modified=datetime.fromtimestamp(st.st_mtime, timezone.utc),
         mode=f"0{st.st_mode:o}",
     )
 
 
 def list_files(root: Path, recursive: bool) -> list[FileInfo]:
-    """Entries under root: its immediate children, or all descendants."""
+    """Entries under root: its immediate children, or all descendants, each as
+    what it is (entry_info); symlinks are listed, never followed. Entries that
+    vanish while being listed are left out."""
     real_root = Path(os.path.realpath(root))
     if not real_root.is_dir():
         return []
     out: list[FileInfo] = []
-    if not recursive:
-        for entry in sorted(real_root.iterdir()):
-            out.append(file_info(real_root, entry))
-        return out
-    for dirpath, dirnames, filenames in os.walk(real_root):
-        dirnames.sort()
-        for name in dirnames + sorted(filenames):
-            path = Path(dirpath) / name
-            try:
-                resolve_inside(real_root, os.path.relpath(path, real_root))
-                out.append(file_info(real_root, path))
-            except (PathRefused, OSError):
-                continue  # dangling or escaping symlinks are not listed
+    if recursive:
+        paths = [Path(d) / name for d, dirs, files in os.walk(real_root) for name in dirs + files]
+    else:
+        paths = list(real_root.iterdir())
+    for path in paths:  # os.walk does not descend into a symlink to a directory
+        try:
+            out.append(entry_info(real_root, path))
+        except OSError:
+            continue
     out.sort(key=lambda f: f.name)
     return out
-
-
-def read_range(path: Path, start: int, end: int | None) -> bytes:
-    """Bytes start..end inclusive (end None: to the end of the file)."""
-    with open(path, "rb") as f:
-        f.seek(start)
-        return f.read() if end is None else f.read(max(0, end - start + 1))

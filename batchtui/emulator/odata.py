@@ -26,6 +26,8 @@ _COMPARISONS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
                 "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 _FUNCTIONS = ("startswith",)
 _MAX_DEPTH = 100
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_INT64_DIGITS = 19
 
 
 class FilterError(ValueError):
@@ -154,13 +156,25 @@ def _tokenize(text: str) -> list[Token]:
         value: Any
         if kind in ("string", "datetime") and source.endswith("'"):
             value = source[source.index("'") + 1:-1].replace("''", "'")
+        elif kind == "int":
+            value = _integer(source, pos)
         else:
-            value = int(source) if kind == "int" else source
+            value = source
         if kind != "ws":
             tokens.append((source if kind == "punct" else kind, value, pos, source))
         pos = m.end()
     tokens.append(("eof", None, len(text), ""))
     return tokens
+
+
+def _integer(source: str, pos: int) -> int:
+    """An integer literal: OData's Edm.Int64 at most (longer text is refused before it is converted)."""
+    digits = source.lstrip("-")
+    value = int(source) if len(digits.lstrip("0")) <= _INT64_DIGITS else None
+    if value is None or not _INT64_MIN <= value <= _INT64_MAX:
+        shown = source if len(source) <= 24 else f"{source[:20]}… ({len(digits)} digits)"
+        raise FilterError(f"The number {shown} at position {pos} is out of range (a 64-bit integer).", pos)
+    return value
 
 
 def _found(token: Token) -> str:

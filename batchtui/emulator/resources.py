@@ -1,55 +1,11 @@
-"""Resource documents: creation from request bodies (with Batch's defaults and
-validation), state transitions, and the public rendering clients receive."""
+"""Resource documents: creation from request bodies (with Batch's defaults),
+state transitions, and the public rendering clients receive. The bodies come
+validated and normalised by the request schema (batchtui.emulator.schema)."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from . import errors
-from .formats import UNLIMITED_DURATION, new_etag, now_iso, parse_duration
+from .formats import UNLIMITED_DURATION, new_etag, now_iso
 from .store import Doc
-
-ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-NODE_DEALLOCATION_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
-
-
-def check_id(body: Doc, name: str = "id") -> str:
-    ident = body.get(name)
-    if ident in (None, ""):
-        raise errors.missing_property(name)
-    if not isinstance(ident, str) or not ID_RE.match(ident):
-        raise errors.invalid_property(
-            name, ident, "An id may contain letters, digits, hyphens and underscores, 1 to 64 characters."
-        )
-    return ident
-
-
-def require(body: Doc, name: str, kind: type | tuple[type, ...] = str) -> Any:
-    value = body.get(name)
-    if value is None or value == "":
-        raise errors.missing_property(name)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise errors.invalid_property(name, value, f"{name} has the wrong type.")
-    return value
-
-
-def check_duration(holder: Doc, name: str, prefix: str) -> None:
-    value = holder.get(name)
-    if value is None:
-        return
-    try:
-        if parse_duration(value) < 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise errors.invalid_property(f"{prefix}{name}", value, "Not an ISO-8601 duration.") from None
-
-
-def check_count(holder: Doc, name: str, prefix: str = "", minimum: int = 0) -> int:
-    value = holder.get(name, 0) or 0
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise errors.invalid_property(f"{prefix}{name}", value, f"Must be an integer of at least {minimum}.")
-    return value
 
 
 def stamp(doc: Doc) -> None:
@@ -79,19 +35,9 @@ def _base(body: Doc) -> Doc:
 
 
 def new_pool(body: Doc) -> Doc:
-    check_id(body)
-    require(body, "vmSize")
-    if body.get("enableAutoScale"):
-        raise errors.invalid_property(
-            "enableAutoScale", True, "Autoscale formulas are not evaluated by the batchtui emulator."
-        )
-    dedicated = check_count(body, "targetDedicatedNodes")
-    low = check_count(body, "targetLowPriorityNodes")
-    slots = check_count(body, "taskSlotsPerNode", minimum=1) if "taskSlotsPerNode" in body else 1
-    check_duration(body, "resizeTimeout", "")
-    start_task = body.get("startTask")
-    if start_task is not None:
-        require(start_task, "commandLine")
+    """A pool document from a validated pool.add body."""
+    dedicated = body.get("targetDedicatedNodes", 0)
+    low = body.get("targetLowPriorityNodes", 0)
     doc = _base(body)
     doc.update(
         state="active",
@@ -104,7 +50,7 @@ def new_pool(body: Doc) -> Doc:
         targetLowPriorityNodes=low,
         enableAutoScale=False,
         enableInterNodeCommunication=bool(body.get("enableInterNodeCommunication", False)),
-        taskSlotsPerNode=slots,
+        taskSlotsPerNode=body.get("taskSlotsPerNode", 1),
         taskSchedulingPolicy=body.get("taskSchedulingPolicy") or {"nodeFillType": "spread"},
     )
     doc["_deallocation"] = "requeue"
@@ -112,25 +58,11 @@ def new_pool(body: Doc) -> Doc:
 
 
 def new_job(body: Doc) -> Doc:
-    check_id(body)
-    pool_info = body.get("poolInfo")
-    if not isinstance(pool_info, dict) or not (pool_info.get("poolId") or pool_info.get("autoPoolSpecification")):
-        raise errors.missing_property("poolInfo.poolId")
-    if "autoPoolSpecification" in pool_info and not pool_info.get("poolId"):
-        raise errors.invalid_property(
-            "poolInfo.autoPoolSpecification", "…", "Auto pools are not supported by the batchtui emulator."
-        )
+    """A job document from a validated job.add body (its poolInfo names a pool:
+    the schema refuses auto pools as not emulated)."""
     constraints = dict(body.get("constraints") or {})
-    check_duration(constraints, "maxWallClockTime", "constraints.")
     constraints.setdefault("maxWallClockTime", UNLIMITED_DURATION)
     constraints.setdefault("maxTaskRetryCount", 0)
-    for option, allowed in (
-        ("onAllTasksComplete", ("noaction", "terminatejob")),
-        ("onTaskFailure", ("noaction", "performexitoptionsjobaction")),
-    ):
-        value = body.get(option, "noaction")
-        if value not in allowed:
-            raise errors.invalid_property(option, value, f"Must be one of {', '.join(allowed)}.")
     doc = _base(body)
     doc.update(
         state="active",
@@ -141,34 +73,22 @@ def new_job(body: Doc) -> Doc:
         constraints=constraints,
         onAllTasksComplete=body.get("onAllTasksComplete", "noaction"),
         onTaskFailure=body.get("onTaskFailure", "noaction"),
-        executionInfo={"startTime": doc["creationTime"], "poolId": pool_info["poolId"]},
+        executionInfo={"startTime": doc["creationTime"], "poolId": body["poolInfo"]["poolId"]},
     )
     return doc
 
 
 def new_task(body: Doc, job: Doc) -> Doc:
-    check_id(body)
-    require(body, "commandLine")
+    """A task document from a validated task.add body; its retry count defaults to the job's."""
     constraints = dict(body.get("constraints") or {})
-    for name in ("maxWallClockTime", "retentionTime"):
-        check_duration(constraints, name, "constraints.")
-    retries = constraints.get("maxTaskRetryCount", job["constraints"].get("maxTaskRetryCount", 0))
-    if not isinstance(retries, int) or retries < -1:
-        raise errors.invalid_property("constraints.maxTaskRetryCount", retries, "Must be -1 or more.")
-    constraints["maxTaskRetryCount"] = retries
+    constraints.setdefault("maxTaskRetryCount", job["constraints"].get("maxTaskRetryCount", 0))
     constraints.setdefault("maxWallClockTime", UNLIMITED_DURATION)
     constraints.setdefault("retentionTime", "P7D")
-    slots = body.get("requiredSlots", 1)
-    if not isinstance(slots, int) or slots < 1:
-        raise errors.invalid_property("requiredSlots", slots, "Must be at least 1.")
-    for setting in body.get("environmentSettings") or []:
-        if not isinstance(setting, dict) or not setting.get("name"):
-            raise errors.missing_property("environmentSettings.name")
     doc = _base(body)
     doc.update(
         state="active",
         constraints=constraints,
-        requiredSlots=slots,
+        requiredSlots=body.get("requiredSlots", 1),
         userIdentity=body.get("userIdentity") or {"autoUser": {"scope": "pool", "elevationLevel": "nonadmin"}},
         executionInfo={"retryCount": 0, "requeueCount": 0},
     )

@@ -5,14 +5,27 @@ task runs), and the AZ_BATCH_* environment a node gives its processes."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import secrets
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 from . import executor, nodefs
+from .isolation import SetAside
 from .settings import Settings
 from .storage import Storage
-from .store import Doc, Store
+from .store import Doc, Store, outside_journal
+
+log = logging.getLogger("batchtui.emulator")
+
+TRASH = ".trash"
+
+
+def _remove_all(paths: list[Path]) -> None:
+    for path in paths:
+        nodefs.remove_tree(path)
 
 
 class Runtime:
@@ -22,18 +35,53 @@ class Runtime:
         self.storage = storage
         # AZ_BATCH_ACCOUNT_URL; the server sets the real one once it has bound its port.
         self.base_url = f"http://{settings.host}:{settings.port}"
+        # Host header values that name this emulator (hosts.allowed_hosts); the server sets them once bound.
+        self.allowed_hosts: frozenset[str] = frozenset()
         self._background: set[asyncio.Task[None]] = set()
+        self._trash: Path | None = None  # this process's part of <data>/.trash (discard_tree)
+        self.set_aside = SetAside()  # documents that failed while the engine handled them
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run `coro` on the event loop, kept until it ends or shutdown cancels it."""
-        task = asyncio.get_running_loop().create_task(coro)
+        """Run `coro` on the event loop, kept until it ends or shutdown cancels it.
+        Its changes are the service's own, even when a request started it. An
+        exception it ends with is logged (the coroutines settle their own failures)."""
+        task = asyncio.get_running_loop().create_task(coro, context=outside_journal())
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background run %s failed", task.get_coro(), exc_info=task.exception())
 
     async def cancel_background(self) -> None:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+
+    def discard_tree(self, path: Path) -> None:
+        """Remove the directory tree at `path` without blocking the event loop:
+        it is moved into <data>/.trash at once (so a new tree at `path` is safe
+        from then on) and deleted there by a worker thread."""
+        if self._trash is None:
+            self._trash = self.settings.data_dir / TRASH / secrets.token_hex(4)
+        try:
+            self._trash.mkdir(mode=0o700, parents=True, exist_ok=True)
+            moved = self._trash / secrets.token_hex(8)
+            os.rename(path, moved)
+        except FileNotFoundError:
+            return
+        except OSError:  # e.g. on another filesystem: deleted where it is
+            moved = path
+        self.spawn(asyncio.to_thread(nodefs.remove_tree, moved))
+
+    def empty_old_trash(self) -> None:
+        """Delete, in a worker thread, what earlier emulators left in <data>/.trash."""
+        trash = self.settings.data_dir / TRASH
+        old = [trash / name for name in (os.listdir(trash) if trash.is_dir() else [])]
+        old = [path for path in old if path != self._trash]
+        if old:
+            self.spawn(asyncio.to_thread(_remove_all, old))
 
     def node_root(self, node_id: str) -> Path:
         """The node's directory tree on local disk (AZ_BATCH_NODE_ROOT_DIR)."""

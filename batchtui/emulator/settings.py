@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import DEFAULT_ACCOUNT, DEFAULT_KEY, DEFAULT_PORT
+
+
+class StartError(Exception):
+    """The emulator cannot start; str() is one line for the user, naming the file or value at fault."""
 
 
 @dataclass
@@ -27,3 +31,10 @@ class Settings:
     # e.g. Azurite's): autoStorageContainerName resource files and application
     # packages come from it. None: the account has none.
     storage_connection_string: str | None = None
+    # Host header values accepted besides the address it listens on (--allow-host).
+    allow_hosts: list[str] = field(default_factory=list)
+    # The account's core quotas (quota.py): Batch's documented defaults for a
+    # Batch-service-mode account are "0-900" dedicated and "0-100" low-priority
+    # cores; the emulator takes the top of each range.
+    dedicated_core_quota: int = 900
+    low_priority_core_quota: int = 100

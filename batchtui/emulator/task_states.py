@@ -9,12 +9,15 @@ synchronous blocks (no await), so no request ever sees half a change.
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import errors, executor, nodefs
+from . import errors, executor
 from .counts import JobCounts
 from .formats import now_iso
+from .isolation import describe
 from .resources import set_state
 from .runtime import Runtime
 from .storage_failures import is_storage_failure
@@ -24,6 +27,8 @@ TASK_ENDED = executor.failure("TaskEnded", "Task Was Ended by User Request")
 RUN_KEYS = ("startTime", "endTime", "exitCode", "result", "failureInfo")  # executionInfo of one run
 
 TaskKey = tuple[str, str]  # (job id, task id)
+
+log = logging.getLogger("batchtui.emulator")
 
 
 class TaskStates:
@@ -41,17 +46,24 @@ class TaskStates:
         """After a restart: recount every job's tasks, requeue the ones that were
         running (killing any process a killed emulator left), queue the active ones."""
         for job in self.store.jobs.values():
-            tasks = self.store.job_tasks(job["id"])
-            counts = self.counts[job["id"]] = JobCounts()
-            for task in tasks.values():
-                task.pop("_counted", None)  # recounted from the documents themselves
-                counts.recount(task)
-                if task["state"] in ("running", "preparing"):
-                    if task.get("_pid") and task.get("nodeInfo"):
-                        executor.kill_leftover(task["_pid"], self.run_dir(task) / "wd")
-                    self.requeue(job["id"], task, now)
-                elif task["state"] == "active":
-                    self.queues.setdefault(job["id"], {})[task["id"]] = None
+            job_id = job["id"]
+            self.counts[job_id] = JobCounts()
+            for task in list(self.store.job_tasks(job_id).values()):
+                try:
+                    self._recover_task(job_id, task, now)
+                except Exception as exc:  # noqa: BLE001 - one damaged document must not stop the start
+                    self.unregister(job_id, task)
+                    self.store.set_aside("task", task["id"], job_id, f"cannot be recovered ({exc!r})")
+
+    def _recover_task(self, job_id: str, task: Doc, now: str) -> None:
+        task.pop("_counted", None)  # recounted from the documents themselves
+        self.counts[job_id].recount(task)
+        if task["state"] in ("running", "preparing"):
+            if task.get("_pid") and task.get("nodeInfo"):
+                executor.kill_leftover(task["_pid"], self.run_dir(task) / "wd")
+            self.requeue(job_id, task, now)
+        elif task["state"] == "active":
+            self.enqueue(job_id, task)
 
     # -- paths -----------------------------------------------------------------
     def run_dir(self, task: Doc) -> Path:
@@ -74,6 +86,18 @@ class TaskStates:
         self.store.put("task", task, job_id)
         self.enqueue(job_id, task)
         self.job_counts(job_id).recount(task)
+
+    def unregister(self, job_id: str, task: Doc) -> None:
+        """Take the task out of its job's queue and counts (before its document is replaced)."""
+        self.queues.get(job_id, {}).pop(task["id"], None)
+        self.job_counts(job_id).forget(task)
+
+    def register(self, job_id: str, task: Doc) -> None:
+        """Count the task (a document put back from disk) and queue it when active."""
+        task.pop("_counted", None)
+        self.job_counts(job_id).recount(task)
+        if task["state"] == "active":
+            self.enqueue(job_id, task)
 
     def job_counts(self, job_id: str) -> JobCounts:
         counts = self.counts.get(job_id)
@@ -142,6 +166,21 @@ class TaskStates:
         self.processes.pop((job_id, task["id"]), None)
         self.set_state(job_id, task, "completed", now)
 
+    def fail_broken(self, job_id: str, task: Doc, doing: str) -> None:
+        """From the `except` block of a failure while `doing` (scheduling, starting) the
+        task: its document cannot be run, so it completes with a servererror failureInfo
+        (it holds no slots yet); when even that fails it is set aside. Logged once."""
+        error = sys.exc_info()[1] or RuntimeError("unknown")
+        try:
+            self.complete(job_id, task, None, executor.internal_failure(error))
+            outcome = "it completes with a failure"
+        except Exception:  # noqa: BLE001 - the document is beyond use: leave it where it is
+            self.queues.get(job_id, {}).pop(str(task.get("id")), None)
+            self.runtime.set_aside.put("task", task, job_id, doing, logged=True)
+            outcome = "it is set aside"
+        log.error("%s failed while the emulator was %s it; %s (the service goes on)",
+                  describe("task", task, job_id), doing, outcome, exc_info=error)
+
     def finish(self, job_id: str, task_id: str, run_id: str, outcome: executor.Outcome) -> None:
         """Run `run_id` ended with `outcome`: the task completes, or goes back to
         the queue when a failed process has retries left (wall-clock and storage
@@ -204,7 +243,7 @@ class TaskStates:
 
     def remove_files(self, task: Doc) -> None:
         if task.get("nodeInfo"):
-            nodefs.remove_tree(self.run_dir(task))
+            self.runtime.discard_tree(self.run_dir(task))
 
     # -- eviction ------------------------------------------------------------------
     def evict_from_node(self, node: Doc, option: str) -> None:

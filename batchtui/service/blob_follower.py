@@ -11,9 +11,11 @@ No Textual import here.
 
 from __future__ import annotations
 
+from functools import partial
+
 from .errors import NOT_FOUND, ServiceError
 from .storage import APPEND_BLOB, BlobProps, BlobRef, BlobStore
-from .tail import MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FollowerBase, new_decoder
+from .tail import LINE_MAX, MAX_DELAY, MIN_DELAY, POLL_CAP, READ_CAP, Chunk, FollowerBase, new_decoder
 
 __all__ = ["OVERLAP", "BlobFollower"]
 
@@ -43,9 +45,11 @@ class BlobFollower(FollowerBase):
     """
 
     def __init__(self, store: BlobStore, container: str, name: str, *, min_delay: float = MIN_DELAY,
-                 max_delay: float = MAX_DELAY, read_cap: int = READ_CAP, poll_cap: int = POLL_CAP) -> None:
+                 max_delay: float = MAX_DELAY, read_cap: int = READ_CAP, poll_cap: int = POLL_CAP,
+                 line_max: int = LINE_MAX) -> None:
         self.store = store
         self.ref = BlobRef(container, name)
+        self.line_max = line_max
         self.min_delay = max(0.05, min_delay)
         self.max_delay = max(self.min_delay, max_delay)
         self.read_cap = max(1, read_cap)
@@ -110,11 +114,7 @@ class BlobFollower(FollowerBase):
             raise
         self._grew = bool(data)
         if self._skip_partial_line and data:
-            self._skip_partial_line = False
-            newline = data.find(b"\n")
-            if newline >= 0:
-                start += newline + 1
-                data = data[newline + 1:]
+            start, data = await self._first_line(start, data, partial(self._get, props))
         chunk = Chunk(data, self._decoder.decode(data), start, props.size, self._truncated)
         self._truncated = False
         self._behind = self._behind or chunk.behind > 0

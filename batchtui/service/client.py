@@ -5,19 +5,29 @@ Batch's error mapping) with `send_request`, and come back as REST dicts that
 become plain rows: the SDK's model deserialization costs ~100 µs a task,
 which a 100,000-task job cannot afford. Every failure surfaces as a
 ServiceError.
+
+Time: every request (the SDK's operations too) gets an answer within `timeout`
+seconds, retries included, or fails with "no answer from ENDPOINT within N s":
+an endpoint that accepts connections and never answers costs `timeout`, not
+minutes. `waiting_for()` says how long the oldest read still unanswered has
+waited, for a UI to show while it waits.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from itertools import count
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from azure.batch.aio import BatchClient
+from azure.core.exceptions import ServiceRequestTimeoutError, ServiceResponseTimeoutError
 from azure.core.rest import HttpRequest
 
-from .errors import ServiceError, from_exception
+from .errors import UNREACHABLE, ServiceError, from_exception
 from .models import (
     TASK_SELECT,
     USAGE_SELECT,
@@ -33,30 +43,39 @@ from .models import (
     RestDict,
     TaskCounts,
     TaskRow,
+    path_segment,
 )
 
 # The api-version azure-batch 15.x speaks (and the emulator serves).
 API_VERSION = "2025-06-01"
 PAGE_SIZE = 1000
+DEFAULT_TIMEOUT = 30.0  # seconds for an answer to one request, retries included
+CONNECT_TIMEOUT = 10.0  # seconds to connect, at most (and at most the timeout)
 T = TypeVar("T")
 
 
-def _q(ident: str) -> str:
-    return quote(ident, safe="")
+_q = path_segment
 
 
 class BatchService:
-    def __init__(self, endpoint: str, credential: Any, *, timeout: float = 10.0, retries: int = 2) -> None:
+    """The Batch account at `endpoint`. `timeout`: seconds to wait for the answer to one request, its
+    retries (at most `retries`) included; then ServiceError (UNREACHABLE, "no answer from …")."""
+
+    def __init__(self, endpoint: str, credential: Any, *, timeout: float = DEFAULT_TIMEOUT, retries: int = 2) -> None:
         self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
         self._client = BatchClient(
             self.endpoint,
             credential,
-            connection_timeout=timeout,
-            read_timeout=max(timeout, 30.0),
+            connection_timeout=min(timeout, CONNECT_TIMEOUT),
+            read_timeout=timeout,  # (seconds between two reads of the answer)
+            timeout=timeout,  # (the retry policy's bound on a request and its retries)
             retry_total=retries,
             retry_backoff_factor=0.5,
         )
         self.requests = 0  # how many HTTP requests this service sent (for benchmarks and tests)
+        self._waiting: dict[int, float] = {}  # reads under way: a number → when it was sent (monotonic)
+        self._numbers = count()
 
     @property
     def sdk(self) -> BatchClient:
@@ -72,6 +91,31 @@ class BatchService:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    # -- waiting -------------------------------------------------------------------
+    def waiting_for(self) -> float | None:
+        """Seconds the oldest read still unanswered has waited (its retries included); None when none is."""
+        if not self._waiting:
+            return None
+        return time.monotonic() - next(iter(self._waiting.values()))  # (the oldest: inserted first)
+
+    @contextmanager
+    def _answer(self) -> Iterator[None]:
+        """Around one read: counted as waiting until it returns or fails."""
+        number = next(self._numbers)
+        self._waiting[number] = time.monotonic()
+        try:
+            yield
+        finally:
+            del self._waiting[number]
+
+    def _error(self, exc: Exception) -> ServiceError:
+        """from_exception, a timeout worded with this endpoint and bound."""
+        if isinstance(exc, ServiceResponseTimeoutError):
+            return ServiceError(UNREACHABLE, f"no answer from {self.endpoint} within {self.timeout:g} s")
+        if isinstance(exc, ServiceRequestTimeoutError):
+            return ServiceError(UNREACHABLE, f"cannot connect to {self.endpoint} within {self.timeout:g} s")
+        return from_exception(exc)
+
     # -- raw access --------------------------------------------------------------
     async def get_json(self, path: str, params: dict[str, str] | None = None) -> RestDict:
         """GET a path (or an absolute next link) and return its JSON body."""
@@ -84,12 +128,13 @@ class BatchService:
         request = HttpRequest("GET", path, params=query, headers={"Accept": "application/json"})
         try:
             self.requests += 1
-            response = await self._client.send_request(request)
-            await response.read()
+            with self._answer():
+                response = await self._client.send_request(request)
+                await response.read()
             body: RestDict = response.json()  # every Batch GET answers a JSON object
             return body
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
-            raise from_exception(exc) from None
+            raise self._error(exc) from None
 
     async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[list[RestDict]]:
         """Each page of a list, following odata.nextLink. The next page is
@@ -138,6 +183,13 @@ class BatchService:
             out.extend(page)
         return out
 
+    async def check_task_filter(self, job_id: str, odata_filter: str) -> None:
+        """Ask the service whether it accepts `odata_filter` as a $filter of the job's tasks (one request,
+        at most one task's id in the answer). Raises ServiceError: kind INVALID, with the service's reason,
+        when it refuses the filter; NOT_FOUND when the job does not exist."""
+        params = {"$filter": odata_filter, "$select": "id", "maxresults": "1"}
+        await self.get_json(f"/jobs/{_q(job_id)}/tasks", params)
+
     # -- one resource ------------------------------------------------------------
     async def get_pool(self, pool_id: str) -> RestDict:
         return await self.get_json(f"/pools/{_q(pool_id)}")
@@ -180,9 +232,10 @@ class BatchService:
         request = HttpRequest("HEAD", ref.url_path, params={"api-version": API_VERSION})
         try:
             self.requests += 1
-            response = await self._client.send_request(request)  # a HEAD has no body to read
+            with self._answer():
+                response = await self._client.send_request(request)  # a HEAD has no body to read
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
-            raise from_exception(exc) from None
+            raise self._error(exc) from None
         return FileProps.from_headers(response.headers)
 
     async def read_range(self, ref: FileRef, start: int, end: int | None) -> bytes:
@@ -191,16 +244,16 @@ class BatchService:
         request = HttpRequest("GET", ref.url_path, params={"api-version": API_VERSION}, headers=headers)
         try:
             self.requests += 1
-            # stream: else the SDK's content policy tries to decode the octet-stream body
-            response = await self._client.send_request(request, stream=True)
-            return await response.read()
+            with self._answer():
+                # stream: else the SDK's content policy tries to decode the octet-stream body
+                response = await self._client.send_request(request, stream=True)
+                return await response.read()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
             raise await self._streamed_error(exc) from None
 
-    @staticmethod
-    async def _streamed_error(exc: Exception) -> ServiceError:
-        """from_exception, plus the Batch error code and message from a streamed response's unread body."""
-        error = from_exception(exc)
+    async def _streamed_error(self, exc: Exception) -> ServiceError:
+        """_error, plus the Batch error code and message from a streamed response's unread body."""
+        error = self._error(exc)
         response = getattr(exc, "response", None)
         if error.code or error.status is None or response is None:
             return error
@@ -216,4 +269,4 @@ class BatchService:
         return error
 
 
-__all__ = ["API_VERSION", "BatchService", "ServiceError"]
+__all__ = ["API_VERSION", "DEFAULT_TIMEOUT", "BatchService", "ServiceError"]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from azure.core.credentials import AzureNamedKeyCredential
 
 from ..account import AUTH_ENTRA, Account
-from .client import BatchService
+from .client import DEFAULT_TIMEOUT, BatchService
 
 if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from .storage import BlobStore
 
 
-def service_for(account: Account, **options: Any) -> BatchService:
-    """The account's BatchService; `options` are BatchService's (timeout, retries).
+def service_for(account: Account, *, timeout: float | None = None, **options: Any) -> BatchService:
+    """The account's BatchService; `options` are BatchService's (retries). `timeout` (seconds for an answer,
+    see BatchService): this one (e.g. --timeout), else the account's, else DEFAULT_TIMEOUT.
     Raises ConfigError when the account's key cannot be read."""
     credential: AsyncTokenCredential | AzureNamedKeyCredential
     if account.auth == AUTH_ENTRA:
@@ -25,7 +26,8 @@ def service_for(account: Account, **options: Any) -> BatchService:
         credential = DefaultAzureCredential()
     else:
         credential = AzureNamedKeyCredential(account.account_name, account.shared_key())
-    return BatchService(account.endpoint, credential, **options)
+    timeout = timeout or account.timeout or DEFAULT_TIMEOUT
+    return BatchService(account.endpoint, credential, timeout=timeout, **options)
 
 
 def blob_store_for(account: Account) -> BlobStore | None:

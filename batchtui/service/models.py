@@ -140,6 +140,8 @@ class TaskRow:
     end_time: datetime | None
     retry_count: int
     requeue_count: int
+    failure_category: str | None = None  # failureInfo.category: usererror or servererror
+    failure_message: str | None = None  # failureInfo.message
 
     @classmethod
     def from_rest(cls, job_id: str, d: RestDict) -> TaskRow:
@@ -152,6 +154,8 @@ class TaskRow:
             exit_code=info.get("exitCode"),
             result=info.get("result"),
             failure_code=failure.get("code") if failure else None,
+            failure_category=failure.get("category") if failure else None,
+            failure_message=failure.get("message") if failure else None,
             node_id=(d.get("nodeInfo") or {}).get("nodeId"),
             creation_time=parse_time(d.get("creationTime")),
             state_transition_time=parse_time(d.get("stateTransitionTime")),
@@ -259,8 +263,20 @@ class FileEntry:
         )
 
 
-def _q(ident: str) -> str:
-    return quote(ident, safe="")
+# What a URL path segment may hold as it is (RFC 3986 pchar) and the async transport sends as it is: aiohttp
+# (yarl) decodes a percent-encoded one of these after the shared key has signed the encoded path, so the
+# service would see another path than the one signed and refuse the request (e.g. a file "out(1).txt").
+# Not ";": the SDK's signer (urlparse) would cut the path at a ";" (so a name with one cannot be signed to
+# match what aiohttp sends either way: it stays encoded, which a service that decodes paths accepts).
+PATH_SAFE = "!$&'()*,:=@"
+
+
+def path_segment(ident: str) -> str:
+    """An id or file path as one segment of a REST path: "/" and the rest percent-encoded."""
+    return quote(ident, safe=PATH_SAFE)
+
+
+_q = path_segment
 
 
 @dataclass(frozen=True)

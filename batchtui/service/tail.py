@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ POLL_CAP = 16 * 1024 * 1024  # bytes in one poll(); the rest comes with the next
 MIN_DELAY = 1.0  # seconds between polls while the file grows
 MAX_DELAY = 8.0  # seconds between polls once it has been idle a while
 IDLE_GROWTH = 1.5  # each idle poll waits this much longer than the one before
+LINE_MAX = 2 * 1024 * 1024  # bytes read back, at most, so that a long line at the tail is shown whole
 
 
 class _QuietFailsafe(logging.Filter):
@@ -93,12 +95,15 @@ class FollowerBase:
     _delay: float
     min_delay: float
     max_delay: float
+    line_max: int = LINE_MAX
 
     def start_at_tail(self, max_bytes: int) -> None:
         """Begin (at the next poll) with the last `max_bytes` of the file, less its partial first line.
 
-        Also applies after a truncation. Never moves backwards: bytes already
-        returned are never returned again.
+        A long partial first line (no newline in the bytes read, or the first one past their middle) is
+        not dropped but read whole instead: the bytes before it are read back to its start, up to
+        `line_max` bytes more (past that, its end is shown). Also applies after a truncation. Never moves
+        backwards: bytes already returned are never returned again.
         """
         self._tail_bytes = max(0, max_bytes)
         self._seek_pending = True
@@ -112,6 +117,41 @@ class FollowerBase:
         self.offset = start - 1
         self._skip_partial_line = True
         self._decoder = new_decoder()
+
+    async def _first_line(self, start: int, data: bytes,
+                          read: Callable[[int, int], Awaitable[bytes]]) -> tuple[int, bytes]:
+        """The first read after a seek to the tail, `data` from file offset `start`, without its partial
+        first line, or with that line whole when it is long (see `start_at_tail`); `read(a, b)` reads
+        bytes a..b (inclusive) of the file. A read that fails ends the reading back."""
+        self._skip_partial_line = False
+        newline = data.find(b"\n")
+        if start == 0:  # (the file's first line: whole)
+            return start, data
+        if 0 <= newline <= len(data) // 2 or self.line_max <= 0:
+            if newline >= 0:  # (no newline at all: one huge line; show its end rather than nothing)
+                return start + newline + 1, data[newline + 1:]
+            return start, data
+        before: list[bytes] = []  # read back, block by block, until the line's start
+        begin = start
+        floor = max(0, start - self.line_max)
+        while begin > floor:
+            block_start = max(floor, begin - 64 * 1024)
+            try:
+                block = await read(block_start, begin - 1)
+            except ServiceError:  # (keep what we have: the next poll tells what is wrong)
+                break
+            if len(block) != begin - block_start:  # (the file changed under us: keep what we have)
+                break
+            cut = block.rfind(b"\n")
+            if cut >= 0:
+                before.append(block[cut + 1:])
+                begin = block_start + cut + 1
+                break
+            before.append(block)
+            begin = block_start
+        if not before:
+            return start, data
+        return begin, b"".join(reversed(before)) + data
 
     def _restart(self) -> None:
         self.offset = 0
@@ -139,9 +179,11 @@ class Follower(FollowerBase):
     """Follows one file. Not safe for concurrent polls; one poll at a time."""
 
     def __init__(self, service: BatchService, ref: FileRef, *, min_delay: float = MIN_DELAY,
-                 max_delay: float = MAX_DELAY, read_cap: int = READ_CAP, poll_cap: int = POLL_CAP) -> None:
+                 max_delay: float = MAX_DELAY, read_cap: int = READ_CAP, poll_cap: int = POLL_CAP,
+                 line_max: int = LINE_MAX) -> None:
         self.service = service
         self.ref = ref
+        self.line_max = line_max
         self.min_delay = max(MIN_DELAY, min_delay)
         self.max_delay = max(self.min_delay, max_delay)
         self.read_cap = max(1, read_cap)
@@ -188,15 +230,17 @@ class Follower(FollowerBase):
         if not data:
             start = self.offset  # (moved to 0 if the file shrank before the GET)
         if self._skip_partial_line and data:
-            self._skip_partial_line = False
-            newline = data.find(b"\n")
-            if newline >= 0:  # (no newline at all: one huge line; show its end rather than nothing)
-                start += newline + 1
-                data = data[newline + 1:]
+            start, data = await self._first_line(start, data, self._read_back)
         chunk = Chunk(data, self._decoder.decode(data), start, props.size, self._truncated)
         self._truncated = False
         self._behind = chunk.behind > 0
         return chunk
+
+    async def _read_back(self, start: int, end: int) -> bytes:
+        self.requests += 1
+        data = await self.service.read_range(self.ref, start, end)
+        self.bytes_fetched += len(data)
+        return data
 
     async def _read(self, size: int) -> bytes:
         """The bytes from the offset to `size` (at most poll_cap), in GETs of at most read_cap."""

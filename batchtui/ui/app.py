@@ -10,35 +10,48 @@ here because Textual looks them (and `check_action`) up on the app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.filter import LineFilter
+from textual.markup import escape
+from textual.notifications import SeverityLevel
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Input, Static, Tree
 
 from ..account import Account
+from ..prefs import Prefs
 from ..service.client import BatchService
+from ..textsafe import inert
 from .actions import ACTIONS
 from .controllers.actions import ActionRunner
+from .controllers.clipboard import Copier
 from .controllers.details import DetailsLoader
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
 from .controllers.tree_sync import TreeSync
+from .controllers.view_choices import ViewChoices
 from .fetch import TaskTracker
 from .format import utcnow
+from .key_order import run_binding_now
+from .palette import ANSI_DARK, ANSI_LIGHT, ANSI_NO_COLOUR
 from .screens.help import HelpScreen
 from .views import JOBS, POOLS, ViewKey, sort_key_for
 from .widgets.details import DetailsPane
 from .widgets.key_footer import KeyFooter
 from .widgets.nav_tree import NavItem, NavTree
+from .widgets.prompt_line import PromptLine
 from .widgets.resource_table import ResourceTable
+from .widgets.safe_text import DropControls
 from .widgets.summary import Summary
+from .widgets.view_title import ViewTitle
 
 if TYPE_CHECKING:
     from ..service.storage import BlobStore
@@ -54,6 +67,9 @@ class BatchApp(App[str | None]):
     CSS_PATH = "batchtui.tcss"
     TITLE = "batchtui"
     ENABLE_COMMAND_PALETTE = True
+    # Named colours painted so that each is itself again at 16 colours (see ui.palette).
+    ansi_theme_dark = Reactive(ANSI_DARK, init=False)
+    ansi_theme_light = Reactive(ANSI_LIGHT, init=False)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
@@ -79,6 +95,9 @@ class BatchApp(App[str | None]):
         Binding("b", "browse_files", "Files"),
         Binding("O", "open_outputs", "Outputs"),
         Binding("F", "failed_only", "Failed only"),
+        Binding("c", "copy_id", "Copy id", show=False),
+        Binding("ctrl+y", "copy_menu", "Copy id, command line or JSON", show=False),
+        Binding("u", "toggle_utc", "UTC / local time", show=False),
         *[Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS],
     ]
 
@@ -92,6 +111,7 @@ class BatchApp(App[str | None]):
         clock: Callable[[], datetime] = utcnow,
         start: ViewKey | None = None,
         problems: dict[str, str] | None = None,
+        prefs: Prefs | None = None,
     ) -> None:
         super().__init__()
         self.accounts = {a.name: a for a in accounts}
@@ -108,19 +128,40 @@ class BatchApp(App[str | None]):
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
         self.tree_sync = TreeSync(self)
+        self.copier = Copier(self)
+        self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
+        self._drop_controls = DropControls()
+        if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
+            self.ansi_theme_dark = self.ansi_theme_light = ANSI_NO_COLOUR
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("", id="topbar")
+        yield Static("", id="topbar", markup=False)
         with Horizontal(id="body"):
             yield NavTree(list(self.accounts), {a.name for a in self.accounts.values() if a.has_storage}, id="nav")
             with Vertical(id="main"):
-                yield Static("", id="view-title")
-                yield Summary("", id="summary")
+                yield ViewTitle(id="view-title")
+                yield Summary(id="summary")  # (plain text: a Summary never reads markup)
+                yield PromptLine(self.prompt, id="prompt")
                 yield ResourceTable(id="table")
                 yield DetailsPane(id="details")
-        yield Input(id="prompt")
         yield KeyFooter(first=FOOTER_FIRST, last=FOOTER_LAST, keep=FOOTER_KEEP)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A toast, always as plain text: messages carry ids, names, typed text and the service's errors, and
+        none of them is markup (`markup` is ignored; screens' `notify` passes True by default). Control
+        characters show as their inert stand-ins (textsafe), line breaks stay."""
+        super().notify(inert(message, keep="\n"), title=inert(title), severity=severity, timeout=timeout,
+                       markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: how to quit (Textual's own says it in markup, and every toast here is plain text)."""
+        self.notify("press q to quit", title="Do you want to quit?")
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters (colours, NO_COLOR), then DropControls: no control character is ever written."""
+        return [*super().get_line_filters(), self._drop_controls]
 
     @property
     def table(self) -> ResourceTable:
@@ -139,6 +180,7 @@ class BatchApp(App[str | None]):
                 pass
 
     def on_mount(self) -> None:
+        self.choices.announce()
         for name, problem in self.problems.items():
             self.notify(f"{name}: {problem}", severity="error", timeout=10)
         self.set_interval(1.0, self.refresher.update_topbar)
@@ -167,9 +209,22 @@ class BatchApp(App[str | None]):
         return self.details.doc
 
     # -- events -----------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """On the explorer's screen a key runs its binding as soon as the app takes it from its queue, so
+        keys typed in a burst act in their order (see `ui.key_order`); a text field gets its keys as usual."""
+        if (isinstance(event, events.Key) and not event.is_forwarded and len(self.screen_stack) == 1
+                and not isinstance(self.focused, Input) and await run_binding_now(self, event.key)):
+            return
+        await super().on_event(event)
+
     @on(ResourceTable.RowSelected)
     def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         self.navigator.open_row(event.key)
+
+    @on(ResourceTable.SortChanged)
+    def _sort_changed(self, event: ResourceTable.SortChanged) -> None:
+        if event.column is None or event.column in {c.key for c in self.table.columns}:
+            self.choices.sort_changed(self.view.kind, event.column, event.descending)
 
     @on(ResourceTable.RowHighlighted)
     def _row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
@@ -183,18 +238,21 @@ class BatchApp(App[str | None]):
     def _tree_expanded(self, event: Tree.NodeExpanded[NavItem]) -> None:
         self.navigator.tree_expanded(event.node.data)
 
-    @on(Input.Changed, "#prompt")
-    def _prompt_changed(self, event: Input.Changed) -> None:
-        self.prompt.changed(event.value)
-
-    @on(Input.Submitted, "#prompt")
-    def _prompt_submitted(self, event: Input.Submitted) -> None:
-        self.prompt.submitted(event.value)
+    @on(ResourceTable.FilterChanged)
+    @on(ResourceTable.MarksChanged)
+    def _table_marks_or_filter(self) -> None:
+        if not self.ui_alive():
+            return
+        title = self.query_one(ViewTitle)
+        title.set_filter(self.table.filter_text)
+        title.set_marks(len(self.table.marked), self.table.hidden_marks)
 
     # -- key actions ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide (and refuse) what does not apply here: actions of other views, and
         every action that changes anything in read-only mode."""
+        if action in ("command", "filter"):
+            return self.prompt.can_open()
         return self.actions.available(action, parameters)
 
     def action_command(self) -> None:
@@ -229,6 +287,15 @@ class BatchApp(App[str | None]):
 
     def action_raw_json(self) -> None:
         self.details.show_json()
+
+    def action_toggle_utc(self) -> None:
+        self.choices.toggle_utc()
+
+    def action_copy_id(self) -> None:
+        self.copier.copy_id()
+
+    def action_copy_menu(self) -> None:
+        self.copier.open_menu()
 
     def action_act(self, key: str) -> None:
         self.actions.act(key)
@@ -267,7 +334,8 @@ class BatchApp(App[str | None]):
         yield SystemCommand("Jobs", "Show the account's jobs", lambda: self.show_view(ViewKey(account, JOBS)))
         for name in self.accounts:
             if name != account:
-                yield SystemCommand(f"Account {name}", f"Switch to {name}",
+                # (the palette reads its titles and help as markup)
+                yield SystemCommand(escape(f"Account {inert(name)}"), escape(f"Switch to {inert(name)}"),
                                     lambda n=name: self.show_view(ViewKey(n, JOBS)))
         yield SystemCommand("Refresh", "Refresh the view now", self.refresh_now)
         yield SystemCommand("Details", "Show or hide the details pane", self.action_toggle_details)

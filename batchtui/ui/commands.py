@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "storage", "quit", "help")
+COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "storage", "mark", "unmark", "quit", "help")
 NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|tasks FILE.json"}
+#: Commands that take an argument, required or not (Tab completion adds a space after them).
+TAKES_ARGUMENT = frozenset({*NEEDS_ARGUMENT, "storage", "mark"})
+ALIASES = {"q": "quit", "account": "acct", "accounts": "acct", "pool": "pools", "job": "jobs",
+           "node": "nodes", "task": "tasks", "po": "pools", "no": "nodes"}
 
 
 @dataclass(frozen=True)
@@ -18,16 +22,21 @@ class CommandError(ValueError):
     pass
 
 
+def matching_commands(word: str) -> list[str]:
+    """The commands `word` may mean: its alias, else the commands it starts."""
+    word = word.lower()
+    return [ALIASES[word]] if word in ALIASES else [c for c in COMMANDS if c.startswith(word)]
+
+
 def parse_command(text: str) -> Command:
+    """One command line (a leading ":" is allowed). CommandError says what is wrong, in a line."""
     words = text.strip().lstrip(":").split()
     if not words:
         raise CommandError("empty command; try :pools, :jobs, :tasks JOB, :nodes POOL, :acct NAME")
     word = words[0].lower()
-    aliases = {"q": "quit", "account": "acct", "accounts": "acct", "pool": "pools", "job": "jobs",
-               "node": "nodes", "task": "tasks", "po": "pools", "no": "nodes"}
-    matches = [aliases[word]] if word in aliases else [c for c in COMMANDS if c.startswith(word)]
+    matches = matching_commands(word)
     if len(matches) != 1:
-        hint = f"; did you mean {' or '.join(':' + m for m in matches)}?" if matches else ""
+        hint = f"; did you mean {' or '.join(':' + m for m in matches)}?" if matches else "; tab lists the commands"
         raise CommandError(f"unknown command :{word}{hint}")
     name = matches[0]
     argument = " ".join(words[1:])

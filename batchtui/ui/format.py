@@ -1,11 +1,21 @@
-"""How values look on screen: the colour of each state, times, durations.
+"""How values look on screen: the glyph and colour of each state, times,
+durations, and URLs with their secrets taken out.
 
 Plain strings only (no widgets, no Rich): `widgets.safe_text` turns service
-strings and states into inert, coloured text."""
+strings and states into inert, coloured text.
+
+States read without colour too (NO_COLOR, a monochrome terminal, a colour-blind
+eye): each has a glyph before its name, one per kind of state, and failures are
+bold. The colours are ANSI names; `ui.palette` makes each one come out as that
+same ANSI colour on a 16-colour terminal."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REDACTED = "REDACTED"
 
 STATE_STYLES = {
     # tasks and jobs
@@ -21,9 +31,9 @@ STATE_STYLES = {
     "deleting": "red",
     # nodes
     "idle": "green",
-    "creating": "blue",
-    "starting": "blue",
-    "waitingforstarttask": "blue",
+    "creating": "bright_blue",
+    "starting": "bright_blue",
+    "waitingforstarttask": "bright_blue",
     "rebooting": "magenta",
     "reimaging": "magenta",
     "leavingpool": "magenta",
@@ -32,11 +42,34 @@ STATE_STYLES = {
     "offline": "red",
     "preempted": "red",
     "unknown": "red",
+    "deallocating": "magenta",
+    "deallocated": "magenta",
+    "upgradingos": "magenta",
     # pools
     "steady": "green",
     "resizing": "yellow",
     "stopping": "magenta",
+    "upgrading": "magenta",
 }
+
+# The glyph shown before a state's name: what kind of state it is, readable without colour.
+QUEUED, RUNNING, DONE, FAILED, CHANGING, OFF, TROUBLE, OTHER = "○", "▶", "✓", "✗", "◐", "⊘", "!", "·"
+STATE_GLYPHS = {
+    "active": QUEUED, "preparing": CHANGING, "running": RUNNING, "completed": DONE, "failed": FAILED,
+    "disabling": CHANGING, "disabled": OFF, "enabling": CHANGING, "terminating": CHANGING, "deleting": CHANGING,
+    "idle": DONE, "creating": CHANGING, "starting": CHANGING, "waitingforstarttask": CHANGING,
+    "rebooting": CHANGING, "reimaging": CHANGING, "leavingpool": CHANGING, "starttaskfailed": FAILED,
+    "unusable": FAILED, "offline": TROUBLE, "preempted": TROUBLE, "unknown": TROUBLE,
+    "deallocating": CHANGING, "deallocated": OFF, "upgradingos": CHANGING,
+    "steady": DONE, "resizing": CHANGING, "stopping": CHANGING, "upgrading": CHANGING,
+}
+
+
+def state_label(state: str) -> str:
+    """A state as shown: its glyph, a space, its name ("✗ failed", "▶ running"; "" stays "")."""
+    if not state:
+        return ""
+    return f"{STATE_GLYPHS.get(state.lower(), OTHER)} {state}"
 
 
 def clock_time(dt: datetime | None, now: datetime) -> str:
@@ -82,3 +115,36 @@ def ago(dt: datetime | None, now: datetime) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def redact_url(url: str) -> str:
+    """`url` as the explorer shows it: the password of `user:password@` dropped
+    (`user@` stays) and the signature of a SAS token (`sig=…`) shown as REDACTED;
+    the rest (a SAS token's expiry and permissions) kept. Text that is not a URL
+    comes back unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = "&".join(
+        f"{item.split('=', 1)[0]}={REDACTED}" if item.split("=", 1)[0].lower() == "sig" else item
+        for item in parts.query.split("&")
+    )
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def redact_urls(value: Any) -> Any:
+    """A copy of a JSON document with redact_url applied to every string that holds a URL."""
+    if isinstance(value, dict):
+        return {key: redact_urls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_urls(item) for item in value]
+    if isinstance(value, str) and "://" in value:
+        return redact_url(value)
+    return value

@@ -4,7 +4,7 @@ becomes a table row. One place knows what a "tasks" view looks like."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,10 +29,11 @@ class ViewKey:
 
     @property
     def title(self) -> str:
+        """The view's title, plain text (the parent's id as typed, control characters inert)."""
         if self.kind == NODES:
-            return f"Nodes of pool {self.parent}"
+            return f"Nodes of pool {inert(self.parent)}"
         if self.kind == TASKS:
-            return f"Tasks of job {self.parent}"
+            return f"Tasks of job {inert(self.parent)}"
         return self.kind.capitalize()
 
     @property
@@ -49,7 +50,7 @@ class ViewKey:
 COLUMNS: dict[str, list[tuple[Column, str]]] = {
     POOLS: [
         (Column("id", "ID", 24, flex=True), "I"),
-        (Column("state", "STATE", 9), "S"),
+        (Column("state", "STATE", 10), "S"),
         (Column("allocation", "ALLOCATION", 10), ""),
         (Column("running", "RUNNING", 7, "right"), "R"),
         (Column("slots", "SLOTS", 9, "right"), ""),
@@ -60,7 +61,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     ],
     NODES: [
         (Column("id", "ID", 36, flex=True), "I"),
-        (Column("state", "STATE", 19), "S"),
+        (Column("state", "STATE", 21), "S"),
         (Column("sched", "SCHED", 8), ""),
         (Column("kind", "KIND", 9), "K"),
         (Column("running", "RUNNING", 7, "right"), "R"),
@@ -71,7 +72,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     ],
     JOBS: [
         (Column("id", "ID", 28, flex=True), "I"),
-        (Column("state", "STATE", 11), "S"),
+        (Column("state", "STATE", 13), "S"),
         (Column("active", "ACTIVE", 6, "right"), ""),
         (Column("running", "RUNNING", 7, "right"), "R"),
         (Column("succeeded", "OK", 6, "right"), ""),
@@ -84,7 +85,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     ],
     TASKS: [
         (Column("id", "ID", 24, flex=True), "I"),
-        (Column("state", "STATE", 9), "S"),
+        (Column("state", "STATE", 11), "S"),
         (Column("exit", "EXIT", 5, "right"), "E"),
         (Column("node", "NODE", 22), "N"),
         (Column("start", "START", 9), "T"),
@@ -95,8 +96,22 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
 }
 
 
-def columns(kind: str) -> list[Column]:
-    return [c for c, _ in COLUMNS[kind]]
+# The columns that show a clock time (labelled "… UTC" while times are in UTC).
+TIME_COLUMNS = {POOLS: ("created",), JOBS: ("created", "ended"), TASKS: ("start", "end")}
+
+
+def columns(kind: str, utc: bool = False, chosen: tuple[str, ...] | None = None) -> list[Column]:
+    """The columns of a view kind: `chosen` (keys, in order; unknown ones ignored; the id always first)
+    or all of them; time columns labelled "… UTC" when `utc`."""
+    every = [c for c, _ in COLUMNS[kind]]
+    if chosen:
+        by_key = {c.key: c for c in every}
+        picked = [by_key[k] for k in dict.fromkeys(("id", *chosen)) if k in by_key]
+        every = picked if len(picked) > 1 else every
+    if utc:
+        times = TIME_COLUMNS.get(kind, ())
+        every = [replace(c, label=f"{c.label} UTC") if c.key in times else c for c in every]
+    return every
 
 
 def sort_key_for(kind: str, letter: str) -> str | None:

@@ -1,9 +1,11 @@
-"""The Batch REST API's routes."""
+"""The Batch REST API's routes: every route of every api-version the emulator
+serves (versions.ROUTES), emulated or answered as not supported."""
 
 from aiohttp import web
 
-from . import applications, files, jobs, pools, tasks
+from . import account, applications, files, jobs, nodes, pools, tasks, unsupported
 
 
 def routes() -> list[web.RouteDef]:
-    return pools.routes() + jobs.routes() + tasks.routes() + files.routes() + applications.routes()
+    return (pools.routes() + nodes.routes() + jobs.routes() + tasks.routes() + files.routes()
+            + applications.routes() + account.routes() + unsupported.routes())

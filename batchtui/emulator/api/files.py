@@ -1,15 +1,21 @@
 """Task files and node files: list (recursive), properties (HEAD), content
-(GET with ocp-range), delete. Paths never leave the task's or node's tree."""
+(GET with ocp-range, streamed), delete. Paths never leave the task's or node's
+tree; only regular files are read (file_access.py); every filesystem call runs
+in a worker thread."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 from aiohttp import web
 
-from .. import errors, nodefs
+from .. import errors, file_access, nodefs
 from ..formats import iso, rfc1123
 from ..store import Collection, Doc
 from .http import base_url, bool_query, engine_of, paged
@@ -17,7 +23,8 @@ from .jobs import get_job
 from .pools import get_node, get_pool
 from .tasks import get_task
 
-RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
+RANGE_RE = re.compile(r"bytes=([0-9]+)-([0-9]*)")
+MAX_OFFSET = 2**63 - 1  # a range's bounds are 64-bit file offsets
 
 
 def _task_root(request: web.Request) -> tuple[Path, str]:
@@ -33,16 +40,39 @@ def _node_root(request: web.Request) -> tuple[Path, str]:
     return engine_of(request).runtime.node_root(node["id"]), f"/pools/{pool['id']}/nodes/{node['id']}/files"
 
 
-def _resolve(root: Path, rel: str) -> Path:
+def _outside(reason: str = "The file path leaves the task's or node's directory.") -> errors.BatchError:
+    return errors.BatchError(
+        400, "InvalidUri", "The requested URI does not represent any resource on the server.", [("Reason", reason)]
+    )
+
+
+@contextmanager
+def _file_errors(rel: str) -> Iterator[None]:
+    """What a filesystem call on `rel` raised, as Batch's answer: 400 InvalidUri
+    (out of the tree), 404 FileNotFound, 409 for what cannot be read or deleted
+    (a directory, a special file, a file with other hard links, no permission)."""
     try:
-        path = nodefs.resolve_inside(root, rel)
+        yield
     except nodefs.PathRefused:
+        raise _outside() from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise errors.not_found("File", rel) from None
+    except file_access.NotReadable as exc:
+        if exc.is_directory:
+            raise errors.invalid_state("The specified path is a directory; list it instead of reading it.") from None
+        raise errors.invalid_state(exc.reason) from None
+    except IsADirectoryError:
         raise errors.BatchError(
-            400, "InvalidUri", "The requested URI does not represent any resource on the server.",
-            [("Reason", "The file path leaves the task's or node's directory.")],
+            409, "DirectoryNotEmpty", "The directory is not empty; delete it with recursive=true."
         ) from None
-    if not path.exists():
-        raise errors.not_found("File", rel)
+    except OSError as exc:  # e.g. a task made its file unreadable (chmod 000), or a symlink swapped in (ELOOP)
+        raise errors.invalid_state(f"The file cannot be accessed: {exc.strerror or exc}.") from None
+
+
+def _resolve(root: Path, rel: str) -> Path:
+    """The real path of `rel` inside `root`, which must exist (raises, not mapped: see _file_errors)."""
+    path = nodefs.resolve_inside(root, rel)
+    path.lstat()  # FileNotFoundError when there is nothing there
     return path
 
 
@@ -57,11 +87,11 @@ def _file_headers(info: nodefs.FileInfo, url: str) -> dict[str, str]:
     }
 
 
-def _list(request: web.Request, root: Path, prefix: str) -> web.Response:
+async def _list(request: web.Request, root: Path, prefix: str) -> web.Response:
     recursive = bool_query(request, "recursive")
     base = base_url(request) + prefix
     items = Collection()
-    for info in nodefs.list_files(root, recursive):
+    for info in await asyncio.to_thread(nodefs.list_files, root, recursive):
         entry: Doc = {
             "id": info.name, "name": info.name, "url": f"{base}/{quote(info.name)}", "isDirectory": info.is_directory
         }
@@ -82,66 +112,94 @@ def _without_id(entry: Doc) -> Doc:
     return {k: v for k, v in entry.items() if k != "id"}
 
 
+def _stat(root: Path, rel: str) -> nodefs.FileInfo:
+    with _file_errors(rel):
+        return nodefs.file_info(root, _resolve(root, rel))
+
+
 async def _properties(request: web.Request, root: Path, prefix: str) -> web.Response:
     rel = request.match_info["path"]
-    info = nodefs.file_info(root, _resolve(root, rel))
+    info = await asyncio.to_thread(_stat, root, rel)
     headers = _file_headers(info, f"{base_url(request)}{prefix}/{quote(rel)}")
     headers["Content-Length"] = str(info.size)
     return web.Response(status=200, headers=headers)
 
 
-async def _content(request: web.Request, root: Path, prefix: str) -> web.Response:
+def _byte_range(raw_range: str | None, size: int) -> tuple[int, int]:
+    """[start, stop) of the file to send for an ocp-range header (inclusive
+    bytes=A-B, or bytes=A-), or the whole file; BatchError 400 or 416."""
+    if not raw_range:
+        return 0, size
+    m = RANGE_RE.fullmatch(raw_range.strip())
+    bounds = [int(g) if len(g) <= 19 else MAX_OFFSET + 1 for g in m.groups() if g] if m else []
+    if not m or any(b > MAX_OFFSET for b in bounds) or (len(bounds) == 2 and bounds[1] < bounds[0]):
+        raise errors.BatchError(
+            400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
+            [("HeaderName", "ocp-range"), ("HeaderValue", raw_range[:256])],
+        )
+    start = bounds[0]
+    if start >= size and size > 0 or (start > 0 and size == 0):
+        raise errors.BatchError(
+            416, "InvalidRange", "The range specified is invalid for the current size of the resource.",
+            [("Reason", f"The file has {size} bytes.")],
+        )
+    return start, min(size, bounds[1] + 1) if len(bounds) == 2 else size  # nothing past the file's end
+
+
+def _open(root: Path, rel: str) -> tuple[int, nodefs.FileInfo]:
+    """The descriptor and properties of the regular file `rel` (see file_access)."""
+    with _file_errors(rel):
+        fd, st = file_access.open_for_reading(root, _resolve(root, rel))
+    return fd, nodefs.info_from_stat(rel, st)
+
+
+async def _content(request: web.Request, root: Path, prefix: str) -> web.StreamResponse:
+    """The file's bytes (or its ocp-range), streamed a chunk at a time from a
+    worker thread: never the whole file in memory, never a read on the event loop."""
     rel = request.match_info["path"]
-    path = _resolve(root, rel)
-    info = nodefs.file_info(root, path)
-    if info.is_directory:
-        raise errors.invalid_state("The specified path is a directory; list it instead of reading it.")
-    start, end = 0, None
-    raw_range = request.headers.get("ocp-range")
-    if raw_range:
-        m = RANGE_RE.match(raw_range.strip())
-        if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
-            raise errors.BatchError(
-                400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
-                [("HeaderName", "ocp-range"), ("HeaderValue", raw_range)],
-            )
-        start = int(m.group(1))
-        end = int(m.group(2)) if m.group(2) else None
-        if start >= info.size and info.size > 0 or (start > 0 and info.size == 0):
-            raise errors.BatchError(
-                416, "InvalidRange", "The range specified is invalid for the current size of the resource.",
-                [("Reason", f"The file has {info.size} bytes.")],
-            )
-    body = nodefs.read_range(path, start, end)
-    headers = _file_headers(info, f"{base_url(request)}{prefix}/{quote(rel)}")
-    return web.Response(status=200, body=body, headers=headers)
+    fd, info = await asyncio.to_thread(_open, root, rel)
+    try:
+        start, stop = _byte_range(request.headers.get("ocp-range"), info.size)
+        headers = _file_headers(info, f"{base_url(request)}{prefix}/{quote(rel)}")
+        response = web.StreamResponse(status=200, headers=headers)
+        response.content_length = stop - start
+        await response.prepare(request)
+        offset = start
+        while offset < stop:
+            chunk = await asyncio.to_thread(file_access.read_chunk, fd, offset, stop)
+            if not chunk:  # the file shrank since it was opened: end the connection, the client sees a short body
+                response.force_close()
+                break
+            await response.write(chunk)
+            offset += len(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        os.close(fd)
+
+
+def _delete_entry(root: Path, rel: str, recursive: bool) -> None:
+    with _file_errors(rel):
+        if not nodefs.split_rel(rel):
+            raise errors.invalid_state("The root directory cannot be deleted.")
+        file_access.remove(root, rel, recursive)
 
 
 async def _delete(request: web.Request, root: Path) -> web.Response:
-    rel = request.match_info["path"]
-    path = _resolve(root, rel)
-    if path == Path(root).resolve():
-        raise errors.invalid_state("The root directory cannot be deleted.")
-    if path.is_dir():
-        if not bool_query(request, "recursive") and any(path.iterdir()):
-            raise errors.BatchError(
-                409, "DirectoryNotEmpty", "The directory is not empty; delete it with recursive=true."
-            )
-        nodefs.remove_tree(path)
-    else:
-        path.unlink()
+    recursive = bool_query(request, "recursive")
+    await asyncio.to_thread(_delete_entry, root, request.match_info["path"], recursive)
     return web.Response(status=200)
 
 
 async def list_task_files(request: web.Request) -> web.Response:
-    return _list(request, *_task_root(request))
+    return await _list(request, *_task_root(request))
 
 
 async def task_file_properties(request: web.Request) -> web.Response:
     return await _properties(request, *_task_root(request))
 
 
-async def task_file_content(request: web.Request) -> web.Response:
+async def task_file_content(request: web.Request) -> web.StreamResponse:
     return await _content(request, *_task_root(request))
 
 
@@ -150,14 +208,14 @@ async def delete_task_file(request: web.Request) -> web.Response:
 
 
 async def list_node_files(request: web.Request) -> web.Response:
-    return _list(request, *_node_root(request))
+    return await _list(request, *_node_root(request))
 
 
 async def node_file_properties(request: web.Request) -> web.Response:
     return await _properties(request, *_node_root(request))
 
 
-async def node_file_content(request: web.Request) -> web.Response:
+async def node_file_content(request: web.Request) -> web.StreamResponse:
     return await _content(request, *_node_root(request))
 
 

@@ -3,25 +3,45 @@ OData lists with $filter/$select/$expand and odata.nextLink paging."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from ... import emulator
-from .. import errors
+from .. import errors, shapes
 from ..engine import Engine
 from ..formats import rfc1123_from_iso
+from ..hosts import host_allowed
 from ..odata import FilterError, compile_filter
 from ..resources import public, select
+from ..schema import max_body_bytes, parse_body, validate, version_index
+from ..schema.problems import body_too_large, invalid_body
+from ..schema.vocabulary import Ctx, Object
 from ..store import Collection, Doc
 
 JSON_TYPE = "application/json;odata=minimalmetadata"
 MAX_RESULTS = 1000
+MAX_FILTER_LENGTH = 32 * 1024  # characters of $filter (choice; the server reads request lines up to 64 KiB)
+INLINE_PARSE_BYTES = 64 * 1024  # bodies above this are parsed and checked in a worker thread
 
 ENGINE = web.AppKey("engine", Engine)
+T = TypeVar("T")
+API_VERSION = "api_version"  # the request's key for the api-version the server negotiated
+
+
+def api_version(request: web.Request) -> str:
+    """The api-version of the request (the server checked it before the handler ran)."""
+    version: str = request[API_VERSION]
+    return version
+
+
+def view(request: web.Request, kind: str, doc: Doc, parent: str = "") -> Doc:
+    """A pool, job, task or node as the client's api-version shows it (absolute URLs, no private keys)."""
+    return shapes.shape(kind, public(kind, doc, base_url(request), parent), api_version(request))
 
 
 def engine_of(request: web.Request) -> Engine:
@@ -29,7 +49,13 @@ def engine_of(request: web.Request) -> Engine:
 
 
 def base_url(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    """The service's URL as the client addressed it; the emulator's own when the
+    Host header is not one it accepts (a URL it answers never carries a foreign host)."""
+    runtime = engine_of(request).runtime
+    host = request.headers.get("Host")
+    if host_allowed(host, runtime.allowed_hosts):
+        return f"{request.scheme}://{host}"
+    return runtime.base_url
 
 
 def json_response(request: web.Request, doc: Doc, status: int = 200, metadata: str | None = None) -> web.Response:
@@ -44,8 +70,7 @@ def entity_response(
     request: web.Request, kind: str, doc: Doc, parent: str = "", metadata: str = "", extra: Doc | None = None
 ) -> web.Response:
     """GET of one resource, honouring $select; `extra` adds expanded properties."""
-    rendered = public(kind, doc, base_url(request), parent)
-    rendered.update(extra or {})
+    rendered = {**view(request, kind, doc, parent), **(extra or {})}
     body = select(rendered, select_fields(request))
     response = json_response(request, body, metadata=metadata)
     set_entity_headers(response, doc)
@@ -61,7 +86,7 @@ def set_entity_headers(response: web.StreamResponse, doc: Doc) -> None:
 
 def _answer(request: web.Request, status: int, path: str, doc: Doc | None, location: bool = False) -> web.Response:
     """An empty answer naming the resource (DataServiceId, and Location for a 201)."""
-    url = base_url(request) + path
+    url = base_url(request) + quote(path, safe="/")  # ids are plain; a legacy one must not break the header
     headers = {"DataServiceId": url, **({"Location": url} if location else {})}
     response = web.Response(status=status, headers=headers)
     if doc is not None:
@@ -73,6 +98,11 @@ def created(request: web.Request, path: str, doc: Doc) -> web.Response:
     return _answer(request, 201, path, doc, location=True)
 
 
+def updated(request: web.Request, path: str, doc: Doc | None = None) -> web.Response:
+    """200 with no body, naming the resource (Batch's answer to PATCH and PUT)."""
+    return _answer(request, 200, path, doc)
+
+
 def accepted(request: web.Request, path: str, doc: Doc | None = None) -> web.Response:
     return _answer(request, 202, path, doc)
 
@@ -81,18 +111,66 @@ def no_content(request: web.Request, path: str, doc: Doc | None = None) -> web.R
     return _answer(request, 204, path, doc)
 
 
-async def read_body(request: web.Request, required: bool = True) -> Doc:
+async def read_checked(request: web.Request, kind: str, check: Callable[[object], T], required: bool = True) -> T:
+    """`check(body)` of the request body, parsed as schema.parse_body does for `kind`
+    (size, nesting, plain JSON), its top-level OData annotations dropped (see
+    without_annotations); parsing and checking happen in a worker thread for a large
+    body (see off_loop). An empty body is `check({})` when not `required`.
+
+    BatchError 413 RequestBodyTooLarge at or over schema.max_body_bytes(kind), refused
+    from Content-Length before the body is read (past the app's client_max_size
+    while it is read, the server answers the same); 400 MissingRequiredProperty for
+    an empty required body, 400 InvalidRequestBody for what parse_body refuses, and
+    whatever `check` raises."""
+    limit = max_body_bytes(kind)
+    if request.content_length is not None and request.content_length >= limit:
+        raise body_too_large(request.content_length, limit)
     raw = await request.read()
     if not raw.strip():
         if required:
             raise errors.BatchError(400, "MissingRequiredProperty", "The request body is empty.")
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.BatchError(400, "InvalidRequestBody", f"The request body is not valid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise errors.BatchError(400, "InvalidRequestBody", "The request body must be a JSON object.")
+        return check({})
+    return await off_loop(raw, lambda: check(without_annotations(parse_body(raw, kind))))
+
+
+async def read_body(request: web.Request, kind: str, required: bool = True) -> Doc:
+    """The request body of `kind` (a key of schema.KINDS), read by read_checked and
+    validated for the request's api-version (api_version, as the server negotiated
+    it): the normalised body (defaults not filled in). BatchError 413/400 as
+    read_checked and schema.validate raise them."""
+    version = api_version(request)
+    return await read_checked(request, kind, lambda body: validate(kind, body, version), required)
+
+
+async def read_object(request: web.Request, description: Object, required: bool = True) -> Doc:
+    """A body for one of the emulator's own routes (not Batch's), read by read_checked
+    and checked against `description`: BatchError 400/413 as read_body raises them."""
+    ctx = Ctx(version_index(api_version(request)), {})
+
+    def check(body: object) -> Doc:
+        if not isinstance(body, dict):
+            raise invalid_body("The request body must be a JSON object.")
+        checked: Doc = description.check(body, "", ctx)
+        return checked
+
+    return await read_checked(request, "", check, required)
+
+
+async def off_loop(raw: bytes, work: Callable[[], T]) -> T:
+    """`work()` (parsing and checking the body `raw`) at once for a small body, in
+    a worker thread for one over INLINE_PARSE_BYTES: a megabyte of JSON walked in
+    Python must not hold the event loop (and every other client) meanwhile."""
+    if len(raw) > INLINE_PARSE_BYTES:
+        return await asyncio.to_thread(work)
+    return work()
+
+
+def without_annotations(body: object) -> object:
+    """A body without its top-level OData annotations (`odata.metadata`, ...): a
+    client that sends back a resource it read (azure-batch 15.x replace_task sends
+    the task's `odata.metadata`) is read by Batch's OData reader without them."""
+    if isinstance(body, dict) and any(isinstance(key, str) and key.startswith("odata.") for key in body):
+        return {key: value for key, value in body.items() if not key.startswith("odata.")}
     return body
 
 
@@ -160,6 +238,9 @@ def _untoken(token: str) -> str:
 
 def compile_query_filter(request: web.Request, fields: dict[str, str]) -> Callable[[Doc], bool]:
     text = request.query.get("$filter")
+    if text is not None and len(text) > MAX_FILTER_LENGTH:
+        reason = f"The filter is longer than {MAX_FILTER_LENGTH} characters."
+        raise errors.invalid_query("$filter", text[:100] + "…", reason)
     try:
         return compile_filter(text, fields)
     except FilterError as exc:
@@ -187,7 +268,7 @@ def paged(
     if last is not None:
         query = {k: v for k, v in request.query.items() if k != "$skiptoken"}
         query["$skiptoken"] = _token(last)
-        query["api-version"] = emulator.API_VERSION
+        query["api-version"] = api_version(request)
         body["odata.nextLink"] = f"{base_url(request)}{request.rel_url.raw_path}?{urlencode(query, quote_via=quote)}"
     return json_response(request, body, metadata=metadata)
 

@@ -1,13 +1,15 @@
-"""Jobs and their task counts."""
+"""Jobs: create, list, get, patch, replace, delete, terminate, disable, enable;
+their task counts, and their (always empty) preparation and release task status."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from .. import errors
-from ..formats import format_duration, parse_iso, utcnow
-from ..resources import new_job, public, set_state
-from ..store import Doc
+from ..formats import UNLIMITED_DURATION, format_duration, parse_iso, utcnow
+from ..resources import new_job, set_state, stamp
+from ..store import Collection, Doc
+from .conditions import check_conditions
 from .http import (
     accepted,
     base_url,
@@ -19,6 +21,8 @@ from .http import (
     json_response,
     paged,
     read_body,
+    updated,
+    view,
 )
 
 JOB_FIELDS = {
@@ -78,10 +82,9 @@ def _job_stats(request: web.Request, job: Doc) -> Doc:
 async def list_jobs(request: web.Request) -> web.Response:
     store = engine_of(request).store
     with_stats = expand_stats(request, allowed=True)
-    base = base_url(request)
 
     def render(job: Doc) -> Doc:
-        out = public("job", job, base)
+        out = view(request, "job", job)
         if with_stats:
             out["stats"] = _job_stats(request, job)
         return out
@@ -91,13 +94,14 @@ async def list_jobs(request: web.Request) -> web.Response:
 
 async def get_job_handler(request: web.Request) -> web.Response:
     job = get_job(request)
+    check_conditions(request, job)
     extra = {"stats": _job_stats(request, job)} if expand_stats(request, allowed=True) else None
     return entity_response(request, "job", job, metadata="jobs/@Element", extra=extra)
 
 
 async def create_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
-    doc = new_job(await read_body(request))
+    doc = new_job(await read_body(request, "job.add"))
     if doc["id"] in engine.store.jobs:
         raise errors.exists("Job", doc["id"])
     engine.store.put("job", doc)
@@ -107,6 +111,7 @@ async def create_job(request: web.Request) -> web.Response:
 async def delete_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
+    check_conditions(request, job)
     if job["state"] != "deleting":
         set_state(job, "deleting")
         engine.store.touch("job", job)
@@ -116,7 +121,8 @@ async def delete_job(request: web.Request) -> web.Response:
 async def terminate_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
-    body = await read_body(request, required=False)
+    check_conditions(request, job)
+    body = await read_body(request, "job.terminate", required=False)
     bool_query(request, "force")
     if job["state"] in ("completed", "deleting"):
         require_open(job)
@@ -125,16 +131,11 @@ async def terminate_job(request: web.Request) -> web.Response:
     return accepted(request, f"/jobs/{job['id']}", job)
 
 
-DISABLE_OPTIONS = ("requeue", "terminate", "wait")
-
-
 async def disable_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
-    body = await read_body(request)
-    option = body.get("disableTasks")
-    if option not in DISABLE_OPTIONS:
-        raise errors.invalid_property("disableTasks", option, f"Must be one of {', '.join(DISABLE_OPTIONS)}.")
+    check_conditions(request, job)
+    option = (await read_body(request, "job.disable"))["disableTasks"]
     require_open(job)
     if job["state"] != "active":
         raise errors.invalid_state(f"The job is {job['state']}; only an active job can be disabled.")
@@ -145,6 +146,7 @@ async def disable_job(request: web.Request) -> web.Response:
 async def enable_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
+    check_conditions(request, job)
     require_open(job)
     if job["state"] not in ("disabled", "disabling"):
         raise errors.invalid_state(f"The job is {job['state']}; only a disabled job can be enabled.")
@@ -159,14 +161,86 @@ async def task_counts(request: web.Request) -> web.Response:
     return json_response(request, counts, metadata="taskcountsresult/@Element")
 
 
+def _change_pool(job: Doc, pool_info: Doc) -> None:
+    """A job's pool changes only while the job is disabled (Batch's rule)."""
+    if pool_info["poolId"] == job["poolInfo"]["poolId"]:
+        return
+    if job["state"] != "disabled":
+        raise errors.invalid_state(f"The job is {job['state']}; its pool can change only while it is disabled.")
+    job["poolInfo"] = pool_info
+    job["executionInfo"]["poolId"] = pool_info["poolId"]
+
+
+def _completion(job: Doc, value: str) -> None:
+    if job.get("onAllTasksComplete") == "terminatejob" and value != "terminatejob":
+        raise errors.invalid_property(
+            "onAllTasksComplete", value, "A job's onAllTasksComplete cannot change from terminatejob to noaction.")
+    job["onAllTasksComplete"] = value
+
+
+async def update_job(request: web.Request) -> web.Response:
+    """PATCH: the properties given replace the job's (constraints: the constraints
+    given replace those, the others are kept); the rest is left as it is. 200."""
+    engine = engine_of(request)
+    job = get_job(request)
+    check_conditions(request, job)
+    body = await read_body(request, "job.patch")
+    require_open(job)
+    if "poolInfo" in body:
+        _change_pool(job, body.pop("poolInfo"))
+    if "onAllTasksComplete" in body:
+        _completion(job, body.pop("onAllTasksComplete"))
+    if "constraints" in body:
+        job["constraints"] = {**job["constraints"], **body.pop("constraints")}
+    job.update(body)
+    stamp(job)
+    engine.store.touch("job", job)
+    return updated(request, f"/jobs/{job['id']}", job)
+
+
+async def replace_job(request: web.Request) -> web.Response:
+    """PUT: priority, maxParallelTasks, allowTaskPreemption, constraints, poolInfo,
+    metadata and onAllTasksComplete all replaced; an omitted one takes its default. 200."""
+    engine = engine_of(request)
+    job = get_job(request)
+    check_conditions(request, job)
+    body = await read_body(request, "job.put")
+    require_open(job)
+    _change_pool(job, body["poolInfo"])
+    _completion(job, body.get("onAllTasksComplete", "noaction"))
+    constraints = body.get("constraints") or {}
+    job.update(
+        priority=body.get("priority", 0),
+        maxParallelTasks=body.get("maxParallelTasks", -1),
+        allowTaskPreemption=body.get("allowTaskPreemption", False),
+        constraints={"maxWallClockTime": constraints.get("maxWallClockTime", UNLIMITED_DURATION),
+                     "maxTaskRetryCount": constraints.get("maxTaskRetryCount", 0)},
+        metadata=body.get("metadata", []),
+    )
+    stamp(job)
+    engine.store.touch("job", job)
+    return updated(request, f"/jobs/{job['id']}", job)
+
+
+async def preparation_and_release_status(request: web.Request) -> web.Response:
+    """The job's preparation and release task runs per node: none, since the emulator
+    accepts no job with a preparation or release task."""
+    get_job(request)
+    return paged(request, Collection(), dict, {"nodeId": "string", "poolId": "string"},
+                 "jobpreparationandreleasetaskstatuslist")
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/jobs", list_jobs),
         web.post("/jobs", create_job),
         web.get("/jobs/{job}", get_job_handler),
+        web.patch("/jobs/{job}", update_job),
+        web.put("/jobs/{job}", replace_job),
         web.delete("/jobs/{job}", delete_job),
         web.post("/jobs/{job}/terminate", terminate_job),
         web.post("/jobs/{job}/disable", disable_job),
         web.post("/jobs/{job}/enable", enable_job),
         web.get("/jobs/{job}/taskcounts", task_counts),
+        web.get("/jobs/{job}/jobpreparationandreleasetaskstatus", preparation_and_release_status),
     ]

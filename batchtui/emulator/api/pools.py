@@ -1,4 +1,5 @@
-"""Pools, their nodes, and node counts."""
+"""Pools: create, list, get, exists, patch, replace properties, delete, resize,
+stop resize, remove nodes; and the account's node counts."""
 
 from __future__ import annotations
 
@@ -7,17 +8,23 @@ from collections.abc import Callable
 from aiohttp import web
 
 from .. import errors
-from ..resources import NODE_DEALLOCATION_OPTIONS, check_count, check_duration, new_pool, public, stamp
+from ..resources import new_pool, stamp
+from ..shapes import shape_node_counts
 from ..store import Doc
+from .conditions import check_conditions
 from .http import (
     accepted,
+    api_version,
     base_url,
     created,
     engine_of,
     entity_response,
     expand_stats,
+    no_content,
     paged,
     read_body,
+    updated,
+    view,
 )
 
 POOL_FIELDS = {
@@ -29,12 +36,15 @@ POOL_FIELDS = {
     "stateTransitionTime": "datetime",
     "lastModified": "datetime",
 }
-NODE_FIELDS = {"id": "string", "state": "string", "schedulingState": "string", "vmSize": "string"}
 NODE_COUNT_STATES = (
     "creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting",
     "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask",
     "deallocated", "deallocating", "upgradingOS",
 )
+# PATCH /pools/{pool}: what can change at any time; the rest (2024-07-01.20.0 on)
+# "can be updated only when the pool is empty".
+PATCHABLE_ANYTIME = ("startTask", "applicationPackageReferences", "metadata", "certificateReferences",
+                     "targetNodeCommunicationMode")
 
 
 def get_pool(request: web.Request) -> Doc:
@@ -63,10 +73,8 @@ def _pool_stats(pool: Doc, url: str) -> Doc:
 
 
 def _render_pool(request: web.Request, with_stats: bool) -> Callable[[Doc], Doc]:
-    base = base_url(request)
-
     def render(pool: Doc) -> Doc:
-        out = public("pool", pool, base)
+        out = view(request, "pool", pool)
         if with_stats:
             out["stats"] = _pool_stats(pool, out["url"])
         return out
@@ -82,6 +90,7 @@ async def list_pools(request: web.Request) -> web.Response:
 
 async def get_pool_handler(request: web.Request) -> web.Response:
     pool = get_pool(request)
+    check_conditions(request, pool)
     stats = None
     if expand_stats(request, allowed=True):
         stats = {"stats": _pool_stats(pool, f"{base_url(request)}/pools/{pool['id']}")}
@@ -89,23 +98,63 @@ async def get_pool_handler(request: web.Request) -> web.Response:
 
 
 async def pool_exists(request: web.Request) -> web.Response:
-    get_pool(request)
+    check_conditions(request, get_pool(request))
     return web.Response(status=200)
 
 
 async def create_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
-    body = await read_body(request)
-    doc = new_pool(body)
+    doc = new_pool(await read_body(request, "pool.add"))
     if doc["id"] in engine.store.pools:
         raise errors.exists("Pool", doc["id"])
     engine.store.put("pool", doc)
     return created(request, f"/pools/{doc['id']}", doc)
 
 
+def _require_not_deleting(pool: Doc) -> None:
+    if pool["state"] == "deleting":
+        raise errors.BatchError(
+            409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed."
+        )
+
+
+async def update_pool(request: web.Request) -> web.Response:
+    """PATCH: the properties given replace the pool's; the others are left as they are.
+    startTask, application packages and metadata take effect on each node as it next
+    boots (joins, reboots, reimages); the rest only on a pool with no nodes."""
+    engine = engine_of(request)
+    pool = get_pool(request)
+    check_conditions(request, pool)
+    body = await read_body(request, "pool.patch")
+    _require_not_deleting(pool)
+    later = [name for name in body if name not in PATCHABLE_ANYTIME]
+    if later and (len(engine.store.pool_nodes(pool["id"])) or pool["allocationState"] != "steady"):
+        raise errors.invalid_state(
+            f"{later[0]} can be updated only when the pool is empty (no nodes, allocationState steady).")
+    pool.update(body)
+    stamp(pool)
+    engine.store.touch("pool", pool)
+    return updated(request, f"/pools/{pool['id']}", pool)
+
+
+async def replace_pool_properties(request: web.Request) -> web.Response:
+    """POST updateproperties: startTask, application packages and metadata are
+    replaced wholesale (an omitted startTask is removed); 204."""
+    engine = engine_of(request)
+    pool = get_pool(request)
+    body = await read_body(request, "pool.updateproperties")
+    _require_not_deleting(pool)
+    pool.pop("startTask", None)
+    pool.update(body)
+    stamp(pool)
+    engine.store.touch("pool", pool)
+    return no_content(request, f"/pools/{pool['id']}", pool)
+
+
 async def delete_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
+    check_conditions(request, pool)
     if pool["state"] != "deleting":
         pool["state"] = "deleting"
         engine.store.touch("pool", pool)
@@ -113,10 +162,7 @@ async def delete_pool(request: web.Request) -> web.Response:
 
 
 def _require_steady(pool: Doc) -> None:
-    if pool["state"] == "deleting":
-        raise errors.BatchError(
-            409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed."
-        )
+    _require_not_deleting(pool)
     if pool["allocationState"] != "steady":
         raise errors.BatchError(
             409,
@@ -126,27 +172,16 @@ def _require_steady(pool: Doc) -> None:
         )
 
 
-def _deallocation_option(body: Doc) -> str:
-    option = body.get("nodeDeallocationOption", "requeue")
-    if not isinstance(option, str) or option not in NODE_DEALLOCATION_OPTIONS:
-        raise errors.invalid_property(
-            "nodeDeallocationOption", option, f"Must be one of {', '.join(NODE_DEALLOCATION_OPTIONS)}."
-        )
-    return option
-
-
 async def resize_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
-    body = await read_body(request)
+    check_conditions(request, pool)
+    body = await read_body(request, "pool.resize")
     _require_steady(pool)
-    dedicated = check_count(body, "targetDedicatedNodes")
-    low = check_count(body, "targetLowPriorityNodes")
-    check_duration(body, "resizeTimeout", "")
-    pool["_deallocation"] = _deallocation_option(body)
-    pool["targetDedicatedNodes"] = dedicated
-    pool["targetLowPriorityNodes"] = low
-    if body.get("resizeTimeout"):
+    pool["_deallocation"] = body.get("nodeDeallocationOption", "requeue")
+    pool["targetDedicatedNodes"] = body.get("targetDedicatedNodes", 0)
+    pool["targetLowPriorityNodes"] = body.get("targetLowPriorityNodes", 0)
+    if "resizeTimeout" in body:
         pool["resizeTimeout"] = body["resizeTimeout"]
     pool.pop("resizeErrors", None)
     engine.nodes.set_allocation(pool, "resizing")
@@ -158,24 +193,29 @@ async def resize_pool(request: web.Request) -> web.Response:
 async def stop_resize(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
-    if pool["state"] == "deleting":
-        _require_steady(pool)
+    check_conditions(request, pool)
+    _require_not_deleting(pool)
     if pool["allocationState"] == "resizing":
         engine.nodes.set_allocation(pool, "stopping")
     return accepted(request, f"/pools/{pool['id']}", pool)
 
 
+async def disable_auto_scale(request: web.Request) -> web.Response:
+    """Autoscale is never on in the emulator (enabling it is refused), so it is off: 200."""
+    pool = get_pool(request)
+    return updated(request, f"/pools/{pool['id']}", pool)
+
+
 async def remove_nodes(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
-    body = await read_body(request)
+    check_conditions(request, pool)
+    body = await read_body(request, "pool.removenodes")
     _require_steady(pool)
-    node_ids = body.get("nodeList")
-    if not isinstance(node_ids, list) or not node_ids:
+    node_ids: list[str] = body["nodeList"]
+    if not node_ids:
         raise errors.missing_property("nodeList")
-    if len(node_ids) > 100:
-        raise errors.invalid_property("nodeList", len(node_ids), "At most 100 nodes can be removed at once.")
-    option = _deallocation_option(body)
+    option = body.get("nodeDeallocationOption", "requeue")
     nodes = engine.store.pool_nodes(pool["id"])
     chosen = []
     for node_id in node_ids:
@@ -194,83 +234,6 @@ async def remove_nodes(request: web.Request) -> web.Response:
     return accepted(request, f"/pools/{pool['id']}", pool)
 
 
-NODE_REBOOT_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
-SCHEDULING_OPTIONS = ("requeue", "terminate", "taskcompletion")
-
-
-def _option(body: Doc, name: str, allowed: tuple[str, ...]) -> str:
-    value = body.get(name, "requeue")
-    if not isinstance(value, str) or value not in allowed:
-        raise errors.invalid_property(name, value, f"Must be one of {', '.join(allowed)}.")
-    return value
-
-
-def _node_for_restart(request: web.Request) -> tuple[Doc, Doc]:
-    pool = get_pool(request)
-    node = get_node(request, pool)
-    if node["state"] not in ("idle", "running") or node.get("_pending"):
-        raise errors.invalid_state(
-            f"The node is {node['state']}; it can be rebooted or reimaged only when idle or running."
-        )
-    return pool, node
-
-
-async def reboot_node(request: web.Request) -> web.Response:
-    body = await read_body(request, required=False)
-    pool, node = _node_for_restart(request)
-    engine_of(request).nodes.restart(pool, node, "rebooting", _option(body, "nodeRebootOption", NODE_REBOOT_OPTIONS))
-    return accepted(request, f"/pools/{pool['id']}/nodes/{node['id']}")
-
-
-async def reimage_node(request: web.Request) -> web.Response:
-    body = await read_body(request, required=False)
-    pool, node = _node_for_restart(request)
-    engine_of(request).nodes.restart(pool, node, "reimaging", _option(body, "nodeReimageOption", NODE_REBOOT_OPTIONS))
-    return accepted(request, f"/pools/{pool['id']}/nodes/{node['id']}")
-
-
-async def disable_scheduling(request: web.Request) -> web.Response:
-    body = await read_body(request, required=False)
-    pool = get_pool(request)
-    node = get_node(request, pool)
-    option = _option(body, "nodeDisableSchedulingOption", SCHEDULING_OPTIONS)
-    engine_of(request).nodes.set_scheduling(pool, node, False, option)
-    return _node_changed(request, pool, node)
-
-
-async def enable_scheduling(request: web.Request) -> web.Response:
-    pool = get_pool(request)
-    node = get_node(request, pool)
-    engine_of(request).nodes.set_scheduling(pool, node, True)
-    return _node_changed(request, pool, node)
-
-
-def _node_changed(request: web.Request, pool: Doc, node: Doc) -> web.Response:
-    """200, naming the node (Batch's answer to enable/disable scheduling)."""
-    url = f"{base_url(request)}/pools/{pool['id']}/nodes/{node['id']}"
-    return web.Response(status=200, headers={"DataServiceId": url})
-
-
-async def list_nodes(request: web.Request) -> web.Response:
-    engine = engine_of(request)
-    pool = get_pool(request)
-    expand_stats(request, allowed=False)
-    base, pool_id = base_url(request), pool["id"]
-    return paged(
-        request,
-        engine.store.pool_nodes(pool_id),
-        lambda node: public("node", node, base, pool_id),
-        NODE_FIELDS,
-        f"pools/{pool_id}/nodes",
-    )
-
-
-async def get_node_handler(request: web.Request) -> web.Response:
-    pool = get_pool(request)
-    node = get_node(request, pool)
-    return entity_response(request, "node", node, pool["id"], metadata="nodes/@Element")
-
-
 def _zero_counts() -> Doc:
     counts = dict.fromkeys(NODE_COUNT_STATES, 0)
     counts["total"] = 0
@@ -282,6 +245,7 @@ _COUNT_KEY = {s.lower(): s for s in NODE_COUNT_STATES}
 
 async def node_counts(request: web.Request) -> web.Response:
     engine = engine_of(request)
+    version = api_version(request)
 
     def render(pool: Doc) -> Doc:
         dedicated, low = _zero_counts(), _zero_counts()
@@ -289,7 +253,7 @@ async def node_counts(request: web.Request) -> web.Response:
             bucket = dedicated if node["isDedicated"] else low
             bucket[_COUNT_KEY.get(node["state"], "unknown")] += 1
             bucket["total"] += 1
-        return {"poolId": pool["id"], "dedicated": dedicated, "lowPriority": low}
+        return shape_node_counts({"poolId": pool["id"], "dedicated": dedicated, "lowPriority": low}, version)
 
     return paged(
         request, engine.store.pools, render, {"poolId": "string"}, "poolNodeCounts",
@@ -303,15 +267,12 @@ def routes() -> list[web.RouteDef]:
         web.post("/pools", create_pool),
         web.get("/pools/{pool}", get_pool_handler, allow_head=False),
         web.head("/pools/{pool}", pool_exists),
+        web.patch("/pools/{pool}", update_pool),
         web.delete("/pools/{pool}", delete_pool),
         web.post("/pools/{pool}/resize", resize_pool),
         web.post("/pools/{pool}/stopresize", stop_resize),
         web.post("/pools/{pool}/removenodes", remove_nodes),
-        web.get("/pools/{pool}/nodes", list_nodes),
-        web.get("/pools/{pool}/nodes/{node}", get_node_handler),
-        web.post("/pools/{pool}/nodes/{node}/reboot", reboot_node),
-        web.post("/pools/{pool}/nodes/{node}/reimage", reimage_node),
-        web.post("/pools/{pool}/nodes/{node}/disablescheduling", disable_scheduling),
-        web.post("/pools/{pool}/nodes/{node}/enablescheduling", enable_scheduling),
+        web.post("/pools/{pool}/updateproperties", replace_pool_properties),
+        web.post("/pools/{pool}/disableautoscale", disable_auto_scale),
         web.get("/nodecounts", node_counts),
     ]

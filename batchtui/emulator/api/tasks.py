@@ -1,16 +1,19 @@
-"""Tasks: create (one or a collection of up to 100), list, get, delete,
-terminate, reactivate."""
+"""Tasks: create (one or a collection of up to 100), list, get, replace
+(constraints), delete, terminate, reactivate; and their (always empty) subtasks."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from .. import errors
-from ..formats import format_duration, now_iso, parse_iso, utcnow
-from ..resources import new_task, public, stamp
+from ..formats import UNLIMITED_DURATION, format_duration, now_iso, parse_duration, parse_iso, utcnow
+from ..resources import new_task, stamp
+from ..schema import validate_task_collection
 from ..store import Doc
 from ..task_states import TASK_ENDED
+from .conditions import check_conditions
 from .http import (
+    api_version,
     base_url,
     created,
     engine_of,
@@ -20,6 +23,9 @@ from .http import (
     no_content,
     paged,
     read_body,
+    read_checked,
+    updated,
+    view,
 )
 from .jobs import get_job, require_open
 
@@ -40,7 +46,6 @@ TASK_FIELDS = {
     "nodeInfo/nodeId": "string",
     "nodeInfo/poolId": "string",
 }
-MAX_COLLECTION = 100
 
 
 def get_task(request: web.Request, job: Doc) -> Doc:
@@ -77,7 +82,7 @@ async def list_tasks(request: web.Request) -> web.Response:
     base, job_id = base_url(request), job["id"]
 
     def render(task: Doc) -> Doc:
-        out = public("task", task, base, job_id)
+        out = view(request, "task", task, job_id)
         if with_stats:
             out["stats"] = _task_stats(base, job_id, task)
         return out
@@ -88,6 +93,7 @@ async def list_tasks(request: web.Request) -> web.Response:
 async def get_task_handler(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     extra = None
     if expand_stats(request, allowed=True):
         extra = {"stats": _task_stats(base_url(request), job["id"], task)}
@@ -106,34 +112,41 @@ def _add_task(request: web.Request, job: Doc, body: Doc) -> Doc:
 
 async def create_task(request: web.Request) -> web.Response:
     job = get_job(request)
-    body = await read_body(request)
+    body = await read_body(request, "task.add")
     require_open(job)
     doc = _add_task(request, job, body)
     return created(request, f"/jobs/{job['id']}/tasks/{doc['id']}", doc)
 
 
+def _client_error(item: object, exc: errors.BatchError) -> Doc:
+    """A task's result in a collection when it is refused: status clienterror, Batch's error."""
+    error: Doc = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
+    if exc.values:
+        error["values"] = [{"key": k, "value": v} for k, v in exc.values]
+    task_id = item.get("id") if isinstance(item, dict) else None
+    return {"status": "clienterror", "taskId": task_id if isinstance(task_id, str) else "", "error": error}
+
+
 async def add_task_collection(request: web.Request) -> web.Response:
+    """Every task is checked before any is stored; each refused one gets its own
+    clienterror result and the others are added (Batch's per-task results)."""
     job = get_job(request)
-    body = await read_body(request)
+    version = api_version(request)
+    body, checked = await read_checked(
+        request, "task.addcollection", lambda sent: (sent, validate_task_collection(sent, version))
+    )
     require_open(job)
-    values = body.get("value")
-    if not isinstance(values, list) or not values:
-        raise errors.missing_property("value")
-    if len(values) > MAX_COLLECTION:
-        raise errors.invalid_property("value", len(values), f"A task collection holds at most {MAX_COLLECTION} tasks.")
+    items: list[object] = body["value"] if isinstance(body, dict) else []  # checked: a dict with a list
     base = base_url(request)
     results = []
-    for item in values:
-        task_id = item.get("id") if isinstance(item, dict) else None
+    for item, task in zip(items, checked, strict=True):
+        if isinstance(task, errors.BatchError):
+            results.append(_client_error(item, task))
+            continue
         try:
-            if not isinstance(item, dict):
-                raise errors.BatchError(400, "InvalidRequestBody", "Each task in the collection must be a JSON object.")
-            doc = _add_task(request, job, item)
-        except errors.BatchError as exc:
-            error: Doc = {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}
-            if exc.values:
-                error["values"] = [{"key": k, "value": v} for k, v in exc.values]
-            results.append({"status": "clienterror", "taskId": task_id or "", "error": error})
+            doc = _add_task(request, job, task)
+        except errors.BatchError as exc:  # TaskExists
+            results.append(_client_error(item, exc))
             continue
         results.append(
             {
@@ -148,9 +161,41 @@ async def add_task_collection(request: web.Request) -> web.Response:
     return json_response(request, {"value": results}, metadata=metadata)
 
 
+async def replace_task(request: web.Request) -> web.Response:
+    """PUT: the task's constraints replaced (omitted ones take their defaults, the
+    retry count the job's); a running task's new maxWallClockTime applies to its
+    current run, counted from when its process started. 200."""
+    engine = engine_of(request)
+    job = get_job(request)
+    task = get_task(request, job)
+    check_conditions(request, task)
+    body = await read_body(request, "task.put", required=False)
+    given = body.get("constraints") or {}
+    task["constraints"] = {
+        "maxWallClockTime": given.get("maxWallClockTime", UNLIMITED_DURATION),
+        "retentionTime": given.get("retentionTime", "P7D"),
+        "maxTaskRetryCount": given.get("maxTaskRetryCount", job["constraints"].get("maxTaskRetryCount", 0)),
+    }
+    process = engine.tasks.processes.get((job["id"], task["id"]), (None, ""))[0]
+    if process is not None:
+        process.set_wall_clock(parse_duration(task["constraints"]["maxWallClockTime"]))
+    stamp(task)
+    engine.store.touch("task", task, job["id"])
+    return updated(request, f"/jobs/{job['id']}/tasks/{task['id']}", task)
+
+
+async def list_subtasks(request: web.Request) -> web.Response:
+    """A multi-instance task's subtasks: none, since the emulator accepts no
+    multi-instance task (multiInstanceSettings is refused)."""
+    job = get_job(request)
+    get_task(request, job)
+    return json_response(request, {"value": []}, metadata="subtaskinfos")
+
+
 async def delete_task(request: web.Request) -> web.Response:
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     engine_of(request).tasks.delete(job["id"], task)
     return web.Response(status=200)
 
@@ -159,6 +204,7 @@ async def terminate_task(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     if task["state"] != "completed":
         engine.tasks.kill(job["id"], task, TASK_ENDED)
     stamp(task)
@@ -169,6 +215,7 @@ async def reactivate_task(request: web.Request) -> web.Response:
     engine = engine_of(request)
     job = get_job(request)
     task = get_task(request, job)
+    check_conditions(request, task)
     require_open(job)
     if task["state"] != "completed" or task["executionInfo"].get("result") != "failure":
         outcome = " and succeeded" if task["state"] == "completed" else ""
@@ -190,6 +237,8 @@ def routes() -> list[web.RouteDef]:
         web.post("/jobs/{job}/tasks", create_task),
         web.post("/jobs/{job}/addtaskcollection", add_task_collection),
         web.get("/jobs/{job}/tasks/{task}", get_task_handler),
+        web.put("/jobs/{job}/tasks/{task}", replace_task),
+        web.get("/jobs/{job}/tasks/{task}/subtasksinfo", list_subtasks),
         web.delete("/jobs/{job}/tasks/{task}", delete_task),
         web.post("/jobs/{job}/tasks/{task}/terminate", terminate_task),
         web.post("/jobs/{job}/tasks/{task}/reactivate", reactivate_task),

@@ -13,10 +13,11 @@ returned as sent, and accepted. A property is marked here when leaving it
 undone would change what the client's tasks see or do: autoscale, auto pools,
 mounts, named user accounts, certificates, licensed applications, job manager/
 preparation/release tasks, task dependencies, exit conditions and the job action
-they drive, multi-instance tasks, containers, task authentication tokens and task
-preemption. Accepted though only partly acted on: constraints.retentionTime (task
-files stay until the task is deleted), affinityInfo (a hint Batch may ignore too),
-autoUser scope/elevation (every task runs as the emulator's user)."""
+they drive, multi-instance tasks, containers, task authentication tokens, task
+preemption, and a managed identity for a node's log upload. Accepted though only
+partly acted on: constraints.retentionTime (task files stay until the task is
+deleted), affinityInfo (a hint Batch may ignore too), autoUser scope/elevation
+(every task runs as the emulator's user)."""
 
 from __future__ import annotations
 
@@ -52,4 +53,5 @@ NOT_EMULATED: Mapping[str, tuple[object, ...]] = {
     "BatchStartTask.containerSettings": _REFUSED,
     "UserIdentity.username": _REFUSED,
     "BatchPoolInfo.autoPoolSpecification": _REFUSED,
+    "UploadBatchServiceLogsOptions.identityReference": _REFUSED,
 }

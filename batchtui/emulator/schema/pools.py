@@ -1,10 +1,11 @@
 """Pool request bodies: add (POST /pools), patch (PATCH /pools/{pool}),
 updateproperties (POST /pools/{pool}/updateproperties), resize, removenodes, the
-node reboot/reimage/disablescheduling options, and the auto pool's specification."""
+node reboot/reimage/disablescheduling/deallocate options, a node's log upload,
+and the auto pool's specification."""
 
 from __future__ import annotations
 
-from .common import APPLICATION_PACKAGE, BOOL, DISPLAY_NAME, ID, METADATA, START_TASK, TEXT
+from .common import APPLICATION_PACKAGE, BOOL, DISPLAY_NAME, ID, IDENTITY_REFERENCE, METADATA, START_TASK, TEXT
 from .limits import (
     MAX_AUTOSCALE_INTERVAL_SECONDS,
     MAX_NODES_PER_REMOVE,
@@ -26,7 +27,7 @@ from .machines import (
     VIRTUAL_MACHINE_CONFIGURATION,
 )
 from .versions import V18, V19, V20, V2025
-from .vocabulary import Duration, Enum, Int, List, Object, OneOf, Prop
+from .vocabulary import DateTime, Duration, Enum, Int, List, Object, OneOf, Prop
 
 NODE_COUNT = Int(0)
 RESIZE_TIMEOUT = Duration(MIN_RESIZE_TIMEOUT_SECONDS, rule="The resize timeout must be at least 5 minutes.")
@@ -124,4 +125,15 @@ NODE_REBOOT = Object("BatchNodeRebootOptions", [Prop("nodeRebootOption", DEALLOC
 NODE_REIMAGE = Object("BatchNodeReimageOptions", [Prop("nodeReimageOption", DEALLOCATION_OPTION)])
 NODE_DISABLE_SCHEDULING = Object("BatchNodeDisableSchedulingOptions", [
     Prop("nodeDisableSchedulingOption", Enum("requeue", "terminate", "taskcompletion")),
+])
+
+# POST /pools/{pool}/nodes/{node}/deallocate (from 2024-07-01.20.0, as the route).
+NODE_DEALLOCATE = Object("BatchNodeDeallocateOptions", [Prop("nodeDeallocateOption", DEALLOCATION_OPTION)])
+
+# POST /pools/{pool}/nodes/{node}/uploadbatchservicelogs
+UPLOAD_LOGS = Object("UploadBatchServiceLogsOptions", [
+    Prop("containerUrl", TEXT, True),
+    Prop("startTime", DateTime(), True),
+    Prop("endTime", DateTime()),
+    Prop("identityReference", IDENTITY_REFERENCE),
 ])

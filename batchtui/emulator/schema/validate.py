@@ -22,6 +22,8 @@ KINDS: Mapping[str, Object] = {
     "node.reboot": pools.NODE_REBOOT,  # POST /pools/{pool}/nodes/{node}/reboot
     "node.reimage": pools.NODE_REIMAGE,  # POST /pools/{pool}/nodes/{node}/reimage
     "node.disablescheduling": pools.NODE_DISABLE_SCHEDULING,  # POST .../nodes/{node}/disablescheduling
+    "node.deallocate": pools.NODE_DEALLOCATE,  # POST .../nodes/{node}/deallocate
+    "node.uploadbatchservicelogs": pools.UPLOAD_LOGS,  # POST .../nodes/{node}/uploadbatchservicelogs
     "job.add": jobs.JOB_ADD,  # POST /jobs
     "job.patch": jobs.JOB_PATCH,  # PATCH /jobs/{job}
     "job.put": jobs.JOB_PUT,  # PUT /jobs/{job}
@@ -71,15 +73,18 @@ def validate_task_collection(body: object, api_version: str, *,
     """An addtaskcollection body checked task by task: the envelope must hold (else
     BatchError 400 as validate raises, e.g. `value` missing, not a list, empty, or
     over MAX_TASKS_PER_COLLECTION), then each task gives its normalised body or the
-    BatchError it fails with (paths relative to the task, `commandLine`), so the
-    handler can answer that task's result with status clienterror and go on.
+    BatchError it fails with (paths relative to the task, `commandLine`; `value[3]`
+    for an item that is not an object), so the handler can answer that task's
+    result with status clienterror and go on.
     validate("task.addcollection", ...) instead refuses the whole body at the first
     bad task (paths `value[3].commandLine`)."""
     ctx = _context(api_version, not_emulated)
     envelope = tasks.TASK_COLLECTION_ENVELOPE.check(_object(body), "", ctx)
     results: list[dict[str, Any] | BatchError] = []
-    for item in envelope["value"]:
+    for index, item in enumerate(envelope["value"]):
         try:
+            if not isinstance(item, dict):  # no property of its own to name: the item's place
+                raise tasks.TASK_ADD.wrong(item, f"value[{index}]")
             results.append(tasks.TASK_ADD.check(item, "", ctx))
         except BatchError as exc:
             results.append(exc)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
 from ..views import JOBS, POOLS, TASKS, ViewKey
 from ..widgets.details import DetailsPane, render_details
@@ -15,6 +16,17 @@ from .workers import start_worker
 
 if TYPE_CHECKING:
     from ..app import BatchApp
+
+
+async def fetch_document(service: BatchService, view: ViewKey, key: str) -> dict[str, Any]:
+    """The full document (Batch REST JSON) of the row `key` of `view`. ServiceError if it cannot be read."""
+    if view.kind == TASKS:
+        return await service.get_task(view.parent, key)
+    if view.kind == JOBS:
+        return await service.get_job(key)
+    if view.kind == POOLS:
+        return await service.get_pool(key)
+    return await service.get_node(view.parent, key)
 
 
 class DetailsLoader:
@@ -34,24 +46,20 @@ class DetailsLoader:
     def reload(self) -> None:
         """Fetch the cursor row's document again (unless the pane is hidden)."""
         app = self.app
-        details = app.query_one(DetailsPane)
+        if not app.ui_alive():
+            return  # a cursor message that arrived while the app shuts down
+        panes = app.query(DetailsPane)
+        if not panes:  # the app is shutting down (a cursor move still queued)
+            return
         key = app.table.cursor_key
-        if key is None or details.has_class("hidden"):
+        if key is None or panes.first().has_class("hidden"):
             return
         start_worker(app, self._load, app.view, key, group="details", exclusive=True)
 
     async def _load(self, view: ViewKey, key: str) -> None:
         app = self.app
-        service = app.services[view.account]
         try:
-            if view.kind == TASKS:
-                doc = await service.get_task(view.parent, key)
-            elif view.kind == JOBS:
-                doc = await service.get_job(key)
-            elif view.kind == POOLS:
-                doc = await service.get_pool(key)
-            else:
-                doc = await service.get_node(view.parent, key)
+            doc = await fetch_document(app.services[view.account], view, key)
         except ServiceError as error:
             if view == app.view and app.ui_alive() and app.table.cursor_key == key:
                 message = f"{key} no longer exists" if error.kind == NOT_FOUND else f"details unavailable: {error}"
@@ -59,7 +67,13 @@ class DetailsLoader:
             return
         if view == app.view and app.ui_alive() and app.table.cursor_key == key:
             self.doc = doc
-            app.query_one(DetailsPane).show(render_details(view.kind, doc))
+            self.rerender()
+
+    def rerender(self) -> None:
+        """Show the loaded document again (e.g. in another time zone)."""
+        app = self.app
+        if self.doc is not None:
+            app.query_one(DetailsPane).show(render_details(app.view.kind, self.doc, app.choices.zone(app.view.kind)))
 
     def toggle(self) -> None:
         """Show or hide the pane (a shown pane loads the cursor row's document)."""

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.widgets import Static
-
 from ...service.errors import ServiceError
 from ...service.models import FileRef, JobRow, NodeRow, PoolRow, TaskRow
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns
+from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
 from ..widgets.details import DetailsPane, storage_location
 from ..widgets.nav_tree import NavItem
+from ..widgets.view_title import ViewTitle
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -39,16 +38,15 @@ class Navigator:
         app.refresher.reset()
         app.details.doc = None
         table = app.table
-        table.set_columns(columns(view.kind))
+        table.set_columns(app.choices.columns(view.kind))
+        app.choices.apply_sort(view.kind)
         table.set_filter("")
         table.empty_text = "Loading…"
         table.set_rows(app.refresher.cached(view))
         if cursor:
             table.move_cursor_to_key(cursor)
-        title = view.title
-        if view in app.refresher.server_filter:
-            title += f"   $filter: {app.refresher.server_filter[view]}"
-        app.query_one("#view-title", Static).update(title)
+        table.clear_marks()
+        app.query_one(ViewTitle).show_view(view.title, app.refresher.server_filter.get(view))
         app.refresher.set_summary("")
         app.query_one(DetailsPane).show("")
         app.refresh_bindings()
@@ -66,13 +64,12 @@ class Navigator:
             self.app.details.show_json()
 
     def back(self) -> None:
-        """Escape: close the prompt, else clear the filter, else go up a level."""
+        """Escape: close the prompt, else clear the filter (local, then $filter), else go up a level."""
         app = self.app
         if app.prompt.is_open:
             app.prompt.close()
             return
-        if app.table.filter_text:
-            app.table.set_filter("")
+        if app.prompt.clear_filters():
             return
         up = app.view.up
         if up is not None:

@@ -20,8 +20,10 @@ from textual.widgets import Static
 
 from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
+from ...textsafe import inert
 from ..fetch import Batch, JobCounts, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
-from ..format import clock_time, local_now
+from ..format import clock_time, redact_url
+from ..model.waiting import waiting_notice
 from ..summaries import Fit, job_summary, jobs_overview, pool_summary, pools_overview
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
 from ..widgets.resource_table import TableRow
@@ -152,7 +154,7 @@ class Refresher:
 
     # -- applying a batch -------------------------------------------------------------------
     def _apply(self, view: ViewKey, batch: Batch) -> None:
-        now = local_now(self.app.clock())
+        now = self.app.choices.now(view.kind)  # (UTC or local time, as chosen)
         build = ROW_BUILDERS[view.kind]
         rows = [build(r, now) for r in batch.rows]
         table = self.app.table
@@ -200,29 +202,42 @@ class Refresher:
             self.set_summary(jobs_overview(batch.rows))
 
     # -- the top bar ------------------------------------------------------------------------
+    def waiting_notice(self) -> str | None:
+        """"waiting for ENDPOINT: no answer for N s" while a read of the view's account has waited a few
+        seconds (model.waiting; the app's one-second tick repaints the bar meanwhile); else None."""
+        app = self.app
+        account = app.accounts.get(app.view.account)
+        waiting_for = getattr(app.services.get(app.view.account), "waiting_for", None)
+        if account is None or waiting_for is None:
+            return None
+        return waiting_notice(redact_url(account.endpoint), waiting_for())
+
     def update_topbar(self) -> None:
         """The account, read-only mode, and how fresh the view is (live, late or stale)."""
         app = self.app
         account = app.accounts.get(app.view.account)
         text = Text()
         text.append("batchtui", style="bold")
+        waiting = self.waiting_notice()
         if account is not None:
-            text.append(f"  {account.name}", style="bold cyan")
+            text.append(f"  {inert(account.name)}", style="bold cyan")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
+        if waiting:
+            text.append(f"  {inert(waiting)}", style="bold yellow")
         # Times, not ages: an age would change (and repaint) the bar every second.
         now = app.clock()
-        last = "never" if self.fresh_at is None else clock_time(self.fresh_at, local_now(now))
+        last = "never" if self.fresh_at is None else clock_time(self.fresh_at, app.choices.now(app.view.kind))
         if self.stale is not None:
-            text.append(f"  ⚠ stale, last refreshed {last}: {self.stale}", style="bold red")
-        elif self.fresh_at is not None:
+            text.append(f"  ⚠ stale, last refreshed {last}: {inert(str(self.stale))}", style="bold red")
+        elif self.fresh_at is not None and not waiting:  # (not "live" while waiting)
             # While refreshes keep their pace, a steady "live"; once one is late, when the last one was.
             if (now - self.fresh_at).total_seconds() <= 2 * app.refresh_seconds + 1:
                 text.append(f"  ● live, every {app.refresh_seconds:g}s", style="green")
             else:
                 text.append(f"  late: last refreshed {last}", style="yellow")
-        if account is not None:  # last: on a narrow terminal the endpoint is what gets cut (with …)
-            text.append(f"  {account.endpoint}", style="dim")
+        if account is not None and not waiting:  # last: on a narrow terminal the endpoint is what gets cut (with …)
+            text.append(f"  {inert(redact_url(account.endpoint))}", style="dim")
         key = (text.plain, tuple(text.spans))
         if key == self._topbar_key:
             return

@@ -9,10 +9,14 @@ The table (under `widgets.resource_table.ResourceTable`):
 
 The log view (under `widgets.log_lines.LogLines` and `screens.log_view.LogScreen`):
 
-- `log_buffer`: `LogBuffer`, a bounded window of a file's lines with their byte offsets; decoding, and
-  making control characters inert (`clean_line`, `one_line`);
+- `log_sgr`: what a colour (SGR) sequence sets: `Rendition`, the pen (colours and attributes);
+- `log_line`: one line as shown (`clean_line`, `one_line`): control characters inert, colour sequences
+  taken out as colour runs, and the line's inert form (colour off);
+- `log_buffer`: `LogBuffer`, a bounded window of a file's lines with their byte offsets; decoding, the
+  colour pen carried from line to line, colour on or off for every line held;
 - `log_search`: the matches of a search in a `LogBuffer`, and the next/previous match;
-- `log_layout`: wrapped rows of a `LogBuffer`'s lines (row ↔ line), and a line's styled runs;
+- `log_layout`: wrapped rows of a `LogBuffer`'s lines (row ↔ line), and a line's styled runs (stand-ins,
+  matches, colours);
 - `log_follow`: what one poll of a followed file means (state, stop, wait), retry delays, the status line.
 
 The storage browser (under `screens.storage_view.StorageScreen`):

@@ -1,24 +1,8 @@
 """The lines of a log file: a bounded window of text (`LogBuffer`) with the byte offset of every line.
 
-What reaches the terminal
--------------------------
-A log is untrusted input. Nothing in it is ever passed to the terminal as a
-control: every C0 control but tab (U+0000–U+001F), DEL and every C1 control
-(U+0080–U+009F) is shown as a visible stand-in (the view draws it dim), as are
-the Unicode bidi controls and line/paragraph separators:
-
-    ESC → ^[  BEL → ^G  NUL → ^@  (caret notation, as `cat -v` and less)
-    DEL → ^?  U+009B → <9B>   U+202E → <U+202E>
-
-so ``\\x1b[2J`` shows as ``^[[2J`` and OSC 52 as ``^[]52;c;…^G``, inert (the dim
-style tells a stand-in from the same characters in the text). ASCII
-stand-ins, not the Control Pictures block (␛): many terminal fonts lack
-those glyphs. Tabs expand to spaces (stops every 8 cells).
-
-Carriage returns: a line that ends in ``\\r\\n`` loses the ``\\r``; otherwise
-only the text after the last ``\\r`` of a line is kept, which is what a
-terminal ends up showing for a ``\\r``-redrawn progress bar in the common case
-(each redraw at least as long as the one before).
+What a line shows (control characters inert, colour sequences as colour runs, carriage returns) is
+log_line's `clean_line`; the buffer cleans each line as it completes, carrying the colour pen from one line
+to the next, and can switch every line it holds between the coloured and the inert form (`set_colour`).
 
 Decoding: `LogBuffer.feed` takes text already decoded with the bytes it came
 from; `LogBuffer.feed_bytes` decodes UTF-8 itself (a character split across two
@@ -30,20 +14,22 @@ Memory
 `max_lines` lines, dropping the oldest lines when either is exceeded, plus the
 file offset where each line ends (8 bytes a line), so the view can say which
 bytes of the file it holds. A poll that brings more than the window holds is
-cut before it is split into lines.
-
-Rich appears only for terminal cell widths (tab stops).
+cut before it is split into lines. One line is kept whole up to `line_cap`
+characters (LINE_CAP, at most half the window); a longer one is cut into
+pieces of that size. While colours are off, a line that had colour keeps its
+coloured form too (to switch back).
 """
 
 from __future__ import annotations
 
 import codecs
-import re
 from array import array
 from dataclasses import dataclass
 from itertools import accumulate
 
-from rich.cells import cell_len
+from ...textsafe import stand_in
+from .log_line import MarkedLine, cells, clean_line, coloured_form, inert_form, one_line, pen_after
+from .log_sgr import PLAIN, pen_through
 
 __all__ = ["FeedResult", "LogBuffer", "MarkedLine", "cells", "clean_line", "one_line", "stand_in"]
 
@@ -51,87 +37,11 @@ MiB = 1024 * 1024
 MAX_CHARS = 4 * MiB  # characters of text a window holds
 MAX_LINES = 100_000  # lines a window holds
 TRIM_TO = 0.9  # when over a limit, drop down to this share of it (so trimming is not on every poll)
-LINE_CAP = 256 * 1024  # characters of one line kept before it is cut into pieces
-TAB = 8
-
-# Everything that must not reach the terminal raw, and tab (expanded).
-_SPECIAL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+LINE_CAP = 2 * MiB  # characters of one line kept whole (at most half the window) before it is cut into pieces
 
 
 def _new_decoder() -> codecs.IncrementalDecoder:
     return codecs.getincrementaldecoder("utf-8")(errors="replace")
-
-
-def stand_in(char: str) -> str:
-    """The visible, inert text shown for a control character."""
-    code = ord(char)
-    if code < 0x20:
-        return "^" + chr(0x40 + code)
-    if code == 0x7F:
-        return "^?"
-    if code <= 0x9F:
-        return f"<{code:02X}>"
-    return f"<U+{code:04X}>"
-
-
-class MarkedLine(str):
-    """A line holding stand-ins for control characters; `spans` are their (start, end) positions."""
-
-    spans: tuple[tuple[int, int], ...] = ()
-
-
-def cells(text: str) -> int:
-    """The width of `text` in terminal cells."""
-    return len(text) if text.isascii() else cell_len(text)
-
-
-def clean_line(raw: str) -> str:
-    """One line of the file (without its newline) as it is shown: see the module notes."""
-    if "\r" in raw:
-        raw = raw.rstrip("\r")
-        cut = raw.rfind("\r")
-        if cut >= 0:
-            raw = raw[cut + 1:]
-    if raw.isprintable() or not _SPECIAL.search(raw):
-        return raw
-    pieces: list[str] = []
-    spans: list[tuple[int, int]] = []
-    length = 0  # characters so far
-    column = 0  # cells so far (for tab stops)
-    position = 0
-    for match in _SPECIAL.finditer(raw):
-        start = match.start()
-        if start > position:
-            piece = raw[position:start]
-            pieces.append(piece)
-            length += len(piece)
-            column += cells(piece)
-        char = raw[start]
-        if char == "\t":
-            width = TAB - column % TAB
-            pieces.append(" " * width)
-            length += width
-            column += width
-        else:
-            shown = stand_in(char)
-            pieces.append(shown)
-            spans.append((length, length + len(shown)))
-            length += len(shown)
-            column += len(shown)
-        position = start + 1
-    if position < len(raw):
-        pieces.append(raw[position:])
-    text = "".join(pieces)
-    if not spans:
-        return text
-    line = MarkedLine(text)
-    line.spans = tuple(spans)
-    return line
-
-
-def one_line(text: str) -> str:
-    """Text from elsewhere (an id, a path, an error message) on one line, its control characters inert."""
-    return clean_line(text.replace("\n", " "))
 
 
 @dataclass
@@ -148,9 +58,12 @@ class FeedResult:
 class LogBuffer:
     """A window of the lines of a file: whole lines, their end offsets, and an unfinished last line."""
 
-    def __init__(self, *, max_chars: int = MAX_CHARS, max_lines: int = MAX_LINES) -> None:
+    def __init__(self, *, max_chars: int = MAX_CHARS, max_lines: int = MAX_LINES, colour: bool = True) -> None:
         self.max_chars = max(1024, max_chars)
         self.max_lines = max(10, max_lines)
+        self.line_cap = min(LINE_CAP, self.max_chars // 2)  # characters of one line kept whole
+        self.colour = colour  # colour sequences shown as colour (else inert, as other controls)
+        self._pen = PLAIN  # the colour pen at the start of the unfinished line
         self.lines: list[str] = []  # complete lines, as shown
         self._ends = array("q")  # the file offset just past each complete line's newline
         self.start = 0  # file offset of lines[0]
@@ -211,6 +124,7 @@ class LogBuffer:
         self.start = self.end = offset
         self.first_number = 1 if offset == 0 else None
         self.partial = self._partial_raw = ""
+        self._pen = PLAIN
         self.chars = 0
         self._fed = False
 
@@ -262,7 +176,7 @@ class LogBuffer:
         else:  # text without bytes (the decoder's flush): keep the offsets consistent
             self._ends.extend([self.end] * count)
         parts[0] = self._partial_raw + parts[0]
-        cleaned = [clean_line(p) for p in parts]
+        cleaned = self._clean_lines(parts)
         self.lines.extend(cleaned)
         self.chars += sum(map(len, cleaned))
         self._set_partial(raw_partial)
@@ -296,22 +210,62 @@ class LogBuffer:
         self._fed = True
         return parts[count], data[cut + 1:], offset + cut + 1
 
+    def _clean(self, raw: str) -> str:
+        """One line as shown, from the pen at the start of the unfinished line (which it moves on)."""
+        line = clean_line(raw, self._pen)
+        self._pen = pen_after(line, self._pen)
+        return line if self.colour else inert_form(line)
+
+    def _clean_lines(self, parts: list[str]) -> list[str]:
+        if self._pen is PLAIN and not any("\x1b" in part for part in parts):  # (the common case: no colour)
+            return [clean_line(p) for p in parts]
+        return [self._clean(p) for p in parts]
+
     def _set_partial(self, raw: str) -> None:
         if "\r" in raw[:-1]:  # (a trailing \r may be half of a \r\n)
-            raw = raw[raw.rfind("\r", 0, len(raw) - 1) + 1:]
+            cut = raw.rfind("\r", 0, len(raw) - 1) + 1
+            self._pen = pen_through(self._pen, raw[:cut])
+            raw = raw[cut:]
         self._partial_raw = raw
-        self.partial = clean_line(raw) if raw else ""
+        if not raw:
+            self.partial = ""
+            return
+        pen = self._pen
+        self.partial = self._clean(raw)
+        self._pen = pen  # (the line goes on: its pen is its start's until it is complete)
 
     def _cap_partial(self) -> None:
-        """An endless line (no newline in sight) is cut into pieces of LINE_CAP characters."""
-        while len(self._partial_raw) > LINE_CAP:
+        """An endless line (no newline in sight) is cut into pieces of `line_cap` characters."""
+        cap = self.line_cap
+        while len(self._partial_raw) > cap:
             raw = self._partial_raw
-            piece = raw[:LINE_CAP]
+            piece = raw[:cap]
             end = (self._ends[-1] if self._ends else self.start) + len(piece.encode("utf-8", "replace"))
             self._ends.append(min(end, self.end))
-            self.lines.append(clean_line(piece))
+            self.lines.append(self._clean(piece))
             self.chars += len(self.lines[-1])
-            self._set_partial(raw[LINE_CAP:])
+            self._set_partial(raw[cap:])
+
+    def set_colour(self, colour: bool) -> bool:
+        """Show colour sequences as colour (True) or inert (False) from now on, the lines held included;
+        whether any line held changed."""
+        if colour == self.colour:
+            return False
+        self.colour = colour
+        convert = coloured_form if colour else inert_form
+        changed = False
+        lines = self.lines
+        for index, line in enumerate(lines):
+            if isinstance(line, MarkedLine) and (line.sgr or line.colours or line.coloured is not None):
+                lines[index] = convert(line)
+                changed = True
+        if self.partial:
+            new = convert(self.partial)
+            changed = changed or new is not self.partial
+            self.partial = new
+        if changed:
+            self.chars = sum(map(len, lines))
+        return changed
 
     def _trim(self) -> int:
         """Drop the oldest lines while over a limit; how many were dropped."""

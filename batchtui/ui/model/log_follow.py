@@ -61,8 +61,9 @@ def judge_poll(chunk: Chunk, *, done: bool, exit_code: int | None, started: bool
 
 
 def following_verdict(task: bool) -> Verdict:
-    """The state while all is well."""
-    return Verdict("running" if task else "following the file", "dim")
+    """The state while all is well: the task is running; for a file, nothing to add to what the status
+    line says already (e.g. "following")."""
+    return Verdict("running" if task else "", "dim")
 
 
 def missing_message(err: ServiceError, job_id: str | None, task_id: str | None) -> str:
@@ -96,8 +97,13 @@ class StatusLine:
     capped: bool = False
     wrap: bool = False
     numbers: bool = False
+    colour: bool = True
+    columns: tuple[int, int, int] | None = None  # (first cell shown, past the last, widest line) if cut
+    state: tuple[str, str] = ("", "")  # what polling says (text, style): "running", "task completed", …
 
     def pieces(self) -> list[tuple[str, str]]:
+        """(text, style) pairs: where the view is, the state, then the view's options (the least needed
+        last, as a narrow terminal cuts the end)."""
         out: list[tuple[str, str]] = []
         if self.showing_head:
             out.append(("head ", "bold magenta"))
@@ -120,7 +126,13 @@ class StatusLine:
                 out.append((f"  /{one_line(self.search)}: {position}{self.matches}{more}", "cyan"))
             else:
                 out.append((f"  /{one_line(self.search)}: no match", "bold red"))
-        flags = [name for name, on in (("wrap", self.wrap), ("#", self.numbers)) if on]
+        if self.state[0]:
+            out.append(("  " + self.state[0], self.state[1]))
+        if self.columns is not None:
+            first, last, widest = self.columns
+            out.append((f"  cols {first + 1:,}–{last:,} of {widest:,}", "dim"))
+        flags = [name for name, on in (("wrap", self.wrap), ("#", self.numbers), ("no colour", not self.colour))
+                 if on]
         if flags:
             out.append(("  [" + " ".join(flags) + "]", "dim"))
         return out

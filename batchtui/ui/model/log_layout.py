@@ -1,4 +1,5 @@
-"""How a `LogBuffer`'s lines are laid out on screen rows: wrapping (row ↔ line), and the styled runs of a row.
+"""How a `LogBuffer`'s lines are laid out on screen rows: wrapping (row ↔ line), and the styled runs of a row
+(stand-ins, search matches and colour runs).
 
 Without wrapping a line is one row. With wrapping a line of `n` cells takes ``ceil(n / width)`` rows (at
 least one), and no wide character is split between two rows. `WrapIndex` keeps the rows of each complete
@@ -12,15 +13,20 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
+from operator import itemgetter
+from typing import Any
 
 from rich.cells import get_character_cell_size
 
 from .log_search import Match
+from .log_sgr import Rendition
 
-__all__ = ["CONTROL", "CURRENT", "MATCH", "WrapIndex", "line_runs", "row_breaks", "rows_of"]
+__all__ = ["CONTROL", "CURRENT", "MATCH", "Run", "WrapIndex", "cell_checkpoints", "char_at_cell", "line_runs",
+           "row_breaks", "rows_of"]
 
 # What a run of a line is (flags): a control character's stand-in, a match, the current match.
 CONTROL, MATCH, CURRENT = 1, 2, 4
+Run = tuple[int, int, int, Rendition | None]  # (start, end, flags, colour pen or None)
 
 
 def row_breaks(line: str, width: int) -> list[int]:
@@ -34,6 +40,35 @@ def row_breaks(line: str, width: int) -> list[int]:
             row = 0
         row += size
     return starts
+
+
+CHECKPOINT = 256  # characters between two checkpoints of `cell_checkpoints`
+
+
+def cell_checkpoints(line: str) -> array[int]:
+    """The cells before every CHECKPOINT-th character of `line` (0, before character 256, before 512, …): for
+    `char_at_cell` on a long line with wide characters."""
+    points = array("q", [0])
+    total = 0
+    for start in range(0, len(line) - CHECKPOINT + 1, CHECKPOINT):
+        total += sum(map(get_character_cell_size, line[start:start + CHECKPOINT]))
+        points.append(total)
+    return points
+
+
+def char_at_cell(line: str, checkpoints: array[int], cell: int) -> tuple[int, int]:
+    """(index, first cell) of the character of `line` that covers cell `cell` (len(line) and the line's
+    cells past its end); `checkpoints` is `cell_checkpoints(line)`."""
+    block = max(0, bisect_right(checkpoints, cell) - 1)
+    index, at = block * CHECKPOINT, checkpoints[block]
+    length = len(line)
+    while index < length:
+        size = get_character_cell_size(line[index])
+        if at + size > cell:
+            break
+        at += size
+        index += 1
+    return index, at
 
 
 def rows_of(line: str, width: int) -> int:
@@ -115,39 +150,54 @@ class WrapIndex:
         return prefix[index] - prefix[0]
 
 
+def _within(spans: tuple[Any, ...], begin: int, end: int) -> list[Any]:
+    """The spans ((start, end, …), in order, not overlapping) that meet [begin, end)."""
+    if not spans:
+        return []
+    first = max(0, bisect_right(spans, begin, key=itemgetter(0)) - 1)
+    last = bisect_left(spans, end, key=itemgetter(0))
+    return [span for span in spans[first:last] if span[1] > begin]
+
+
 def line_runs(line: str, begin: int, end: int, matches: Sequence[Match],
-              current: Match | None) -> list[tuple[int, int, int]]:
-    """The runs of ``line[begin:end]`` as (start, end, flags): flags CONTROL inside a control character's
-    stand-in (`line.spans`, see `clean_line`), CURRENT inside the current match, else MATCH inside a match."""
+              current: Match | None) -> list[Run]:
+    """The runs of ``line[begin:end]`` as (start, end, flags, pen): flags CONTROL inside a control character's
+    stand-in (`line.spans`, see `clean_line`), CURRENT inside the current match, else MATCH inside a match;
+    pen the colour run's Rendition (`line.colours`) or None."""
     if begin >= end:
         return []
-    controls = getattr(line, "spans", ())
-    if controls:
-        first = max(0, bisect_right(controls, (begin, begin)) - 1)
-        controls = [c for c in controls[first:bisect_left(controls, (end, end))] if c[1] > begin]
+    controls = _within(getattr(line, "spans", ()), begin, end)
+    colours = _within(getattr(line, "colours", ()), begin, end)
     shown = [m for m in matches if m[2] > begin and m[1] < end]
-    if not controls and not shown:
-        return [(begin, end, 0)]
-    # a sweep over span boundaries: kind 0 control, 1 match, 2 current match
-    events: list[tuple[int, int, int]] = []
+    if not controls and not shown and not colours:
+        return [(begin, end, 0, None)]
+    # a sweep over span boundaries: kind 0 control, 1 match, 2 current match, 3 colour (ends sort first)
+    events: list[tuple[int, int, int, Rendition | None]] = []
     for start, stop in controls:
-        events.append((max(start, begin), 0, 1))
-        events.append((min(stop, end), 0, -1))
+        events.append((max(start, begin), 1, 0, None))
+        events.append((min(stop, end), -1, 0, None))
     for match in shown:
         kind = 2 if match == current else 1
-        events.append((max(match[1], begin), kind, 1))
-        events.append((min(match[2], end), kind, -1))
-    events.sort()
+        events.append((max(match[1], begin), 1, kind, None))
+        events.append((min(match[2], end), -1, kind, None))
+    for start, stop, pen in colours:
+        events.append((max(start, begin), 1, 3, pen))
+        events.append((min(stop, end), -1, 3, None))
+    events.sort(key=itemgetter(0, 1, 2))
     active = [0, 0, 0]
-    runs: list[tuple[int, int, int]] = []
+    pen_now: Rendition | None = None
+    runs: list[Run] = []
     position = begin
-    for point, kind, delta in events:
+    for point, delta, kind, pen in events:
         if point > position:
-            runs.append((position, point, _flags(active)))
+            runs.append((position, point, _flags(active), pen_now))
             position = point
-        active[kind] += delta
+        if kind == 3:
+            pen_now = pen if delta > 0 else None
+        else:
+            active[kind] += delta
     if position < end:
-        runs.append((position, end, _flags(active)))
+        runs.append((position, end, _flags(active), pen_now))
     return runs
 
 

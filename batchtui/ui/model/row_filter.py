@@ -1,8 +1,10 @@
 """The filter language of a table.
 
 - ``""``: no filter;
-- plain text: a case-insensitive substring of the row's `search_text`;
-- ``re:pattern`` or ``/pattern/``: a case-insensitive regular expression, searched for (not matched whole);
+- plain text: a case-insensitive substring of the row's text (its cells joined by spaces);
+- ``re:pattern`` or ``/pattern/``: a case-insensitive regular expression searched for in each cell (not
+  matched whole): ``^`` and ``$`` anchor at a cell's start and end, so ``re:^step-0`` or ``re:failed$`` work
+  (the row's `search_text` holds one cell a line, searched in multi-line mode);
 - a leading ``!`` inverts any of these: the rows that do *not* match.
 """
 
@@ -63,7 +65,7 @@ def compile_filter(text: str) -> tuple[RowFilter | None, str | None]:
         pattern = body[1:-1]
     if pattern is not None:
         try:
-            search = re.compile(pattern, re.IGNORECASE).search
+            search = re.compile(pattern, re.IGNORECASE | re.MULTILINE).search
         except re.error as error:
             return None, f"Invalid regex {pattern!r}: {error}"
         return RowFilter(search=search, invert=invert), None

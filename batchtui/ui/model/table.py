@@ -11,8 +11,10 @@ rows costs a few list operations:
   everything else by its text;
 - upserts binary-insert rows that moved (or re-sort when many did), so a poll that changes a few rows of
   100,000 costs a few list inserts;
-- marks are keys, kept while their rows exist (filtered out or not);
-- the cursor is an index into ``view`` and the key there; after a reorder it stays on its key.
+- marks are keys, kept while their rows exist (filtered out or not); marking many rows at once (a range, all,
+  by state) marks rows of ``view`` only, so it respects the filter;
+- the cursor is an index into ``view`` and the key there; after a reorder it stays on its key;
+- ``content.widths``: how wide each column's cells are (see `column_widths`), for the layout.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from .column_widths import ContentWidths
 from .row_filter import RowFilter, compile_filter
-from .table_row import Column, TableRow, cells_equal
+from .table_row import Column, TableRow, cells_equal, plain_text
 from .table_sort import insert_position, mixed_sort_key, remove_keys, sorted_keys
 
 __all__ = ["TableModel", "Upsert"]
@@ -67,8 +70,10 @@ class TableModel:
         self.filter_text = ""
         self._matcher: RowFilter | None = None
         self.marks: set[str] = set()
+        self.mark_anchor: str | None = None  # the row marked last by `toggle_mark`: where a range starts
         self.cursor = 0  # index in `view` (0 when empty)
         self.cursor_key: str | None = None
+        self.content = ContentWidths()
         if columns:
             self.set_columns(columns)
 
@@ -78,6 +83,7 @@ class TableModel:
         """New columns. A sort by a column that is gone is dropped (back to insertion order)."""
         self.columns = tuple(columns)
         self._column_index = {column.key: i for i, column in enumerate(self.columns)}
+        self.content.measure(list(self.rows.values()), len(self.columns))
         if self.sort_column is not None and self.sort_column not in self._column_index:
             self._set_sort(None, False)
             self._resort()
@@ -95,6 +101,7 @@ class TableModel:
         self.rows = new
         self._seq = dict(zip(new, range(len(new)), strict=True))
         self._next_seq = len(new)
+        self.content.measure(rows, len(self.columns))
         marks_changed = False
         if self.marks:
             before = len(self.marks)
@@ -117,6 +124,7 @@ class TableModel:
         result = Upsert()
         changed = result.changed
         batch = {row.key: row for row in rows}
+        self.content.grow(batch.values())
         for key, row in batch.items():
             old = table.get(key)
             table[key] = row
@@ -316,7 +324,8 @@ class TableModel:
     # ---------------------------------------------------------------- marking
 
     def toggle_mark(self) -> bool:
-        """Mark or unmark the cursor row; False when there is no cursor row."""
+        """Mark or unmark the cursor row (a marked row becomes the start of the next range); False when there
+        is no cursor row."""
         key = self.cursor_key
         if key is None:
             return False
@@ -324,10 +333,55 @@ class TableModel:
             self.marks.discard(key)
         else:
             self.marks.add(key)
+            self.mark_anchor = key
         return True
+
+    def _mark(self, keys: Iterable[str]) -> int:
+        before = len(self.marks)
+        self.marks.update(keys)
+        return len(self.marks) - before
+
+    def mark_range(self) -> int:
+        """Mark the shown rows from the last row marked with `toggle_mark` to the cursor, both included (just
+        the cursor row when that row is not shown). How many rows were newly marked."""
+        if self.cursor_key is None:
+            return 0
+        start = self.index_of(self.mark_anchor)
+        if start is None:
+            start = self.cursor
+        low, high = sorted((start, self.cursor))
+        added = self._mark(self.view[low : high + 1])
+        self.mark_anchor = self.cursor_key
+        return added
+
+    def mark_all(self) -> int:
+        """Mark every shown row (all rows, or those that pass the filter). How many were newly marked."""
+        return self._mark(self.view)
+
+    def mark_where(self, column_key: str, text: str) -> int:
+        """Mark every shown row whose cell in `column_key` reads `text`, or whose sort key there is `text`
+        (case-insensitive; a cell may carry a glyph besides the state). How many were newly marked. KeyError
+        for an unknown column."""
+        index = self._column_index[column_key]
+        wanted = text.strip().lower()
+        rows = self.rows
+
+        def reads(key: str) -> bool:
+            row = rows[key]
+            cell = row.cells[index] if index < len(row.cells) else ""
+            return plain_text(cell).strip().lower() == wanted or str(row.sort_keys[index]).lower() == wanted
+
+        return self._mark(filter(reads, self.view))
+
+    def hidden_marks(self) -> int:
+        """How many marked rows the filter hides."""
+        if not self.marks or self.view is self._sorted:
+            return 0
+        return len(self.marks.difference(self.view))
 
     def clear_marks(self) -> bool:
         """Unmark every row; False when none was marked."""
+        self.mark_anchor = None
         if not self.marks:
             return False
         self.marks.clear()

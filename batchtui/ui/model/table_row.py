@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias
 
-__all__ = ["Cell", "Column", "StyledText", "TableRow", "cells_equal"]
+__all__ = ["Cell", "Column", "StyledText", "TableRow", "cells_equal", "plain_text"]
 
 
 class StyledText(Protocol):
@@ -42,7 +42,8 @@ class Column:
     flex: bool = False
 
 
-def _plain(cell: Any) -> str:
+def plain_text(cell: Any) -> str:
+    """The text of a cell without its styles."""
     if isinstance(cell, str):
         return cell
     plain = getattr(cell, "plain", None)
@@ -60,15 +61,16 @@ class TableRow:
     sort_keys: tuple[Any, ...]
     """One comparable per column; `None` always sorts last."""
     search_text: str = ""
-    """What the filter matches; defaults to the non-empty plain cell texts joined by spaces."""
+    """What a regex filter searches, one cell a line: defaults to the non-empty plain cell texts joined by
+    newlines, so that `^` and `$` (multi-line) anchor at each cell's start and end."""
     folded_text: str = field(default="", init=False, repr=False, compare=False)
-    """`search_text` lower-cased, for the case-insensitive substring filter."""
+    """`search_text` lower-cased with its lines joined by spaces, for the case-insensitive substring filter."""
 
     def __post_init__(self) -> None:
         if not self.search_text:
-            texts = [_plain(c) for c in self.cells]
-            self.search_text = " ".join([t for t in texts if t])
-        self.folded_text = self.search_text.lower()
+            texts = [plain_text(c) for c in self.cells]
+            self.search_text = "\n".join([t for t in texts if t])
+        self.folded_text = self.search_text.replace("\n", " ").lower()
 
 
 def _cell_equal(a: Any, b: Any) -> bool:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+
+from ...textsafe import inert
 
 
 @dataclass(frozen=True)
@@ -47,18 +50,18 @@ class ConfirmScreen(ModalScreen[dict[str, object] | None]):
 
     def compose(self) -> ComposeResult:
         box = Vertical()
-        box.border_title = self._heading
+        box.border_title = Text(self._heading)  # a Text: never markup
         with box:
-            yield Static(self._message, id="message")
+            yield Static(inert(self._message, keep="\n"), id="message", markup=False)
             for field in self._fields:
-                yield Label(field.label)
+                yield Label(field.label, markup=False)
                 if field.kind == "choice":
                     yield Select([(c, c) for c in field.choices], value=field.default or field.choices[0],
                                  allow_blank=False, id=f"field-{field.name}")
                 else:
                     yield Input(field.default, id=f"field-{field.name}",
                                 type="integer" if field.kind == "int" else "text")
-            yield Static("", id="error")
+            yield Static("", id="error", markup=False)
             with Horizontal():
                 yield Button("Cancel (esc)", id="cancel")
                 yield Button(f"{self._confirm_label} (y)" if not self._fields else f"{self._confirm_label} (ctrl+s)",

@@ -111,12 +111,12 @@ class FileBrowserScreen(ModalScreen[None]):
         return f"files of node {root.node_id} (pool {root.pool_id})"
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(clean_line(self.heading)), id="files-title")
+        yield Static(Text(clean_line(self.heading)), id="files-title", markup=False)
         tree: Tree[_Item] = Tree(Text(clean_line(self.heading)), id="files-tree")
         tree.show_root = False
         tree.auto_expand = True
         yield tree
-        yield Static(Text("listing…", style="dim"), id="files-status")
+        yield Static(Text("listing…", style="dim"), id="files-status", markup=False)
         yield Footer()
 
     @property

@@ -19,13 +19,29 @@ COMMANDS = [
     (":create pool|job FILE", "create from a JSON request body (checked first)"),
     (":create tasks FILE", "add the file's tasks to the job on screen, 100 per call"),
     (":storage [CONTAINER[/PREFIX]]", "the account's linked storage: containers and blobs"),
+    (":mark STATE", "mark every row shown in that state (e.g. :mark failed); :mark alone marks all shown"),
+    (":unmark", "clear the marks"),
     (":quit", "leave batchtui"),
 ]
 FILTERS = [
     ("/text", "rows containing text (case-insensitive)"),
-    ("/re:pattern", "rows matching a regular expression"),
+    ("/re:pattern", "rows with a cell matching a regular expression: ^ and $ anchor at each cell"),
     ("/!text", "rows NOT containing text"),
-    ("/$odata", "tasks view: a server-side $filter, e.g. $state eq 'active'"),
+    ("/$odata", "tasks view: a server-side $filter, e.g. $state eq 'active' (checked by the service first)"),
+    ("esc", "on the table: clears the filter ($filter too) first, then goes back"),
+]
+PROMPT = [
+    ("enter", "run the command / apply the filter (an error shows under the prompt, which stays open)"),
+    ("esc", "cancel (the filter goes back to what it was)"),
+    ("up / down", "earlier / later lines of this prompt (commands and filters apart)"),
+    ("tab", "complete: commands, then job, pool, account ids or states; again: the next match"),
+]
+MARKS = [
+    ("space", "mark or unmark the row, then move down"),
+    ("ctrl+space", "mark from the last marked row to the cursor (tmux sends it as ctrl+@)"),
+    ("ctrl+a", "mark every row shown (with a filter: the rows it passes)"),
+    ("ctrl+\\", "clear the marks (or :unmark)"),
+    ("left / right", "scroll a column sideways (the ID column stays)"),
 ]
 
 
@@ -63,4 +79,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(_keys(COMMANDS))
             yield Static("\n[b]Filters[/b] (press [b]/[/b])")
             yield Static(_keys(FILTERS))
+            yield Static("\n[b]In the prompt[/b] (: and /)")
+            yield Static(_keys(PROMPT))
+            yield Static("\n[b]Marks[/b] (actions apply to the marked rows, else to the cursor's)")
+            yield Static(_keys(MARKS))
             yield Static("\n[dim]esc closes this help[/dim]")

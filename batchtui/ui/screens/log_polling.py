@@ -21,8 +21,10 @@ from textual.widgets import Static
 
 from ...service.errors import INVALID, NOT_FOUND, ServiceError
 from ...service.tail import Chunk, Follower, task_finished
+from ..format import redact_url
 from ..model.log_buffer import MAX_CHARS, MAX_LINES, FeedResult, LogBuffer, one_line
 from ..model.log_follow import PENDING_DELAY, StatusLine, backoff_delay, judge_poll, missing_message
+from ..model.waiting import waiting_notice
 from ..widgets.log_lines import LogLines
 from .save_file import FileReader, ShownFile
 
@@ -71,19 +73,21 @@ class LogPollingScreen(ModalScreen[None]):
         self.heading = title or ref.describe()
         self.tail_bytes = tail_bytes
         self.head_bytes = head_bytes
-        self._limits = {"max_chars": max_chars, "max_lines": max_lines}
+        self._limits = (max_chars, max_lines)
+        self.colour = True  # colour sequences shown as colour (`c` turns it off: shown inert)
         self._delays = (min_delay, max_delay)
         self.size_seen: int | None = None  # the file's size at the last poll
         self.search_text = ""
         self._timer: Timer | None = None
         self._round = 0  # bumped by reload: a poll of an older round is dropped
         self._last_status: Text | None = None
+        self.waiting: str | None = None  # "waiting for …: no answer for N s" while the service keeps a read waiting
         self._start_over(Text("opening…", style="dim"))
 
     def _start_over(self, state: Text) -> None:
         """A new follower at the tail, an empty tail window, no head; polling not stopped. Shows `state`."""
+        self.tail = self.new_buffer()
         self.follower = self._new_follower()
-        self.tail = LogBuffer(**self._limits)
         self.head: LogBuffer | None = None
         self.showing_head = False
         self.new_lines = 0  # lines that arrived while not following
@@ -93,11 +97,33 @@ class LogPollingScreen(ModalScreen[None]):
         self.state = state
         self._failures = 0
 
+    def new_buffer(self) -> LogBuffer:
+        """An empty window with the view's limits and colour setting."""
+        return LogBuffer(max_chars=self._limits[0], max_lines=self._limits[1], colour=self.colour)
+
+    async def read_head(self) -> bytes:
+        """The first `head_bytes` of the file, and more when the last line they hold is long (no newline in
+        their second half): on to that line's end, up to the window's line cap. Raises ServiceError."""
+        head = self.head_bytes
+        data = (await self.service.read_range(self.ref, 0, max(0, head - 1)))[:head]
+        limit = head + self.tail.line_cap
+        while len(data) >= head and data.rfind(b"\n") < len(data) // 2 and len(data) < limit:
+            end = min(limit, len(data) + READ_CAP) - 1
+            try:
+                more = (await self.service.read_range(self.ref, len(data), end))[: end - len(data) + 1]
+            except ServiceError:  # (416: the file ends here; anything else: show what was read)
+                break
+            data += more
+            if not more or b"\n" in more:
+                break
+        return data
+
     def _new_follower(self) -> FileFollower:
         # Small polls: the view holds one window, so a burst far bigger than it is skipped (start_at_tail
-        # again) after the first poll rather than fetched.
+        # again) after the first poll rather than fetched. A long line at the tail is read whole, as far as
+        # the window keeps one line whole.
         options: dict[str, Any] = {"min_delay": self._delays[0], "max_delay": self._delays[1],
-                                   "read_cap": READ_CAP, "poll_cap": POLL_CAP}
+                                   "read_cap": READ_CAP, "poll_cap": POLL_CAP, "line_max": self.tail.line_cap}
         follower: FileFollower
         if self.follower_factory is not None:
             follower = self.follower_factory(**options)
@@ -216,6 +242,13 @@ class LogPollingScreen(ModalScreen[None]):
             self.lines.fed(result)
 
     # -- status --------------------------------------------------------------------------
+    def show_waiting(self) -> None:
+        """Say (each second: an interval of LogScreen's) how long a read has waited, once it is a few seconds."""
+        waiting_for = getattr(self.service, "waiting_for", None)
+        seconds = waiting_for() if waiting_for is not None and not self.stopped else None
+        self.waiting = waiting_notice(redact_url(str(getattr(self.service, "endpoint", "the service"))), seconds)
+        self._update_status()
+
     def _update_status(self) -> None:
         if not self._alive():
             return
@@ -225,12 +258,12 @@ class LogPollingScreen(ModalScreen[None]):
         facts = StatusLine(self.showing_head, buffer.start, buffer.end, self.size_seen, lines.following,
                            bool(self.stopped), 0 if self._tail_following() else self.new_lines, search,
                            lines.match_count if search else 0, lines.current_match if search else None,
-                           lines.matches_capped, lines.wrap, lines.show_numbers)
+                           lines.matches_capped, lines.wrap, lines.show_numbers, self.colour,
+                           lines.column_range(),
+                           (self.waiting, "bold yellow") if self.waiting else (self.state.plain, str(self.state.style)))
         text = Text()
         for piece, style in facts.pieces():
             text.append(piece, style=style)
-        text.append("  ")
-        text.append_text(self.state)
         if text != self._last_status:  # (no redraw, no terminal output, when nothing changed)
             self._last_status = text
             self.query_one("#log-status", Static).update(text)

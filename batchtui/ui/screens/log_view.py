@@ -19,14 +19,19 @@
   for; once the followed task completes the file is read one last time and
   polling stops ("task completed, exit N");
 - any other source of a growing file works too: pass `follower_factory` (called with the keyword
-  options min_delay, max_delay, read_cap and poll_cap; it returns an object with the `FileFollower`
+  options min_delay, max_delay, read_cap, poll_cap and line_max; it returns an object with the `FileFollower`
   interface), a `service` whose `read_range(ref, start, end)` reads the file (for `g`), a `ref` with
   `path` and `describe()`, and a `downloader` for `s` (see SaveScreen) — the storage browser shows a
   blob so;
 - `/` searches (as you type; `re:` for a regular expression) within the loaded
-  window, `n`/`N` move between matches; `w` wraps; `#` numbers lines; `s`
-  saves the whole file (`SaveScreen`, screens/save_file.py); `r` starts over (also after polling
-  stopped); `j`/`k`, arrows, page keys and `home` move (see `LogLines`).
+  window, the text as shown (colour sequences are not part of it), `n`/`N` move between matches;
+  `w` wraps; `#` numbers lines; `c` turns colour off (colour sequences then show inert, as every
+  other control sequence always does) and on; `s` saves the whole file (`SaveScreen`,
+  screens/save_file.py); `r` starts over (also after polling stopped); `?` lists the keys
+  (`LogHelpScreen`, screens/log_help.py); `j`/`k`, arrows, page keys and `home` move, `←`/`→` scroll
+  sideways (shift: a page; `0`/`$`: the start, the end of the longest line on screen) (see `LogLines`);
+- a long line is read whole (as far as a window keeps one line whole, `LogBuffer.line_cap`), also at
+  the tail and the head;
 
 What a poll means (stop, wait, catch up) and what the status line says are worked out in
 batchtui/ui/model/log_follow.py; this screen applies them.
@@ -47,10 +52,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, Static
 
 from ...service.errors import ServiceError
-from ..model.log_buffer import LogBuffer, one_line
+from ..model.log_buffer import one_line
 from ..model.log_follow import following_verdict
 from ..model.log_search import compile_search
 from ..widgets.log_lines import LogLines
+from .log_help import LogHelpScreen
 from .log_polling import HEAD_BYTES, TAIL_BYTES, FileFollower, LogPollingScreen
 from .save_file import SaveScreen, default_save_name, download_file
 
@@ -65,18 +71,21 @@ class LogScreen(LogPollingScreen):
     min_delay=…, max_delay=…, follower_factory=…, downloader=…)`: see the module notes; the window limits
     are `LogBuffer`'s, the delays the follower's."""
 
+    # In the footer: what a newcomer needs first, and `?` for the rest (it fits in 80 columns).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back"),
         Binding("f,end", "follow", "Follow"),
-        Binding("g", "top", "Top"),
+        Binding("g", "top", "Top", show=False),
         Binding("G", "bottom", "Bottom (tail, follow)", show=False),
         Binding("slash", "search", "Search"),
         Binding("n", "next_match", "Next"),
         Binding("N", "previous_match", "Previous match", show=False),
         Binding("w", "toggle_wrap", "Wrap"),
-        Binding("number_sign", "toggle_numbers", "Line no."),
+        Binding("c", "toggle_colour", "Colour"),
+        Binding("number_sign", "toggle_numbers", "Line no.", show=False),
         Binding("s", "save", "Save"),
         Binding("r", "reload", "Reload", show=False),
+        Binding("question_mark", "help", "Help"),
     ]
 
     DEFAULT_CSS = """
@@ -90,15 +99,16 @@ class LogScreen(LogPollingScreen):
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text(one_line(self.heading)), id="log-title")
+        yield Static(Text(one_line(self.heading)), id="log-title", markup=False)
         yield LogLines(self.tail, id="log-lines")
         yield Input(id="log-search", placeholder="search: text, or re:regex (enter keeps it, esc closes)")
-        yield Static("", id="log-status")
+        yield Static("", id="log-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.lines.focus()
         self._update_status()
+        self.set_interval(1.0, self.show_waiting)  # (writes nothing while nothing changes)
         self._poll(self._round)
 
     def on_unmount(self) -> None:
@@ -108,6 +118,10 @@ class LogScreen(LogPollingScreen):
     def _follow_changed(self, event: LogLines.FollowChanged) -> None:
         if event.following and not self.showing_head:
             self.new_lines = 0
+        self._update_status()
+
+    @on(LogLines.ColumnChanged)
+    def _column_changed(self, event: LogLines.ColumnChanged) -> None:
         self._update_status()
 
     # -- actions -------------------------------------------------------------------------
@@ -141,10 +155,11 @@ class LogScreen(LogPollingScreen):
 
     @work(exclusive=True, group="log-head")
     async def _load_head(self) -> None:
-        self.state = Text("reading the head of the file…", style="dim")
+        before = self.state
+        reading = self.state = Text("reading the head of the file…", style="dim")
         self._update_status()
         try:
-            data = await self.service.read_range(self.ref, 0, max(0, self.head_bytes - 1))
+            data = await self.read_head()
         except ServiceError as err:
             if self._alive():
                 self.notify(f"cannot read the head of the file: {one_line(str(err))}", severity="error")
@@ -153,8 +168,7 @@ class LogScreen(LogPollingScreen):
             return
         if not self._alive():
             return
-        data = data[: self.head_bytes]
-        head = LogBuffer(**self._limits)
+        head = self.new_buffer()
         head.feed_bytes(data, 0)
         self.head = head
         self.showing_head = True
@@ -163,12 +177,27 @@ class LogScreen(LogPollingScreen):
         if not self.stopped:
             verdict = following_verdict(bool(self.follow_task))
             self.state = Text(verdict.message, style=verdict.style)
+        elif self.state is reading:  # (stopped before: say again why)
+            self.state = before
         self._update_status()
 
     def action_toggle_wrap(self) -> None:
         lines = self.lines
         lines.set_wrap(not lines.wrap)
         self._update_status()
+
+    def action_toggle_colour(self) -> None:
+        """Colour sequences in the file shown as colour, or inert as every other control sequence."""
+        self.colour = not self.colour
+        changed = self.tail.set_colour(self.colour)
+        if self.head is not None:
+            changed = self.head.set_colour(self.colour) or changed
+        if changed:
+            self.lines.reshaped()
+        self._update_status()
+
+    def action_help(self) -> None:
+        self.app.push_screen(LogHelpScreen(self))
 
     def action_toggle_numbers(self) -> None:
         lines = self.lines

@@ -125,7 +125,7 @@ class SaveScreen(ModalScreen[tuple[str, int] | None]):
             box.border_title = "Save the whole file"
             yield Static(Text(f"Save {one_line(self.ref.describe())} to:"))
             yield Input(self.default_path, id="save-path")
-            yield Static(Text("enter saves, esc cancels", style="dim"), id="save-message")
+            yield Static(Text("enter saves, esc cancels", style="dim"), id="save-message", markup=False)
             yield ProgressBar(id="save-progress", show_eta=False)
 
     def on_mount(self) -> None:

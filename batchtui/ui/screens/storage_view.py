@@ -108,12 +108,12 @@ class StorageScreen(ModalScreen[None]):
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text(one_line(self.heading)), id="storage-title")
+        yield Static(Text(one_line(self.heading)), id="storage-title", markup=False)
         tree: Tree[Entry] = Tree(Text(one_line(self.heading)), id="storage-tree")
         tree.show_root = False
         tree.auto_expand = True
         yield tree
-        yield Static(Text("listing the containers…", style="dim"), id="storage-status")
+        yield Static(Text("listing the containers…", style="dim"), id="storage-status", markup=False)
         yield Footer()
 
     @property

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import tzinfo
 from typing import Any
 
 from rich.text import Text
@@ -12,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...service.models import parse_time
+from ..format import redact_urls
 from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
@@ -20,19 +22,22 @@ ERROR_STYLE = "bold red"
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 
-def _readable(value: object) -> object:
-    """ISO timestamps in local time, to the second."""
+def _readable(value: Any, zone: tzinfo | None) -> Any:
+    """A copy of a document with its ISO timestamps in `zone` (None: local time), to the second."""
+    if isinstance(value, dict):
+        return {key: _readable(item, zone) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_readable(item, zone) for item in value]
     if isinstance(value, str) and _ISO.match(value):
         when = parse_time(value)
         if when is not None:
-            return when.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+            return when.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
     return value
 
 
 def _line(text: Text, label: str, value: object, style: str = "") -> None:
     if value in (None, "", [], {}):
         return
-    value = _readable(value)
     text.append(f"{label:<14}", style="dim")
     if isinstance(value, Text):
         text.append_text(value)
@@ -70,7 +75,7 @@ def task_details(doc: dict[str, Any]) -> Text:
     _line(text, "slots", doc.get("requiredSlots"))
     _line(text, "created", doc.get("creationTime"))
     for setting in doc.get("environmentSettings") or []:
-        _line(text, "env", f"{setting.get('name')}={setting.get('value', '')}")
+        _line(text, "env", f"{setting.get('name')}={redact_urls(setting.get('value', ''))}")
     for resource in doc.get("resourceFiles") or []:
         _line(text, "input", _resource_label(resource))
     for output in doc.get("outputFiles") or []:
@@ -189,8 +194,9 @@ def node_details(doc: dict[str, Any]) -> Text:
 RENDERERS = {"tasks": task_details, "jobs": job_details, "pools": pool_details, "nodes": node_details}
 
 
-def render_details(kind: str, doc: dict[str, Any]) -> Text:
-    return RENDERERS[kind](doc)
+def render_details(kind: str, doc: dict[str, Any], zone: tzinfo | None = None) -> Text:
+    """The details of a `kind` ("tasks", "jobs", "pools", "nodes") document, times in `zone` (None: local)."""
+    return RENDERERS[kind](_readable(doc, zone))
 
 
 class DetailsPane(VerticalScroll):
@@ -202,7 +208,7 @@ class DetailsPane(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="details-body")
+        yield Static("", id="details-body", markup=False)
 
     _shown: tuple[object, ...] | None = None
 

@@ -48,6 +48,10 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
         Binding("down,j", "line_down", "Down", show=False),
         Binding("left,h", "column_left", "Left", show=False),
         Binding("right,l", "column_right", "Right", show=False),
+        Binding("shift+left", "page_left", "Page left", show=False),
+        Binding("shift+right", "page_right", "Page right", show=False),
+        Binding("0", "line_start", "Start of the lines", show=False),
+        Binding("dollar_sign", "line_end", "End of the longest line on screen", show=False),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
         Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False),
         Binding("home", "window_top", "Top of what is loaded", show=False),
@@ -72,6 +76,17 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
         def __init__(self, lines: LogLines, following: bool) -> None:
             self.lines = lines
             self.following = following
+            super().__init__()
+
+        @property
+        def control(self) -> LogLines:
+            return self.lines
+
+    class ColumnChanged(Message):
+        """The view scrolled sideways."""
+
+        def __init__(self, lines: LogLines) -> None:
+            self.lines = lines
             super().__init__()
 
         @property
@@ -169,6 +184,11 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
                 and round(new_value) < self.max_scroll_y):
             self.stop_following()
 
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_x(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.post_message(self.ColumnChanged(self))
+
     def on_resize(self, event: events.Resize) -> None:
         self._clear_caches()
         self._update_virtual_size()
@@ -194,6 +214,37 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
 
     def action_column_right(self) -> None:
         self._step(x=4)
+
+    def action_page_left(self) -> None:
+        self._step(x=-max(1, self._content_width() - 4))
+
+    def action_page_right(self) -> None:
+        self._step(x=max(1, self._content_width() - 4))
+
+    def action_line_start(self) -> None:
+        self.scroll_to(x=0, animate=False, force=True, immediate=True)
+
+    def action_line_end(self) -> None:
+        """Scroll sideways to the end of the longest line on screen."""
+        if self.wrap:
+            return
+        top = self.top_line()
+        height = max(1, self.scrollable_content_region.height)
+        buffer = self.buffer
+        widest = max((cells(buffer.line(i)) for i in range(top, min(len(buffer), top + height))), default=0)
+        self.scroll_to(x=max(0, widest - self._content_width()), animate=False, force=True, immediate=True)
+
+    def column_range(self) -> tuple[int, int, int] | None:
+        """(first cell shown, the cell past the last one shown, the widest line's cells) when lines are
+        wider than the view and not wrapped; else None."""
+        if self.wrap:
+            return None
+        widest = max(self._max_cells, cells(self.buffer.partial))
+        width = self._content_width()
+        if widest <= width:
+            return None
+        first = round(self.scroll_x)
+        return first, min(widest, first + width), widest
 
     def action_page_up(self) -> None:
         self._step(y=-max(1, self.scrollable_content_region.height - 1))
@@ -224,6 +275,15 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
             self._wrap.valid = False
             if wrap:
                 self._scroll_to_row(round(self.scroll_y), 0)
+
+        self._keep_top(change)
+
+    def reshaped(self) -> None:
+        """Every line of the buffer shown may have changed (colour turned on or off): measure and search
+        them again, keeping the line at the top where it is."""
+        def change() -> None:
+            self._reset_index()
+            self._search.rescan(self.buffer)
 
         self._keep_top(change)
 
@@ -271,17 +331,19 @@ class LogLines(LogRows, can_focus=True, inherit_bindings=False):
         line = self.buffer.line(index)
         height = max(1, self.scrollable_content_region.height)
         width = self._content_width()
-        start_cell = cells(line[:start])
         if self.wrap:
             if line.isascii():
-                sub = start_cell // width
+                sub = start // width
             else:
-                sub = max(0, bisect_right(row_breaks(line, width), start) - 1)
+                partial = index >= len(self.buffer.lines)  # (still growing: its breaks are not cached)
+                breaks = row_breaks(line, width) if partial else self._row_breaks(line_id, line, width)
+                sub = max(0, bisect_right(breaks, start) - 1)
             row = self._first_row_of(index) + sub
             x = 0
         else:
             row = index
-            end_cell = cells(line[:end])
+            start_cell = cells(line[:start])
+            end_cell = start_cell + cells(line[start:end])
             x = round(self.scroll_x)
             if start_cell < x or end_cell > x + width:
                 x = max(0, start_cell - width // 3)

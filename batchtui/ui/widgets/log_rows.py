@@ -1,15 +1,18 @@
 """`LogRows`: the Line API view under `LogLines`: the rows of a `LogBuffer`, drawn only when on screen.
 
 It knows the geometry (one row a line, or lines wrapped at the view's width through a `WrapIndex`; a
-line-number gutter) and draws a row from its line's text: control-character stand-ins dim, search matches
-(`LogSearch`) highlighted, with an LRU cache of recent rows. Scrolling, following and the keys are
+line-number gutter) and draws a row from its line's text: colour runs in their colours (a `Rendition`
+becomes a Rich style here, `pen_style`), control-character stand-ins dim, search matches (`LogSearch`)
+highlighted, with an LRU cache of recent rows. Scrolling, following and the keys are
 `LogLines`'s.
 """
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, ClassVar
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
@@ -18,13 +21,45 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..model.log_buffer import LogBuffer, cells
-from ..model.log_layout import CONTROL, CURRENT, MATCH, WrapIndex, line_runs, row_breaks, rows_of
+from ..model.log_layout import (
+    CONTROL,
+    CURRENT,
+    MATCH,
+    WrapIndex,
+    cell_checkpoints,
+    char_at_cell,
+    line_runs,
+    row_breaks,
+    rows_of,
+)
 from ..model.log_search import LogSearch
+from ..model.log_sgr import BOLD, DIM, ITALIC, REVERSE, STRIKE, UNDERLINE, Colour, Rendition
 
-__all__ = ["LogRows"]
+__all__ = ["LogRows", "pen_style"]
+
+LONG_LINE = 1024  # characters: a longer line with wide characters is drawn a row's cells at a time
 
 # (content width, full width, base style, component styles, scroll offset, gutter width) for one render pass
 _PassState = tuple[int, int, Style, tuple[Style, ...], Offset, int]
+
+
+def _color(colour: Colour) -> Color | None:
+    if colour is None:
+        return None
+    if isinstance(colour, tuple):
+        return Color.from_rgb(*colour)
+    return Color.from_ansi(colour)
+
+
+def pen_style(pen: Rendition) -> Style:
+    """The Rich style of a colour pen (see log_sgr)."""
+    attrs = pen.attrs
+
+    def flag(bit: int) -> bool | None:
+        return True if attrs & bit else None
+
+    return Style(color=_color(pen.fg), bgcolor=_color(pen.bg), bold=flag(BOLD), dim=flag(DIM),
+                 italic=flag(ITALIC), underline=flag(UNDERLINE), reverse=flag(REVERSE), strike=flag(STRIKE))
 
 
 class LogRows(ScrollView):
@@ -48,10 +83,12 @@ class LogRows(ScrollView):
         # whole lines (a long line wraps into many rows), and wrapped row starts of non-ASCII lines
         self._line_strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(64)
         self._breaks: LRUCache[tuple[int, int], list[int]] = LRUCache(64)
+        self._points: LRUCache[tuple[int, int], array[int]] = LRUCache(16)  # cells of long non-ASCII lines
         self._max_cells = 0
         self._wrap = WrapIndex()  # rows of the complete lines, when wrapping
         self._search = LogSearch()
         self._pass_state: _PassState | None = None
+        self._pens: LRUCache[Rendition, Style] = LRUCache(1024)
 
     def _reset_index(self) -> None:
         self._gen += 1
@@ -117,6 +154,7 @@ class LogRows(ScrollView):
         self._cache.clear()
         self._line_strips.clear()
         self._breaks.clear()
+        self._points.clear()
 
     # -- rendering ---------------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -128,8 +166,10 @@ class LogRows(ScrollView):
 
     def _line_state(self) -> _PassState:
         base = self.rich_style
-        styles = tuple(self.get_component_rich_style(name) for name in (
+        gutter, control, match, current = (self.get_component_rich_style(name) for name in (
             "log-lines--gutter", "log-lines--control", "log-lines--match", "log-lines--match-current"))
+        # (a match only changes the background: the text keeps its colour; the current match stands out whole)
+        styles = (gutter, control, Style(bgcolor=match.bgcolor), current)
         return (self.scrollable_content_region.width, self.size.width, base, styles, self.scroll_offset,
                 self._gutter_width())
 
@@ -166,6 +206,15 @@ class LogRows(ScrollView):
             piece = line[begin:end] if begin < end else ""
             strip = Strip(self._line_segments(line, line_id, base, styles, begin, end), cells(piece))
             strip = strip.extend_cell_length(content_width, base)
+        elif len(line) > LONG_LINE:
+            # A long line with wide characters: draw the characters of this row's cells only.
+            points = self._checkpoints(line_id, line)
+            begin, begin_cell = char_at_cell(line, points, scroll_x)
+            end = min(len(line), char_at_cell(line, points, scroll_x + content_width)[0] + 1)
+            piece = line[begin:end]
+            strip = Strip(self._line_segments(line, line_id, base, styles, begin, end), cells(piece))
+            left = scroll_x - begin_cell  # (a wide character cut by the left edge: Strip.crop pads it)
+            strip = strip.crop_extend(left, left + content_width, base)
         else:
             line_key = (line_id, self._gen, base)
             whole = None if partial else self._line_strips.get(line_key)
@@ -180,6 +229,13 @@ class LogRows(ScrollView):
         if not partial:
             self._cache[key] = strip
         return strip
+
+    def _checkpoints(self, line_id: int, line: str) -> array[int]:
+        key = (line_id, len(line))
+        points = self._points.get(key)
+        if points is None:
+            points = self._points[key] = cell_checkpoints(line)
+        return points
 
     def _row_breaks(self, line_id: int, line: str, width: int) -> list[int]:
         key = (line_id, width)
@@ -199,15 +255,19 @@ class LogRows(ScrollView):
 
     def _line_segments(self, line: str, line_id: int, base: Style, styles: tuple[Style, ...], begin: int,
                        end: int) -> list[Segment]:
-        """Segments for line[begin:end], with stand-ins dim and search matches highlighted."""
+        """Segments for line[begin:end], in their colours, with stand-ins dim and search matches highlighted."""
         search = self._search
         matches = search.line_matches(self.buffer, line_id) if search.pattern is not None else ()
-        return [Segment(line[start:stop], self._style(flags, base, styles))
-                for start, stop, flags in line_runs(line, begin, end, matches, search.current)]
+        return [Segment(line[start:stop], self._style(flags, pen, base, styles))
+                for start, stop, flags, pen in line_runs(line, begin, end, matches, search.current)]
 
-    @staticmethod
-    def _style(flags: int, base: Style, styles: tuple[Style, ...]) -> Style:
+    def _style(self, flags: int, pen: Rendition | None, base: Style, styles: tuple[Style, ...]) -> Style:
         style = base
+        if pen is not None:
+            pen_rich = self._pens.get(pen)
+            if pen_rich is None:
+                pen_rich = self._pens[pen] = pen_style(pen)
+            style += pen_rich
         if flags & CONTROL:
             style += styles[1]
         if flags & CURRENT:

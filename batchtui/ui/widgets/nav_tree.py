@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.style import Style
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -69,7 +69,7 @@ class NavTree(Tree[NavItem]):
 
     def on_mount(self) -> None:
         for name in self._accounts:
-            node = self.root.add(Text(name, style="bold"), NavItem("account", name), expand=True)
+            node = self.root.add(Text(inert(name), style="bold"), NavItem("account", name), expand=True)
             for label, kind in (("Pools", "pools"), ("Jobs", "jobs")):
                 branch = node.add(label, NavItem(kind, name), allow_expand=True)
                 branch.add_leaf("loading…", NavItem("more", name))
@@ -77,6 +77,10 @@ class NavTree(Tree[NavItem]):
             if name in self._with_storage:
                 node.add_leaf("Storage", NavItem("storage", name))
         self.root.expand()
+
+    def process_label(self, label: TextType) -> Text:
+        """A label given as a string is plain text, never markup (Tree's default parses it)."""
+        return super().process_label(Text(inert(label)) if isinstance(label, str) else label)
 
     def render_label(self, node: TreeNode[NavItem], base_style: Style, style: Style) -> Text:
         label = super().render_label(node, base_style, style)

@@ -42,45 +42,15 @@ class ResourceTable(TableView, can_focus=True):
         Binding("end,G", "cursor_bottom", "Last row", show=False),
         Binding("enter", "select_cursor", "Select"),
         Binding("space", "toggle_mark", "Mark"),
+        # No descriptions: the help lists these in its own "Marks" section (screens/help.py).
+        # ctrl+space reaches a terminal app as NUL, which Textual names ctrl+@.
+        Binding("ctrl+@,ctrl+space", "mark_range", show=False),  # from the last marked row to the cursor
+        Binding("ctrl+a", "mark_all", show=False),  # every row shown (those the filter passes)
+        Binding("ctrl+backslash", "clear_marks", show=False),
+        Binding("left", "scroll_columns(-1)", show=False),  # a whole column; the first one stays put
+        Binding("right", "scroll_columns(1)", show=False),
     ]
 
-    DEFAULT_CSS = """
-    ResourceTable {
-        background: $surface;
-        color: $foreground;
-        height: 1fr;
-        & > .resource-table--header {
-            text-style: bold;
-            background: $panel;
-            color: $foreground;
-        }
-        &:ansi > .resource-table--header {
-            background: ansi_bright_blue;
-            color: ansi_default;
-        }
-        & > .resource-table--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .resource-table--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
-        & > .resource-table--marked {
-            background: $accent 15%;
-        }
-        & > .resource-table--marker {
-            color: $text-accent;
-            text-style: bold;
-        }
-        & > .resource-table--empty {
-            color: $text-muted;
-            text-style: italic;
-        }
-    }
-    """
 
     class RowHighlighted(Message):
         """The cursor moved to another row (key is None when the table emptied)."""
@@ -100,6 +70,27 @@ class ResourceTable(TableView, can_focus=True):
         def __init__(self, table: ResourceTable, key: str) -> None:
             self.table = table
             self.key = key
+            super().__init__()
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.table
+
+    class SortChanged(Message):
+        """The rows were sorted by another column or direction (a key, a header click, or the app)."""
+
+        def __init__(self, table: ResourceTable, column: str | None, descending: bool) -> None:
+            self.table = table
+            self.column = column
+            self.descending = descending
+            super().__init__()
+
+    class FilterChanged(Message):
+        """The filter changed (`filter_text` is the new one, "" for none)."""
+
+        def __init__(self, table: ResourceTable, filter_text: str) -> None:
+            self.table = table
+            self.filter_text = filter_text
             super().__init__()
 
         @property
@@ -195,7 +186,7 @@ class ResourceTable(TableView, can_focus=True):
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         self._model.set_columns(columns)
-        self._lines.set_columns(self._model.columns)
+        self._lines.set_columns(self._model.columns, self._model.content.widths)
         self._update_virtual_size()
         self.refresh()
 
@@ -217,6 +208,8 @@ class ResourceTable(TableView, can_focus=True):
         result = self._model.upsert(rows)
         if result.reordered:
             self._after_reorder(anchor)
+        elif self._sync_layout():
+            self._update_virtual_size()
         elif result.changed:
             self._refresh_keys(result.changed)
 
@@ -242,6 +235,7 @@ class ResourceTable(TableView, can_focus=True):
         self._model.sort_by(column_key, reverse)
         self._lines.headers.clear()
         self._after_reorder(anchor, follow=True)
+        self.post_message(self.SortChanged(self, self._model.sort_column, self._model.sort_reverse))
 
     def set_filter(self, text: str) -> str | None:
         """Filter rows. "" clears; plain text is a case-insensitive substring;
@@ -249,10 +243,13 @@ class ResourceTable(TableView, can_focus=True):
         inverts. Returns an error message for an invalid regex (keeping the
         previous filter), else None."""
         anchor = self._cursor_anchor()
+        before = self._model.filter_text
         error = self._model.set_filter(text)
         if error is not None:
             return error
         self._after_reorder(anchor, follow=True)
+        if self._model.filter_text != before:
+            self.post_message(self.FilterChanged(self, self._model.filter_text))
         return None
 
     # ----------------------------------------------------------------- cursor
@@ -313,11 +310,38 @@ class ResourceTable(TableView, can_focus=True):
 
     # ---------------------------------------------------------------- marking
 
-    def toggle_mark(self) -> None:
-        """Mark or unmark the cursor row."""
-        if self._model.toggle_mark():
-            self.refresh_line(self._model.cursor + 1)
+    @property
+    def hidden_marks(self) -> int:
+        """How many marked rows the filter hides."""
+        return self._model.hidden_marks()
+
+    def toggle_mark(self, advance: bool = False) -> None:
+        """Mark or unmark the cursor row; `advance`: then move the cursor to the next row (as k9s does)."""
+        model = self._model
+        if model.toggle_mark():
+            self.refresh_line(model.cursor + 1)
             self._post_marks()
+            if advance:
+                self._move_cursor(model.cursor + 1)
+
+    def mark_range(self) -> int:
+        """Mark the shown rows from the last marked row to the cursor. How many were newly marked."""
+        return self._marked(self._model.mark_range())
+
+    def mark_all(self) -> int:
+        """Mark every shown row (the filter is respected). How many were newly marked."""
+        return self._marked(self._model.mark_all())
+
+    def mark_where(self, column_key: str, text: str) -> int:
+        """Mark every shown row whose `column_key` cell reads `text` (case-insensitive). How many were newly
+        marked. KeyError for an unknown column."""
+        return self._marked(self._model.mark_where(column_key, text))
+
+    def _marked(self, added: int) -> int:
+        if added:
+            self.refresh()
+            self._post_marks()
+        return added
 
     def clear_marks(self) -> None:
         if self._model.clear_marks():
@@ -354,7 +378,12 @@ class ResourceTable(TableView, can_focus=True):
             self.post_message(self.RowSelected(self, key))
 
     def action_toggle_mark(self) -> None:
-        self.toggle_mark()
+        self.toggle_mark(advance=True)
+
+    action_mark_range = mark_range
+    action_mark_all = mark_all
+    action_clear_marks = clear_marks
+    action_scroll_columns = TableView.scroll_columns
 
     # ------------------------------------------------------------------ mouse
 
@@ -363,9 +392,9 @@ class ResourceTable(TableView, can_focus=True):
         if offset is None:
             return
         x, y = offset
-        scroll_x, scroll_y = self.scroll_offset
+        scroll_y = self.scroll_offset.y
         if y == 0:
-            column_key = self._lines.layout.column_at(x + scroll_x, self.scrollable_content_region.width)
+            column_key = self.column_at(x)
             if column_key is not None:
                 self.sort_by(column_key)
                 event.stop()

@@ -24,7 +24,8 @@ from textual.strip import Strip
 
 from ..model.table_row import Column, TableRow
 
-__all__ = ["MAX_FLEX_GROWTH", "MIN_FLEX_WIDTH", "ColumnLayout", "TableLines", "fit", "header_text", "text_cell"]
+__all__ = ["MAX_FLEX_CONTENT", "MAX_FLEX_GROWTH", "MIN_FLEX_WIDTH", "ColumnLayout", "TableLines", "fit", "header_text",
+           "text_cell"]
 
 MARKER = "▌"
 _ELLIPSIS = "…"
@@ -32,6 +33,11 @@ _CONTROL = {c: " " for c in [*range(32), 127]}
 
 MIN_FLEX_WIDTH = 12
 MAX_FLEX_GROWTH = 2
+#: The flex (id) column grows past its preferred width to show its longest id, up to this many cells.
+MAX_FLEX_CONTENT = 64
+#: On a narrow view the flex column keeps at most this share of the width for its ids; the other columns
+#: scroll sideways behind it.
+FLEX_SHARE = 0.6
 
 
 def fit(text: str, width: int, align: str) -> str:
@@ -50,10 +56,19 @@ def fit(text: str, width: int, align: str) -> str:
 
 
 class ColumnLayout:
-    """The render widths of a set of columns for a given view width (the last result is cached)."""
+    """The render widths of a set of columns for a given view width (the last result is cached).
 
-    def __init__(self, columns: Sequence[Column] = ()) -> None:
+    Each column starts at its preferred width. A wide view gives the leftover to the (last) flex column, up
+    to `MAX_FLEX_GROWTH` times its width or what its longest cell needs (at most `MAX_FLEX_CONTENT`). A
+    narrow view first takes the room that columns do not use (their cells and label need less than their
+    width; the roomiest gives first), then shrinks the flex column down to `FLEX_SHARE` of the view (never
+    below its floor). A flex first column (the id) is then widened to show its longest id, up to
+    `FLEX_SHARE` of the view. What is still too wide scrolls sideways behind the first column, which stays
+    put (`pinned_width`)."""
+
+    def __init__(self, columns: Sequence[Column] = (), content: Sequence[int] = ()) -> None:
         self.columns = tuple(columns)
+        self.content = tuple(content)  # the widest cell of each column (ContentWidths)
         self._cached: tuple[int, tuple[int, ...], int] | None = None
 
     def preferred_width(self) -> int:
@@ -67,11 +82,10 @@ class ColumnLayout:
     def _flex_floor(column: Column) -> int:
         return min(max(0, column.width), max(MIN_FLEX_WIDTH, cell_len(column.label)))
 
-    def min_width(self) -> int:
-        """The narrowest the rows get: the flex column at its floor."""
-        flex = [c for c in self.columns if c.flex]
-        shrink = max(0, flex[-1].width) - self._flex_floor(flex[-1]) if flex else 0
-        return self.preferred_width() - shrink
+    def _need(self, index: int) -> int:
+        """What a column's cells and label need."""
+        content = self.content[index] if index < len(self.content) else 0
+        return max(content, cell_len(self.columns[index].label))
 
     def widths(self, view_width: int) -> tuple[tuple[int, ...], int]:
         """Render widths of the columns and the total line width."""
@@ -82,22 +96,54 @@ class ColumnLayout:
         widths = [max(0, c.width) for c in columns]
         total = self.preferred_width()
         flex = [i for i, c in enumerate(columns) if c.flex]
-        if flex and view_width > total:
-            # The flex column takes the leftover, up to MAX_FLEX_GROWTH times its
-            # width: on a wide screen the columns stay near each other.
-            grow = min(view_width - total, widths[flex[-1]] * (MAX_FLEX_GROWTH - 1))
-            widths[flex[-1]] += grow
+        last = flex[-1] if flex else None
+        share = int(view_width * FLEX_SHARE)
+        if last is not None and view_width > total:
+            target = max(widths[last] * MAX_FLEX_GROWTH, min(self._need(last), MAX_FLEX_CONTENT))
+            grow = max(0, min(view_width - total, target - widths[last]))
+            widths[last] += grow
             total += grow
-        elif flex and view_width < total:
-            # Narrow screen: the flex column gives up width (down to its label or
-            # MIN_FLEX_WIDTH) before the table scrolls sideways.
-            floor = self._flex_floor(columns[flex[-1]])
-            give = min(total - view_width, widths[flex[-1]] - floor)
-            widths[flex[-1]] -= give
-            total -= give
+        elif view_width < total:
+            total -= self._give_up_room(widths, total - view_width)
+            if last is not None and view_width < total:
+                give = max(0, min(total - view_width, widths[last] - max(self._flex_floor(columns[last]), share)))
+                widths[last] -= give
+                total -= give
+        if last == 0:
+            extra = max(0, min(self._need(0), MAX_FLEX_CONTENT, max(widths[0], share)) - widths[0])
+            widths[0] += extra
+            total += extra
         result = tuple(widths)
         self._cached = (view_width, result, total)
         return result, total
+
+    def _give_up_room(self, widths: list[int], excess: int) -> int:
+        """Narrow the columns (the flex one too) toward what their cells need, the roomiest first, by up to
+        `excess` cells in all. How many cells were given up."""
+        spare = sorted(((widths[i] - self._need(i), i) for i in range(len(widths))), reverse=True)
+        given = 0
+        for room, index in spare:
+            if given >= excess or room <= 0:
+                break
+            give = min(room, excess - given)
+            widths[index] -= give
+            given += give
+        return given
+
+    def starts(self, view_width: int) -> list[int]:
+        """The cell where each column starts (after the 1-cell gutter)."""
+        widths, _ = self.widths(view_width)
+        starts, position = [], 1
+        for width in widths:
+            starts.append(position)
+            position += width + 1
+        return starts
+
+    def pinned_width(self, view_width: int) -> int:
+        """The cells that stay put while a line scrolls sideways: the gutter, the first column and the space
+        after it (0 when there are fewer than two columns)."""
+        starts = self.starts(view_width)
+        return starts[1] if len(starts) > 1 else 0
 
     def column_at(self, x: int, view_width: int) -> str | None:
         """The key of the column at cell `x` of a line (None: the gutter, or past the last column)."""
@@ -180,8 +226,9 @@ class TableLines:
         self.rows: LRUCache[tuple[Any, ...], tuple[TableRow, Strip]] = LRUCache(512)
         self.headers: LRUCache[tuple[Any, ...], Strip] = LRUCache(8)
 
-    def set_columns(self, columns: Sequence[Column]) -> None:
-        self.layout = ColumnLayout(columns)
+    def set_columns(self, columns: Sequence[Column], content: Sequence[int] = ()) -> None:
+        """New columns (or new content widths for them): the layout and every cached strip start over."""
+        self.layout = ColumnLayout(columns, content)
         self.generation += 1
         self.clear()
 
@@ -207,7 +254,9 @@ class TableLines:
             post: Style | None, console: Console) -> Strip:
         """The whole line of a row on `style`: max(total column width, full_width) cells. `marker`: the mark
         gutter's style when the row is marked; `post`: see `text_cell`."""
-        cache_key = (row.key, style, width, full_width, self.generation)
+        # The marker is part of the key: on the cursor row a marked style and an unmarked one can be equal
+        # (the cursor's background wins), and the cached unmarked line would hide the mark.
+        cache_key = (row.key, style, marker, width, full_width, self.generation)
         cached = self.rows.get(cache_key)
         if cached is not None and cached[0] is row:
             return cached[1]

@@ -1,7 +1,8 @@
 """`TableView`: the Line API view under `ResourceTable`: a header line over the rows of a `TableModel`.
 
 It draws only the lines on screen (with `TableLines`) and knows the geometry: which rows the window shows,
-where the cursor is in it, how far to scroll to show the cursor. What the keys, the mouse and the app do
+where the cursor is in it, how far to scroll to show the cursor. Scrolled sideways, the first column (the
+id) stays put and the others move behind it. What the keys, the mouse and the app do
 with the table is `ResourceTable`'s.
 
 Line 0 of the widget is the header; it stays put while the rows scroll under
@@ -40,6 +41,44 @@ class TableView(ScrollView):
         "resource-table--empty",
     }
 
+    DEFAULT_CSS = """
+    TableView {
+        background: $surface;
+        color: $foreground;
+        height: 1fr;
+        & > .resource-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .resource-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .resource-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .resource-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .resource-table--marked {
+            background: $accent 15%;
+        }
+        & > .resource-table--marker {
+            color: $text-accent;
+            text-style: bold;
+        }
+        & > .resource-table--empty {
+            color: $text-muted;
+            text-style: italic;
+        }
+    }
+    """
+
     empty_text: reactive[str] = reactive("No rows")
     """Shown centred when there are no rows at all."""
     no_match_text: reactive[str] = reactive("No rows match the filter")
@@ -71,8 +110,38 @@ class TableView(ScrollView):
         if target is not None:
             self.scroll_to(y=target, animate=False, force=True)
 
+    def _sync_layout(self) -> bool:
+        """Lay the columns out again if the widths of their content changed; True if it did."""
+        content = self._model.content.widths
+        if content == self._lines.layout.content:
+            return False
+        self._lines.set_columns(self._model.columns, content)
+        self.refresh()
+        return True
+
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._lines.layout.min_width(), len(self._model.view) + 1)
+        self._sync_layout()
+        _, total = self._lines.layout.widths(self.scrollable_content_region.width)
+        self.virtual_size = Size(total, len(self._model.view) + 1)
+
+    def scroll_columns(self, step: int) -> None:
+        """Scroll sideways to the previous/next column boundary (the first column stays put)."""
+        width = self.scrollable_content_region.width
+        layout = self._lines.layout
+        pinned = layout.pinned_width(width)
+        stops = sorted({0, *(start - pinned for start in layout.starts(width)[1:])} - {-1})
+        x, last = self.scroll_offset.x, self.max_scroll_x
+        if step > 0:
+            target = next((stop for stop in stops if stop > x), last)
+        else:
+            target = max((stop for stop in stops if stop < x), default=0)
+        self.scroll_to(x=max(0, min(last, target)), animate=False, force=True)
+
+    def column_at(self, x: int) -> str | None:
+        """The key of the column shown at cell `x` of the widget (None: the gutter, or past the last column)."""
+        width = self.scrollable_content_region.width
+        moving = self.scroll_offset.x if x >= self._lines.layout.pinned_width(width) else 0  # the first stays
+        return self._lines.layout.column_at(x + moving, width)
 
     # -------------------------------------------------------------- rendering
 
@@ -86,7 +155,13 @@ class TableView(ScrollView):
         self._lines.clear()
 
     def _on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
         self._scroll_to_cursor()
+
+    def watch_show_vertical_scrollbar(self, show: bool) -> None:
+        """The vertical scrollbar came or went: the columns are laid out in a new width (the line is as
+        wide as the view when they fit, and must not scroll sideways by the scrollbar's width)."""
+        self._update_virtual_size()
 
     def _refresh_keys(self, keys: set[str]) -> None:
         """Redraw the on-screen lines showing any of `keys`."""
@@ -121,6 +196,11 @@ class TableView(ScrollView):
             strip = self._render_row(view[index], index == self._model.cursor, width, full_width, base)
         if scroll_x == 0 and strip.cell_length == full_width:
             return strip  # the common case: no horizontal scrolling, no extra Strip
+        pinned = self._lines.layout.pinned_width(width) if scroll_x else 0
+        if 0 < pinned < full_width:
+            # The first column stays put; the others scroll sideways behind it.
+            moving = strip.crop_extend(pinned + scroll_x, scroll_x + full_width, base)
+            return Strip.join([strip.crop(0, pinned), moving])
         return strip.crop_extend(scroll_x, scroll_x + full_width, base)
 
     def _render_empty(self, y: int, width: int, base: Style) -> Strip:
