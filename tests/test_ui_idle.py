@@ -103,6 +103,8 @@ async def test_top_bar_shows_when_it_was_refreshed_not_a_ticking_age(still):
     app = make_app(emu, refresh_seconds=60, clock=lambda: now[0], start=ViewKey("emu", JOBS))
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app._fresh_at is not None, what="a refresh")
+        await until(pilot, lambda: not any(w.is_running for w in app.workers), what="the start's work to end")
+        await pilot.pause(0.3)
         assert "live, every 60s" in line_with(app, "batchtui")
         now[0] += timedelta(seconds=130)  # the next refresh is late
         app.refresher.update_topbar()
