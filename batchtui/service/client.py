@@ -30,6 +30,7 @@ from azure.core.rest import HttpRequest
 from .errors import UNREACHABLE, ServiceError, from_exception
 from .models import (
     TASK_SELECT,
+    USAGE_SELECT,
     FileEntry,
     FileProps,
     FileRef,
@@ -38,6 +39,7 @@ from .models import (
     NodeCounts,
     NodeRow,
     PoolRow,
+    PoolUsage,
     RecentTask,
     RestDict,
     TaskCounts,
@@ -214,6 +216,13 @@ class BatchService:
     async def node_counts(self) -> dict[str, NodeCounts]:
         counts = await self._all("/nodecounts", NodeCounts.from_rest)
         return {c.pool_id: c for c in counts}
+
+    async def pool_usage(self, pool_id: str) -> PoolUsage:
+        """The tasks and task slots running on a pool's nodes now (one $select-ed listing of its nodes)."""
+        nodes: list[RestDict] = []
+        async for page in self.pages(f"/pools/{_q(pool_id)}/nodes", {"$select": USAGE_SELECT}):
+            nodes.extend(page)
+        return PoolUsage.from_nodes(nodes)
 
     # -- files ---------------------------------------------------------------------
     async def list_files(self, root: FileRoot, recursive: bool = True) -> list[FileEntry]:

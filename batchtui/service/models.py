@@ -212,6 +212,24 @@ class TaskCounts:
                    c.get("failed", 0))
 
 
+# The node properties a pool's usage needs: its nodes are listed with this $select.
+USAGE_SELECT = "id,runningTasksCount,runningTaskSlotsCount"
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUsage:
+    """What a pool's nodes run right now: tasks, and the task slots they take (a task may take several)."""
+
+    running_tasks: int = 0
+    running_slots: int = 0
+
+    @classmethod
+    def from_nodes(cls, nodes: list[RestDict]) -> PoolUsage:
+        """Summed over node documents (REST JSON, $select-ed with USAGE_SELECT)."""
+        return cls(sum(n.get("runningTasksCount", 0) for n in nodes),
+                   sum(n.get("runningTaskSlotsCount", 0) for n in nodes))
+
+
 @dataclass(frozen=True, slots=True)
 class NodeCounts:
     pool_id: str

@@ -23,7 +23,7 @@ from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from ..account import Account
 from ..prefs import Prefs
@@ -39,16 +39,18 @@ from .controllers.jumps import Jumper
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
+from .controllers.tree_sync import TreeSync
 from .controllers.triage import Triage
 from .controllers.view_choices import ViewChoices
 from .fetch import TaskTracker
 from .format import utcnow
 from .key_order import run_binding_now
-from .keys import EXPLORER_BINDINGS, HELP, SORT_LETTERS
+from .keys import EXPLORER_BINDINGS, FOOTER_FIRST, FOOTER_KEEP, FOOTER_LAST, HELP, SORT_LETTERS
 from .palette import ANSI_DARK, ANSI_LIGHT, ANSI_NO_COLOUR
 from .screens.help import HelpScreen
 from .views import JOBS, POOLS, ViewKey, sort_key_for
 from .widgets.details import DetailsPane
+from .widgets.key_footer import KeyFooter
 from .widgets.nav_tree import NavItem, NavTree
 from .widgets.progress_line import ProgressLine
 from .widgets.prompt_line import PromptLine
@@ -103,6 +105,7 @@ class BatchApp(App[str | None]):
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
         self.jumper = Jumper(self)
+        self.tree_sync = TreeSync(self)
         self.copier = Copier(self)
         self.triage = Triage(self)  # failure clusters, exit codes and durations of a job
         self.monitor = JobMonitor(self)  # a job's task figures: the progress line, stragglers
@@ -122,12 +125,12 @@ class BatchApp(App[str | None]):
             yield NavTree(list(self.accounts), {a.name for a in self.accounts.values() if a.has_storage}, id="nav")
             with Vertical(id="main"):
                 yield ViewTitle(id="view-title")
-                yield Summary("", id="summary", markup=False)
+                yield Summary(id="summary")  # (plain text: a Summary never reads markup)
                 yield ProgressLine(id="progress")
                 yield PromptLine(self.prompt, id="prompt")
                 yield ResourceTable(id="table")
                 yield DetailsPane(id="details")
-        yield Footer()
+        yield KeyFooter(first=FOOTER_FIRST, last=FOOTER_LAST, keep=FOOTER_KEEP)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:

@@ -1,6 +1,10 @@
 """What one refresh of a view fetches. No widgets here: the app runs these in
 workers and applies the results.
 
+The jobs view fetches each job's task counts (bounded concurrency, completed
+jobs' counts fetched once: `JobCounts`); the pools view what each pool's nodes
+run (`PoolUsage`).
+
 A big job's task list is not re-listed on every tick: after the first full
 listing, a refresh asks only for tasks whose state changed since the last one
 (`stateTransitionTime ge …`), and re-lists in full only when tasks vanished.
@@ -8,19 +12,26 @@ listing, a refresh asks only for tasks whose state changed since the last one
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ..service.client import BatchService
-from ..service.models import NodeCounts, TaskCounts, TaskRow
+from ..service.errors import NOT_FOUND, ServiceError
+from ..service.models import JobRow, NodeCounts, PoolRow, PoolUsage, TaskCounts, TaskRow
 from .format import utcnow
 
 # Up to this many tasks, a refresh simply lists the job again.
 FULL_RELIST_MAX = 2000
 # Overlap between incremental queries, against clock skew and same-tick changes.
 WATERMARK_OVERLAP = timedelta(seconds=5)
+# Requests in flight at once for the jobs' task counts, and for the pools' usage.
+COUNTS_CONCURRENCY = 8
+USAGE_CONCURRENCY = 4
+# Most jobs whose task counts one refresh of the jobs view fetches.
+COUNTS_PER_REFRESH = 100
 
 
 @dataclass
@@ -83,9 +94,112 @@ class TaskTracker:
         yield Batch(rows, full=False, task_counts=counts)
 
 
+@dataclass(frozen=True)
+class JobEntry:
+    """A job of the jobs table, with its task counts (None until they are known)."""
+
+    job: JobRow
+    counts: TaskCounts | None = None
+
+    @property
+    def id(self) -> str:
+        return self.job.id
+
+    @property
+    def state(self) -> str:
+        return self.job.state
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    """A pool of the pools table, with what its nodes run (None until it is known)."""
+
+    pool: PoolRow
+    usage: PoolUsage | None = None
+
+    @property
+    def id(self) -> str:
+        return self.pool.id
+
+    @property
+    def state(self) -> str:
+        return self.pool.state
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+async def fetch_each(keys: list[K], fetch: Callable[[K], Awaitable[V]], limit: int) -> dict[K, V]:
+    """fetch(key) for every key, at most `limit` at once. A key whose resource is gone
+    (a NOT_FOUND ServiceError) is left out; any other ServiceError is raised once all
+    fetches ended."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(key: K) -> V:
+        async with gate:
+            return await fetch(key)
+
+    results = await asyncio.gather(*(one(k) for k in keys), return_exceptions=True)
+    out: dict[K, V] = {}
+    failure: BaseException | None = None
+    for key, result in zip(keys, results, strict=True):
+        if isinstance(result, ServiceError) and result.kind == NOT_FOUND:
+            continue
+        if isinstance(result, BaseException):
+            failure = failure or result
+            continue
+        out[key] = result
+    if failure is not None:
+        raise failure
+    return out
+
+
+class JobCounts:
+    """The task counts of an account's jobs, for the jobs table (`GET /jobs/{id}/taskcounts`
+    per job, COUNTS_CONCURRENCY at once).
+
+    A completed job's counts no longer change: they are fetched once after it completed
+    and then reused. The others are fetched again on each refresh, at most
+    COUNTS_PER_REFRESH of them (those fetched longest ago first); the rest keep
+    their last counts until their turn comes."""
+
+    def __init__(self) -> None:
+        # job id → (its counts, fetched while the job was completed, the refresh that fetched them)
+        self._known: dict[str, tuple[TaskCounts, bool, int]] = {}
+        self._refreshes = 0
+        self.fetched = 0  # taskcounts requests sent (for tests and benchmarks)
+
+    def known(self, job_id: str) -> TaskCounts | None:
+        """The job's counts as last fetched (None if never)."""
+        entry = self._known.get(job_id)
+        return entry[0] if entry else None
+
+    async def refresh(self, service: BatchService, jobs: list[JobRow]) -> dict[str, TaskCounts]:
+        """Counts of `jobs` (job id → counts; a job whose counts are not known yet is absent)."""
+        self._refreshes += 1
+        known = self._known
+        due = [j for j in jobs if not (j.id in known and known[j.id][1] and j.state == "completed")]
+        due.sort(key=lambda j: known[j.id][2] if j.id in known else -1)
+        due = due[:COUNTS_PER_REFRESH]
+        self.fetched += len(due)
+        fresh = await fetch_each([j.id for j in due], service.task_counts, COUNTS_CONCURRENCY)
+        completed = {j.id for j in due if j.state == "completed"}
+        for job_id, counts in fresh.items():
+            known[job_id] = (counts, job_id in completed, self._refreshes)
+        listed = {j.id for j in jobs}
+        for job_id in [k for k in known if k not in listed]:
+            del known[job_id]  # deleted jobs
+        return {job_id: entry[0] for job_id, entry in known.items()}
+
+
 async def fetch_pools(service: BatchService) -> Batch:
+    """The pools, what their nodes run (pools with nodes: one listing each), and the node counts."""
     pools = await service.list_pools()
-    return Batch(pools, node_counts=await service.node_counts())
+    busy = [p.id for p in pools if p.current_dedicated + p.current_low_priority > 0]
+    usage = await fetch_each(busy, service.pool_usage, USAGE_CONCURRENCY)
+    rows = [PoolEntry(p, usage.get(p.id, PoolUsage() if p.id not in busy else None)) for p in pools]
+    return Batch(rows, node_counts=await service.node_counts())
 
 
 async def fetch_nodes(service: BatchService, pool_id: str) -> Batch:
@@ -94,5 +208,10 @@ async def fetch_nodes(service: BatchService, pool_id: str) -> Batch:
     return Batch(nodes, node_counts={pool_id: counts[pool_id]} if pool_id in counts else {})
 
 
-async def fetch_jobs(service: BatchService) -> Batch:
-    return Batch(await service.list_jobs())
+async def fetch_jobs(service: BatchService, counts: JobCounts) -> AsyncIterator[Batch]:
+    """The jobs at once, with the task counts known so far; then again with fresh counts
+    (see JobCounts). Each batch is a complete listing."""
+    jobs = await service.list_jobs()
+    yield Batch([JobEntry(j, counts.known(j.id)) for j in jobs])
+    fresh = await counts.refresh(service, jobs)
+    yield Batch([JobEntry(j, fresh.get(j.id)) for j in jobs])

@@ -107,12 +107,6 @@ def elapsed(start: datetime | None, end: datetime | None, now: datetime) -> floa
     return ((end or now) - start).total_seconds()
 
 
-def ago(dt: datetime | None, now: datetime) -> str:
-    if dt is None:
-        return "never"
-    return duration((now - dt).total_seconds()) + " ago"
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

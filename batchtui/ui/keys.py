@@ -7,6 +7,10 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 SORT_LETTERS = "ISDLVCKRTEUN"
+# The footer's order: what the view offers first, the keys that work everywhere last, help always.
+FOOTER_FIRST = ("open_log", "browse_files", "open_outputs", "failed_only", "rerun_failed")
+FOOTER_LAST = ("command", "filter", "help", "quit", "command_palette")
+FOOTER_KEEP = ("help",)
 MUTATING_KEYS = ("z", "x", "o", "i", "t", "a", "p", "P", "ctrl+d", "A")
 # What `?` says of a key, where the footer's short label is not enough (by action).
 HELP = {

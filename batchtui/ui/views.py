@@ -10,7 +10,8 @@ from typing import Any
 
 from rich.text import Text
 
-from ..service.models import JobRow, NodeRow, PoolRow, TaskRow
+from ..service.models import NodeRow, TaskRow
+from .fetch import JobEntry, PoolEntry
 from .format import RUNNING, clock_time, duration, elapsed
 from .preconditions import RowState
 from .widgets.resource_table import Column, TableRow
@@ -52,9 +53,10 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
         (Column("id", "ID", 24, flex=True), "I"),
         (Column("state", "STATE", 10), "S"),
         (Column("allocation", "ALLOCATION", 10), ""),
+        (Column("running", "RUNNING", 7, "right"), "R"),
+        (Column("slots", "SLOTS", 9, "right"), ""),
         (Column("dedicated", "DEDICATED", 9, "right"), "D"),
         (Column("low", "LOW-PRI", 7, "right"), "L"),
-        (Column("slots", "SLOTS", 5, "right"), ""),
         (Column("vmsize", "VM SIZE", 16), "V"),
         (Column("created", "CREATED", 16), "C"),
     ],
@@ -67,11 +69,15 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
         (Column("done", "RUN/OK", 9, "right"), ""),
         (Column("start", "START TASK", 10), ""),
         (Column("ip", "IP", 12), ""),
-        (Column("since", "SINCE", 9), "T"),
+        (Column("since", "SINCE", 16), "T"),
     ],
     JOBS: [
         (Column("id", "ID", 28, flex=True), "I"),
         (Column("state", "STATE", 13), "S"),
+        (Column("active", "ACTIVE", 6, "right"), ""),
+        (Column("running", "RUNNING", 7, "right"), "R"),
+        (Column("succeeded", "OK", 6, "right"), ""),
+        (Column("failed", "FAILED", 6, "right"), ""),
         (Column("pool", "POOL", 20), ""),
         (Column("priority", "PRIO", 5, "right"), ""),
         (Column("created", "CREATED", 16), "C"),
@@ -120,21 +126,32 @@ def _t(dt: datetime | None) -> float:
     return dt.timestamp() if dt else float("-inf")
 
 
-def pool_row(p: PoolRow, now: datetime) -> TableRow:
+def _count(value: int | None, style: str = "") -> Text | str:
+    """A count in a table cell: "" while unknown, a dim 0, else `style`."""
+    if value is None:
+        return ""
+    return Text(str(value), style=style if value else "dim")
+
+
+def pool_row(entry: PoolEntry, now: datetime) -> TableRow:
+    p, usage = entry.pool, entry.usage
+    slots = (p.current_dedicated + p.current_low_priority) * p.task_slots_per_node
+    used = None if usage is None else usage.running_slots
     return TableRow(
         key=p.id,
         cells=(
             inert(p.id),
             state_text(p.state),
             state_text(p.allocation_state),
+            _count(None if usage is None else usage.running_tasks, "yellow"),
+            f"{'?' if used is None else used}/{slots}",
             f"{p.current_dedicated}/{p.target_dedicated}",
             f"{p.current_low_priority}/{p.target_low_priority}",
-            str(p.task_slots_per_node),
             p.vm_size,
             clock_time(p.creation_time, now),
         ),
-        sort_keys=(p.id, p.state, p.allocation_state, p.current_dedicated, p.current_low_priority,
-                   p.task_slots_per_node, p.vm_size, _t(p.creation_time)),
+        sort_keys=(p.id, p.state, p.allocation_state, None if usage is None else usage.running_tasks,
+                   slots, p.current_dedicated, p.current_low_priority, p.vm_size, _t(p.creation_time)),
     )
 
 
@@ -142,7 +159,8 @@ def node_row(n: NodeRow, now: datetime) -> TableRow:
     start = ""
     if n.start_task_state:
         start = n.start_task_state if n.start_task_exit_code is None else f"exit {n.start_task_exit_code}"
-    since = duration(elapsed(n.state_transition_time, None, now))
+    # The time of the last state change, not its age: an age would change the screen every second.
+    since = clock_time(n.state_transition_time, now)
     return TableRow(
         key=n.id,
         cells=(
@@ -161,19 +179,28 @@ def node_row(n: NodeRow, now: datetime) -> TableRow:
     )
 
 
-def job_row(j: JobRow, now: datetime) -> TableRow:
+def job_row(entry: JobEntry, now: datetime) -> TableRow:
+    j, counts = entry.job, entry.counts
+    active = running = succeeded = failed = None
+    if counts is not None:
+        active, running, succeeded, failed = counts.active, counts.running, counts.succeeded, counts.failed
     return TableRow(
         key=j.id,
         cells=(
             inert(j.id),
             state_text(j.state),
+            _count(active, "cyan"),
+            _count(running, "yellow"),
+            _count(succeeded, "green"),
+            _count(failed, "bold red"),
             inert(j.pool_id),
             str(j.priority),
             clock_time(j.creation_time, now),
             clock_time(j.end_time, now),
             j.terminate_reason or "",
         ),
-        sort_keys=(j.id, j.state, j.pool_id, j.priority, _t(j.creation_time), _t(j.end_time), j.terminate_reason),
+        sort_keys=(j.id, j.state, active, running, succeeded, failed, j.pool_id, j.priority, _t(j.creation_time),
+                   _t(j.end_time), j.terminate_reason),
     )
 
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from textual.timer import Timer
 
 from ...service.errors import ServiceError
-from ...service.models import FileRef
+from ...service.models import FileRef, JobRow, NodeRow, PoolRow, TaskRow
 from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
 from ..widgets.details import DetailsPane, storage_location
-from ..widgets.nav_tree import NavChild, NavItem, NavTree
+from ..widgets.nav_tree import NavItem
 from ..widgets.view_title import ViewTitle
 from .workers import start_worker
 
@@ -77,6 +77,7 @@ class Navigator:
         app.refresher.set_summary("")
         app.query_one(DetailsPane).show("")
         app.refresh_bindings()
+        app.tree_sync.show_current()
         app.refresher.refresh_now()
 
     def open_row(self, key: str) -> None:
@@ -191,29 +192,23 @@ class Navigator:
     async def _load_children(self, item: NavItem) -> None:
         app = self.app
         service = app.services[item.account]
-        account = item.account
+        rows: list[PoolRow] | list[JobRow] | list[NodeRow] | list[TaskRow]
         try:
             if item.kind == "pools":
-                children = [NavChild(NavItem("pool", account, p.id), p.id, p.state, True)
-                            for p in await service.list_pools()]
+                kind, rows = POOLS, await service.list_pools()
             elif item.kind == "jobs":
-                children = [NavChild(NavItem("job", account, j.id), j.id, j.state, True)
-                            for j in await service.list_jobs()]
+                kind, rows = JOBS, await service.list_jobs()
             elif item.kind == "pool":
-                nodes = await service.list_nodes(item.ident)
-                children = [NavChild(NavItem("node", account, n.id, item.ident), n.id, n.state) for n in nodes]
+                kind, rows = NODES, await service.list_nodes(item.ident)
             else:
-                children = []
+                kind, rows = TASKS, []
                 async for page in service.task_pages(item.ident):
-                    children.extend(NavChild(NavItem("task", account, t.id, item.ident), t.id, t.state) for t in page)
+                    rows = page
                     break  # the tree shows the first page; the table has them all
         except ServiceError as error:
             app.notify(f"{item.ident or item.kind}: {error}", severity="error")
             return
-        for tree in app.query(NavTree).results(NavTree):
-            node = tree.find(item)
-            if node is not None:
-                tree.set_children(node, children)
+        app.tree_sync.listed(item.account, kind, rows, item.ident if kind in (NODES, TASKS) else "")
 
     # -- screens reached from a row ---------------------------------------------------------
     def open_log(self, name: str) -> None:

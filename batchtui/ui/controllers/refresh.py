@@ -9,6 +9,7 @@ worker, and its result is dropped if the user has moved on to another view.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,15 +18,16 @@ from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import Static
 
+from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
 from ...textsafe import inert
-from ..fetch import Batch, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
-from ..format import ago, redact_url
+from ..fetch import Batch, JobCounts, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
+from ..format import clock_time, redact_url
 from ..model.waiting import waiting_notice
+from ..summaries import Fit, job_summary, jobs_overview, pool_summary, pools_overview
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
-from ..widgets.nav_tree import NavChild, NavItem, NavTree
 from ..widgets.resource_table import TableRow
-from ..widgets.summary import Summary, job_summary, pool_summary, pools_overview
+from ..widgets.summary import Summary
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class Refresher:
         self.gone: str | None = None  # the view's pool or job no longer exists: what to say
         self.server_filter: dict[ViewKey, str] = {}  # tasks views fetched with an OData $filter
         self.trackers: dict[ViewKey, TaskTracker] = {}
+        self.job_counts: dict[str, JobCounts] = {}  # account → its jobs' task counts
         self._cache: dict[ViewKey, list[TableRow]] = {}
         self._seen: set[str] = set()  # row keys of the full listing under way
         self._timer: Timer | None = None
@@ -100,22 +103,7 @@ class Refresher:
         service = app.services[view.account]
         self._cursor_row_changed = False  # set by _apply when this refresh touches the cursor's row
         try:
-            if view.kind == TASKS:
-                tracker = self.trackers.get(view)
-                if tracker is None or tracker.odata_filter != self.server_filter.get(view):
-                    tracker = TaskTracker(view.parent, self.server_filter.get(view))
-                    self.trackers[view] = tracker
-                async for batch in tracker.refresh(service):
-                    if view != app.view or not app.ui_alive():
-                        return
-                    self._apply(view, batch)
-            else:
-                if view.kind == POOLS:
-                    batch = await fetch_pools(service)
-                elif view.kind == NODES:
-                    batch = await fetch_nodes(service, view.parent)
-                else:
-                    batch = await fetch_jobs(service)
+            async for batch in self._batches(view, service):
                 if view != app.view or not app.ui_alive():
                     return
                 self._apply(view, batch)
@@ -123,6 +111,8 @@ class Refresher:
             self.fresh_at = app.clock()
             if self._cursor_row_changed:
                 app.details.reload()
+            self.update_topbar()
+            await app.tree_sync.sync(service, view)
         except ServiceError as error:
             if view == app.view and app.ui_alive():
                 self._on_error(view, error)
@@ -132,6 +122,23 @@ class Refresher:
             if app.ui_alive():
                 self.update_topbar()
                 self._schedule(view)
+
+    async def _batches(self, view: ViewKey, service: BatchService) -> AsyncIterator[Batch]:
+        """What one refresh of `view` fetches, batch by batch."""
+        if view.kind == TASKS:
+            tracker = self.trackers.get(view)
+            if tracker is None or tracker.odata_filter != self.server_filter.get(view):
+                tracker = TaskTracker(view.parent, self.server_filter.get(view))
+                self.trackers[view] = tracker
+            async for batch in tracker.refresh(service):
+                yield batch
+        elif view.kind == JOBS:
+            async for batch in fetch_jobs(service, self.job_counts.setdefault(view.account, JobCounts())):
+                yield batch
+        elif view.kind == POOLS:
+            yield await fetch_pools(service)
+        else:
+            yield await fetch_nodes(service, view.parent)
 
     def _on_error(self, view: ViewKey, error: ServiceError) -> None:
         if error.kind == NOT_FOUND and view.parent:
@@ -157,7 +164,7 @@ class Refresher:
         with self.app.batch_update():
             if batch.full and batch.start:
                 self._seen = set()
-            if batch.full and batch.start and batch.final:
+            if batch.full and batch.start and batch.final and [r.key for r in rows] != table.all_keys():
                 table.set_rows(rows)
             elif rows:
                 table.upsert_rows(rows)
@@ -176,9 +183,12 @@ class Refresher:
             if batch.final:
                 self._cache[view] = table.all_rows()
             self._update_summary(view, batch)
-            self._update_tree(view, batch)
+            if view.kind == TASKS:  # the tree shows a job's first tasks: only their states follow
+                self.app.tree_sync.listed(view.account, TASKS, batch.rows, view.parent, complete=False)
+            elif batch.final:
+                self.app.tree_sync.listed(view.account, view.kind, batch.rows, view.parent)
 
-    def set_summary(self, content: Text | str) -> None:
+    def set_summary(self, content: Text | str | Fit) -> None:
         """Show `content` in the summary line above the table."""
         self.app.query_one("#summary", Summary).show(content)
 
@@ -191,21 +201,7 @@ class Refresher:
         elif view.kind == POOLS and batch.node_counts is not None:
             self.set_summary(pools_overview(batch.node_counts))
         elif view.kind == JOBS:
-            states: dict[str, int] = {}
-            for job in batch.rows:
-                states[job.state] = states.get(job.state, 0) + 1
-            self.set_summary(f"{len(batch.rows)} jobs  " + "  ".join(f"{s} {n}" for s, n in sorted(states.items())))
-
-    def _update_tree(self, view: ViewKey, batch: Batch) -> None:
-        if view.kind not in (POOLS, JOBS) or not batch.final:
-            return
-        tree = self.app.query_one(NavTree)
-        node = tree.find(NavItem(view.kind, view.account))
-        if node is None or not node.is_expanded:
-            return
-        child_kind = "pool" if view.kind == POOLS else "job"
-        children = [NavChild(NavItem(child_kind, view.account, r.id), r.id, r.state, True) for r in batch.rows]
-        tree.set_children(node, children)
+            self.set_summary(jobs_overview(batch.rows))
 
     # -- the top bar ------------------------------------------------------------------------
     def waiting_notice(self) -> str | None:
@@ -227,21 +223,23 @@ class Refresher:
         waiting = self.waiting_notice()
         if account is not None:
             text.append(f"  {inert(account.name)}", style="bold cyan")
-            text.append(f"  {inert(waiting)}" if waiting else f"  {inert(redact_url(account.endpoint))}",
-                        style="bold yellow" if waiting else "dim")
             if app.read_only or account.read_only:
                 text.append("  read-only", style="bold magenta")
+        if waiting:
+            text.append(f"  {inert(waiting)}", style="bold yellow")
+        # Times, not ages: an age would change (and repaint) the bar every second.
+        now = app.clock()
+        last = "never" if self.fresh_at is None else clock_time(self.fresh_at, app.choices.now(app.view.kind))
         if self.stale is not None:
-            text.append(f"  ⚠ stale since {ago(self.fresh_at, app.clock())}: {inert(str(self.stale))}",
-                        style="bold red")
+            text.append(f"  ⚠ stale, last refreshed {last}: {inert(str(self.stale))}", style="bold red")
         elif self.fresh_at is not None and not waiting:  # (not "live" while waiting)
-            age = (app.clock() - self.fresh_at).total_seconds()
-            # While refreshes keep their pace, a steady "live" (a ticking age would
-            # repaint the bar every second); the age shows once a refresh is late.
-            if age <= 2 * app.refresh_seconds + 1:
+            # While refreshes keep their pace, a steady "live"; once one is late, when the last one was.
+            if (now - self.fresh_at).total_seconds() <= 2 * app.refresh_seconds + 1:
                 text.append(f"  ● live, every {app.refresh_seconds:g}s", style="green")
             else:
-                text.append(f"  refreshed {ago(self.fresh_at, app.clock())}", style="yellow")
+                text.append(f"  late: last refreshed {last}", style="yellow")
+        if account is not None and not waiting:  # last: on a narrow terminal the endpoint is what gets cut (with …)
+            text.append(f"  {inert(redact_url(account.endpoint))}", style="dim")
         key = (text.plain, tuple(text.spans))
         if key == self._topbar_key:
             return

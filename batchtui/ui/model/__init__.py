@@ -23,6 +23,10 @@ The storage browser (under `screens.storage_view.StorageScreen`):
 
 - `blob_tree`: the entries of its tree, and where the tree goes as levels are listed.
 
+The footer (under `widgets.key_footer.KeyFooter`):
+
+- `key_hints`: which key hints fit in a line, by priority, each whole.
+
 The import-linter contract "The UI's models have no Textual" (pyproject.toml) keeps Textual out; Rich
 appears only where terminal cell widths are needed (`rich.cells`).
 """

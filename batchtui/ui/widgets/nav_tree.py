@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text, TextType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -48,9 +49,15 @@ def _label(child: NavChild) -> Text:
     return text
 
 
+def _same_text(shown: object, new: Text) -> bool:
+    return isinstance(shown, Text) and (shown.plain, shown.style, shown.spans) == (new.plain, new.style, new.spans)
+
+
 class NavTree(Tree[NavItem]):
+    """The tree; a label longer than the tree is wide ends in `…` (it does not scroll sideways)."""
+
     DEFAULT_CSS = """
-    NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; }
+    NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; overflow-x: hidden; }
     """
 
     def __init__(self, accounts: list[str], with_storage: set[str] | None = None, **kwargs: Any) -> None:
@@ -75,6 +82,16 @@ class NavTree(Tree[NavItem]):
         """A label given as a string is plain text, never markup (Tree's default parses it)."""
         return super().process_label(Text(inert(label)) if isinstance(label, str) else label)
 
+    def render_label(self, node: TreeNode[NavItem], base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None and (parent is not self.root or self.show_root):
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room > 0 and label.cell_len > room:
+            label.truncate(room, overflow="ellipsis")
+        return label
+
     def find(self, item: NavItem) -> TreeNode[NavItem] | None:
         stack = [self.root]
         while stack:
@@ -84,14 +101,38 @@ class NavTree(Tree[NavItem]):
             stack.extend(node.children)
         return None
 
+    def put_cursor_on(self, node: TreeNode[NavItem]) -> None:
+        """The cursor on `node` (nothing happens, and nothing repaints, when it is there)."""
+        if self.cursor_node is node:
+            return
+        parent = node.parent
+        while parent is not None:
+            if not parent.is_expanded:
+                return  # not shown: its line number is an old one
+            parent = parent.parent
+        if self.last_line >= 0 and node.line >= 0:  # (last_line lays the lines out anew if the tree changed)
+            self.move_cursor(node)
+
     def set_children(self, parent: TreeNode[NavItem], children: list[NavChild]) -> None:
-        """Make parent's children these, keeping the ones that stay (and their subtrees)."""
+        """Make parent's children these, keeping the ones that stay (and their subtrees).
+        Nothing that stays the same is set again (each set repaints)."""
         shown = children[:MAX_CHILDREN]
         wanted = {c.item.key: c for c in shown}
+        trailer = None  # the dim leaf after the children, if any
+        if len(children) > MAX_CHILDREN:
+            trailer = Text(f"… {len(children) - MAX_CHILDREN} more in the table", style="dim")
+        elif not children:
+            trailer = Text("(none)", style="dim")
+        kept_trailer = False
         for old in list(parent.children):
-            if old.data is None or old.data.key not in wanted:
+            if old.data is not None and old.data.kind == "more":
+                if trailer is not None and not kept_trailer and _same_text(old.label, trailer):
+                    kept_trailer = True
+                    continue
                 old.remove()
-        existing = {n.data.key: n for n in parent.children if n.data is not None}
+            elif old.data is None or old.data.key not in wanted:
+                old.remove()
+        existing = {n.data.key: n for n in parent.children if n.data is not None and n.data.kind != "more"}
         previous: TreeNode[NavItem] | None = None
         for child in shown:
             node = existing.get(child.item.key)
@@ -101,10 +142,21 @@ class NavTree(Tree[NavItem]):
                 if child.expandable:
                     node.add_leaf("loading…", NavItem("more", child.item.account))
             else:
-                node.set_label(_label(child))
+                self._relabel(node, child)
             previous = node
-        if len(children) > MAX_CHILDREN:
-            parent.add_leaf(Text(f"… {len(children) - MAX_CHILDREN} more in the table", style="dim"),
-                            NavItem("more", parent.data.account if parent.data else ""))
-        if not children:
-            parent.add_leaf(Text("(none)", style="dim"), NavItem("more", parent.data.account if parent.data else ""))
+        if trailer is not None and not kept_trailer:
+            parent.add_leaf(trailer, NavItem("more", parent.data.account if parent.data else ""))
+
+    def relabel(self, parent: TreeNode[NavItem], children: list[NavChild]) -> None:
+        """New labels (states) for those of parent's children that are among `children`; none added or removed."""
+        by_key = {c.item.key: c for c in children}
+        for node in parent.children:
+            child = by_key.get(node.data.key) if node.data is not None else None
+            if child is not None:
+                self._relabel(node, child)
+
+    @staticmethod
+    def _relabel(node: TreeNode[NavItem], child: NavChild) -> None:
+        label = _label(child)
+        if not _same_text(node.label, label):  # an equal label set again still repaints
+            node.set_label(label)
