@@ -26,6 +26,7 @@ from batchtui.ui.app import BatchApp
 from batchtui.ui.screens.confirm import ConfirmScreen
 from batchtui.ui.views import JOBS, TASKS, ViewKey
 from batchtui.ui.widgets.details import DetailsPane
+from batchtui.ui.widgets.nav_tree import NavTree
 from batchtui.ui.widgets.resource_table import ResourceTable
 
 ESC = "\x1b"
@@ -100,6 +101,13 @@ async def test_brackets_and_controls_show_literally_everywhere(emulator, bracket
                     what="the account's problem")
         assert "lab[/x]" in screen_text(app)
         _clean(screen_text(app))
+        # Said once, and in the tree where its lists would be (not a "loading…" that never ends).
+        assert sum("lab[/x]: environment variable" in toast for toast in toast_texts(app)) == 1
+        tree = app.query_one(NavTree)
+        lab = next(node for node in tree.root.children if node.data and node.data.account == "lab[/x]")
+        assert [str(child.label) for child in lab.children] == [
+            "⚠ environment variable LAB_[/KEY] is not set ^[]0;t^G"]
+        assert "⚠ environment variable" in screen_text(app)
 
         # The command palette lists the accounts (Textual reads its titles as markup).
         await pilot.press("ctrl+p")

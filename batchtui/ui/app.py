@@ -122,7 +122,8 @@ class BatchApp(App[str | None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar", markup=False)
         with Horizontal(id="body"):
-            yield NavTree(list(self.accounts), {a.name for a in self.accounts.values() if a.has_storage}, id="nav")
+            yield NavTree(list(self.accounts), {a.name for a in self.accounts.values() if a.has_storage},
+                          self.problems, id="nav")
             with Vertical(id="main"):
                 yield ViewTitle(id="view-title")
                 yield Summary(id="summary")  # (plain text: a Summary never reads markup)
@@ -167,7 +168,8 @@ class BatchApp(App[str | None]):
     def on_mount(self) -> None:
         self.choices.announce()
         for name, problem in self.problems.items():
-            self.notify(f"{name}: {problem}", severity="error", timeout=10)
+            if name != self.view.account:  # (show_view says the shown account's own problem)
+                self.notify(f"{name}: {problem}", severity="error", timeout=10)
         self.set_interval(1.0, self.refresher.update_topbar)
         self.show_view(self.view)
         self.table.focus()

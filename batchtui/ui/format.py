@@ -11,6 +11,7 @@ same ANSI colour on a 16-colour terminal."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -99,6 +100,29 @@ def duration(seconds: float | None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
+
+
+_ISO_DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
+UNLIMITED_DAYS = 10675199  # Batch's "unlimited" is the largest .NET TimeSpan: P10675199DT2H48M5.4775807S
+
+
+def limit(value: Any) -> str | None:
+    """A Batch time limit (ISO-8601 duration, e.g. a task's maxWallClockTime or retentionTime) as people
+    read it: "unlimited" for Batch's largest duration, else "2h00m"; text that is no duration as it is."""
+    if not isinstance(value, str):
+        return None if value is None else str(value)
+    match = _ISO_DURATION.fullmatch(value)
+    if not match or value == "P":
+        return value
+    days, hours, minutes, seconds = (float(part or 0) for part in match.groups())
+    if days >= UNLIMITED_DAYS:
+        return "unlimited"
+    return duration(days * 86400 + hours * 3600 + minutes * 60 + seconds)
+
+
+def retries(value: Any) -> str | None:
+    """A maxTaskRetryCount: -1 is Batch's "retry without limit"."""
+    return "unlimited" if value == -1 else None if value is None else str(value)
 
 
 def elapsed(start: datetime | None, end: datetime | None, now: datetime) -> float | None:

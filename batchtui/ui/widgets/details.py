@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...service.models import parse_time
-from ..format import redact_urls
+from ..format import limit, redact_urls, retries
 from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
@@ -69,9 +69,10 @@ def task_details(doc: dict[str, Any]) -> Text:
     _line(text, "pool", node.get("poolId"))
     _line(text, "started", info.get("startTime"))
     _line(text, "ended", info.get("endTime"))
-    _line(text, "retries", f"{info.get('retryCount', 0)} of {doc.get('constraints', {}).get('maxTaskRetryCount', 0)}")
+    _line(text, "retries", f"{info.get('retryCount', 0)} of "
+                           f"{retries((doc.get('constraints') or {}).get('maxTaskRetryCount', 0))}")
     _line(text, "requeues", info.get("requeueCount") or None)
-    _line(text, "wall clock", (doc.get("constraints") or {}).get("maxWallClockTime"))
+    _line(text, "wall clock", limit((doc.get("constraints") or {}).get("maxWallClockTime")))
     _line(text, "slots", doc.get("requiredSlots"))
     _line(text, "created", doc.get("creationTime"))
     for setting in doc.get("environmentSettings") or []:
@@ -143,8 +144,8 @@ def job_details(doc: dict[str, Any]) -> Text:
     _line(text, "on all done", doc.get("onAllTasksComplete"))
     _line(text, "on failure", doc.get("onTaskFailure"))
     constraints = doc.get("constraints") or {}
-    _line(text, "max retries", constraints.get("maxTaskRetryCount"))
-    _line(text, "wall clock", constraints.get("maxWallClockTime"))
+    _line(text, "max retries", retries(constraints.get("maxTaskRetryCount")))
+    _line(text, "wall clock", limit(constraints.get("maxWallClockTime")))
     return text
 
 

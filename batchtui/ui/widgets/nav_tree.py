@@ -60,16 +60,21 @@ class NavTree(Tree[NavItem]):
     NavTree { width: 24%; min-width: 18; max-width: 34; border-right: vkey $foreground 20%; overflow-x: hidden; }
     """
 
-    def __init__(self, accounts: list[str], with_storage: set[str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, accounts: list[str], with_storage: set[str] | None = None,
+                 problems: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__("accounts", **kwargs)
         self.show_root = False
         self.guide_depth = 2
         self._accounts = accounts
         self._with_storage = with_storage or set()
+        self._problems = problems or {}  # account → why it cannot be reached (a missing key…)
 
     def on_mount(self) -> None:
         for name in self._accounts:
             node = self.root.add(Text(inert(name), style="bold"), NavItem("account", name), expand=True)
+            if name in self._problems:  # nothing to load: say why, once, where the lists would be
+                node.add_leaf(Text(f"⚠ {inert(self._problems[name])}", style="bold red"), NavItem("more", name))
+                continue
             for label, kind in (("Pools", "pools"), ("Jobs", "jobs")):
                 branch = node.add(label, NavItem(kind, name), allow_expand=True)
                 branch.add_leaf("loading…", NavItem("more", name))
