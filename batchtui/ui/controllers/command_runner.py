@@ -59,6 +59,7 @@ class CommandRunner:
             return
         if name == "grep":
             open_grep(app, prompt, text)
+            return
         if name in ("stragglers", "nodes-health") and not self._job_command(name, argument):
             return
         prompt.close()
