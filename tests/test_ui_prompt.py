@@ -372,9 +372,12 @@ async def test_help_lists_the_prompt_keys_and_the_mark_keys(emulator):
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", what="help")
         seen: list[str] = []  # every line shown while scrolling down (the help is longer than the screen)
-        for _ in range(60):
+        wanted = ("In the prompt", "ctrl+space", ":mark STATE", "regular expression: ^ and $ anchor at")
+        for _ in range(300):
             await pilot.press("down")
             seen.extend(screen_lines(app))
+            if all(w in "\n".join(seen[-200:]) or w in "\n".join(seen) for w in wanted):
+                break
         text = "\n".join(seen)
         assert "In the prompt" in text and "ctrl+space" in text and ":mark STATE" in text
         assert "regular expression: ^ and $ anchor at" in text
