@@ -89,4 +89,5 @@ until tvm- 20
 wait 6
 shot nodes
 idle 20 nodes
-keys q
+keys q   # quit, and give the demo time to stop its emulator and Azurite (the walk then kills tmux)
+wait 8
