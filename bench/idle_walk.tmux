@@ -1,6 +1,7 @@
 # tmux-walk script: the demo's views, 20 idle seconds in each (issue 12 item 3). Run from anywhere:
 #   /work/shared/tools/tmux-walk --size 80x24 --out /tmp/idle-walk -- env PYTHONPATH=$PWD .venv/bin/python -m batchtui demo < bench/idle_walk.tmux
 # The jobs, pools and render-pool nodes are measured once the demo's render job has finished (up to 10 min).
+# A state may be drawn after a glyph (ui.palette): the patterns allow one word before it.
 until Jobs 60
 wait 5
 keys :
@@ -68,7 +69,7 @@ keys :
 wait 0.5
 type jobs
 keys Enter
-until render-fram[^[:space:]]*[[:space:]]+active[[:space:]]+0[[:space:]]+0[[:space:]]+24[[:space:]]+0 600
+until render-fram[^[:space:]]*[[:space:]]+([^[:space:]]+[[:space:]]+)?active[[:space:]]+0[[:space:]]+0[[:space:]]+24[[:space:]]+0 600
 wait 6
 shot jobs
 idle 20 jobs
@@ -76,7 +77,7 @@ keys :
 wait 0.5
 type pools
 keys Enter
-until render-pool[[:space:]]+active[[:space:]]+steady[[:space:]]+0[[:space:]] 60
+until render-pool[[:space:]]+([^[:space:]]+[[:space:]]+)?active[[:space:]]+([^[:space:]]+[[:space:]]+)?steady[[:space:]]+0[[:space:]] 60
 wait 6
 shot pools
 idle 20 pools
@@ -88,4 +89,5 @@ until tvm- 20
 wait 6
 shot nodes
 idle 20 nodes
-keys q
+keys q   # quit, and give the demo time to stop its emulator and Azurite (the walk then kills tmux)
+wait 8
