@@ -7,10 +7,12 @@ import base64
 import json
 import os
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
-from conftest import add_task, make_job, make_pool, wait_task
+from azure.batch import BatchClient
+from conftest import EmulatorProcess, add_task, make_job, make_pool, start_emulator, wait_task
 from textual.binding import Binding
 from ui_helpers import account_for, service_for, until
 from ui_screen import screen_lines, screen_text, toast_texts
@@ -21,6 +23,22 @@ from batchtui.ui.format import clock_time
 from batchtui.ui.screens.copy_menu import CopyMenu
 from batchtui.ui.views import JOBS, TASKS, ViewKey, columns
 from batchtui.ui.widgets.resource_table import ResourceTable
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """An emulator of this module's own: the session's holds hundreds of jobs from earlier modules
+    by now, and with at most 100 jobs' counts fetched a refresh, which row's counts come first is
+    then a matter of timing (the tests here read one job's counts and columns on screen)."""
+    emu = start_emulator(tmp_path_factory.mktemp("own-emulator"))
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="module")
+def client(emulator: EmulatorProcess) -> BatchClient:
+    """The official SDK's client, on this module's own emulator."""
+    return emulator.client()
 
 COMMAND = "/bin/sh -c 'echo copied; exit 0'"
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
 
 import pytest
-from conftest import add_task, make_job, make_pool, wait_task
+from azure.batch import BatchClient
+from conftest import EmulatorProcess, add_task, make_job, make_pool, start_emulator, wait_task
 from rich.cells import cell_len
 from screen_probe import line_with, screen_lines
 from ui_helpers import account_for, service_for, until
@@ -23,6 +25,22 @@ from batchtui.ui.summaries import job_summary
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
 from batchtui.ui.widgets.nav_tree import NavItem, NavTree
 from batchtui.ui.widgets.resource_table import ResourceTable
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """An emulator of this module's own: the session's holds hundreds of jobs from earlier modules
+    by now, and with at most 100 jobs' counts fetched a refresh, which row's counts come first is
+    then a matter of timing (the tests here read one job's counts and columns on screen)."""
+    emu = start_emulator(tmp_path_factory.mktemp("own-emulator"))
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="module")
+def client(emulator: EmulatorProcess) -> BatchClient:
+    """The official SDK's client, on this module's own emulator."""
+    return emulator.client()
 
 SIZES = [(80, 24), (120, 40)]
 GLYPH = r"(?:\S )?"  # a state may be drawn after a glyph (ui.palette)
