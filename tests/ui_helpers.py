@@ -63,7 +63,13 @@ def screen_text(app) -> str:
 
 def screen_words(app) -> str:
     """screen_lines as one line of words: box-drawing dropped and whitespace collapsed,
-    so a sentence wrapped inside a dialog still reads as one."""
+    so a sentence wrapped inside a dialog still reads as one. With a dialog up, only the
+    dialog's box is read (the table rows drawn beside it would split its sentences)."""
     import re
 
-    return re.sub(r"\s+", " ", re.sub(r"[█▀▄▔▁▕▎│]", " ", " ".join(screen_lines(app)))).strip()
+    lines = screen_lines(app)
+    boxes = app.screen.query("DialogBox")
+    if boxes:
+        region = boxes.first().region
+        lines = [line[region.x:region.right] for line in lines[region.y:region.bottom]]
+    return re.sub(r"\s+", " ", re.sub(r"[█▀▄▔▁▕▎│]", " ", " ".join(lines))).strip()
