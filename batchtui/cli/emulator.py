@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--node-step-seconds", metavar="SECONDS", type=float, default=1.0,
                    help="seconds a node spends in each provisioning step (default: 1)")
     p.add_argument("--frozen-clock", default=None, help=argparse.SUPPRESS)  # ISO time; for reproducible screenshots
+    p.add_argument("--clock-rate", type=float, default=1.0, metavar="RATE",
+                   help="emulated seconds per real second of the service's clock, e.g. 60 to see a 1-minute "
+                   "autoscale interval or schedule recurrence pass in a second (default: 1)")
     p.add_argument("--storage-connection-string", default=None, metavar="CONNECTION_STRING",
                    help="the account's auto-storage account (resource files and application packages), "
                    f"if it holds no secret (e.g. Azurite's well-known one); else use {STORAGE_ENV} "
@@ -96,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("the key must be base64 (like an Azure Batch account key)")
         if not 0 <= args.port <= 65535:
             raise UsageError("--port must be 0 to 65535")
+        if not args.clock_rate > 0:
+            raise UsageError("--clock-rate must be more than 0")
         if args.core_quota < 0 or args.low_priority_core_quota < 0:
             raise UsageError("a core quota must be 0 or more")
         for value in args.allow_host:
@@ -111,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         node_step_seconds=max(0.0, args.node_step_seconds),
         frozen_clock=args.frozen_clock,
+        clock_rate=args.clock_rate,
         storage_connection_string=storage,
         allow_hosts=list(args.allow_host),
         dedicated_core_quota=args.core_quota,

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 
 from . import errors
-from .formats import freeze_clock, now_iso, parse_iso
+from .formats import freeze_clock, now_iso, parse_iso, set_clock_rate
 from .job_lifecycle import JobLifecycle
 from .node_lifecycle import NodeLifecycle
 from .runtime import Runtime
@@ -44,6 +44,7 @@ class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         freeze_clock(parse_iso(settings.frozen_clock) if settings.frozen_clock else None)
+        set_clock_rate(settings.clock_rate)
         make_private_dir(settings.data_dir)
         self.store = Store(settings.data_dir / "state.sqlite")
         self.storage = Storage(settings.storage_connection_string)

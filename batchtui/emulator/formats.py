@@ -25,8 +25,35 @@ def clock_frozen() -> bool:
     return _frozen is not None
 
 
+# The service's clock may run faster than the wall clock (`--clock-rate`): emulated seconds per real
+# second, counted from when the rate was set. Timestamps, autoscale evaluation intervals and job
+# schedule recurrences follow it; the processes of tasks run in real time.
+_rate = 1.0
+_origin = datetime.now(timezone.utc)
+
+
+def set_clock_rate(rate: float) -> None:
+    """Run the service's clock at `rate` emulated seconds per real second (> 0; 1: the wall clock)."""
+    global _rate, _origin
+    if not rate > 0:
+        raise ValueError("the clock rate must be more than 0")
+    _origin, _rate = datetime.now(timezone.utc), rate
+
+
+def clock_rate() -> float:
+    return _rate
+
+
+def real_seconds(emulated_seconds: float) -> float:
+    """The wall-clock seconds that `emulated_seconds` of the service's clock take."""
+    return emulated_seconds / _rate
+
+
 def utcnow() -> datetime:
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    if _frozen is not None:
+        return _frozen
+    now = datetime.now(timezone.utc)
+    return now if _rate == 1.0 else _origin + (now - _origin) * _rate
 
 
 def iso(dt: datetime) -> str:

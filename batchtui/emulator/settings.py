@@ -27,6 +27,9 @@ class Settings:
     # ISO time every timestamp is frozen at, with predictable node ids: for
     # reproducible screenshots and UI snapshots. None: the real clock.
     frozen_clock: str | None = None
+    # Emulated seconds per real second of the service's clock (formats.set_clock_rate): 60 makes a
+    # 1-minute schedule recurrence or autoscale interval pass in one second. 1: the wall clock.
+    clock_rate: float = 1.0
     # The account's auto-storage account (an Azure Storage connection string,
     # e.g. Azurite's): autoStorageContainerName resource files and application
     # packages come from it. None: the account has none.
