@@ -15,11 +15,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from ...service.errors import ServiceError
 from ...service.models import FileEntry, FileRef, FileRoot
+from ..widgets.key_footer import KeyFooter
 from ..widgets.log_lines import clean_line
 from .log_view import LogScreen
 
@@ -117,7 +118,7 @@ class FileBrowserScreen(ModalScreen[None]):
         tree.auto_expand = True
         yield tree
         yield Static(Text("listing…", style="dim"), id="files-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def files_tree(self) -> Tree[_Item]:

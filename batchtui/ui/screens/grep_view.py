@@ -23,13 +23,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, ProgressBar, Static
+from textual.widgets import Button, ProgressBar, Static
 
 from ...service.log_grep import TaskFiles, TaskGrep, grep_tasks, planned_bytes, size_tasks, upper_bound
 from ...service.models import FileRef
 from ...textsafe import inert
 from ..model.grep_command import GrepRequest, human_bytes
 from ..model.grep_results import COLUMNS, GrepProgress, hit_key, task_rows
+from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_table import ResourceTable
 from .confirm import ConfirmScreen
 from .log_view import LogScreen, LogTarget
@@ -115,7 +116,7 @@ class GrepScreen(ModalScreen[None]):
         yield ProgressBar(total=max(1, count), show_eta=False, id="grep-progress")
         yield Static("", id="grep-status", markup=False)
         yield GrepTable(COLUMNS, empty_text="No matching line yet", id="grep-results")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> GrepTable:

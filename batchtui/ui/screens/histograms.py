@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...service.errors import ServiceError
@@ -34,6 +34,7 @@ from ..model.histogram import (
     spread,
 )
 from ..model.table_request import ShowTasks, SwitchView
+from ..widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from ...service.client import BatchService
@@ -81,7 +82,7 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
                      markup=False)
         yield Static(Text("listing the completed tasks…", style="yellow"), id="histograms-progress", markup=False)
         yield OptionList(id="bars")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def bar_list(self) -> OptionList:

@@ -50,12 +50,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ...service.errors import ServiceError
 from ..model.log_buffer import one_line
 from ..model.log_follow import following_verdict
 from ..model.log_search import compile_search
+from ..widgets.key_footer import KeyFooter
 from ..widgets.log_lines import LogLines
 from .log_help import LogHelpScreen
 from .log_polling import HEAD_BYTES, TAIL_BYTES, FileFollower, LogPollingScreen
@@ -122,7 +123,7 @@ class LogScreen(LogPollingScreen):
         yield LogLines(self.tail, id="log-lines")
         yield Input(id="log-search", placeholder="search: text, or re:regex (enter keeps it, esc closes)")
         yield Static("", id="log-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.lines.focus()

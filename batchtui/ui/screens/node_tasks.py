@@ -12,10 +12,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...service.models import RecentTask
 from ..format import clock_time, duration, elapsed
+from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_table import Column, ResourceTable, TableRow
 from ..widgets.safe_text import inert, state_text
 
@@ -82,7 +83,7 @@ class NodeTasksScreen(ModalScreen[tuple[str, str] | None]):
         hint = "  ·  enter opens the task in its job" if count else ""
         yield Static(Text(f"{count} recent task{'' if count == 1 else 's'} (Batch's recentTasks){hint}",
                           style="dim"), id="node-tasks-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)

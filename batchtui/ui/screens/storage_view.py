@@ -28,7 +28,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from ...service.blob_follower import BlobFollower
@@ -46,6 +46,7 @@ from ..model.blob_tree import (
     default_time_format,
 )
 from ..model.log_buffer import one_line
+from ..widgets.key_footer import KeyFooter
 from .file_browser import human_size
 from .log_view import LogScreen
 from .save_file import SaveScreen, default_save_name
@@ -114,7 +115,7 @@ class StorageScreen(ModalScreen[None]):
         tree.auto_expand = True
         yield tree
         yield Static(Text("listing the containers…", style="dim"), id="storage-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def blob_tree(self) -> Tree[Entry]:
