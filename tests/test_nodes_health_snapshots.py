@@ -102,3 +102,26 @@ def test_nodes_health_view(snap_compare, frozen_bad_node, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_nodes_health_help(snap_compare, frozen_bad_node, size):
     assert snap_compare(frozen_app(frozen_bad_node), terminal_size=size, run_before=health_shown("question_mark"))
+
+
+async def clusters_shown(pilot) -> None:
+    """`!` on the job: its failures clustered, and the bad node named on the nodes line."""
+    from batchtui.ui.screens.failures import FailuresScreen
+
+    app = pilot.app
+    deadline = time.monotonic() + 15
+    while app.table.total_count < 3 * WAVES or app._fresh_at is None:
+        assert time.monotonic() < deadline, "tasks did not load"
+        await pilot.pause(0.05)
+    await pilot.press("exclamation_mark")
+    screen = app.screen
+    assert isinstance(screen, FailuresScreen)
+    while not screen.progress.done or screen.health is None:
+        assert time.monotonic() < deadline, "clusters or nodes did not load"
+        await pilot.pause(0.05)
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_failure_clusters_name_the_bad_node(snap_compare, frozen_bad_node, size):
+    assert snap_compare(frozen_app(frozen_bad_node), terminal_size=size, run_before=clusters_shown)

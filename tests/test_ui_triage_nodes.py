@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 from azure.batch import models as m
 from conftest import make_job, make_pool, wait_for
-from planted import bad_node_start_task, node_task, sh
+from planted import BAD_NODE_LINE, bad_node_start_task, node_task, plant, sh
 from ui_helpers import account_for, row_texts, service_for, until
 from ui_screen import screen_lines, toast_texts
 
 from batchtui.ui.app import BatchApp
+from batchtui.ui.screens.failures import FailuresScreen
 from batchtui.ui.screens.nodes_health import NodesHealthScreen
 from batchtui.ui.views import JOBS, TASKS, ViewKey
 
@@ -29,6 +30,11 @@ def short(node_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def bad_pool(client, tmp_path_factory):
+    return make_bad_pool(client, tmp_path_factory)
+
+
+def make_bad_pool(client, tmp_path_factory) -> tuple[str, str, list[str]]:
+    """A pool of three one-slot nodes, one made bad: (pool id, the bad node, the good ones)."""
     lock = tmp_path_factory.mktemp("bad-node-lock")
     pool_id = make_pool(client, nodes=3, slots=1, start_task=bad_node_start_task(lock_dir=str(lock)))
     nodes = [n.id for n in client.list_nodes(pool_id)]
@@ -202,3 +208,54 @@ async def test_nodes_health_from_the_jobs_view_lists_the_job_itself(emulator, ba
         assert "✗ failing" in node_line(row_texts(screen.table), bad)
         await pilot.press("escape")
         assert app.screen is not screen and app.view == ViewKey("emu", JOBS)
+
+
+@pytest.fixture(scope="module")
+def planted_on_bad_pool(client, tmp_path_factory):
+    """The planted job of the clusters view (three causes: 5, 3 and 2 failed tasks, 4 that succeed) plus
+    24 short tasks that fail at once on the bad node only: what `!` must show is the three causes, the bad
+    node's own, and the bad node named. On a bad pool of its own (the other's nodes run the slow tasks)."""
+    pool = make_bad_pool(client, tmp_path_factory)
+    job_id = make_job(client, pool[0])
+    plant(client, job_id, {"checksum": 5, "keyerror": 3, "notfound": 2, "ok": 4})
+    client.create_task_collection(job_id, m.BatchTaskGroup(task_values=[
+        m.BatchTaskCreateOptions(id=f"work-{i:02d}", command_line=node_task(0.3)) for i in range(24)]))
+    wait_for(lambda: client.get_job_task_counts(job_id).task_counts.completed == 38, timeout=90,
+             what="the planted tasks done")
+    yield job_id, pool
+    end(client, job_id)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_one_key_shows_the_causes_and_names_the_bad_node(emulator, client, planted_on_bad_pool, size):
+    job_id, (_, bad, good) = planted_on_bad_pool
+    on_bad = [t for t in client.list_tasks(job_id) if t.id.startswith("work-") and t.node_info.node_id == bad]
+    app = make_app(emulator, ViewKey("emu", TASKS, job_id))
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.table.total_count == 38, what="the tasks listed")
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: isinstance(app.screen, FailuresScreen) and app.screen.progress.done
+                    and app.screen.health is not None, what="tails read and nodes judged")
+        screen = app.screen
+        await pilot.pause()
+        lines = screen_lines(app)
+        text = "\n".join(lines)
+        # The bad node named on the clusters screen, with why; no good node named.
+        nodes_line = next((line for line in lines if "bad node" in line), text)
+        assert short(bad) in nodes_line and "tasks failed, the other" in nodes_line
+        assert not any(short(node) in nodes_line for node in good)
+        # The three planted causes with their counts, and the bad node's own failures as a fourth.
+        clusters = screen.clusterer.clusters()
+        assert len(clusters) == 4, clusters
+        bad_cause = next(c for c in clusters if c.example_line and BAD_NODE_LINE in c.example_line)
+        assert bad_cause.count == len(on_bad) and set(bad_cause.nodes) == {bad}
+        assert sorted(c.count for c in clusters if c is not bad_cause) == [2, 3, 5]
+        if size == (120, 40):
+            for count, words in ((5, "exit 3, FailureExitCode"), (3, "KeyError: 'label'"), (2, "exit 127"),
+                                 (len(on_bad), "exit 9")):
+                assert any(line.split()[:1] == [str(count)] and words in line for line in lines), (words, text)
+        # H: from the bad node to its actions (the nodes health view).
+        await pilot.press("H")
+        await until(pilot, lambda: isinstance(app.screen, NodesHealthScreen), what="the nodes health view")
+        await until(pilot, lambda: app.screen.health is not None, what="health")
+        assert [h.node_id for h in app.screen.health.flagged] == [bad]

@@ -14,7 +14,7 @@ from .format import FAILED, TROUBLE, duration
 from .widgets.resource_table import Column, TableRow
 from .widgets.safe_text import state_text
 
-__all__ = ["HEALTH_COLUMNS", "health_row", "job_line", "seconds_text", "why_line"]
+__all__ = ["HEALTH_COLUMNS", "bad_nodes_line", "health_row", "job_line", "seconds_text", "why_line"]
 
 HEALTH_COLUMNS = [
     Column("id", "NODE", 24, flex=True),
@@ -121,4 +121,43 @@ def why_line(health: NodeHealth | None) -> Text:
             text.append(f" ({health.failed} of {health.finished} failed)", style="dim")
     if health.node is not None and health.node.start_task_failure:
         text.append(f"\nstart task: {inert(health.node.start_task_failure)}", style="red")
+    return text
+
+
+def _briefly(node: NodeHealth, health: JobHealth) -> str:
+    """A flagged node's reason in a few words (the nodes health view says it in full)."""
+    if node.failing:
+        others, others_failed = health.finished - node.finished, health.failed - node.failed
+        return (f"{node.failed} of {node.finished} tasks failed, the other nodes "
+                f"{others_failed / others if others else 0:.0%}")
+    return (f"slow, median {seconds_text(node.median_seconds or 0)} against the job's "
+            f"{seconds_text(health.median_seconds or 0)}")
+
+
+def bad_nodes_line(health: JobHealth | None, problem: str = "", most: int = 2) -> Text:
+    """The failure clusters view's line on the job's nodes: the flagged ones (the first `most`), each with
+    its reason in a few words, or that none stands out; `problem`: why the health could not be judged."""
+    text = Text(end="")
+    if problem:
+        text.append(f"nodes: cannot judge them: {inert(problem)}", style="red")
+        return text
+    if health is None:
+        text.append("nodes: judging the job's nodes…", style="dim")
+        return text
+    flagged = health.flagged
+    if not flagged and len(health.nodes) < 2:
+        text.append(f"nodes: {len(health.nodes)}, nothing to compare a node with", style="dim")
+    elif not flagged and not health.tested:
+        text.append(f"nodes: none judged yet ({len(health.nodes)}, each needs {MIN_TASKS} tasks done)", style="dim")
+    elif not flagged:
+        text.append(f"nodes: none of {len(health.nodes)} stands out", style="green")
+    else:
+        text.append("bad node: " if len(flagged) == 1 else f"{len(flagged)} bad nodes: ", style=FAILING_STYLE)
+    for index, node in enumerate(flagged[:most]):
+        text.append("; " if index else "")
+        text.append(inert(node.node_id), style="bold")
+        text.append(f" {_briefly(node, health)}", style=FAILING_STYLE if node.failing else SLOW_STYLE)
+    if len(flagged) > most:
+        text.append(f"; +{len(flagged) - most} more", style=FAILING_STYLE)
+    text.append("  H: why", style="dim")
     return text

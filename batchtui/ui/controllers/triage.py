@@ -21,6 +21,7 @@ from ...service.localfiles import staged_file
 from ...service.models import FileRef
 from ...service.tails import TailCache
 from ..actions import FAILED_FILTER
+from ..job_health_source import JobHealthSource
 from ..model.failure_clusters import ids_text
 from ..model.table_request import ShowTasks, SwitchView
 from ..screens.failures import FailuresScreen
@@ -30,8 +31,9 @@ from ..views import JOBS, TASKS, ViewKey
 from .workers import start_worker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
+    from ...service.node_health import JobHealth
     from ..app import BatchApp
 
 MARK_WAIT_SECONDS = 30.0  # how long marking waits for the tasks table to list a cluster's tasks
@@ -94,7 +96,8 @@ class Triage:
         screen: FailuresScreen | HistogramScreen
         if which == "failures":
             screen = FailuresScreen(service, job_id, cache=self.cache, actions=self,
-                                    clock=lambda: app.choices.now(TASKS))
+                                    clock=lambda: app.choices.now(TASKS),
+                                    health=self._health_of(account, job_id))
         else:
             screen = HistogramScreen(service, job_id)
 
@@ -103,10 +106,21 @@ class Triage:
 
         app.push_screen(screen, closed)
 
+    def _health_of(self, account: str, job_id: str) -> Callable[[], Awaitable[JobHealth]]:
+        """What judges the job's nodes for the clusters view (the figures of the nodes health view)."""
+        source = JobHealthSource(self.app, account, job_id)
+
+        async def load() -> JobHealth:
+            return (await source.load()).health
+
+        return load
+
     def _closed(self, account: str, asked: ShowTasks | SwitchView | None) -> None:
         if not self.app.ui_alive() or account != self.app.view.account:
             return
-        if isinstance(asked, SwitchView):
+        if isinstance(asked, SwitchView) and asked.to == "nodes-health":
+            self.app.monitor.open_nodes_health(asked.job_id)
+        elif isinstance(asked, SwitchView):
             self._push(asked.job_id, asked.to)
         elif isinstance(asked, ShowTasks):
             self.show_tasks(account, asked)

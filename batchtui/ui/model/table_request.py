@@ -23,7 +23,7 @@ class ShowTasks:
 
 @dataclass(frozen=True)
 class SwitchView:
-    """The other triage view of the same job: "failures" or "histograms"."""
+    """Another triage view of the same job: "failures", "histograms" or "nodes-health"."""
 
     job_id: str
     to: str

@@ -16,13 +16,17 @@ shows the highlighted cluster's example line as printed, its nodes, and its firs
 bulk action applies: `a` reruns them), `l` opens the example's log, `c` copies its task ids, `s` saves them
 to a file; `%` shows the job's exit codes and durations; `r` reads again (new attempts only).
 
+The line under the progress names the job's bad nodes (`service.node_health`'s rules, the figures of the
+nodes health view), so a cause that is a node rather than the code shows on the same screen; `H` opens
+the nodes health view, where a flagged node's tasks, disable scheduling, reboot and reimage are.
+
 Everything from the service is shown inert (plain `Text`, control characters as stand-ins).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -32,16 +36,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...service.errors import ServiceError
+from ...service.node_health import JobHealth
 from ...service.tails import CONCURRENCY, TAIL_BYTES, TailCache, failed_tasks, fetch_tails
 from ...service.triage import Cluster, Clusterer
 from ...textsafe import inert
 from ..model.failure_clusters import Progress, filter_name
 from ..model.table_request import ShowTasks, SwitchView
+from ..node_health_view import bad_nodes_line
 from ..widgets.cluster_cards import card_key, cluster_card, cluster_detail, rest_card
+from ..widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from ...service.client import BatchService
@@ -85,6 +92,7 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
         Binding("c", "copy", "Copy ids"),
         Binding("s", "save", "Save"),
         Binding("percent_sign", "histograms", "Histograms"),
+        Binding("H", "nodes_health", "Nodes health"),
         Binding("r", "reload", "Reread"),
         Binding("j", "cursor('down')", show=False),
         Binding("k", "cursor('up')", show=False),
@@ -93,13 +101,17 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
     FailuresScreen { background: $surface; layout: vertical; }
     FailuresScreen > #failures-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
     FailuresScreen > #failures-progress { height: 1; padding: 0 1; }
+    FailuresScreen > #failures-nodes { height: auto; max-height: 2; padding: 0 1; }
     FailuresScreen > #clusters { height: 1fr; border: none; padding: 0; }
     FailuresScreen > #cluster-detail { height: auto; max-height: 7; padding: 0 1; background: $panel; }
     """
 
     def __init__(self, service: BatchService, job_id: str, *, cache: TailCache, actions: ClusterActions,
-                 clock: Callable[[], datetime], tail_bytes: int = TAIL_BYTES, concurrency: int = CONCURRENCY) -> None:
+                 clock: Callable[[], datetime], tail_bytes: int = TAIL_BYTES, concurrency: int = CONCURRENCY,
+                 health: Callable[[], Awaitable[JobHealth]] | None = None) -> None:
         super().__init__()
+        self.load_health = health  # the job's node health (the bad nodes line), if the app can judge it
+        self.health: JobHealth | None = None
         self.service = service
         self.job_id = job_id
         self.cache = cache
@@ -118,9 +130,11 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Failure clusters of job {inert(self.job_id)}"), id="failures-title", markup=False)
         yield Static(Text(self.progress.text(), style="dim"), id="failures-progress", markup=False)
+        if self.load_health is not None:
+            yield Static(bad_nodes_line(None), id="failures-nodes", markup=False)
         yield OptionList(id="clusters")
         yield Static("", id="cluster-detail", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def cluster_list(self) -> OptionList:
@@ -137,6 +151,7 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
         # The cards are wrapped to the list's width, which its scrollbar takes from when it comes or goes.
         self.watch(self.cluster_list, "show_vertical_scrollbar", lambda _: self._draw(), init=False)
         self.gather()
+        self.judge_nodes()
 
     # -- gathering --------------------------------------------------------------------------
     @work(exclusive=True, group="failures")
@@ -166,6 +181,20 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
                 due = time.monotonic() + max(REDRAW_SECONDS, 4 * (time.monotonic() - began))
         progress.done = True
         self._draw()
+
+    @work(exclusive=True, group="failures-nodes", exit_on_error=False)
+    async def judge_nodes(self) -> None:
+        """Judge the job's nodes (`service.node_health`) and name the bad ones on the nodes line."""
+        if self.load_health is None:
+            return
+        try:
+            self.health = health = await self.load_health()
+        except ServiceError as error:
+            line = bad_nodes_line(None, str(error))
+        else:
+            line = bad_nodes_line(health)
+        if self.is_attached:
+            self.query_one("#failures-nodes", Static).update(line)
 
     def _draw(self) -> None:
         """Show the progress and the clusters (the highlight stays on its cluster). Only cards whose cluster
@@ -263,8 +292,12 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
     def action_histograms(self) -> None:
         self.dismiss(SwitchView(self.job_id, "histograms"))
 
+    def action_nodes_health(self) -> None:
+        self.dismiss(SwitchView(self.job_id, "nodes-health"))
+
     def action_reload(self) -> None:
         self.gather()
+        self.judge_nodes()
 
     def action_cursor(self, direction: str) -> None:
         listing = self.cluster_list

@@ -23,17 +23,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...service.errors import ServiceError
 from ...service.models import NodeRow
-from ...service.node_health import JobHealth, NodeHealth, assess, describe_rules
+from ...service.node_health import JobHealth, NodeHealth, describe_rules
 from ...service.progress import STRAGGLER_MIN_FINISHED, STRAGGLER_QUANTILE, STRAGGLER_TOLERANCE
-from ...service.task_stats import TaskStats
 from ...textsafe import inert
-from ..fetch import TaskTracker
+from ..job_health_source import JobHealthSource
 from ..node_health_view import HEALTH_COLUMNS, health_row, job_line, why_line
 from ..views import NODES, TASKS, ViewKey
+from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_table import ResourceTable
 from .help import HelpScreen, _keys
 
@@ -103,10 +103,9 @@ class NodesHealthScreen(ModalScreen[None]):
         self.health: JobHealth | None = None
         self.loads = 0  # refreshes done (tests wait on it)
         self._pool_nodes: dict[str, NodeRow] = {}
-        self._stats = TaskStats()  # this view's own figures, when the explorer's refresh does not keep them
-        self._tracker = TaskTracker(job_id)
         self._timer: Timer | None = None
         self._shown: dict[str, object] = {}
+        self._source: JobHealthSource | None = None
 
     @property
     def batch_app(self) -> BatchApp:
@@ -123,7 +122,7 @@ class NodesHealthScreen(ModalScreen[None]):
                      markup=False)
         yield ResourceTable(HEALTH_COLUMNS, empty_text="Loading…", id="health-table")
         yield Static("", id="health-why", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -139,29 +138,18 @@ class NodesHealthScreen(ModalScreen[None]):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        service = app.services[self.account]
-        note = ""
+        if self._source is None:
+            self._source = JobHealthSource(app, self.account, self.job_id)
         try:
-            if not self.pool_id:
-                doc = await service.get_job(self.job_id)
-                self.pool_id = str((doc.get("poolInfo") or {}).get("poolId")
-                                   or (doc.get("executionInfo") or {}).get("poolId") or "")
-            stats = app.monitor.fed_stats(self.account, self.job_id)
-            if stats is None:
-                stats = self._stats
-                async for batch in self._tracker.refresh(service):
-                    stats.take(batch.rows, full=batch.full, start=batch.start, final=batch.final)
-            try:
-                self._pool_nodes = {n.id: n for n in await service.list_nodes(self.pool_id)} if self.pool_id else {}
-            except ServiceError as error:
-                note = f"  (the pool's nodes: {error})"
+            loaded = await self._source.load()
         except ServiceError as error:
             if self.is_attached:
                 self._set("#health-summary", Text(f"cannot list job {inert(self.job_id)}: {inert(str(error))}",
                                                   style="bold red"))
         else:
+            self.pool_id, self._pool_nodes = loaded.pool_id, loaded.nodes
             if self.is_attached:
-                self._show(assess(stats.by_node().values(), stats.durations, self._pool_nodes.values()), note)
+                self._show(loaded.health, loaded.note)
         finally:
             self.loads += 1
             if self.is_attached and app.is_running:
