@@ -90,7 +90,8 @@ def job_line(job_id: str, pool_id: str, health: JobHealth) -> Text:
     text = Text(end="")
     text.append(f"job {inert(job_id)}", style="bold")
     text.append(f" on pool {inert(pool_id)}  " if pool_id else "  ")
-    text.append(f"{len(health.nodes)} nodes  {health.finished} tasks done, {health.failed} failed")
+    many = len(health.nodes)
+    text.append(f"{many} node{'' if many == 1 else 's'}  {health.finished} tasks done, {health.failed} failed")
     if health.finished:
         text.append(f" ({health.failed / health.finished:.0%})")
     if health.median_seconds is not None:
@@ -146,7 +147,7 @@ def bad_nodes_line(health: JobHealth | None, problem: str = "", most: int = 2) -
         return text
     flagged = health.flagged
     if not flagged and len(health.nodes) < 2:
-        text.append(f"nodes: {len(health.nodes)}, nothing to compare a node with", style="dim")
+        text.append(f"nodes: {len(health.nodes)}, no other to compare it with", style="dim")
     elif not flagged and not health.tested:
         text.append(f"nodes: none judged yet ({len(health.nodes)}, each needs {MIN_TASKS} tasks done)", style="dim")
     elif not flagged:
