@@ -65,6 +65,15 @@ def client(emulator: EmulatorProcess) -> BatchClient:
     return emulator.client()
 
 
+def own_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """The body of a module's own `emulator` fixture (`yield from own_emulator(tmp_path_factory)`), for
+    modules whose tests read what a quiet account shows: by then the session's emulator holds hundreds of
+    jobs and pools from earlier modules. The module's `client` fixture then returns `emulator.client()`."""
+    emu = start_emulator(tmp_path_factory.mktemp("own-emulator"))
+    yield emu
+    emu.stop()
+
+
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
     """Poll `predicate` until it returns something truthy (and return it)."""
     deadline = time.monotonic() + timeout

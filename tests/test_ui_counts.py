@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from azure.batch import BatchClient
-from conftest import EmulatorProcess, add_task, make_job, make_pool, start_emulator, wait_task
+from conftest import EmulatorProcess, add_task, make_job, make_pool, own_emulator, wait_task
 from rich.cells import cell_len
 from screen_probe import line_with, screen_lines
 from ui_helpers import account_for, service_for, until
@@ -32,9 +32,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProce
     """An emulator of this module's own: the session's holds hundreds of jobs from earlier modules
     by now, and with at most 100 jobs' counts fetched a refresh, which row's counts come first is
     then a matter of timing (the tests here read one job's counts and columns on screen)."""
-    emu = start_emulator(tmp_path_factory.mktemp("own-emulator"))
-    yield emu
-    emu.stop()
+    yield from own_emulator(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
