@@ -83,8 +83,9 @@ def _parse_datetime(text: str) -> str | None:
         return None
 
 
-def _doc_datetime(value: Any) -> str | None:
-    """Sort key of a document's datetime value; the common '...Z' form takes a fast path."""
+def datetime_key(value: Any) -> str | None:
+    """Sort key of a document's datetime value (None: not a datetime); the common '...Z' form takes a
+    fast path. Keys compare as the times do: 'YYYY-MM-DDTHH:MM:SS.fffffff' in UTC."""
     if isinstance(value, str):
         m = _CANONICAL_UTC_RE.fullmatch(value)
         if m is None:
@@ -127,7 +128,7 @@ def _getter(path: str, kind: str) -> Callable[[dict[str, Any]], Any]:
         return lambda doc: v if isinstance(v := resolve(doc), str) else None
     if kind == "int":
         return lambda doc: v if type(v := resolve(doc)) is int else None
-    return lambda doc: _doc_datetime(resolve(doc))
+    return lambda doc: datetime_key(resolve(doc))
 
 
 # --- tokenizer ---
@@ -355,3 +356,24 @@ def _combine(terms: list[Predicate], use_or: bool) -> Predicate:
     if use_or:
         return lambda doc: any(term(doc) for term in terms)
     return lambda doc: all(term(doc) for term in terms)
+
+
+def time_floor(text: str | None, field: str) -> str | None:
+    """The sort key of a lower bound the filter `text` puts on the datetime property `field` (None: it puts
+    none that holds for every match): `field ge|gt|eq datetime'…'` as one of the terms of a filter made of
+    `and`s only (no `or`, no `not`). Only ever a narrowing of the candidates: the filter still decides.
+    Raises nothing (a filter that does not parse gives None; compile_filter says why)."""
+    if not text:
+        return None
+    try:
+        tokens = _tokenize(text)
+    except FilterError:
+        return None
+    if any(kind == "ident" and str(value).lower() in ("or", "not") for kind, value, _, _ in tokens):
+        return None
+    triples = zip(tokens, tokens[1:], tokens[2:], strict=False)  # (the shorter lists end it)
+    for (kind, value, _, _), (op_kind, op, _, _), (lit_kind, lit, _, _) in triples:
+        if (kind == "ident" and value == field and op_kind == "ident" and str(op).lower() in ("ge", "gt", "eq")
+                and lit_kind in ("datetime", "string")):
+            return _parse_datetime(str(lit))
+    return None

@@ -28,6 +28,7 @@ from typing import Any
 
 from . import store_file
 from .store_check import KINDS, PARENT_KIND, describe, parse_row
+from .time_index import TimeIndex
 
 __all__ = ["KINDS", "Collection", "Doc", "Key", "Store", "StoreUnwritable"]
 
@@ -64,12 +65,19 @@ def outside_journal() -> contextvars.Context:
     return context
 
 
-class Collection:
-    """Documents of one kind under one parent, by id, in id order."""
+# A page through the time index when it narrows the candidates to at most this share of the collection
+# (beyond it, a scan in id order that stops at the page's end costs less than sorting the candidates).
+INDEX_SHARE = 1 / 8
 
-    def __init__(self) -> None:
+
+class Collection:
+    """Documents of one kind under one parent, by id, in id order; `time_field`: a datetime property to
+    keep an index of (see page())."""
+
+    def __init__(self, time_field: str | None = None) -> None:
         self._docs: dict[str, Doc] = {}
         self._ids: list[str] = []
+        self.index = TimeIndex(time_field) if time_field else None
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -88,12 +96,21 @@ class Collection:
             else:
                 bisect.insort(self._ids, ident)
         self._docs[ident] = doc
+        if self.index is not None:
+            self.index.update(ident, doc)
+
+    def changed(self, doc: Doc) -> None:
+        """`doc` (one of these) was changed in place: index it again."""
+        if self.index is not None:
+            self.index.update(doc["id"], doc)
 
     def remove(self, ident: str) -> Doc | None:
         doc = self._docs.pop(ident, None)
         if doc is not None:
             i = bisect.bisect_left(self._ids, ident)
             del self._ids[i]
+            if self.index is not None:
+                self.index.remove(ident)
         return doc
 
     def values(self) -> Iterator[Doc]:
@@ -101,13 +118,18 @@ class Collection:
             yield self._docs[ident]
 
     def page(
-        self, after: str | None, keep: Callable[[Doc], bool], limit: int
+        self, after: str | None, keep: Callable[[Doc], bool], limit: int, since: str | None = None
     ) -> tuple[list[Doc], str | None]:
         """Up to `limit` documents after id `after` that `keep` accepts, and the
-        id to continue after (None when nothing is left)."""
-        start = bisect.bisect_right(self._ids, after) if after is not None else 0
+        id to continue after (None when nothing is left). `since`: a sort key of the
+        time field that every document `keep` accepts is at or after (odata.time_floor),
+        so that only the documents the time index gives are looked at."""
+        ids = self._ids
+        if since is not None and self.index is not None and self.index.count_since(since) <= len(ids) * INDEX_SHARE:
+            ids = sorted(self.index.since(since))
+        start = bisect.bisect_right(ids, after) if after is not None else 0
         out: list[Doc] = []
-        ids, docs = self._ids, self._docs
+        docs = self._docs
         for i in range(start, len(ids)):
             doc = docs[ids[i]]
             if keep(doc):
@@ -177,7 +199,7 @@ class Store:
             return self.jobs
         group = self.nodes if kind == "node" else self.tasks
         if parent not in group:
-            group[parent] = Collection()
+            group[parent] = Collection("stateTransitionTime" if kind == "task" else None)
         return group[parent]
 
     def pool_nodes(self, pool_id: str) -> Collection:
@@ -194,6 +216,7 @@ class Store:
 
     def touch(self, kind: str, doc: Doc, parent: str = "") -> None:
         """Mark a document changed in place."""
+        self._collection(kind, parent).changed(doc)
         self._mark((kind, parent, doc["id"]), doc)
 
     def delete(self, kind: str, ident: str, parent: str = "") -> None:
@@ -293,6 +316,7 @@ class Store:
             return saved
         current.clear()
         current.update(saved)
+        collection.changed(current)
         return current
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ from .. import errors, shapes
 from ..engine import Engine
 from ..formats import rfc1123_from_iso
 from ..hosts import host_allowed
-from ..odata import FilterError, compile_filter
+from ..odata import FilterError, compile_filter, time_floor
 from ..resources import public, select
 from ..schema import max_body_bytes, parse_body, validate, version_index
 from ..schema.problems import body_too_large, invalid_body
@@ -262,7 +262,8 @@ def paged(
     if view is not None:
         predicate = _through(view, predicate)
     after = request.query.get("$skiptoken")
-    page, last = items.page(_untoken(after) if after else None, predicate, limit)
+    since = time_floor(request.query.get("$filter"), items.index.field) if items.index and view is None else None
+    page, last = items.page(_untoken(after) if after else None, predicate, limit, since)
     chosen = select_fields(request)
     body: Doc = {"value": [select(render(doc), chosen) for doc in page]}
     if last is not None:
