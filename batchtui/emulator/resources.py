@@ -131,10 +131,14 @@ def url_path(kind: str, doc: Doc, parent: str = "") -> str:
     return f"/jobs/{parent}/tasks/{doc['id']}"
 
 
-def public(kind: str, doc: Doc, base_url: str, parent: str = "") -> Doc:
-    """The document as the REST API returns it: no private keys, absolute URLs."""
+def public(kind: str, doc: Doc, base_url: str, parent: str = "", only: frozenset[str] | None = None) -> Doc:
+    """The document as the REST API returns it: no private keys, absolute URLs. `only`: just these
+    top-level properties (what a $select keeps; `id` and `url` always), for lists of many."""
     out = {"id": doc["id"], "url": base_url + url_path(kind, doc, parent)}
-    out.update((k, v) for k, v in doc.items() if not k.startswith("_") and k != "id")
+    if only is None:
+        out.update((k, v) for k, v in doc.items() if not k.startswith("_") and k != "id")
+    else:
+        out.update((k, doc[k]) for k in only if k in doc and not k.startswith("_") and k != "id")
     recent = doc.get("_recentTasks")
     if kind == "node" and recent:  # TaskInformation, as Batch lists it on a node
         out["recentTasks"] = [{"taskUrl": f"{base_url}/jobs/{r['jobId']}/tasks/{r['taskId']}", **r} for r in recent]

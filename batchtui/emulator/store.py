@@ -77,7 +77,15 @@ class Collection:
     def __init__(self, time_field: str | None = None) -> None:
         self._docs: dict[str, Doc] = {}
         self._ids: list[str] = []
-        self.index = TimeIndex(time_field) if time_field else None
+        self.time_field = time_field
+        self.index: TimeIndex | None = None  # built on the first page that asks for it, then kept up to date
+
+    def _time_index(self) -> TimeIndex | None:
+        if self.index is None and self.time_field is not None:
+            self.index = TimeIndex(self.time_field)
+            for ident, doc in self._docs.items():
+                self.index.update(ident, doc)
+        return self.index
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -125,8 +133,9 @@ class Collection:
         time field that every document `keep` accepts is at or after (odata.time_floor),
         so that only the documents the time index gives are looked at."""
         ids = self._ids
-        if since is not None and self.index is not None and self.index.count_since(since) <= len(ids) * INDEX_SHARE:
-            ids = sorted(self.index.since(since))
+        index = self._time_index() if since is not None else None
+        if since is not None and index is not None and index.count_since(since) <= len(ids) * INDEX_SHARE:
+            ids = sorted(index.since(since))
         start = bisect.bisect_right(ids, after) if after is not None else 0
         out: list[Doc] = []
         docs = self._docs

@@ -79,20 +79,31 @@ def parse_row(kind: str, parent: str, ident: str, text: str) -> tuple[dict[str, 
     return (None, problem) if problem else (doc, None)
 
 
+def _compiled(shapes: tuple[tuple[str, type, bool], ...]) -> tuple[tuple[str, tuple[str, ...], str, type, bool], ...]:
+    """Each entry with its path split once: (path, parents, name, type, required)."""
+    return tuple((path, tuple(path.split("/")[:-1]), path.rsplit("/", 1)[-1], expected, required)
+                 for path, expected, required in shapes)
+
+
+# The entries as _shape_problem walks them (a store of a million rows checks each one on load).
+_CHECKS = {kind: _compiled(shapes) for kind, shapes in _SHAPES.items()}
+
+
 def _shape_problem(kind: str, doc: dict[str, Any]) -> str | None:
-    for path, expected, required in _SHAPES[kind]:
+    for path, parents, name, expected, required in _CHECKS[kind]:
         holder: Any = doc
-        *parents, name = path.split("/")
-        if any(not isinstance(holder := holder.get(p), dict) for p in parents):
-            continue  # the enclosing property is absent (checked by its own entry)
-        if name not in holder:
-            if required:
-                return f"property {path} is missing"
-            continue
-        value = holder[name]
-        wrong = not isinstance(value, expected) or (expected is int and isinstance(value, bool))
-        if wrong:
-            return f"property {path} is {type(value).__name__}, not {expected.__name__}"
+        for parent in parents:
+            holder = holder.get(parent)
+            if not isinstance(holder, dict):
+                break
+        else:
+            if name not in holder:
+                if required:
+                    return f"property {path} is missing"
+                continue
+            value = holder[name]
+            if type(value) is not expected and (not isinstance(value, expected) or expected is int):
+                return f"property {path} is {type(value).__name__}, not {expected.__name__}"
     if doc["state"] not in STATES[kind]:
         return f"state {doc['state']!r} is not a {kind} state"
     return None

@@ -44,6 +44,15 @@ def view(request: web.Request, kind: str, doc: Doc, parent: str = "") -> Doc:
     return shapes.shape(kind, public(kind, doc, base_url(request), parent), api_version(request))
 
 
+def list_view(request: web.Request, kind: str, parent: str = "") -> Callable[[Doc], Doc]:
+    """`view` for each document of a list: the base URL and the api-version read once, and only the
+    top-level properties the $select keeps copied (a page holds up to 1,000)."""
+    base, version = base_url(request), api_version(request)
+    chosen = select_fields(request)
+    only = frozenset(field.split("/", 1)[0] for field in chosen) if chosen else None
+    return lambda doc: shapes.shape(kind, public(kind, doc, base, parent, only), version)
+
+
 def engine_of(request: web.Request) -> Engine:
     return request.app[ENGINE]
 
@@ -262,7 +271,8 @@ def paged(
     if view is not None:
         predicate = _through(view, predicate)
     after = request.query.get("$skiptoken")
-    since = time_floor(request.query.get("$filter"), items.index.field) if items.index and view is None else None
+    field = items.time_field
+    since = time_floor(request.query.get("$filter"), field) if field and view is None else None
     page, last = items.page(_untoken(after) if after else None, predicate, limit, since)
     chosen = select_fields(request)
     body: Doc = {"value": [select(render(doc), chosen) for doc in page]}

@@ -20,12 +20,12 @@ from .http import (
     entity_response,
     expand_stats,
     json_response,
+    list_view,
     no_content,
     paged,
     read_body,
     read_checked,
     updated,
-    view,
 )
 from .jobs import get_job, require_open
 
@@ -80,9 +80,10 @@ async def list_tasks(request: web.Request) -> web.Response:
     job = get_job(request)
     with_stats = expand_stats(request, allowed=True)
     base, job_id = base_url(request), job["id"]
+    shown = list_view(request, "task", job_id)
 
     def render(task: Doc) -> Doc:
-        out = view(request, "task", task, job_id)
+        out = shown(task)
         if with_stats:
             out["stats"] = _task_stats(base, job_id, task)
         return out
