@@ -131,3 +131,68 @@ async def test_demo_shows_rerun_failed_working_and_refused():
             assert "Job nightly-etl: it is completed" in screen_words(app)
     finally:
         demo.close()
+
+
+def test_a_hangup_stops_the_demo_s_service_and_removes_its_data(tmp_path):
+    """The terminal closed (SIGHUP): the demo ends as quitting does, the emulator stops and the data dir
+    goes, and it exits 129 (128 + SIGHUP). Run on a pseudo-terminal, as a user runs it."""
+    import os
+    import pty
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PATH": os.path.dirname(sys.executable), "TERM": "xterm"}
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "batchtui", "demo"], stdin=terminal, stdout=terminal,
+                               stderr=terminal, env=env, start_new_session=True)
+    os.close(terminal)
+    screen: list[bytes] = []
+    threading.Thread(target=lambda: _drain(controller, screen), daemon=True).start()
+    try:
+        deadline = time.monotonic() + 60
+        while b"Pools" not in b"".join(screen):
+            assert process.poll() is None and time.monotonic() < deadline, b"".join(screen)[-2000:]
+            time.sleep(0.05)
+        data = [p for p in tmp_path.iterdir() if p.name.startswith("batchtui-demo-")]
+        assert len(data) == 1
+        emulators = _processes_naming(str(data[0]))
+        assert emulators, "the demo's emulator"
+        process.send_signal(signal.SIGHUP)
+        assert process.wait(timeout=30) == 128 + signal.SIGHUP
+        assert not data[0].exists()
+        deadline = time.monotonic() + 10
+        while _processes_naming(str(data[0])):
+            assert time.monotonic() < deadline, "the emulator outlived the demo"
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _drain(fd: int, into: list[bytes]) -> None:
+    import os
+
+    try:
+        while chunk := os.read(fd, 65536):
+            into.append(chunk)
+    except OSError:
+        pass
+
+
+def _processes_naming(text: str) -> list[int]:
+    """Pids of the processes whose command line holds `text`."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
