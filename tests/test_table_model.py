@@ -63,7 +63,7 @@ def test_remove_ignores_unknown_keys_and_says_whether_marks_changed() -> None:
 
 
 def test_search_text_defaults_to_the_plain_cells() -> None:
-    assert row("task-1", "running", 3).search_text == "task-1\nrunning\n3"  # one cell a line, for regexes
+    assert row("Task-1", "running", 3).search_text == "task-1\nrunning\n3"  # one cell a line, lower-cased
     assert row("task-1", "running", 3).folded_text == "task-1 running 3"
     assert TableRow("k", ("A", ""), ("a", None)).folded_text == "a"
 
@@ -281,3 +281,21 @@ def test_window_arithmetic() -> None:
     assert model.indexes_in_window({"t11", "t14", "t30"}, top=10, height=5) == [11, 14]
     assert model.indexes_in_window({"t49"}, top=45, height=10) == [49]
     assert model.index_of("t30") == 30 and model.index_of("zz") is None and model.index_of(None) is None
+
+
+def test_a_substring_may_span_cells_and_a_regex_anchors_at_each_cell() -> None:
+    rows = {r.key: r for r in (row("Build-1", "running", 3), row("build-2", "completed", 0))}
+    keys = list(rows)
+
+    def chosen(text: str) -> list[str]:
+        matcher, error = compile_filter(text)
+        assert matcher is not None and error is None
+        assert [k for k in keys if matcher(rows[k])] == matcher.select(keys, rows)  # one answer, both paths
+        return matcher.select(keys, rows)
+
+    assert chosen("BUILD") == ["Build-1", "build-2"]  # case-insensitive
+    assert chosen("running 3") == ["Build-1"]  # across two cells, as they read across the row
+    assert chosen("!running 3") == ["build-2"]
+    assert chosen("ng3") == []  # (no space: cells never run together)
+    assert chosen("re:^completed$") == ["build-2"]
+    assert chosen("re:^BUILD-1") == ["Build-1"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from rich.text import Text
@@ -122,6 +123,27 @@ def sort_key_for(kind: str, letter: str) -> str | None:
     return None
 
 
+# The cells most tasks share ("0", "0s", "1m02s") are one string each, not one a row: a million-task
+# table holds them a million times.
+@lru_cache(maxsize=1024)
+def _number_text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+@lru_cache(maxsize=1024)
+def _retries_text(retries: int, requeues: int) -> str:
+    return f"{retries}" + (f"+{requeues}r" if requeues else "")
+
+
+def _duration_text(seconds: float | None) -> str:
+    return _whole_seconds_text(None if seconds is None else max(0, int(seconds)))
+
+
+@lru_cache(maxsize=8192)
+def _whole_seconds_text(seconds: int | None) -> str:
+    return duration(seconds)
+
+
 def _t(dt: datetime | None) -> float:
     return dt.timestamp() if dt else float("-inf")
 
@@ -214,17 +236,17 @@ def task_row(t: TaskRow, now: datetime, straggler: bool = False) -> TableRow:
     """A task's row; `straggler`: a running task that has run longer than its job's finished tasks mostly do."""
     failed = t.state == "completed" and t.result == "failure"
     seconds = elapsed(t.start_time, t.end_time, now) if t.state in ("running", "completed") else None
-    retries = f"{t.retry_count}" + (f"+{t.requeue_count}r" if t.requeue_count else "")
+    retries = _retries_text(t.retry_count, t.requeue_count)
     return TableRow(
         key=t.id,
         cells=(
             inert(t.id),
             STRAGGLER_CELL if straggler else state_text(t.state, failed),
-            "" if t.exit_code is None else str(t.exit_code),
+            _number_text(t.exit_code),
             inert(t.node_id or ""),
             clock_time(t.start_time, now),
             clock_time(t.end_time, now),
-            duration(seconds),
+            _duration_text(seconds),
             retries,
         ),
         sort_keys=(t.id, "failed" if failed else t.state, t.exit_code, t.node_id, _t(t.start_time),

@@ -4,7 +4,7 @@
 - plain text: a case-insensitive substring of the row's text (its cells joined by spaces);
 - ``re:pattern`` or ``/pattern/``: a case-insensitive regular expression searched for in each cell (not
   matched whole): ``^`` and ``$`` anchor at a cell's start and end, so ``re:^step-0`` or ``re:failed$`` work
-  (the row's `search_text` holds one cell a line, searched in multi-line mode);
+  (the row's `search_text` holds one cell a line, lower-cased, searched in multi-line mode);
 - a leading ``!`` inverts any of these: the rows that do *not* match.
 
 A `KeyFilter` is not typed: it passes exactly the rows with the given keys (the tasks of a failure cluster,
@@ -35,7 +35,8 @@ class RowFilter:
     def __call__(self, row: TableRow) -> bool:
         if self.search is not None:
             return (self.search(row.search_text) is None) is self.invert
-        return (self.needle in row.folded_text) is not self.invert
+        text = row.folded_text if " " in self.needle else row.search_text
+        return (self.needle in text) is not self.invert
 
     def select(self, keys: list[str], rows: dict[str, TableRow]) -> list[str]:
         """The keys whose rows match, in order (the bulk path: no call per row)."""
@@ -46,9 +47,14 @@ class RowFilter:
                 return [k for k in keys if not search(get(k).search_text)]
             return [k for k in keys if search(get(k).search_text)]
         needle = self.needle
+        if " " in needle:  # (it may span cells: look in the cells as they read across the row)
+            if self.invert:
+                return [k for k in keys if needle not in get(k).folded_text]
+            return [k for k in keys if needle in get(k).folded_text]
+        # Without a space it cannot span two cells, whatever joins them: the stored text serves as it is.
         if self.invert:
-            return [k for k in keys if needle not in get(k).folded_text]
-        return [k for k in keys if needle in get(k).folded_text]
+            return [k for k in keys if needle not in get(k).search_text]
+        return [k for k in keys if needle in get(k).search_text]
 
 
 class KeyFilter(RowFilter):
