@@ -108,12 +108,25 @@ def jobs_overview(jobs: Sequence[_Job]) -> Fit:
     return Fit((alert + Text("  ") + tally, alert + Text(f"  {len(jobs)} jobs")))
 
 
-def node_heatmap(nodes: list[NodeRow], width: int = 60) -> Text:
+def node_heatmap(nodes: list[NodeRow], squares: int = 120) -> Text:
+    """The nodes' states as `squares` coloured squares at most: one a node, in the pool's order, when they
+    fit; else each state gets its share of the squares (troubled states first, and never fewer than one
+    square, so that 3 failed nodes of 5,000 still show), followed by how many nodes a square stands for."""
     text = Text()
-    for node in nodes[: width * 2]:
-        text.append("■", style=STATE_STYLES.get(node.state, "white"))
-    if len(nodes) > width * 2:
-        text.append(f" +{len(nodes) - width * 2}", style="dim")
+    if len(nodes) <= squares:
+        for node in nodes:
+            text.append("■", style=STATE_STYLES.get(node.state, "white"))
+        return text
+    tally: dict[str, int] = {}
+    for node in nodes:
+        tally[node.state] = tally.get(node.state, 0) + 1
+    shares = {state: max(1, round(squares * number / len(nodes))) for state, number in tally.items()}
+    while sum(shares.values()) > squares:  # (the rounding up of the small ones): taken from the biggest
+        biggest = max(shares, key=lambda state: (shares[state], state not in BAD_NODE_STATES))
+        shares[biggest] -= 1
+    for state, _ in _by_concern(tally):
+        text.append("■" * shares[state], style=STATE_STYLES.get(state, "white"))
+    text.append(f" ■≈{-(-len(nodes) // squares):,} nodes", style="dim")
     return text
 
 
@@ -139,7 +152,7 @@ def pool_summary(nodes: list[NodeRow], counts: NodeCounts | None) -> Fit:
         low = counts.low_priority.get("total", 0)
         full.append(f"{'  ' if full.plain else ''}dedicated {counts.dedicated.get('total', 0)}  low-priority {low}",
                     style="dim")
-    heatmaps = [node_heatmap(nodes, width) + Text("  ") for width in (60, 20, 5) if nodes]
+    heatmaps = [node_heatmap(nodes, squares) + Text("  ") for squares in (120, 40, 10) if nodes]
     return Fit((*(h + full for h in heatmaps), full, states))
 
 
