@@ -5,7 +5,8 @@ the virtual directories and blobs under a prefix, so a container with a
 million blobs is browsed a level at a time; it reads byte ranges and saves
 whole blobs. `BlobFiles` is a store seen through the two calls the log view
 reads a file by (`file_properties(ref)`, `read_range(ref, start, end)`).
-Following a blob as it grows: `blob_follower.BlobFollower`.
+Following a blob as it grows: `blob_follower.BlobFollower`; writing (uploads,
+deletes, folder downloads, new containers): `blob_writes`.
 
 Every failure surfaces as a ServiceError: 404 → not_found, 401/403 → auth,
 connection failures → unreachable, 412 (the blob changed under a conditional
@@ -221,6 +222,11 @@ class BlobStore:
     @property
     def url(self) -> str:
         return self._client.url
+
+    @property
+    def client(self) -> BlobServiceClient:
+        """The SDK's client (blob_writes writes through it)."""
+        return self._client
 
     def _error(self, exc: BaseException, container: str | None = None, name: str | None = None) -> ServiceError:
         return storage_error(exc, container=container, name=name, endpoint=self.url)
