@@ -55,7 +55,7 @@ def _join(prefix: str, rel: str) -> str:
 
 def plan_upload(local: str | Path, prefix: str = "") -> list[Transfer]:
     """What uploading `local` under `prefix` writes: a file becomes PREFIX/NAME; a folder becomes
-    PREFIX/FOLDER/… (every regular file under it, "/"-separated, by name; symbolic links are not
+    PREFIX/FOLDER/… (every regular file under it, "/"-separated, by blob name; symbolic links are not
     followed). FileNotFoundError when `local` does not exist."""
     path = Path(local).expanduser()
     if path.is_file():
@@ -71,7 +71,7 @@ def plan_upload(local: str | Path, prefix: str = "") -> list[Transfer]:
             if file.is_file() and not file.is_symlink():
                 rel = file.relative_to(path).as_posix()
                 found.append(Transfer(file, f"{base}/{rel}", file.stat().st_size))
-    return found
+    return sorted(found, key=lambda item: item.blob)
 
 
 async def existing_blobs(store: BlobStore, container: str, names: list[str]) -> list[str]:
