@@ -246,7 +246,7 @@ class Navigator:
         """The account's linked storage account: containers → blobs."""
         from ...account import ConfigError
         from ...service.connect import blob_store_for
-        from ..screens.storage_view import StorageScreen
+        from ..screens.storage_writes import StorageWritesScreen
 
         app = self.app
         account = app.accounts.get(account_name)
@@ -265,7 +265,10 @@ class Navigator:
                 app.notify(f"{account_name} has no linked storage account", severity="warning")
                 return
             self.stores[account_name] = store
-        app.push_screen(StorageScreen(store, title=f"Storage of {account_name}", container=container, prefix=prefix))
+        why = "read-only mode" if app.read_only else f"account {account_name} is read-only"
+        app.push_screen(StorageWritesScreen(store, title=f"Storage of {account_name}", container=container,
+                                            prefix=prefix, read_only=app.read_only or account.read_only,
+                                            why_read_only=why))
 
     def open_outputs(self) -> None:
         """The selected task's outputs (or inputs) in the storage view."""
