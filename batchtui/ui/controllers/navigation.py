@@ -237,10 +237,16 @@ class Navigator:
         from ..screens.file_browser import FileBrowserScreen
 
         service = app.services[view.account]
+        read_only, why = app.actions.read_only_here(), self._why_read_only(view.account)
         if view.kind == TASKS:
-            app.push_screen(FileBrowserScreen(service, job_id=view.parent, task_id=key))
+            app.push_screen(FileBrowserScreen(service, job_id=view.parent, task_id=key, read_only=read_only,
+                                              why_read_only=why))
         else:
-            app.push_screen(FileBrowserScreen(service, pool_id=view.parent, node_id=key))
+            app.push_screen(FileBrowserScreen(service, pool_id=view.parent, node_id=key, read_only=read_only,
+                                              why_read_only=why))
+
+    def _why_read_only(self, account_name: str) -> str:
+        return "read-only mode" if self.app.read_only else f"account {account_name} is read-only"
 
     def open_storage(self, account_name: str, container: str | None = None, prefix: str = "") -> None:
         """The account's linked storage account: containers → blobs."""
@@ -265,10 +271,9 @@ class Navigator:
                 app.notify(f"{account_name} has no linked storage account", severity="warning")
                 return
             self.stores[account_name] = store
-        why = "read-only mode" if app.read_only else f"account {account_name} is read-only"
         app.push_screen(StorageWritesScreen(store, title=f"Storage of {account_name}", container=container,
                                             prefix=prefix, read_only=app.read_only or account.read_only,
-                                            why_read_only=why))
+                                            why_read_only=self._why_read_only(account_name)))
 
     def open_outputs(self) -> None:
         """The selected task's outputs (or inputs) in the storage view."""
