@@ -41,7 +41,8 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
 
 @pytest.fixture(scope="module")
 def storage_emulator(tmp_path_factory: pytest.TempPathFactory, azurite: Azurite):
-    emu = start_emulator(tmp_path_factory.mktemp("writes-emulator"), storage_connection_string=azurite.connection_string)
+    emu = start_emulator(tmp_path_factory.mktemp("writes-emulator"),
+                         storage_connection_string=azurite.connection_string)
     yield emu
     assert emu.stop() == 0
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from azure.storage.blob import BlobServiceClient
-from textual.app import App
 from screen_probe import line_with
+from textual.app import App
 from ui_helpers import until
 
 from batchtui.azurite import Azurite, ensure_azurite, find_azurite

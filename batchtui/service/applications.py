@@ -90,6 +90,14 @@ class PackageStore:
         self.store = store
         self.container = container
 
+    async def exists(self) -> bool:
+        """Whether the package store's container is there (a real account's linked storage has none)."""
+        try:
+            self.store.requests += 1
+            return bool(await self.store.client.get_container_client(self.container).exists())
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
+            raise storage_error(exc, container=self.container, endpoint=self.store.url) from None
+
     async def versions(self, app_id: str) -> list[PackageVersion]:
         """The application's package versions, naturally sorted ([] when the container is missing)."""
         try:

@@ -1,4 +1,5 @@
-"""The navigation tree: account → Pools → pool → nodes, account → Jobs → job → tasks.
+"""The navigation tree: account → Pools → pool → nodes, account → Jobs → job → tasks, and leaves that open
+a screen: Applications (the applications view), Storage (the linked storage account).
 
 Children are loaded lazily: expanding a node posts Tree.NodeExpanded, the app
 fetches in a worker and hands the result to `set_children`, which updates the
@@ -23,7 +24,7 @@ MAX_CHILDREN = 200
 
 @dataclass(frozen=True)
 class NavItem:
-    kind: str  # account, pools, pool, node, jobs, job, task, more
+    kind: str  # account, pools, pool, node, jobs, job, task, applications, storage, more
     account: str
     ident: str = ""
     parent: str = ""
@@ -79,6 +80,7 @@ class NavTree(Tree[NavItem]):
                 branch = node.add(label, NavItem(kind, name), allow_expand=True)
                 branch.add_leaf("loading…", NavItem("more", name))
                 branch.expand()  # posts NodeExpanded: the app loads the children
+            node.add_leaf("Applications", NavItem("applications", name))
             if name in self._with_storage:
                 node.add_leaf("Storage", NavItem("storage", name))
         self.root.expand()
