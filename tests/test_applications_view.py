@@ -66,9 +66,10 @@ def emu(tmp_path_factory: pytest.TempPathFactory, azurite: Azurite):
 
 
 class Host(App):
-    def __init__(self, emu, connection_string: str, **options) -> None:
+    def __init__(self, emu, connection_string: str, *, no_store: bool = False, **options) -> None:
         super().__init__()
         self.emu, self.connection_string, self.options = emu, connection_string, options
+        self.no_store = no_store
         self.closers: list = []
         self.notes: list[str] = []
 
@@ -76,7 +77,8 @@ class Host(App):
         service = service_for(self.emu)
         store = BlobStore.from_connection_string(self.connection_string, retries=0)
         self.closers += [service, store]
-        self.push_screen(ApplicationsScreen(service, PackageStore(store), title="Applications of emulator",
+        packages = None if self.no_store else PackageStore(store)
+        self.push_screen(ApplicationsScreen(service, packages, title="Applications of emulator",
                                             format_time=lambda when: STAMP, **self.options))
 
     def notify(self, message, *args, **kwargs) -> None:
@@ -200,3 +202,39 @@ def test_pool_details_show_its_package_references() -> None:
         {"applicationId": "render"}]}).plain.splitlines()
     assert [line.split() for line in text if line.startswith("package")] == [
         ["package", "wordcount", "1.0"], ["package", "render", "(default", "version)"]]
+
+
+async def test_the_trees_applications_leaf_opens_the_view(emu, azurite, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from ui_helpers import account_for
+
+    from batchtui.ui.app import BatchApp
+    from batchtui.ui.views import JOBS, ViewKey
+    from batchtui.ui.widgets.nav_tree import NavTree
+
+    monkeypatch.setenv("BATCHTUI_TEST_STORAGE", azurite.connection_string)
+    account = replace(account_for(emu), storage_connection_string_env="BATCHTUI_TEST_STORAGE")
+    app = BatchApp([account], {account.name: service_for(emu)}, refresh_seconds=60, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.query_one(NavTree)
+        leaf = await until(pilot, lambda: next((n for n in tree.root.children[0].children
+                                                if n.data is not None and n.data.kind == "applications"), None),
+                           what="the Applications leaf")
+        tree.move_cursor(leaf)
+        tree.focus()
+        await pilot.press("enter")
+        screen = await listed(pilot)
+        assert screen.heading == "Applications of emu" and screen.listing is not None and screen.listing.store
+        assert "wordcount" in line_with(app, "wordcount") and "package store" in line_with(app, "applications,")
+
+
+async def test_without_a_package_store_versions_are_names_and_uploads_say_why(emu, azurite) -> None:
+    app = Host(emu, azurite.connection_string, no_store=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await listed(pilot)
+        assert version_line(app, "1.0") == ["1.0"]  # no state, no activation: the data plane has none
+        assert "management plane" in line_with(app, "versions by name only")
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.screen is screen and "no package store here" in app.notes[-1]

@@ -62,13 +62,15 @@ class NavTree(Tree[NavItem]):
     """
 
     def __init__(self, accounts: list[str], with_storage: set[str] | None = None,
-                 problems: dict[str, str] | None = None, **kwargs: Any) -> None:
+                 problems: dict[str, str] | None = None, *, with_applications: set[str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__("accounts", **kwargs)
         self.show_root = False
         self.guide_depth = 2
         self._accounts = accounts
         self._with_storage = with_storage or set()
         self._problems = problems or {}  # account → why it cannot be reached (a missing key…)
+        self._with_applications = with_applications or set()  # accounts that show the Applications leaf
 
     def on_mount(self) -> None:
         for name in self._accounts:
@@ -80,7 +82,8 @@ class NavTree(Tree[NavItem]):
                 branch = node.add(label, NavItem(kind, name), allow_expand=True)
                 branch.add_leaf("loading…", NavItem("more", name))
                 branch.expand()  # posts NodeExpanded: the app loads the children
-            node.add_leaf("Applications", NavItem("applications", name))
+            if name in self._with_applications:
+                node.add_leaf("Applications", NavItem("applications", name))
             if name in self._with_storage:
                 node.add_leaf("Storage", NavItem("storage", name))
         self.root.expand()
