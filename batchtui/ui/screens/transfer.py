@@ -20,12 +20,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Static
 
 from ...service.errors import ServiceError
 from ..model.log_buffer import one_line
+from .confirm import DialogBox
 
 __all__ = ["Ask", "Plan", "TransferScreen"]
 
@@ -65,9 +65,11 @@ class TransferScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     TransferScreen { align: center middle; }
-    TransferScreen > Vertical { width: 80; max-width: 100%; height: auto; border: round $accent;
-                                background: $surface; padding: 0 1; }
+    TransferScreen > DialogBox { width: 80; max-width: 100%; height: auto; max-height: 100%;
+                                 border: round $accent; background: $surface; padding: 0 1; }
     TransferScreen Label { margin: 1 0 0 0; }
+    TransferScreen Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    TransferScreen Input:focus { border: none; background: $accent 30%; }
     TransferScreen #transfer-message { height: auto; margin: 1 0 0 0; }
     TransferScreen ProgressBar { display: none; margin: 1 0 0 0; }
     TransferScreen ProgressBar.visible { display: block; }
@@ -87,7 +89,7 @@ class TransferScreen(ModalScreen[str | None]):
         self._pending: tuple[dict[str, str], Plan] | None = None  # a plan waiting for a second enter
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with DialogBox() as box:
             box.border_title = Text(self.heading)
             yield Static(Text(one_line(self.intro)), markup=False)
             for ask in self.asks:
@@ -117,8 +119,9 @@ class TransferScreen(ModalScreen[str | None]):
         event.stop()
         if self.busy:
             return
-        if event.input.id != f"ask-{self.asks[-1].name}":
-            self.focus_next()
+        names = [f"ask-{ask.name}" for ask in self.asks]
+        if event.input.id in names[:-1]:  # enter moves on to the next field; in the last one, it goes on
+            self.query_one(f"#{names[names.index(event.input.id) + 1]}", Input).focus()
             return
         values = self.values()
         if self._pending is not None and self._pending[0] == values:
