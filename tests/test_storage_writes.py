@@ -82,6 +82,13 @@ async def test_folder_upload_download_round_trip_and_overwrite_refused(azurite: 
             await blob_writes.create_container(store, "round")
         assert caught.value.kind == CONFLICT
         assert "round" in {c.name for c in await store.list_containers()}
+        assert [i.blob for i in blob_writes.plan_upload(f"{source}/*.txt", "")] == ["a.txt"]
+        assert [i.blob for i in blob_writes.plan_upload(f"{source}/[sz]*", "x/")] == [
+            "x/sub/b.bin", "x/sub/deeper/c.txt", "x/z.csv"]
+        with pytest.raises(FileNotFoundError):
+            blob_writes.plan_upload(f"{source}/*.none")
+        with pytest.raises(FileNotFoundError):
+            blob_writes.plan_upload(tmp_path / "missing")
         items = blob_writes.plan_upload(source, "runs/1")
         assert [i.blob for i in items] == [f"runs/1/inputs/{rel}" for rel in sorted(files)]
         seen: list[tuple[int, int]] = []

@@ -13,6 +13,7 @@ No Textual import here.
 from __future__ import annotations
 
 import asyncio
+import glob
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -55,9 +56,24 @@ def _join(prefix: str, rel: str) -> str:
 
 def plan_upload(local: str | Path, prefix: str = "") -> list[Transfer]:
     """What uploading `local` under `prefix` writes: a file becomes PREFIX/NAME; a folder becomes
-    PREFIX/FOLDER/… (every regular file under it, "/"-separated, by blob name; symbolic links are not
-    followed). FileNotFoundError when `local` does not exist."""
-    path = Path(local).expanduser()
+    PREFIX/FOLDER/… (every regular file under it, "/"-separated; symbolic links inside are not
+    followed); a glob pattern (`data/*.csv`) is each path it matches, so. By blob name.
+    FileNotFoundError when nothing is there; ValueError when two paths would make the same blob."""
+    text = os.path.expanduser(str(local))
+    paths = [Path(text)] if os.path.lexists(text) or not glob.has_magic(text) else \
+        [Path(p) for p in sorted(glob.glob(text))]
+    found: list[Transfer] = []
+    for path in paths:
+        found += _plan_one(path, prefix)
+    if not paths or not (found or any(p.is_dir() for p in paths)):
+        raise FileNotFoundError(text)
+    names = [item.blob for item in found]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{text}: two files would be uploaded to the same blob name")
+    return sorted(found, key=lambda item: item.blob)
+
+
+def _plan_one(path: Path, prefix: str) -> list[Transfer]:
     if path.is_file():
         return [Transfer(path, _join(prefix, path.name), path.stat().st_size)]
     if not path.is_dir():
@@ -71,7 +87,7 @@ def plan_upload(local: str | Path, prefix: str = "") -> list[Transfer]:
             if file.is_file() and not file.is_symlink():
                 rel = file.relative_to(path).as_posix()
                 found.append(Transfer(file, f"{base}/{rel}", file.stat().st_size))
-    return sorted(found, key=lambda item: item.blob)
+    return found
 
 
 async def existing_blobs(store: BlobStore, container: str, names: list[str]) -> list[str]:

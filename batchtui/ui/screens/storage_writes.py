@@ -85,8 +85,8 @@ class StorageWritesScreen(StorageScreen):
             return f"uploaded {len(plan.data):,} file(s), {sent:,} bytes, to {container}/{prefix}"
 
         self.app.push_screen(TransferScreen(
-            "Upload", f"Upload to {container}/{prefix} (a file, or a folder and everything in it):",
-            [Ask("path", "Local file or folder", "./")], prepare, run, what="blob"), self._written)
+            "Upload", f"Upload to {container}/{prefix}: a file, a folder (all in it) or a pattern (*.csv):",
+            [Ask("path", "Local file, folder or pattern", "./")], prepare, run, what="blob"), self._written)
 
     # -- download ----------------------------------------------------------------------------
     def action_download_folder(self) -> None:
