@@ -51,6 +51,7 @@ __all__ = [
 
 MiB = 1024 * 1024
 GET_SIZE = 4 * MiB  # bytes in one GET of a download (the SDK's first GET and each chunk after)
+PUT_SIZE = 4 * MiB  # bytes in one PUT of an upload (a blob up to this size in one PUT, else blocks of it)
 APPEND_BLOB = "AppendBlob"
 
 
@@ -189,6 +190,9 @@ class BlobStore:
                                              random_jitter_range=1),
             "max_single_get_size": GET_SIZE,
             "max_chunk_get_size": GET_SIZE,
+            # uploads in blocks of PUT_SIZE, so an upload's progress moves a block at a time
+            "max_single_put_size": PUT_SIZE,
+            "max_block_size": PUT_SIZE,
         }
 
     @classmethod
