@@ -115,6 +115,17 @@ def test_snapshot_of_the_applications_view(snap_compare, emu, azurite, size):
     assert snap_compare(Host(emu, azurite.connection_string), terminal_size=size, run_before=run_before)
 
 
+def test_snapshot_of_the_upload_dialog(snap_compare, emu, azurite):
+    async def run_before(pilot) -> None:
+        await listed(pilot)
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(pilot.app.screen, TransferScreen), what="the dialog")
+        pilot.app.screen.query_one("#ask-version", Input).value = "2.0"
+        await pilot.pause()
+
+    assert snap_compare(Host(emu, azurite.connection_string), terminal_size=(80, 24), run_before=run_before)
+
+
 async def test_lists_applications_versions_and_the_default(emu, azurite) -> None:
     app = Host(emu, azurite.connection_string)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,6 +13,7 @@ cursor's version the default, `r` lists again, `escape` goes back. A read-only a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
@@ -94,9 +95,13 @@ class ApplicationsScreen(ModalScreen[None]):
         store = self.packages is not None and await self.packages.exists()
         apps = [AppEntry(row) for row in rows]
         if store and self.packages is not None:
-            for entry in apps:
-                entry.versions = await self.packages.versions(entry.row.id)
-                entry.default = await self.packages.default_version(entry.row.id)
+            packages = self.packages
+
+            async def read(entry: AppEntry) -> None:
+                entry.versions, entry.default = await asyncio.gather(
+                    packages.versions(entry.row.id), packages.default_version(entry.row.id))
+
+            await asyncio.gather(*(read(entry) for entry in apps))
         else:
             for entry in apps:
                 entry.default = entry.row.default_version
