@@ -1,5 +1,9 @@
 """Application packages: live in the auto-storage account, container
-`batchtui-applications`, one blob `APP/VERSION.zip` per package version.
+`batchtui-applications`, one blob `APP/VERSION.zip` per package version, and
+optionally `APP/application.json`: the application's own properties in the
+management plane's shape (`{"displayName": …, "defaultVersion": …,
+"allowUpdates": …}`, Microsoft.Batch/batchAccounts/applications), which is
+where the default version (used by a reference without a version) is kept.
 Deployed once per node into <node root>/applications/APP_VERSION (unzipped,
 Unix modes kept) and announced to the task as AZ_BATCH_APP_PACKAGE_* variables.
 Every deployment problem raises StorageFailure("ApplicationPackageError")."""
@@ -7,6 +11,7 @@ Every deployment problem raises StorageFailure("ApplicationPackageError")."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import secrets
@@ -24,6 +29,7 @@ from .storage_failures import StorageFailure, StorageUnavailable, reason
 from .store import Doc
 
 APPLICATIONS_CONTAINER = "batchtui-applications"
+APPLICATION_PROPERTIES = "application.json"  # APP/application.json: displayName, defaultVersion, allowUpdates
 DEPLOYED_MARKER = ".batchtui-deployed"
 # Batch's rules for application ids and versions, always matched whole (fullmatch: "$" alone lets "\n" through)
 _APP_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -69,15 +75,7 @@ class AppPackages:
             raise StorageFailure("ApplicationPackageError", str(exc), ApplicationId=app_id) from None
         async with container:
             if not version:
-                versions = await _package_versions(container, app_id)
-                if len(versions) != 1:
-                    raise StorageFailure(
-                        "ApplicationPackageError",
-                        f"No version was given for application {app_id} and it has "
-                        + ("no packages" if not versions else f"{len(versions)} versions, none of them the default"),
-                        ApplicationId=app_id,
-                    )
-                version = versions[0]
+                version = await _default_version(container, app_id)
             target = node_root / "applications" / f"{app_id}_{version}"
             lock = self._deploy_locks.setdefault(target, asyncio.Lock())
             async with lock:
@@ -102,16 +100,59 @@ class AppPackages:
                 return []
             except AzureError as exc:
                 raise StorageUnavailable(f"the auto-storage account could not be read: {reason(exc)}") from None
-        apps: dict[str, list[str]] = {}
-        for name in names:
-            app_id = name.partition("/")[0]
-            version = _package_version(name, app_id)
-            if version:
-                apps.setdefault(app_id, []).append(version)
-        return [
-            {"id": app_id, "displayName": app_id, "versions": sorted(versions, key=_natural)}
-            for app_id, versions in sorted(apps.items())
-        ]
+            apps: dict[str, list[str]] = {}
+            described: set[str] = set()
+            for name in names:
+                app_id, _, rest = name.partition("/")
+                version = _package_version(name, app_id)
+                if version:
+                    apps.setdefault(app_id, []).append(version)
+                elif rest == APPLICATION_PROPERTIES and _APP_ID_RE.fullmatch(app_id):
+                    apps.setdefault(app_id, [])
+                    described.add(app_id)
+            listed = []
+            for app_id, versions in sorted(apps.items()):
+                try:
+                    props = await _properties(container, app_id) if app_id in described else {}
+                except StorageFailure as exc:
+                    raise StorageUnavailable(f"the auto-storage account could not be read: {exc}") from None
+                # (defaultVersion is not in Batch's data-plane shape: an emulator extra, ignored by the SDKs)
+                doc: Doc = {"id": app_id, "displayName": str(props.get("displayName") or app_id),
+                            "versions": sorted(versions, key=_natural)}
+                if props.get("defaultVersion"):
+                    doc["defaultVersion"] = str(props["defaultVersion"])
+                listed.append(doc)
+        return listed
+
+
+async def _properties(container: ContainerClient, app_id: str) -> Doc:
+    """APP/application.json as a dict ({} when missing or not a JSON object)."""
+    try:
+        data = await (await container.get_blob_client(f"{app_id}/{APPLICATION_PROPERTIES}").download_blob()).readall()
+        props = json.loads(data)
+    except ResourceNotFoundError:
+        return {}
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    except AzureError as exc:
+        raise StorageFailure("ApplicationPackageError", reason(exc), ApplicationId=app_id) from None
+    return props if isinstance(props, dict) else {}
+
+
+async def _default_version(container: ContainerClient, app_id: str) -> str:
+    """The version a reference without one gets: the application's defaultVersion, else its only version."""
+    default = (await _properties(container, app_id)).get("defaultVersion")
+    if isinstance(default, str) and _VERSION_RE.fullmatch(default):
+        return default
+    versions = await _package_versions(container, app_id)
+    if len(versions) != 1:
+        raise StorageFailure(
+            "ApplicationPackageError",
+            f"No version was given for application {app_id} and it has "
+            + ("no packages" if not versions else f"{len(versions)} versions, none of them the default"),
+            ApplicationId=app_id,
+        )
+    return versions[0]
 
 
 async def _package_versions(container: ContainerClient, app_id: str) -> list[str]:

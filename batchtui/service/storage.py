@@ -5,7 +5,8 @@ the virtual directories and blobs under a prefix, so a container with a
 million blobs is browsed a level at a time; it reads byte ranges and saves
 whole blobs. `BlobFiles` is a store seen through the two calls the log view
 reads a file by (`file_properties(ref)`, `read_range(ref, start, end)`).
-Following a blob as it grows: `blob_follower.BlobFollower`.
+Following a blob as it grows: `blob_follower.BlobFollower`; writing (uploads,
+deletes, folder downloads, new containers): `blob_writes`.
 
 Every failure surfaces as a ServiceError: 404 → not_found, 401/403 → auth,
 connection failures → unreachable, 412 (the blob changed under a conditional
@@ -50,6 +51,7 @@ __all__ = [
 
 MiB = 1024 * 1024
 GET_SIZE = 4 * MiB  # bytes in one GET of a download (the SDK's first GET and each chunk after)
+PUT_SIZE = 4 * MiB  # bytes in one PUT of an upload (a blob up to this size in one PUT, else blocks of it)
 APPEND_BLOB = "AppendBlob"
 
 
@@ -188,6 +190,9 @@ class BlobStore:
                                              random_jitter_range=1),
             "max_single_get_size": GET_SIZE,
             "max_chunk_get_size": GET_SIZE,
+            # uploads in blocks of PUT_SIZE, so an upload's progress moves a block at a time
+            "max_single_put_size": PUT_SIZE,
+            "max_block_size": PUT_SIZE,
         }
 
     @classmethod
@@ -221,6 +226,11 @@ class BlobStore:
     @property
     def url(self) -> str:
         return self._client.url
+
+    @property
+    def client(self) -> BlobServiceClient:
+        """The SDK's client (blob_writes writes through it)."""
+        return self._client
 
     def _error(self, exc: BaseException, container: str | None = None, name: str | None = None) -> ServiceError:
         return storage_error(exc, container=container, name=name, endpoint=self.url)

@@ -123,7 +123,10 @@ class BatchApp(App[str | None]):
         yield Static("", id="topbar", markup=False)
         with Horizontal(id="body"):
             yield NavTree(list(self.accounts), {a.name for a in self.accounts.values() if a.has_storage},
-                          self.problems, id="nav")
+                          self.problems, id="nav",
+                          # (an emulator's applications live in its auto-storage: none without one)
+                          with_applications={a.name for a in self.accounts.values()
+                                             if a.has_storage or a.source != "demo"})
             with Vertical(id="main"):
                 yield ViewTitle(id="view-title")
                 yield Summary(id="summary")  # (plain text: a Summary never reads markup)

@@ -1,6 +1,8 @@
 """Applications: the packages in the account's auto-storage account
 (container batchtui-applications, one blob APP/VERSION.zip per version),
-listed and read as Batch's data plane shows them."""
+listed and read as Batch's data plane shows them; an application whose
+APP/application.json names a defaultVersion also carries `defaultVersion`
+(an emulator extra: Batch's data plane has no such field, the SDKs ignore it)."""
 
 from __future__ import annotations
 

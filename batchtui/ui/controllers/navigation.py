@@ -169,6 +169,9 @@ class Navigator:
         if item.kind == "storage":
             self.open_storage(item.account)
             return
+        if item.kind == "applications":
+            self.open_applications(item.account)
+            return
         target = {
             "account": (ViewKey(item.account, JOBS), None),
             "pools": (ViewKey(item.account, POOLS), None),
@@ -237,35 +240,70 @@ class Navigator:
         from ..screens.file_browser import FileBrowserScreen
 
         service = app.services[view.account]
+        read_only, why = app.actions.read_only_here(), self._why_read_only(view.account)
         if view.kind == TASKS:
-            app.push_screen(FileBrowserScreen(service, job_id=view.parent, task_id=key))
+            app.push_screen(FileBrowserScreen(service, job_id=view.parent, task_id=key, read_only=read_only,
+                                              why_read_only=why))
         else:
-            app.push_screen(FileBrowserScreen(service, pool_id=view.parent, node_id=key))
+            app.push_screen(FileBrowserScreen(service, pool_id=view.parent, node_id=key, read_only=read_only,
+                                              why_read_only=why))
 
-    def open_storage(self, account_name: str, container: str | None = None, prefix: str = "") -> None:
-        """The account's linked storage account: containers → blobs."""
+    def _why_read_only(self, account_name: str) -> str:
+        return "read-only mode" if self.app.read_only else f"account {account_name} is read-only"
+
+    def _store(self, account_name: str, *, quiet: bool = False) -> BlobStore | None:
+        """The account's linked BlobStore (opened once), or None after saying why (`quiet`: not saying
+        that there is none)."""
         from ...account import ConfigError
         from ...service.connect import blob_store_for
-        from ..screens.storage_view import StorageScreen
 
         app = self.app
         account = app.accounts.get(account_name)
         if account is None or not account.has_storage:
-            app.notify(f"{account_name} has no linked storage account (storage_connection_string_env or "
-                       "storage_account_url in accounts.toml)", severity="warning", timeout=6)
-            return
+            if not quiet:
+                app.notify(f"{account_name} has no linked storage account (storage_connection_string_env or "
+                           "storage_account_url in accounts.toml)", severity="warning", timeout=6)
+            return None
         store = self.stores.get(account_name)
         if store is None:
             try:
                 store = blob_store_for(account)
             except ConfigError as error:
                 app.notify(str(error), severity="error")
-                return
+                return None
             if store is None:  # has_storage said yes, so the account names one; be safe all the same
                 app.notify(f"{account_name} has no linked storage account", severity="warning")
-                return
+                return None
             self.stores[account_name] = store
-        app.push_screen(StorageScreen(store, title=f"Storage of {account_name}", container=container, prefix=prefix))
+        return store
+
+    def _read_only(self, account_name: str) -> bool:
+        account = self.app.accounts.get(account_name)
+        return self.app.read_only or bool(account and account.read_only)
+
+    def open_storage(self, account_name: str, container: str | None = None, prefix: str = "") -> None:
+        """The account's linked storage account: containers → blobs."""
+        from ..screens.storage_writes import StorageWritesScreen
+
+        store = self._store(account_name)
+        if store is not None:
+            self.app.push_screen(StorageWritesScreen(
+                store, title=f"Storage of {account_name}", container=container, prefix=prefix,
+                read_only=self._read_only(account_name), why_read_only=self._why_read_only(account_name)))
+
+    def open_applications(self, account_name: str) -> None:
+        """The account's applications and package versions (the package store: the linked storage's
+        batchtui-applications container, where there is one)."""
+        from ...service.applications import PackageStore
+        from ..screens.applications_view import ApplicationsScreen
+
+        service = self.app.services.get(account_name)
+        if service is None:
+            return
+        store = self._store(account_name, quiet=True)
+        self.app.push_screen(ApplicationsScreen(
+            service, PackageStore(store) if store is not None else None, title=f"Applications of {account_name}",
+            read_only=self._read_only(account_name), why_read_only=self._why_read_only(account_name)))
 
     def open_outputs(self) -> None:
         """The selected task's outputs (or inputs) in the storage view."""

@@ -3,7 +3,8 @@
 The Batch API lists files from the root (`recursive=true` gives everything
 under it), so the screen lists once and builds the tree lazily from that
 list: a directory's children become tree nodes when it is first expanded.
-`r` lists again.
+`r` lists again. `d` deletes the cursor's file (Batch's DELETE on a task's or
+node's file) after a confirmation; a read-only account refuses with a message.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from ...service.errors import ServiceError
+from ...service.file_operations import delete_file
 from ...service.models import FileEntry, FileRef, FileRoot
 from ..widgets.key_footer import KeyFooter
 from ..widgets.log_lines import clean_line
+from .confirm import ConfirmScreen
 from .log_view import LogScreen
 
 __all__ = ["FileBrowserScreen", "build_listing", "human_size"]
@@ -87,6 +90,7 @@ class FileBrowserScreen(ModalScreen[None]):
         Binding("escape,q", "back", "Back"),
         Binding("enter", "open", "Open"),
         Binding("r", "reload", "Reload"),
+        Binding("d", "delete", "Delete file"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -98,9 +102,12 @@ class FileBrowserScreen(ModalScreen[None]):
     """
 
     def __init__(self, service, *, job_id: str | None = None, task_id: str | None = None,
-                 pool_id: str | None = None, node_id: str | None = None) -> None:
+                 pool_id: str | None = None, node_id: str | None = None, read_only: bool = False,
+                 why_read_only: str = "the account is read-only") -> None:
         super().__init__()
         self.service = service
+        self.read_only = read_only
+        self.why_read_only = why_read_only
         self.root = FileRoot(job_id=job_id, task_id=task_id, pool_id=pool_id, node_id=node_id)
         self.listing: dict[str, list[_Item]] = {}
 
@@ -189,16 +196,47 @@ class FileBrowserScreen(ModalScreen[None]):
         if item is not None and not item.is_directory:
             self.open(item.path)
 
+    def ref(self, path: str) -> FileRef:
+        """The file at `path` under the root."""
+        root = self.root
+        if root.is_task:
+            return FileRef.task(root.job_id or "", root.task_id or "", path)
+        return FileRef.node(root.pool_id or "", root.node_id or "", path)
+
     def open(self, path: str) -> None:
         """Open a file (its path under the root) in the log view."""
         root = self.root
-        if root.is_task:
-            ref = FileRef.task(root.job_id or "", root.task_id or "", path)
-            screen = LogScreen(self.service, ref, follow_task=(root.job_id or "", root.task_id or ""))
-        else:
-            ref = FileRef.node(root.pool_id or "", root.node_id or "", path)
-            screen = LogScreen(self.service, ref)
-        self.app.push_screen(screen)
+        follow = (root.job_id or "", root.task_id or "") if root.is_task else None
+        self.app.push_screen(LogScreen(self.service, self.ref(path), follow_task=follow))
+
+    def action_delete(self) -> None:
+        node = self.files_tree.cursor_node
+        item = node.data if node is not None else None
+        if self.read_only:
+            self.notify(f"delete: not here ({self.why_read_only})", severity="warning", timeout=5)
+            return
+        if item is None or item.is_directory or not item.path:
+            self.notify("d deletes a file: put the cursor on one", severity="warning", timeout=3)
+            return
+        ref = self.ref(item.path)
+        owner = self.heading.removeprefix("files of ")
+        message = f"Delete {item.path} of {owner}?\nThis cannot be undone."
+
+        def confirmed(values: dict[str, object] | None) -> None:
+            if values is not None:
+                self._delete(ref)
+
+        self.app.push_screen(ConfirmScreen("Delete file", message, confirm_label="Delete"), confirmed)
+
+    @work(group="files-delete")
+    async def _delete(self, ref: FileRef) -> None:
+        try:
+            await delete_file(self.service, ref)
+        except ServiceError as err:
+            self.notify(f"not deleted: {clean_line(str(err))}", severity="error", timeout=8)
+            return
+        self.notify(f"deleted {clean_line(ref.path)}", timeout=5)
+        self._list()
 
     def action_open(self) -> None:
         self.files_tree.action_select_cursor()

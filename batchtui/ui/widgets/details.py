@@ -46,6 +46,13 @@ def _line(text: Text, label: str, value: object, style: str = "") -> None:
     text.append("\n")
 
 
+def _packages(text: Text, doc: dict[str, Any]) -> None:
+    """A pool's or task's applicationPackageReferences, one line each (no version: the default)."""
+    for package in doc.get("applicationPackageReferences") or []:
+        app_id = str(package.get("applicationId") or "").rstrip("/").rsplit("/applications/", 1)[-1]
+        _line(text, "package", f"{app_id} {package.get('version') or '(default version)'}")
+
+
 def _failure(text: Text, label: str, failure: dict[str, Any] | None) -> None:
     if not failure:
         return
@@ -81,8 +88,7 @@ def task_details(doc: dict[str, Any]) -> Text:
         _line(text, "input", _resource_label(resource))
     for output in doc.get("outputFiles") or []:
         _line(text, "output", _output_label(output))
-    for package in doc.get("applicationPackageReferences") or []:
-        _line(text, "package", f"{package.get('applicationId')} {package.get('version', '(default)')}")
+    _packages(text, doc)
     if doc.get("outputFiles") or doc.get("resourceFiles"):
         _line(text, "", "O opens these in the storage view", "dim")
     return text
@@ -165,6 +171,7 @@ def pool_details(doc: dict[str, Any]) -> Text:
     _line(text, "node agent", vm.get("nodeAgentSKUId"))
     _line(text, "slots/node", doc.get("taskSlotsPerNode"))
     _line(text, "start task", (doc.get("startTask") or {}).get("commandLine"))
+    _packages(text, doc)
     _line(text, "created", doc.get("creationTime"))
     return text
 

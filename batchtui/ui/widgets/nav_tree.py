@@ -1,4 +1,5 @@
-"""The navigation tree: account → Pools → pool → nodes, account → Jobs → job → tasks.
+"""The navigation tree: account → Pools → pool → nodes, account → Jobs → job → tasks, and leaves that open
+a screen: Applications (the applications view), Storage (the linked storage account).
 
 Children are loaded lazily: expanding a node posts Tree.NodeExpanded, the app
 fetches in a worker and hands the result to `set_children`, which updates the
@@ -23,7 +24,7 @@ MAX_CHILDREN = 200
 
 @dataclass(frozen=True)
 class NavItem:
-    kind: str  # account, pools, pool, node, jobs, job, task, more
+    kind: str  # account, pools, pool, node, jobs, job, task, applications, storage, more
     account: str
     ident: str = ""
     parent: str = ""
@@ -61,13 +62,15 @@ class NavTree(Tree[NavItem]):
     """
 
     def __init__(self, accounts: list[str], with_storage: set[str] | None = None,
-                 problems: dict[str, str] | None = None, **kwargs: Any) -> None:
+                 problems: dict[str, str] | None = None, *, with_applications: set[str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__("accounts", **kwargs)
         self.show_root = False
         self.guide_depth = 2
         self._accounts = accounts
         self._with_storage = with_storage or set()
         self._problems = problems or {}  # account → why it cannot be reached (a missing key…)
+        self._with_applications = with_applications or set()  # accounts that show the Applications leaf
 
     def on_mount(self) -> None:
         for name in self._accounts:
@@ -79,6 +82,8 @@ class NavTree(Tree[NavItem]):
                 branch = node.add(label, NavItem(kind, name), allow_expand=True)
                 branch.add_leaf("loading…", NavItem("more", name))
                 branch.expand()  # posts NodeExpanded: the app loads the children
+            if name in self._with_applications:
+                node.add_leaf("Applications", NavItem("applications", name))
             if name in self._with_storage:
                 node.add_leaf("Storage", NavItem("storage", name))
         self.root.expand()
