@@ -35,11 +35,8 @@ if TYPE_CHECKING:
 
 
 def _run(argv: list[str], interactive: bool) -> int:
-    try:
-        return subprocess.run(argv, stdin=None if interactive else subprocess.DEVNULL, check=False).returncode
-    except OSError as exc:
-        print(f"batchtui: cannot run {argv[0]}: {exc.strerror}")
-        return 255
+    """ssh's exit status; OSError when it cannot start."""
+    return subprocess.run(argv, stdin=None if interactive else subprocess.DEVNULL, check=False).returncode
 
 
 class NodeShell:
@@ -85,7 +82,6 @@ class NodeShell:
         except OSError as exc:
             app.notify(f"no SSH key: none in ~/.ssh or the agent, and none can be made: {exc}", severity="error")
             return
-        app.notify(f"making a node user on {node_id} (key {key.origin})", timeout=3)
         try:
             login = await open_login(service, view.parent, node_id, key.public_key, now=app.clock())
         except ServiceError as error:
@@ -93,19 +89,22 @@ class NodeShell:
             return
         if not app.ui_alive():
             return
-        code = self._ssh(login, key)
+        try:
+            failed = "failed (exit status 255)" if self._ssh(login, key) == 255 else ""
+        except OSError as exc:
+            failed = f"cannot start: {exc.strerror or exc}"
         if app.ui_alive():
-            if code == 255:
-                app.notify(f"ssh to {node_id} failed (exit status 255)", severity="warning", timeout=6)
+            if failed:
+                app.notify(f"ssh to {node_id} {failed}", severity="warning", timeout=6)
             self._offer_delete(view, login)
 
     def _ssh(self, login: NodeLogin, key: LoginKey) -> int:
-        """ssh in the terminal, the UI suspended meanwhile; its exit status."""
+        """ssh in the terminal, the UI suspended meanwhile; its exit status. OSError."""
         argv = ssh_argv(login, key.identity_file)
         try:
             with self.app.suspend():
-                print(f"batchtui: ssh to node {login.node_id} of pool {login.pool_id} as {login.user}"
-                      " (exit the shell to come back)", flush=True)
+                print(f"batchtui: ssh to node {login.node_id} of pool {login.pool_id} as {login.user}, "
+                      f"key {key.origin} (exit the shell to come back)", flush=True)
                 return _run(argv, interactive=True)
         except SuspendNotSupported:
             return _run(argv, interactive=False)
@@ -114,8 +113,8 @@ class NodeShell:
         expiry = login.expiry.strftime("%Y-%m-%d %H:%M UTC")
         message = Text.assemble(
             "You are back from node ", (inert(login.node_id), "bold"), f" (pool {inert(login.pool_id)}).\n\n",
-            "Its user ", (inert(login.user), "bold"), f" was made for this login; it expires at {expiry}.\n",
-            "Delete it now? Cancel keeps it until then (to log in again with ssh).")
+            "The node user ", (inert(login.user), "bold"), f" was made for this login; it expires at {expiry}. ",
+            "Delete it now? Cancel keeps it until then, to log in again with ssh.")
 
         def answered(values: dict[str, object] | None) -> None:
             if values is not None:
