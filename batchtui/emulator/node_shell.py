@@ -1,6 +1,6 @@
 """What an SSH session on an emulated node runs: the command the client asked
 for (`/bin/sh -c COMMAND`), or a login shell ($SHELL, else /bin/sh) when it asked
-for none, in the node's directory with the node's environment.
+for none, in the node's directory with the node's environment (SHELL set to it).
 
 With a terminal requested (`ssh -t`, or an interactive `ssh`), the process gets
 a pseudo-terminal of the client's size, resized as the client's window changes;
@@ -30,13 +30,16 @@ CHUNK = 64 * 1024
 HANG_UP_SECONDS = 2.0  # after a hang-up, how long the process's output may still take to end
 
 
-def _shell(env: dict[str, str]) -> str:
-    shell = env.get("SHELL") or "/bin/sh"
-    return shell if os.path.isfile(shell) and os.access(shell, os.X_OK) else "/bin/sh"
+def login_shell(env: dict[str, str]) -> str:
+    """$SHELL of the node's environment, else bash (a Batch Linux node's shell), else /bin/sh."""
+    for shell in (env.get("SHELL") or "", "/bin/bash", "/bin/sh"):
+        if shell and os.path.isfile(shell) and os.access(shell, os.X_OK):
+            return shell
+    return "/bin/sh"
 
 
 def _argv(command: str | None, env: dict[str, str]) -> list[str]:
-    return ["/bin/sh", "-c", command] if command else [_shell(env), "-l"]
+    return ["/bin/sh", "-c", command] if command else [login_shell(env), "-l"]
 
 
 def _status(code: int) -> int:

@@ -25,7 +25,7 @@ from pathlib import Path
 import asyncssh
 
 from . import node_users
-from .node_shell import run_session
+from .node_shell import login_shell, run_session
 from .runtime import Runtime
 from .store import Doc
 
@@ -156,24 +156,31 @@ class NodeEndpoints:
             env.pop(name, None)
         user = str(process.get_extra_info("username") or "")
         env.update(USER=user, LOGNAME=user)
-        await run_session(process, root, env)
+        env["SHELL"] = login_shell(env)
+        try:
+            await run_session(process, root, env)
+        except Exception:  # noqa: BLE001 - one session's failure is logged, the endpoint goes on
+            log.exception("ssh session of user %r on node %r failed", user[:64], endpoint.node_id)
+            process.exit(255)
 
     def close_gone(self) -> None:
         """Close the endpoints (and their sessions) of nodes that are gone or no longer up."""
         for key, endpoint in list(self._open.items()):
-            if not node_up(self.node(endpoint)):
-                self._close(key, endpoint)
+            node = self.node(endpoint)
+            if not node_up(node):
+                self._close(key, endpoint, f"the node is {node['state'] if node else 'gone'}")
 
-    def _close(self, key: tuple[str, str], endpoint: Endpoint) -> None:
+    def _close(self, key: tuple[str, str], endpoint: Endpoint, why: str) -> None:
         del self._open[key]
         if endpoint.server is not None:
             endpoint.server.close()
         for conn in list(endpoint.connections):
             conn.close()
-        log.info("ssh endpoint of node %r of pool %r closed", endpoint.node_id, endpoint.pool_id)
+        log.info("ssh endpoint of node %r of pool %r closed (%s; %d connections)", endpoint.node_id,
+                 endpoint.pool_id, why, len(endpoint.connections))
 
     async def close_all(self) -> None:
         for key, endpoint in list(self._open.items()):
-            self._close(key, endpoint)
+            self._close(key, endpoint, "the emulator stops")
             if endpoint.server is not None:
                 await endpoint.server.wait_closed()

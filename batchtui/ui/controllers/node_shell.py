@@ -33,10 +33,19 @@ from .workers import start_worker
 if TYPE_CHECKING:
     from ..app import BatchApp
 
+SSH_FAILED = 255  # ssh's exit status for its own errors (connection, authentication)
+
 
 def _run(argv: list[str], interactive: bool) -> int:
-    """ssh's exit status; OSError when it cannot start."""
-    return subprocess.run(argv, stdin=None if interactive else subprocess.DEVNULL, check=False).returncode
+    """ssh's exit status; OSError when it cannot start. In the terminal, ssh's own
+    failure (255) waits for Enter, so that its message can be read before the UI returns."""
+    code = subprocess.run(argv, stdin=None if interactive else subprocess.DEVNULL, check=False).returncode
+    if interactive and code == SSH_FAILED:
+        try:
+            input(f"batchtui: ssh ended with status {SSH_FAILED} (its message is above); press Enter to go back ")
+        except EOFError:
+            pass
+    return code
 
 
 class NodeShell:
@@ -90,7 +99,7 @@ class NodeShell:
         if not app.ui_alive():
             return
         try:
-            failed = "failed (exit status 255)" if self._ssh(login, key) == 255 else ""
+            failed = f"failed (exit status {SSH_FAILED})" if self._ssh(login, key) == SSH_FAILED else ""
         except OSError as exc:
             failed = f"cannot start: {exc.strerror or exc}"
         if app.ui_alive():
