@@ -105,3 +105,26 @@ def test_endpoint_closes_when_the_node_goes(client, keys):
                              polling_interval=0.1).result()
     wait_for(lambda: not list(client.list_nodes(pool_id)), what="the node gone")
     wait_for(lambda: ssh(keys["mine"][0], port, "leaver", "true").returncode == 255, what="the endpoint closed")
+
+
+def test_users_and_host_key_survive_a_restart(tmp_path, keys):
+    from conftest import start_emulator
+
+    emu = start_emulator(tmp_path / "data")
+    try:
+        client = emu.client()
+        pool_id = make_pool(client)
+        node_id = next(iter(client.list_nodes(pool_id))).id
+        add_user(client, pool_id, node_id, "stays", keys["mine"][1])
+        host_key = (tmp_path / "data" / "ssh_host_ed25519_key").read_bytes()
+    finally:
+        assert emu.stop() == 0
+    emu = start_emulator(tmp_path / "data")
+    try:
+        client = emu.client()
+        wait_for(lambda: client.get_node(pool_id, node_id).state == "idle", what="the node idle again")
+        port = client.get_node_remote_login_settings(pool_id, node_id).remote_login_port
+        assert ssh(keys["mine"][0], port, "stays", "echo here").stdout == "here\n"
+        assert (tmp_path / "data" / "ssh_host_ed25519_key").read_bytes() == host_key
+    finally:
+        assert emu.stop() == 0
