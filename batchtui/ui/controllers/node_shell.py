@@ -12,6 +12,7 @@ Where the app cannot suspend (headless, in tests) ssh runs without the terminal.
 from __future__ import annotations
 
 import asyncio
+import shlex
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,7 +106,7 @@ class NodeShell:
         if app.ui_alive():
             if failed:
                 app.notify(f"ssh to {node_id} {failed}", severity="warning", timeout=6)
-            self._offer_delete(view, login)
+            self._offer_delete(view, login, shlex.join(ssh_argv(login, key.identity_file)))
 
     def _ssh(self, login: NodeLogin, key: LoginKey) -> int:
         """ssh in the terminal, the UI suspended meanwhile; its exit status. OSError."""
@@ -118,7 +119,8 @@ class NodeShell:
         except SuspendNotSupported:
             return _run(argv, interactive=False)
 
-    def _offer_delete(self, view: ViewKey, login: NodeLogin) -> None:
+    def _offer_delete(self, view: ViewKey, login: NodeLogin, again: str) -> None:
+        """The dialog after ssh: delete the node user (Delete), or keep it (Cancel) and say how to log in again."""
         expiry = login.expiry.strftime("%Y-%m-%d %H:%M UTC")
         message = Text.assemble(
             "You are back from node ", (inert(login.node_id), "bold"), f" (pool {inert(login.pool_id)}).\n\n",
@@ -129,8 +131,7 @@ class NodeShell:
             if values is not None:
                 start_worker(self.app, self._delete, view, login, group="node-shell")
             else:
-                self.app.notify(f"kept node user {login.user} until {expiry}: "
-                                f"ssh -p {login.port} -l {login.user} {login.address}", timeout=10)
+                self.app.notify(f"kept node user {login.user} until {expiry}; to log in again: {again}", timeout=10)
 
         self.app.push_screen(ConfirmScreen("Delete the node user?", message, confirm_label="Delete"), answered)
 
