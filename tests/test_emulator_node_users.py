@@ -129,3 +129,16 @@ def test_deallocated_node_has_no_remote_login(client):
     with pytest.raises(HttpResponseError) as caught:
         client.get_node_remote_login_settings(pool_id, node_id)
     assert caught.value.status_code == 409 and _code(caught.value) == "OperationInvalidForCurrentState"
+
+
+def test_reimage_removes_the_users_and_reboot_keeps_them(client, public_key):
+    pool_id = make_pool(client)
+    node_id = next(iter(client.list_nodes(pool_id))).id
+    client.create_node_user(pool_id, node_id, m.BatchNodeUserCreateOptions(name="kept", ssh_public_key=public_key))
+    client.begin_reboot_node(pool_id, node_id, {"nodeRebootOption": "requeue"}, polling_interval=0.1).result()  # type: ignore[arg-type]
+    wait_for(lambda: client.get_node(pool_id, node_id).state == "idle", what="idle after the reboot")
+    with pytest.raises(ResourceExistsError):
+        client.create_node_user(pool_id, node_id, m.BatchNodeUserCreateOptions(name="kept", password="x"))
+    client.begin_reimage_node(pool_id, node_id, {"nodeReimageOption": "requeue"}, polling_interval=0.1).result()  # type: ignore[arg-type]
+    wait_for(lambda: client.get_node(pool_id, node_id).state == "idle", what="idle after the reimage")
+    client.create_node_user(pool_id, node_id, m.BatchNodeUserCreateOptions(name="kept", ssh_public_key=public_key))
