@@ -1,6 +1,6 @@
 """What an SSH session on an emulated node runs: the command the client asked
 for (`/bin/sh -c COMMAND`), or a login shell ($SHELL, else /bin/sh) when it asked
-for none, in the node's directory with the node's environment (SHELL set to it).
+for none, in the node's directory with the node's environment (SHELL set to the shell).
 
 With a terminal requested (`ssh -t`, or an interactive `ssh`), the process gets
 a pseudo-terminal of the client's size, resized as the client's window changes;
@@ -48,6 +48,7 @@ def _status(code: int) -> int:
 
 async def run_session(process: asyncssh.SSHServerProcess[bytes], cwd: Path, env: dict[str, str]) -> None:
     """Run the session's process to its end and exit the channel with its status."""
+    env = {**env, "SHELL": login_shell(env)}
     argv = _argv(process.command, env)
     terminal = process.get_terminal_type()
     if terminal:

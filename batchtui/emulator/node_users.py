@@ -15,13 +15,14 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Any
-
-import asyncssh
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .formats import iso, parse_iso, utcnow
 from .store import Doc
+
+if TYPE_CHECKING:
+    import asyncssh
 
 USERS = "_users"
 DEFAULT_LIFETIME = timedelta(days=1)  # Batch's default expiryTime: one day from now
@@ -47,6 +48,8 @@ def password_matches(account: Doc, password: str) -> bool:
 def _public_key(text: str) -> str:
     """The key in OpenSSH form ("ssh-ed25519 AAAA…", comment dropped); 400
     InvalidPropertyValue naming sshPublicKey when it is not one."""
+    import asyncssh  # here, not at the top: its import is paid by the first node user
+
     try:
         key = asyncssh.import_public_key(text.strip())
     except (asyncssh.KeyImportError, ValueError):

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncssh
-
 OWN_KEYS = ("id_ed25519.pub", "id_rsa.pub")
 GENERATED = "id_ed25519"
 AGENT_TIMEOUT = 5.0  # seconds `ssh-add -L` may take
@@ -74,6 +72,8 @@ def generated_key(state_dir: Path) -> LoginKey:
     os.chmod(folder, 0o700)
     private, public = folder / GENERATED, folder / f"{GENERATED}.pub"
     if not (private.exists() and public.exists()):
+        import asyncssh  # here, not at the top: the explorer starts without it (0.3-0.6 s)
+
         key = asyncssh.generate_private_key("ssh-ed25519", comment="batchtui node login")
         private.unlink(missing_ok=True)
         fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
