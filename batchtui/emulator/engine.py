@@ -27,6 +27,7 @@ from . import errors
 from .formats import freeze_clock, now_iso, parse_iso, set_clock_rate
 from .job_lifecycle import JobLifecycle
 from .node_lifecycle import NodeLifecycle
+from .node_ssh import NodeEndpoints
 from .runtime import Runtime
 from .scheduler import Scheduler
 from .settings import Settings, StartError
@@ -39,7 +40,7 @@ log = logging.getLogger("batchtui.emulator")
 
 class Engine:
     """One emulated Batch account. The HTTP handlers reach its parts:
-    `store` (documents), `tasks`, `jobs`, `nodes`, `storage`, `runtime`."""
+    `store` (documents), `tasks`, `jobs`, `nodes`, `storage`, `runtime`, `node_ssh`."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -53,6 +54,7 @@ class Engine:
         self.nodes = NodeLifecycle(self.runtime, self.tasks)
         self.jobs = JobLifecycle(self.store, self.tasks)
         self.scheduler = Scheduler(self.runtime, self.tasks)
+        self.node_ssh = NodeEndpoints(self.runtime)  # the nodes' SSH endpoints
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults
         self._recover()
@@ -89,6 +91,7 @@ class Engine:
         for job in list(self.store.jobs.values()):
             aside.run("job", job, partial(self.jobs.advance, job), doing="advancing")
         self.scheduler.dispatch()
+        self.node_ssh.close_gone()
         self.store.flush()
 
     def undo(self, changes: set[Key]) -> list[Key]:
@@ -112,6 +115,7 @@ class Engine:
             if proc:
                 proc.kill()
         self.nodes.kill_start_tasks()
+        await self.node_ssh.close_all()
         await self.runtime.cancel_background()
         self.store.close()
 

@@ -29,7 +29,7 @@ INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME", "SYSTEMROOT")
 INLINE_SPLIT_CHARS = 16 * 1024  # longer command lines are split in a worker thread
 
 
-def _prepare_child() -> None:  # runs in the child between fork and exec
+def prepare_child() -> None:  # runs in the child between fork and exec (tasks, node ssh sessions)
     os.umask(0o022)  # a task's files as on a Batch node (the emulator's own umask is 077; its tree is private)
     if sys.platform.startswith("linux"):
         try:
@@ -172,7 +172,7 @@ async def launch(command_line: str, task_dir: Path, env: dict[str, str]) -> Proc
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=_prepare_child,
+                preexec_fn=prepare_child,
             )
         except FileNotFoundError:
             return _not_found(program)

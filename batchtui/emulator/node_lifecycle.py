@@ -19,7 +19,7 @@ import secrets
 import time
 from functools import partial
 
-from . import executor, nodefs
+from . import executor, node_users, nodefs
 from .formats import clock_frozen, now_iso, parse_duration, utcnow
 from .quota import CoreQuota
 from .resources import new_node, set_state
@@ -210,6 +210,7 @@ class NodeLifecycle:
             root = self.runtime.node_root(node["id"])
             self.runtime.discard_tree(root)
             nodefs.make_node_tree(root)
+            node.pop(node_users.USERS, None)  # a new operating system has none of the node users
         node.pop("startTaskInfo", None)
         node["_due"] = time.time() + self.runtime.settings.node_step_seconds
         self._set_node_state(pool, node, operation)

@@ -64,8 +64,7 @@ class Route:
 
 
 _SCHEDULES = "Job schedules are not emulated: create the jobs directly."
-_USERS = "Nodes are local processes of the emulator's own user: there are no node user accounts."
-_LOGIN = "Nodes are local processes: there is no remote login (ssh or RDP) to them."
+_RDP = "Nodes are Linux-like: there is no RDP file; log in with ssh (remoteloginsettings)."
 _AUTOSCALE = "Autoscale formulas are not evaluated by the batchtui emulator: resize the pool instead."
 _CERTIFICATES = "Certificates are retired in Azure Batch (use Azure Key Vault); the batchtui emulator stores none."
 _LIFETIME = "Account lifetime statistics (api-version 2022-10-01.16.0 only) are not kept by the emulator."
@@ -132,11 +131,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", NODE + "/uploadbatchservicelogs", "upload_node_logs"),
     Route("GET", NODE + "/extensions", "list_node_extensions"),
     Route("GET", NODE + "/extensions/{extension}", "get_node_extension"),
-    _off("GET", NODE + "/remoteloginsettings", "get_node_remote_login_settings", _LOGIN),
-    _off("GET", NODE + "/rdp", "get_remote_desktop", _LOGIN, until=V19),
-    _off("POST", NODE + "/users", "create_node_user", _USERS),
-    _off("PUT", NODE + "/users/{user}", "replace_node_user", _USERS),
-    _off("DELETE", NODE + "/users/{user}", "delete_node_user", _USERS),
+    Route("GET", NODE + "/remoteloginsettings", "get_node_remote_login_settings"),
+    _off("GET", NODE + "/rdp", "get_remote_desktop", _RDP, until=V19),
+    Route("POST", NODE + "/users", "create_node_user"),
+    Route("PUT", NODE + "/users/{user}", "replace_node_user"),
+    Route("DELETE", NODE + "/users/{user}", "delete_node_user"),
     Route("GET", NODE + "/files", "list_node_files"),
     Route("GET", NODE + "/files/{path}", "get_node_file"),
     Route("HEAD", NODE + "/files/{path}", "get_node_file_properties"),

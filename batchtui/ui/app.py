@@ -37,6 +37,7 @@ from .controllers.job_monitor import JobMonitor
 from .controllers.job_watch import JobWatch
 from .controllers.jumps import Jumper
 from .controllers.navigation import Navigator
+from .controllers.node_shell import NodeShell
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
 from .controllers.tree_sync import TreeSync
@@ -110,6 +111,7 @@ class BatchApp(App[str | None]):
         self.triage = Triage(self)  # failure clusters, exit codes and durations of a job
         self.monitor = JobMonitor(self)  # a job's task figures: the progress line, stragglers
         self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
+        self.node_shell = NodeShell(self)  # `s`: ssh to a node
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
@@ -245,6 +247,8 @@ class BatchApp(App[str | None]):
             return self.jumper.available(str(parameters[0]))
         if action in ("command", "filter"):
             return self.prompt.can_open()
+        if action == "ssh":
+            return self.node_shell.available()
         return self.actions.available(action, parameters)
 
     def action_command(self) -> None:
@@ -328,6 +332,9 @@ class BatchApp(App[str | None]):
 
     def action_watch(self) -> None:
         self.watcher.toggle()
+
+    def action_ssh(self) -> None:
+        self.node_shell.login()
 
     def action_sort(self, letter: str) -> None:
         column = sort_key_for(self.view.kind, letter)

@@ -22,6 +22,7 @@ HELP = {
     "history(-1)": "back to the previous view in the history (its cursor where you left it)",
     "history(1)": "forward to the next view in the history",
     "last_view": "the last view shown; again to come back (as k9s)",
+    "ssh": "nodes: log in with ssh (a node user with your key, expiring in 8 h; offered for deletion after)",
 }
 
 
@@ -48,6 +49,7 @@ EXPLORER_BINDINGS: list[BindingType] = [
     Binding("l", "open_log('stdout.txt')", "Logs"),
     Binding("e", "open_log('stderr.txt')", "Stderr"),
     Binding("b", "browse_files", "Files"),
+    Binding("s", "ssh", "SSH"),
     Binding("O", "open_outputs", "Outputs"),
     Binding("F", "failed_only", "Failed only"),
     Binding("J", "jump('node')", "Its node"),

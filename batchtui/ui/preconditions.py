@@ -6,7 +6,7 @@ or does nothing), and what would work instead.
 `refusal(action, row)` judges one row of the table by its state;
 `job_refusal(action, state)` judges the job whose tasks an action
 touches (reactivating tasks of a completed job fails for every task).
-Action names are those of `ui.actions.ACTIONS`, plus "rerun_failed".
+Action names are those of `ui.actions.ACTIONS`, plus "rerun_failed" and "ssh".
 """
 
 from __future__ import annotations
@@ -160,6 +160,7 @@ _RULES: dict[str, RuleFn] = {
     "stop_resize": _stop_resize,
     "reboot": _restart("rebooted"),
     "reimage": _restart("reimaged"),
+    "ssh": _restart("logged in to (Batch makes node users only there)"),
     "disable_scheduling": _disable_scheduling,
     "enable_scheduling": _enable_scheduling,
     "remove_nodes": _remove_node,

@@ -1,18 +1,21 @@
 """Compute nodes: list, get, reboot, reimage, deallocate, start, enable/disable
-scheduling, their VM extensions, and the upload of their service logs."""
+scheduling, their VM extensions, the upload of their service logs, their user
+accounts (node_users) and remote login settings (node_ssh)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from .. import errors, versions
+from .. import errors, node_users, versions
 from ..node_logs import UploadFailed, upload_node_logs
+from ..node_ssh import LOOPBACK, node_up
 from ..shapes import shape
 from ..store import Collection, Doc
 from .http import (
     accepted,
     api_version,
     base_url,
+    created,
     engine_of,
     entity_response,
     expand_stats,
@@ -20,6 +23,7 @@ from .http import (
     paged,
     read_body,
     select_fields,
+    updated,
     view,
 )
 from .pools import get_node, get_pool
@@ -172,6 +176,48 @@ async def upload_logs(request: web.Request) -> web.Response:
                          metadata="Microsoft.Azure.Batch.Protocol.Entities.UploadBatchServiceLogsResult")
 
 
+async def create_user(request: web.Request) -> web.Response:
+    """201; 409 NodeUserExists, 409 OperationInvalidForCurrentState (node not idle or running)."""
+    body = await read_body(request, "node.adduser")
+    pool, node = _node_ready(request, "given a user account")
+    node_users.add_user(node, body)
+    engine_of(request).store.touch("node", node, pool["id"])
+    return created(request, f"{_node_path(pool, node)}/users/{body['name']}", node)
+
+
+async def replace_user(request: web.Request) -> web.Response:
+    """200; 404 NodeUserNotFound; 409 as create_user."""
+    body = await read_body(request, "node.replaceuser")
+    pool, node = _node_ready(request, "given a user account")
+    node_users.replace_user(node, request.match_info["user"], body)
+    engine_of(request).store.touch("node", node, pool["id"])
+    return updated(request, f"{_node_path(pool, node)}/users/{request.match_info['user']}")
+
+
+async def delete_user(request: web.Request) -> web.Response:
+    """200; 404 NodeUserNotFound; 409 as create_user."""
+    pool, node = _node_ready(request, "cleared of a user account")
+    node_users.delete_user(node, request.match_info["user"])
+    engine_of(request).store.touch("node", node, pool["id"])
+    return web.Response(status=200)
+
+
+async def remote_login_settings(request: web.Request) -> web.Response:
+    """{remoteLoginIPAddress, remoteLoginPort} of the node's SSH endpoint (opened
+    now if need be); 409 OperationInvalidForCurrentState while the node is not up."""
+    pool = get_pool(request)
+    node = get_node(request, pool)
+    if not node_up(node):
+        state = versions.node_state(node["state"], api_version(request))
+        raise errors.invalid_state(f"The node is {state}; it can be logged in to only once it is up.")
+    try:
+        port = await engine_of(request).node_ssh.port_of(pool["id"], node["id"])
+    except OSError as exc:
+        raise errors.BatchError(503, "ServerBusy", f"The node's SSH endpoint cannot be opened: {exc}") from None
+    return json_response(request, {"remoteLoginIPAddress": LOOPBACK, "remoteLoginPort": port},
+                         metadata="Microsoft.Azure.Batch.Protocol.Entities.ComputeNodeGetRemoteLoginSettingsResult")
+
+
 def routes() -> list[web.RouteDef]:
     node = "/pools/{pool}/nodes/{node}"
     return [
@@ -186,4 +232,8 @@ def routes() -> list[web.RouteDef]:
         web.get(node + "/extensions", list_extensions),
         web.get(node + "/extensions/{extension}", get_extension),
         web.post(node + "/uploadbatchservicelogs", upload_logs),
+        web.post(node + "/users", create_user),
+        web.put(node + "/users/{user}", replace_user),
+        web.delete(node + "/users/{user}", delete_user),
+        web.get(node + "/remoteloginsettings", remote_login_settings),
     ]

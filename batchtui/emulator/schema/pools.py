@@ -1,7 +1,7 @@
 """Pool request bodies: add (POST /pools), patch (PATCH /pools/{pool}),
 updateproperties (POST /pools/{pool}/updateproperties), resize, removenodes, the
 node reboot/reimage/disablescheduling/deallocate options, a node's log upload,
-and the auto pool's specification."""
+a node's user accounts, and the auto pool's specification."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from .machines import (
     VIRTUAL_MACHINE_CONFIGURATION,
 )
 from .versions import V18, V19, V20, V2025
-from .vocabulary import DateTime, Duration, Enum, Int, List, Object, OneOf, Prop
+from .vocabulary import DateTime, Duration, Enum, Int, List, Object, OneOf, Prop, String
 
 NODE_COUNT = Int(0)
 RESIZE_TIMEOUT = Duration(MIN_RESIZE_TIMEOUT_SECONDS, rule="The resize timeout must be at least 5 minutes.")
@@ -137,3 +137,16 @@ UPLOAD_LOGS = Object("UploadBatchServiceLogsOptions", [
     Prop("endTime", DateTime()),
     Prop("identityReference", IDENTITY_REFERENCE),
 ])
+
+# POST /pools/{pool}/nodes/{node}/users and PUT .../users/{user}. The reference gives no rule for
+# the name; the emulator's is a Linux user name's (it is also a URL path segment).
+NODE_USER_NAME = String(pattern="[A-Za-z_][A-Za-z0-9_.-]{0,63}",
+                        rule="A user name starts with a letter or '_', then letters, digits, '_', '.', '-'; "
+                             "at most 64 characters.")
+_NODE_USER_SECRETS = [Prop("password", String()), Prop("expiryTime", DateTime()), Prop("sshPublicKey", String())]
+NODE_USER_ADD = Object("BatchNodeUserCreateOptions", [
+    Prop("name", NODE_USER_NAME, True),
+    Prop("isAdmin", BOOL),
+    *_NODE_USER_SECRETS,
+])
+NODE_USER_REPLACE = Object("BatchNodeUserReplaceOptions", _NODE_USER_SECRETS)

@@ -24,6 +24,8 @@ KINDS: Mapping[str, Object] = {
     "node.disablescheduling": pools.NODE_DISABLE_SCHEDULING,  # POST .../nodes/{node}/disablescheduling
     "node.deallocate": pools.NODE_DEALLOCATE,  # POST .../nodes/{node}/deallocate
     "node.uploadbatchservicelogs": pools.UPLOAD_LOGS,  # POST .../nodes/{node}/uploadbatchservicelogs
+    "node.adduser": pools.NODE_USER_ADD,  # POST /pools/{pool}/nodes/{node}/users
+    "node.replaceuser": pools.NODE_USER_REPLACE,  # PUT /pools/{pool}/nodes/{node}/users/{user}
     "job.add": jobs.JOB_ADD,  # POST /jobs
     "job.patch": jobs.JOB_PATCH,  # PATCH /jobs/{job}
     "job.put": jobs.JOB_PUT,  # PUT /jobs/{job}
