@@ -37,6 +37,8 @@ class Scheduler:
         self.runtime = runtime
         self.store = runtime.store
         self.tasks = tasks
+        # Whether an active task of the job may be scheduled now (task dependencies hold some back).
+        self.eligible: Callable[[Doc, Doc], bool] = lambda _job, _task: True
 
     def dispatch(self) -> None:
         """Place queued tasks of active jobs on nodes with free task slots. A job,
@@ -95,7 +97,7 @@ class Scheduler:
             if task is None:
                 queue.pop(task_id, None)
                 continue
-            if self.runtime.set_aside.skips("task", task, job["id"]):
+            if self.runtime.set_aside.skips("task", task, job["id"]) or not self.eligible(job, task):
                 continue
             try:
                 node = _choose_node(nodes, slots, pack, task)
