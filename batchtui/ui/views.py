@@ -113,12 +113,9 @@ def columns(kind: str, utc: bool = False, chosen: tuple[str, ...] | None = None,
     or all of them but the optional ones not in `extra`; time columns labelled "… UTC" when `utc`."""
     every = [c for c, _ in COLUMNS[kind]]
     optional = set(OPTIONAL_COLUMNS.get(kind, ())) - set(extra)
-    if not chosen:
-        every = [c for c in every if c.key not in optional]
-    else:
-        by_key = {c.key: c for c in every}
-        picked = [by_key[k] for k in dict.fromkeys(("id", *chosen)) if k in by_key]
-        every = picked if len(picked) > 1 else every
+    by_key = {c.key: c for c in every}
+    picked = [by_key[k] for k in dict.fromkeys(("id", *(chosen or ()))) if k in by_key]
+    every = picked if len(picked) > 1 else [c for c in every if c.key not in optional]
     if utc:
         times = TIME_COLUMNS.get(kind, ())
         every = [replace(c, label=f"{c.label} UTC") if c.key in times else c for c in every]
