@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from .exit_options import exit_outcome
@@ -146,6 +147,12 @@ class Dependencies:
         if not job.get("usesTaskDependencies"):
             return True
         return task["id"] not in self._index(job).waiting
+
+    def held(self, job: Doc) -> Container[str]:
+        """The ids of the job's tasks that wait for an unsatisfied dependency (a live view: do not keep it)."""
+        if not job.get("usesTaskDependencies"):
+            return ()
+        return self._index(job).waiting.keys()
 
     def waiting_count(self, job: Doc, task: Doc) -> int:
         """How many of the task's dependsOn ids and ranges are unsatisfied (0: none)."""

@@ -55,7 +55,7 @@ class Engine:
         self.jobs = JobLifecycle(self.store, self.tasks)
         self.scheduler = Scheduler(self.runtime, self.tasks)
         self.workflow = TaskWorkflow(self.store, self.jobs)
-        self.scheduler.eligible = self.workflow.ready
+        self.scheduler.held = self.workflow.held
         self.tasks.on_complete.append(self.workflow.task_completed)
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults

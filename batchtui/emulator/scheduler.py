@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from functools import partial
 from pathlib import Path
 
@@ -37,8 +37,8 @@ class Scheduler:
         self.runtime = runtime
         self.store = runtime.store
         self.tasks = tasks
-        # Whether an active task of the job may be scheduled now (task dependencies hold some back).
-        self.eligible: Callable[[Doc, Doc], bool] = lambda _job, _task: True
+        # The ids of the job's active tasks that may not be scheduled yet (task dependencies hold them back).
+        self.held: Callable[[Doc], Container[str]] = lambda _job: ()
 
     def dispatch(self) -> None:
         """Place queued tasks of active jobs on nodes with free task slots. A job,
@@ -90,14 +90,17 @@ class Scheduler:
             raise TypeError(f"maxParallelTasks {limit!r} is not a number")
         running = len(self.tasks.running_ids(job["id"]))
         tasks = self.store.job_tasks(job["id"])
+        held = self.held(job)
         for task_id in list(queue):
             if limit != -1 and running >= limit:
                 break
+            if task_id in held:
+                continue
             task = tasks.get(task_id)
             if task is None:
                 queue.pop(task_id, None)
                 continue
-            if self.runtime.set_aside.skips("task", task, job["id"]) or not self.eligible(job, task):
+            if self.runtime.set_aside.skips("task", task, job["id"]):
                 continue
             try:
                 node = _choose_node(nodes, slots, pack, task)

@@ -14,6 +14,8 @@ InvalidPropertyValue (ExitOptions.jobAction in the REST reference)."""
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from . import errors
 from .dependencies import Dependencies
 from .exit_options import exit_outcome
@@ -76,16 +78,16 @@ def check_new_task(job: Doc, body: Doc) -> None:
 
 
 class TaskWorkflow:
-    """Holds dependent tasks back (ready()) and acts on completed tasks (task_completed())."""
+    """Holds dependent tasks back (held()) and acts on completed tasks (task_completed())."""
 
     def __init__(self, store: Store, jobs: JobLifecycle) -> None:
         self.store = store
         self.jobs = jobs
         self.dependencies = Dependencies(store)
 
-    def ready(self, job: Doc, task: Doc) -> bool:
-        """Whether the active task may be scheduled now."""
-        return self.dependencies.ready(job, task)
+    def held(self, job: Doc) -> Container[str]:
+        """The ids of the job's active tasks that may not be scheduled yet."""
+        return self.dependencies.held(job)
 
     def task_added(self, job_id: str, task: Doc) -> None:
         job = self.store.jobs.get(job_id)
