@@ -164,3 +164,45 @@ def test_job_action_needs_perform_exit_options_job_action(client, pool_id):
         add_task(client, job_id, "t", "/bin/true", exit_conditions=exits(default=m.ExitOptions(job_action="terminate")))
     assert caught.value.status_code == 400 and error_code(caught.value) == "InvalidPropertyValue"
     add_task(client, job_id, "ok", "/bin/true", exit_conditions=exits(default=m.ExitOptions(dependency_action="block")))
+
+
+def test_all_tasks_complete_waits_for_dependents(client, pool_id):
+    job_id = make_job(client, pool_id, uses_task_dependencies=True, all_tasks_complete_mode="terminatejob")
+    add_task(client, job_id, "b", "/bin/true", depends_on=deps("a"))
+    add_task(client, job_id, "a", "/bin/sh -c 'sleep 0.2'")
+    job = wait_for(lambda: (j := client.get_job(job_id)).state == "completed" and j, what="job completed")
+    assert job.execution_info.termination_reason == "AllTasksComplete"
+    b = client.get_task(job_id, "b")
+    assert b.state == "completed" and b.execution_info.start_time >= client.get_task(job_id, "a").execution_info.end_time
+
+
+def test_dependencies_survive_a_restart(tmp_path):
+    from conftest import start_emulator
+
+    data = tmp_path / "data"
+    emu = start_emulator(data)
+    try:
+        client = emu.client()
+        pool = make_pool(client, nodes=1, slots=2)
+        job_id = make_job(client, pool, uses_task_dependencies=True)
+        add_task(client, job_id, "blocked", "/bin/true", depends_on=deps("bad"))
+        add_task(client, job_id, "waits", "/bin/true", depends_on=deps("good", ranges=((1, 2),)))
+        add_task(client, job_id, "bad", "/bin/sh -c 'exit 1'")
+        add_task(client, job_id, "1", "/bin/true")
+        wait_task(client, job_id, "bad")
+        wait_task(client, job_id, "1")
+    finally:
+        emu.stop()
+    emu = start_emulator(data)
+    try:
+        client = emu.client()
+        add_task(client, job_id, "good", "/bin/true")
+        add_task(client, job_id, "later", "/bin/true")
+        wait_task(client, job_id, "later")
+        assert client.get_task(job_id, "waits").state == "active"  # task 2 of its range does not exist yet
+        add_task(client, job_id, "02", "/bin/true")
+        waits = wait_task(client, job_id, "waits")
+        assert waits.execution_info.start_time >= client.get_task(job_id, "02").execution_info.end_time
+        assert client.get_task(job_id, "blocked").state == "active"
+    finally:
+        emu.stop()
