@@ -146,6 +146,8 @@ def job_details(doc: dict[str, Any]) -> Text:
         _line(text, "sched. error", f"{scheduling.get('code')}: {scheduling.get('message')}", ERROR_STYLE)
     _line(text, "on all done", doc.get("onAllTasksComplete"))
     _line(text, "on failure", doc.get("onTaskFailure"))
+    if doc.get("usesTaskDependencies"):
+        _line(text, "task deps", "used: tasks may depend on others (D on a task)")
     constraints = doc.get("constraints") or {}
     _line(text, "max retries", retries(constraints.get("maxTaskRetryCount")))
     _line(text, "wall clock", limit(constraints.get("maxWallClockTime")))
