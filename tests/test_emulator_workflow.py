@@ -172,8 +172,8 @@ def test_all_tasks_complete_waits_for_dependents(client, pool_id):
     add_task(client, job_id, "a", "/bin/sh -c 'sleep 0.2'")
     job = wait_for(lambda: (j := client.get_job(job_id)).state == "completed" and j, what="job completed")
     assert job.execution_info.termination_reason == "AllTasksComplete"
-    b = client.get_task(job_id, "b")
-    assert b.state == "completed" and b.execution_info.start_time >= client.get_task(job_id, "a").execution_info.end_time
+    a, b = client.get_task(job_id, "a"), client.get_task(job_id, "b")
+    assert b.state == "completed" and b.execution_info.start_time >= a.execution_info.end_time
 
 
 def test_dependencies_survive_a_restart(tmp_path):
