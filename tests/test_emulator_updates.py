@@ -187,9 +187,9 @@ def test_subtasks_and_preparation_status_are_empty(client, pool):
 def test_a_feature_the_emulator_does_not_act_on_is_refused_naming_it(emulator, pool):
     job_id = make_job_raw(emulator, pool)
     r = call(emulator, "POST", f"/jobs/{job_id}/tasks", V2025,
-             {"id": "t", "commandLine": "/bin/true", "dependsOn": {"taskIds": ["a"]}})
+             {"id": "t", "commandLine": "/bin/true", "containerSettings": {"imageName": "ubuntu"}})
     assert r.status_code == 400 and r.json()["code"] == "UnsupportedProperty"
-    assert {"key": "PropertyName", "value": "dependsOn"} in r.json()["values"]
+    assert {"key": "PropertyName", "value": "containerSettings"} in r.json()["values"]
 
 
 def make_job_raw(emulator, pool: str) -> str:

@@ -34,6 +34,7 @@ from .settings import Settings, StartError
 from .storage import Storage
 from .store import Key, Store, StoreUnwritable
 from .task_states import TaskStates
+from .task_workflow import TaskWorkflow
 
 log = logging.getLogger("batchtui.emulator")
 
@@ -55,6 +56,9 @@ class Engine:
         self.jobs = JobLifecycle(self.store, self.tasks)
         self.scheduler = Scheduler(self.runtime, self.tasks)
         self.node_ssh = NodeEndpoints(self.runtime)  # the nodes' SSH endpoints
+        self.workflow = TaskWorkflow(self.store, self.jobs)
+        self.scheduler.held = self.workflow.held
+        self.tasks.on_complete.append(self.workflow.task_completed)
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults
         self._recover()
@@ -107,6 +111,8 @@ class Engine:
             restored = self.store.restore(key)
             if kind == "task" and restored is not None:
                 self.tasks.register(parent, restored)
+            if kind == "task":
+                self.workflow.dependencies.forget(parent)
         return shared
 
     async def shutdown(self) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from functools import partial
 from pathlib import Path
 
@@ -37,6 +37,8 @@ class Scheduler:
         self.runtime = runtime
         self.store = runtime.store
         self.tasks = tasks
+        # The ids of the job's active tasks that may not be scheduled yet (task dependencies hold them back).
+        self.held: Callable[[Doc], Container[str]] = lambda _job: ()
 
     def dispatch(self) -> None:
         """Place queued tasks of active jobs on nodes with free task slots. A job,
@@ -88,9 +90,12 @@ class Scheduler:
             raise TypeError(f"maxParallelTasks {limit!r} is not a number")
         running = len(self.tasks.running_ids(job["id"]))
         tasks = self.store.job_tasks(job["id"])
+        held = self.held(job)
         for task_id in list(queue):
             if limit != -1 and running >= limit:
                 break
+            if task_id in held:
+                continue
             task = tasks.get(task_id)
             if task is None:
                 queue.pop(task_id, None)

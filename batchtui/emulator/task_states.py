@@ -44,6 +44,8 @@ class TaskStates:
         # Active task ids per job, in the order they became active (the queue).
         self.queues: dict[str, dict[str, None]] = {}
         self.counts: dict[str, JobCounts] = {}  # task counts per job, kept as states change
+        # Told (job id, task) after a task completes (dependencies, exit conditions' job actions).
+        self.on_complete: list[Callable[[str, Doc], None]] = []
 
     def recover(self, now: str) -> None:
         """After a restart: recount every job's tasks, requeue the ones that were
@@ -184,6 +186,8 @@ class TaskStates:
         task.pop("_pid", None)
         self.processes.pop((job_id, task["id"]), None)
         self.set_state(job_id, task, "completed", now)
+        for listener in self.on_complete:
+            listener(job_id, task)
 
     def fail_broken(self, job_id: str, task: Doc, doing: str) -> None:
         """From the `except` block of a failure while `doing` (scheduling, starting) the

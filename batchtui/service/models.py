@@ -12,6 +12,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
+from .exit_options import satisfies_dependents
+from .task_dependencies import TaskDeps
+
 # A Batch REST document (a resource or a list page) as its parsed JSON.
 RestDict = dict[str, Any]
 
@@ -122,7 +125,7 @@ class JobRow:
 
 
 # The task properties a task row needs: the list is fetched with this $select.
-TASK_SELECT = "id,state,stateTransitionTime,creationTime,executionInfo,nodeInfo"
+TASK_SELECT = "id,state,stateTransitionTime,creationTime,executionInfo,nodeInfo,dependsOn,exitConditions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,8 @@ class TaskRow:
     requeue_count: int
     failure_category: str | None = None  # failureInfo.category: usererror or servererror
     failure_message: str | None = None  # failureInfo.message
+    depends_on: TaskDeps | None = None  # dependsOn
+    satisfies: bool = False  # completed with dependencyAction satisfy: its dependents may run
 
     @classmethod
     def from_rest(cls, job_id: str, d: RestDict) -> TaskRow:
@@ -163,6 +168,8 @@ class TaskRow:
             end_time=parse_time(info.get("endTime")),
             retry_count=info.get("retryCount", 0),
             requeue_count=info.get("requeueCount", 0),
+            depends_on=TaskDeps.from_rest(d.get("dependsOn")),
+            satisfies=satisfies_dependents(d),
         )
 
 

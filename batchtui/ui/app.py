@@ -32,6 +32,7 @@ from ..textsafe import inert
 from .actions import ACTIONS
 from .controllers.actions import ActionRunner
 from .controllers.clipboard import Copier
+from .controllers.dependencies import DependencyWatch
 from .controllers.details import DetailsLoader
 from .controllers.job_monitor import JobMonitor
 from .controllers.job_watch import JobWatch
@@ -110,6 +111,7 @@ class BatchApp(App[str | None]):
         self.copier = Copier(self)
         self.triage = Triage(self)  # failure clusters, exit codes and durations of a job
         self.monitor = JobMonitor(self)  # a job's task figures: the progress line, stragglers
+        self.dependencies = DependencyWatch(self)  # a job's task dependencies: WAITING ON, the details' upstream
         self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
         self.node_shell = NodeShell(self)  # `s`: ssh to a node
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)

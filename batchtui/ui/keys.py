@@ -19,6 +19,7 @@ HELP = {
     "jump('node')": "tasks: jump to the node the task ran on, in its pool's nodes",
     "jump('pool')": "jobs: jump to the job's pool",
     "jump('tasks')": "nodes: the tasks that ran on the node (recentTasks); enter opens one",
+    "jump('deps')": "tasks: the tasks the task depends on and that depend on it, with their states; enter goes to one",
     "history(-1)": "back to the previous view in the history (its cursor where you left it)",
     "history(1)": "forward to the next view in the history",
     "last_view": "the last view shown; again to come back (as k9s)",
@@ -55,6 +56,7 @@ EXPLORER_BINDINGS: list[BindingType] = [
     Binding("J", "jump('node')", "Its node"),
     Binding("J", "jump('pool')", "Its pool"),
     Binding("J", "jump('tasks')", "Tasks run here"),
+    Binding("D", "jump('deps')", "Dependencies", show=False),  # before sort('D'), which other views use
     Binding("left_square_bracket", "history(-1)", "Prev view"),
     Binding("right_square_bracket", "history(1)", "Next view"),
     Binding("minus", "last_view", "Last view"),

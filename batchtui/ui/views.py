@@ -12,6 +12,7 @@ from typing import Any
 from rich.text import Text
 
 from ..service.models import NodeRow, TaskRow
+from ..service.task_dependencies import BLOCKED_MARK
 from .fetch import JobEntry, PoolEntry
 from .format import RUNNING, clock_time, duration, elapsed
 from .preconditions import RowState
@@ -94,22 +95,28 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
         (Column("end", "END", 9), ""),
         (Column("duration", "DURATION", 8, "right"), "U"),
         (Column("retries", "RETRY", 5, "right"), "R"),
+        (Column("waiting", "WAITING ON", 20), ""),
     ],
 }
+
+# Columns shown only when asked for (`extra`, or chosen in the prefs): a tasks view shows WAITING ON when its
+# job's tasks depend on one another (controllers.dependencies).
+OPTIONAL_COLUMNS = {TASKS: ("waiting",)}
 
 
 # The columns that show a clock time (labelled "… UTC" while times are in UTC).
 TIME_COLUMNS = {POOLS: ("created",), JOBS: ("created", "ended"), TASKS: ("start", "end")}
 
 
-def columns(kind: str, utc: bool = False, chosen: tuple[str, ...] | None = None) -> list[Column]:
+def columns(kind: str, utc: bool = False, chosen: tuple[str, ...] | None = None,
+            extra: tuple[str, ...] = ()) -> list[Column]:
     """The columns of a view kind: `chosen` (keys, in order; unknown ones ignored; the id always first)
-    or all of them; time columns labelled "… UTC" when `utc`."""
+    or all of them but the optional ones not in `extra`; time columns labelled "… UTC" when `utc`."""
     every = [c for c, _ in COLUMNS[kind]]
-    if chosen:
-        by_key = {c.key: c for c in every}
-        picked = [by_key[k] for k in dict.fromkeys(("id", *chosen)) if k in by_key]
-        every = picked if len(picked) > 1 else every
+    optional = set(OPTIONAL_COLUMNS.get(kind, ())) - set(extra)
+    by_key = {c.key: c for c in every}
+    picked = [by_key[k] for k in dict.fromkeys(("id", *(chosen or ()))) if k in by_key]
+    every = picked if len(picked) > 1 else [c for c in every if c.key not in optional]
     if utc:
         times = TIME_COLUMNS.get(kind, ())
         every = [replace(c, label=f"{c.label} UTC") if c.key in times else c for c in every]
@@ -232,8 +239,9 @@ STRAGGLER_CELL = Text(f"{RUNNING} straggler", style="bold yellow")
 STRAGGLER_FILTER = f"re:^{STRAGGLER_CELL.plain}$"
 
 
-def task_row(t: TaskRow, now: datetime, straggler: bool = False) -> TableRow:
-    """A task's row; `straggler`: a running task that has run longer than its job's finished tasks mostly do."""
+def task_row(t: TaskRow, now: datetime, straggler: bool = False, waiting: str = "") -> TableRow:
+    """A task's row; `straggler`: a running task that has run longer than its job's finished tasks mostly do;
+    `waiting`: what it waits for (DependencyBook.label)."""
     failed = t.state == "completed" and t.result == "failure"
     seconds = elapsed(t.start_time, t.end_time, now) if t.state in ("running", "completed") else None
     retries = _retries_text(t.retry_count, t.requeue_count)
@@ -248,9 +256,10 @@ def task_row(t: TaskRow, now: datetime, straggler: bool = False) -> TableRow:
             clock_time(t.end_time, now),
             _duration_text(seconds),
             retries,
+            Text(inert(waiting), style="bold red" if waiting.startswith(BLOCKED_MARK) else "cyan"),
         ),
         sort_keys=(t.id, "failed" if failed else t.state, t.exit_code, t.node_id, _t(t.start_time),
-                   _t(t.end_time), seconds, t.retry_count + t.requeue_count),
+                   _t(t.end_time), seconds, t.retry_count + t.requeue_count, waiting or None),
     )
 
 

@@ -11,6 +11,7 @@ from ..resources import new_task, stamp
 from ..schema import validate_task_collection
 from ..store import Doc
 from ..task_states import TASK_ENDED
+from ..task_workflow import check_new_task
 from .conditions import check_conditions
 from .http import (
     api_version,
@@ -103,11 +104,13 @@ async def get_task_handler(request: web.Request) -> web.Response:
 
 def _add_task(request: web.Request, job: Doc, body: Doc) -> Doc:
     engine = engine_of(request)
+    check_new_task(job, body)
     doc = new_task(body, job)
     tasks = engine.store.job_tasks(job["id"])
     if doc["id"] in tasks:
         raise errors.exists("Task", doc["id"])
     engine.tasks.add(job["id"], doc)
+    engine.workflow.task_added(job["id"], doc)
     return doc
 
 

@@ -12,8 +12,7 @@ disks, network, upgrade policy, tags and the like are descriptive — stored and
 returned as sent, and accepted. A property is marked here when leaving it
 undone would change what the client's tasks see or do: autoscale, auto pools,
 mounts, named user accounts, certificates, licensed applications, job manager/
-preparation/release tasks, task dependencies, exit conditions and the job action
-they drive, multi-instance tasks, containers, task authentication tokens, task
+preparation/release tasks, multi-instance tasks, containers, task authentication tokens, task
 preemption, and a managed identity for a node's log upload. Accepted though only
 partly acted on: constraints.retentionTime (task files stay until the task is
 deleted), affinityInfo (a hint Batch may ignore too), autoUser scope/elevation
@@ -28,10 +27,8 @@ _AUTOSCALE = {"enableAutoScale": (False,), "autoScaleFormula": _REFUSED, "autoSc
 _NODE_SETUP = {"mountConfiguration": _REFUSED, "userAccounts": _REFUSED, "certificateReferences": _REFUSED}
 _POOL = {**_AUTOSCALE, **_NODE_SETUP, "applicationLicenses": _REFUSED}
 _JOB_TASKS = {"jobManagerTask": _REFUSED, "jobPreparationTask": _REFUSED, "jobReleaseTask": _REFUSED}
-_JOB = {**_JOB_TASKS, "usesTaskDependencies": (False,), "onTaskFailure": ("noaction",), "allowTaskPreemption": (False,)}
+_JOB = {**_JOB_TASKS, "allowTaskPreemption": (False,)}
 _TASK = {
-    "dependsOn": _REFUSED,
-    "exitConditions": _REFUSED,
     "multiInstanceSettings": _REFUSED,
     "containerSettings": _REFUSED,
     "authenticationTokenSettings": _REFUSED,

@@ -1,6 +1,9 @@
 """The details pane: the full document of the cursor's row (a task, job, pool
 or node), fetched by a worker whenever the cursor moves or a refresh changes
-that row, and shown as JSON on request."""
+that row, and shown as JSON on request. A task's details also say what it
+waits for (the job's dependency book) and, once it failed, which exit option
+matched and what it did to the job (the job's onTaskFailure, fetched once per
+job: Batch does not let it change)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from rich.text import Text
 from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
 from ...service.models import RestDict
+from ..model.task_workflow import dependency_lines, exit_lines, exit_relevant
 from ..views import JOBS, POOLS, TASKS, ViewKey
 from ..widgets.details import DetailsPane, render_details
 from .workers import start_worker
@@ -38,6 +42,8 @@ class DetailsLoader:
         # The cursor row's document as the service returned it (Batch REST JSON);
         # None while it loads, or when no row is selected.
         self.doc: dict[str, Any] | None = None
+        # (account, job) -> the job's onTaskFailure and usesTaskDependencies (neither can change)
+        self._jobs: dict[tuple[str, str], dict[str, Any]] = {}
 
     def cursor_moved(self) -> None:
         """The cursor is on another row: drop the old document, load the new one."""
@@ -66,6 +72,14 @@ class DetailsLoader:
                 message = f"{key} no longer exists" if error.kind == NOT_FOUND else f"details unavailable: {error}"
                 app.query_one(DetailsPane).show(Text(message, style="bold red"))
             return
+        if view.kind == TASKS and (view.account, view.parent) not in self._jobs and exit_relevant(doc):
+            try:
+                job = await app.services[view.account].get_job(view.parent)
+                self._jobs[(view.account, view.parent)] = {
+                    "onTaskFailure": job.get("onTaskFailure") or "noaction",
+                    "usesTaskDependencies": bool(job.get("usesTaskDependencies"))}
+            except ServiceError:
+                pass  # the exit option is still told, without what it did to the job
         if view == app.view and app.ui_alive() and app.table.cursor_key == key:
             self.doc = doc
             self.rerender()
@@ -73,8 +87,16 @@ class DetailsLoader:
     def rerender(self) -> None:
         """Show the loaded document again (e.g. in another time zone)."""
         app = self.app
-        if self.doc is not None:
-            app.query_one(DetailsPane).show(render_details(app.view.kind, self.doc, app.choices.zone(app.view.kind)))
+        if self.doc is None:
+            return
+        workflow = None
+        view = app.view
+        if view.kind == TASKS:
+            book = app.dependencies.book(view)
+            waiting = book.waiting(str(self.doc.get("id"))) if book is not None else None
+            workflow = dependency_lines(self.doc, waiting) + exit_lines(
+                self.doc, self._jobs.get((view.account, view.parent)))
+        app.query_one(DetailsPane).show(render_details(view.kind, self.doc, app.choices.zone(view.kind), workflow))
 
     def toggle(self) -> None:
         """Show or hide the pane (a shown pane loads the cursor row's document)."""

@@ -2,13 +2,17 @@
 from a task to the node it ran on (its pool's nodes, the cursor on that node),
 from a job to its pool (the pools, the cursor on it), and from a node to the
 tasks that ran on it (Batch's recentTasks, listed in a dialog; `enter` opens
-the task in its job's tasks)."""
+the task in its job's tasks); and from a task to the tasks it depends on and
+that depend on it (`D`: listed in a dialog from a fresh listing of its job's
+tasks; `enter` puts the cursor on one)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...service.errors import ServiceError
+from ...service.task_dependencies import DependencyBook
+from ..model.dependency_rows import dependency_rows
 from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, cell_value, columns
 from .workers import start_worker
 
@@ -16,7 +20,7 @@ if TYPE_CHECKING:
     from ..app import BatchApp
 
 # jump target → the view kind it starts from
-JUMPS = {"node": TASKS, "pool": JOBS, "tasks": NODES}
+JUMPS = {"node": TASKS, "pool": JOBS, "tasks": NODES, "deps": TASKS}
 
 
 class Jumper:
@@ -26,7 +30,7 @@ class Jumper:
         self.app = app
 
     def available(self, target: str) -> bool:
-        """Whether the jump to `target` ("node", "pool", "tasks") starts from the current view."""
+        """Whether the jump to `target` ("node", "pool", "tasks", "deps") starts from the current view."""
         return JUMPS.get(target) == self.app.view.kind
 
     def jump(self, target: str) -> None:
@@ -47,6 +51,8 @@ class Jumper:
                 app.notify(f"job {key} names no pool (an auto pool not created yet?)", severity="warning", markup=False)
         elif target == "node":
             start_worker(app, self._to_node, view, key, group="jump", exclusive=True)
+        elif target == "deps":
+            start_worker(app, self._dependencies, view, key, group="jump", exclusive=True)
         else:
             start_worker(app, self._node_tasks, view, key, group="jump", exclusive=True)
 
@@ -88,3 +94,23 @@ class Jumper:
 
         screen = NodeTasksScreen(view.parent, node_id, recent, app.choices.now(TASKS), utc=app.choices.utc(TASKS))
         app.push_screen(screen, chosen)
+
+    async def _dependencies(self, view: ViewKey, task_id: str) -> None:
+        from ..screens.task_dependencies import TaskDependenciesScreen
+
+        app = self.app
+        try:
+            rows = await app.services[view.account].list_tasks(view.parent)
+        except ServiceError as error:
+            app.notify(f"job {view.parent}: {error}", severity="error", markup=False)
+            return
+        if not self._still_on(view, task_id):
+            return
+        book = DependencyBook()
+        book.take(rows)
+
+        def chosen(target: str | None) -> None:
+            if target is not None and app.view == view:
+                app.navigator.show_view(view, cursor=target)
+
+        app.push_screen(TaskDependenciesScreen(view.parent, task_id, dependency_rows(book, task_id)), chosen)

@@ -157,6 +157,7 @@ class Refresher:
         now = self.app.choices.now(view.kind)  # (UTC or local time, as chosen)
         # (a tasks view's rows: its job's figures take the batch first, so stragglers are built flagged)
         build = self.app.monitor.task_builder(view, batch) if view.kind == TASKS else ROW_BUILDERS[view.kind]
+        build = self.app.dependencies.builder(view, batch, build)  # active dependents: what they wait for
         rows = [build(r, now) for r in batch.rows]
         table = self.app.table
         cursor = table.cursor_key
@@ -176,6 +177,7 @@ class Refresher:
                     if gone:
                         table.remove_rows(gone)
             self.app.monitor.applied(view, batch)  # stragglers that turned, the progress line, watched jobs
+            self.app.dependencies.applied(view, batch)  # dependents whose upstream tasks changed
             table.empty_text = EMPTY_TEXT[view.kind]
             after = table.get_row(cursor) if cursor else None
             if before is None or after is None or before.cells != after.cells:

@@ -66,7 +66,7 @@ class ViewChoices:
     def columns(self, kind: str) -> list[Column]:
         """The columns to show for `kind`: the chosen ones (else all), labelled for the time zone."""
         view = self.prefs.view(kind)
-        return columns(kind, view.utc, view.columns)
+        return columns(kind, view.utc, view.columns, self.app.dependencies.extra_columns(kind))
 
     def apply_sort(self, kind: str) -> None:
         """Sort the table as last chosen for `kind` (insertion order if never, or if that column is gone)."""

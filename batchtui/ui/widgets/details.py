@@ -62,7 +62,8 @@ def _failure(text: Text, label: str, failure: dict[str, Any] | None) -> None:
         _line(text, "", f"{detail.get('name')}: {detail.get('value')}", "red")
 
 
-def task_details(doc: dict[str, Any]) -> Text:
+def task_details(doc: dict[str, Any], workflow: list[tuple[str, str, str]] | None = None) -> Text:
+    """`workflow`: (label, value, tone) lines of its dependencies and exit option (ui.model.task_workflow)."""
     info = doc.get("executionInfo") or {}
     node = doc.get("nodeInfo") or {}
     failed = doc.get("state") == "completed" and info.get("result") == "failure"
@@ -71,6 +72,8 @@ def task_details(doc: dict[str, Any]) -> Text:
     _line(text, "state", state_text(doc.get("state", ""), failed))
     _line(text, "command", doc.get("commandLine"))
     _line(text, "exit code", info.get("exitCode"), ERROR_STYLE if failed else "")
+    for label, value, tone in workflow or []:
+        _line(text, label, value, {"error": ERROR_STYLE, "dim": "dim"}.get(tone, ""))
     _failure(text, "failure", info.get("failureInfo"))
     _line(text, "node", node.get("nodeId"))
     _line(text, "pool", node.get("poolId"))
@@ -149,6 +152,8 @@ def job_details(doc: dict[str, Any]) -> Text:
         _line(text, "sched. error", f"{scheduling.get('code')}: {scheduling.get('message')}", ERROR_STYLE)
     _line(text, "on all done", doc.get("onAllTasksComplete"))
     _line(text, "on failure", doc.get("onTaskFailure"))
+    if doc.get("usesTaskDependencies"):
+        _line(text, "task deps", "used: tasks may depend on others (D on a task)")
     constraints = doc.get("constraints") or {}
     _line(text, "max retries", retries(constraints.get("maxTaskRetryCount")))
     _line(text, "wall clock", limit(constraints.get("maxWallClockTime")))
@@ -202,8 +207,12 @@ def node_details(doc: dict[str, Any]) -> Text:
 RENDERERS = {"tasks": task_details, "jobs": job_details, "pools": pool_details, "nodes": node_details}
 
 
-def render_details(kind: str, doc: dict[str, Any], zone: tzinfo | None = None) -> Text:
-    """The details of a `kind` ("tasks", "jobs", "pools", "nodes") document, times in `zone` (None: local)."""
+def render_details(kind: str, doc: dict[str, Any], zone: tzinfo | None = None,
+                   workflow: list[tuple[str, str, str]] | None = None) -> Text:
+    """The details of a `kind` ("tasks", "jobs", "pools", "nodes") document, times in `zone` (None: local);
+    `workflow`: a task's dependency and exit-option lines."""
+    if kind == "tasks":
+        return task_details(_readable(doc, zone), workflow)
     return RENDERERS[kind](_readable(doc, zone))
 
 
