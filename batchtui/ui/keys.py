@@ -22,6 +22,7 @@ HELP = {
     "history(-1)": "back to the previous view in the history (its cursor where you left it)",
     "history(1)": "forward to the next view in the history",
     "last_view": "the last view shown; again to come back (as k9s)",
+    "autoscale": "pools: the autoscale editor (formula, evaluate with ctrl+e, apply, disable)",
 }
 
 
@@ -45,6 +46,7 @@ EXPLORER_BINDINGS: list[BindingType] = [
     Binding("P", "act('P')", "Enable"),
     Binding("ctrl+d", "act('ctrl+d')", "Delete"),
     Binding("A", "rerun_failed", "Rerun failed"),
+    Binding("A", "autoscale", "Autoscale"),
     Binding("l", "open_log('stdout.txt')", "Logs"),
     Binding("e", "open_log('stderr.txt')", "Stderr"),
     Binding("b", "browse_files", "Files"),

@@ -31,11 +31,11 @@ def variables_table(variables: tuple[tuple[str, str], ...], indent: int = 0, hea
 
 
 def error_text(problem: AutoScaleProblem, indent: int = 0, label: str = "") -> Text:
-    """An evaluation's error: `label` (padded to `indent`) then the code, and the detail below it."""
+    """An evaluation's error: `label` (padded to `indent`) then the code, and below it the detail
+    (the `Message` value: what went wrong and where; Batch's message when there is none)."""
     text = Text()
     text.append(f"{label:<{indent}}", style="dim")
     text.append(inert(problem.code) + "\n", style=ERROR_STYLE)
-    lines = dict.fromkeys(line for line in (problem.message, problem.detail) if line)
-    for line in lines:
-        text.append(" " * indent + inert(line) + "\n", style="red")
+    if problem.detail:
+        text.append(" " * indent + inert(problem.detail) + "\n", style="red")
     return text
