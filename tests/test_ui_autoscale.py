@@ -81,6 +81,9 @@ async def test_pools_table_and_details_show_autoscale(emu, pools):
         assert " auto " in row_of(app, auto)
         assert " auto error " in row_of(app, broken)
         assert " auto" not in row_of(app, fixed) and "steady" in row_of(app, fixed)
+        # The autoscale section ends the details: scrolled to, it shows the formula and the variables table.
+        await until(pilot, lambda: "vm size" in screen_text(app), what="the details")
+        app.query_one(DetailsPane).scroll_end(animate=False)
         await until(pilot, lambda: "VARIABLE" in screen_text(app), what="the details' variables table")
         lines = screen_lines(app)
         assert any("autoscale     on, evaluated every 5 min" in line for line in lines)
@@ -88,10 +91,11 @@ async def test_pools_table_and_details_show_autoscale(emu, pools):
         assert any("$TargetDedicatedNodes = 2;" in line for line in lines)
         assert any("VARIABLE" in line and "VALUE" in line for line in lines)
         assert any(line.rstrip().endswith("$TargetDedicatedNodes    2") for line in lines)
-        app.query_one(DetailsPane).scroll_end(animate=False)  # the formula's own variables follow Batch's
-        await until(pilot, lambda: any(line.rstrip().endswith("$extra                   1.5")
-                                       for line in screen_lines(app)), what="$extra in the table")
+        assert any(line.rstrip().endswith("$extra                   1.5") for line in lines)
         await on_row(pilot, broken)
+        await until(pilot, lambda: (app.details.doc or {}).get("id") == broken, what="its details")
+        await pilot.pause(0.1)
+        app.query_one(DetailsPane).scroll_end(animate=False)
         await until(pilot, lambda: "AutoScalingFormulaEvaluationError" in screen_text(app), what="the error")
         text = screen_text(app)
         assert "autoscale err AutoScalingFormulaEvaluationError" in text

@@ -46,7 +46,8 @@ EXPLORER_BINDINGS: list[BindingType] = [
     Binding("P", "act('P')", "Enable"),
     Binding("ctrl+d", "act('ctrl+d')", "Delete"),
     Binding("A", "rerun_failed", "Rerun failed"),
-    Binding("A", "autoscale", "Autoscale"),
+    # (out of the footer, so the pools view's stays as it was; `?` and the pool's details name it)
+    Binding("A", "autoscale", "Autoscale", show=False),
     Binding("l", "open_log('stdout.txt')", "Logs"),
     Binding("e", "open_log('stderr.txt')", "Stderr"),
     Binding("b", "browse_files", "Files"),

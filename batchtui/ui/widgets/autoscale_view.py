@@ -22,7 +22,8 @@ def variables_table(variables: tuple[tuple[str, str], ...], indent: int = 0, hea
     width = max(len("VARIABLE"), *(len(name) for name, _ in variables)) + 2
     pad = " " * indent
     if heading:
-        text.append(f"{pad}{'VARIABLE':<{width}}VALUE\n", style="dim")
+        text.append(pad)
+        text.append(f"{'VARIABLE':<{width}}VALUE\n", style="dim")
     for name, value in variables:
         text.append(pad)
         text.append(f"{inert(name):<{width}}", style="bold cyan" if name in SERVICE_VARIABLES else "cyan")

@@ -162,8 +162,6 @@ def pool_details(doc: dict[str, Any]) -> Text:
     _line(text, "low priority", f"{doc.get('currentLowPriorityNodes', 0)} of {doc.get('targetLowPriorityNodes', 0)}")
     for error in doc.get("resizeErrors") or []:
         _line(text, "resize error", f"{error.get('code')}: {error.get('message')}", ERROR_STYLE)
-    if doc.get("enableAutoScale"):
-        _autoscale(text, doc)
     _line(text, "vm size", doc.get("vmSize"))
     vm = doc.get("virtualMachineConfiguration") or {}
     image = vm.get("imageReference") or {}
@@ -172,6 +170,8 @@ def pool_details(doc: dict[str, Any]) -> Text:
     _line(text, "slots/node", doc.get("taskSlotsPerNode"))
     _line(text, "start task", (doc.get("startTask") or {}).get("commandLine"))
     _line(text, "created", doc.get("creationTime"))
+    if doc.get("enableAutoScale"):
+        _autoscale(text, doc)
     return text
 
 
