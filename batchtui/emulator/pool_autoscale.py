@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from . import autoscale
-from .autoscale import AutoScaleResult, MetricHistory
+from .autoscale import SAMPLE_PERIOD, AutoScaleResult, MetricHistory
 from .formats import iso, parse_duration, parse_iso, utcnow
 from .runtime import Runtime
 from .store import Doc
@@ -51,6 +51,8 @@ class PoolAutoScale:
         self.tasks = tasks
         self.set_allocation = set_allocation
         self.histories: dict[str, MetricHistory] = {}
+        self._sampled: dict[str, datetime] = {}  # pool id -> when its metrics were last recorded
+        self._next: dict[str, tuple[str, datetime]] = {}  # pool id -> (its NEXT, parsed)
 
     # -- settings --------------------------------------------------------------------------
     def enable(self, pool: Doc, formula: str | None, interval: str | None) -> None:
@@ -68,6 +70,8 @@ class PoolAutoScale:
         for key in ("autoScaleFormula", "autoScaleEvaluationInterval", "autoScaleRun", NEXT):
             pool.pop(key, None)
         self.histories.pop(pool["id"], None)
+        self._sampled.pop(pool["id"], None)
+        self._next.pop(pool["id"], None)
         self.store.touch("pool", pool)
 
     def evaluate(self, pool: Doc, formula: str) -> AutoScaleResult:
@@ -77,24 +81,41 @@ class PoolAutoScale:
 
     # -- the clock -------------------------------------------------------------------------
     def tick(self) -> None:
-        """Record every autoscale pool's metrics; evaluate and apply the formulas that are due."""
+        """Record the metrics of the autoscale pools whose sample is due; evaluate and apply the formulas
+        that are due. Cheap when nothing is due (no job is looked at)."""
         now = utcnow()
-        pools = [p for p in self.store.pools.values() if p.get("enableAutoScale") and p["state"] != "deleting"]
-        if not pools:
+        due = [p for p in self.store.pools.values()
+               if p.get("enableAutoScale") and p["state"] != "deleting" and self._due(p, now)]
+        if not due:
             return
         jobs = self._jobs_by_pool()
-        for pool in pools:
+        for pool in due:
             self.set_aside.run("pool", pool, partial(self._step, pool, now, jobs.get(pool["id"], [])),
                                doing="autoscaling")
 
-    def _step(self, pool: Doc, now: datetime, jobs: list[Doc]) -> None:
-        self._record(pool, now, jobs)
-        due = pool.get(NEXT)
-        if due is None or parse_iso(due) <= now:
-            self._run(pool, now)
+    def _due(self, pool: Doc, now: datetime) -> bool:
+        """Whether an evaluation or a sample of `pool` is due at `now`."""
+        return self._evaluation_due(pool, now) or \
+            now - self._sampled.get(pool["id"], now - SAMPLE_PERIOD) >= SAMPLE_PERIOD
 
-    def _run(self, pool: Doc, now: datetime) -> None:
-        history = self._record(pool, now, self._jobs_by_pool().get(pool["id"], []))
+    def _evaluation_due(self, pool: Doc, now: datetime) -> bool:
+        due = pool.get(NEXT)
+        if due is None:
+            return True
+        if self._next.get(pool["id"], (None, now))[0] != due:  # parsed once per evaluation, not per tick
+            self._next[pool["id"]] = (due, parse_iso(due))
+        return self._next[pool["id"]][1] <= now
+
+    def _step(self, pool: Doc, now: datetime, jobs: list[Doc]) -> None:
+        if self._evaluation_due(pool, now):
+            self._run(pool, now, jobs)
+        else:
+            self._record(pool, now, jobs)
+
+    def _run(self, pool: Doc, now: datetime, jobs: list[Doc] | None = None) -> None:
+        if jobs is None:
+            jobs = self._jobs_by_pool().get(pool["id"], [])
+        history = self._record(pool, now, jobs)
         result = autoscale.evaluate(pool.get("autoScaleFormula", ""), history, now)
         pool["autoScaleRun"] = result.to_json()
         interval = parse_duration(pool.get("autoScaleEvaluationInterval") or DEFAULT_INTERVAL)
@@ -128,6 +149,7 @@ class PoolAutoScale:
     def _record(self, pool: Doc, now: datetime, jobs: Iterable[Doc]) -> MetricHistory:
         history = self.histories.setdefault(pool["id"], MetricHistory())
         history.record(now, self.metrics(pool, jobs))
+        self._sampled[pool["id"]] = now
         return history
 
     def metrics(self, pool: Doc, jobs: Iterable[Doc]) -> dict[str, float]:
