@@ -67,12 +67,14 @@ class ActionRunner:
             return view.kind == TASKS and bool(account and account.has_storage)
         return True
 
-    def say_read_only(self, key: str) -> None:
-        """A mutating key pressed in read-only mode: say that it is, and why nothing happens."""
+    def say_read_only(self, key: str, what: str = "") -> None:
+        """A mutating key pressed in read-only mode: say that it is, and why nothing happens
+        (`what`: the thing refused, when the key alone does not say it)."""
         app = self.app
         action = for_key(key, app.view.kind)
-        what = action.description.lower() if action else \
-            ("edit the pool's autoscale" if app.view.kind == POOLS else "rerun failed tasks")
+        if not what:
+            what = action.description.lower() if action else \
+                ("edit the pool's autoscale" if app.view.kind == POOLS else "rerun failed tasks")
         why = "read-only mode" if app.read_only else f"account {app.view.account} is read-only"
         app.notify(f"read-only: cannot {what} ({why})", severity="warning", timeout=4, markup=False)
 

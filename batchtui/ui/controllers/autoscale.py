@@ -25,7 +25,7 @@ class AutoScaleOpener:
         """The editor for `pool_id` (else the cursor row's, in the pools view)."""
         app = self.app
         if app.actions.read_only_here():
-            app.actions.say_read_only("A")
+            app.actions.say_read_only("A", "edit the pool's autoscale")
             return
         if not pool_id:
             pool_id = (app.table.cursor_key or "") if app.view.kind == POOLS else ""
