@@ -3,9 +3,10 @@ nodes boot and run their start task, the scheduler places active tasks on free
 task slots, processes finish into executionInfo, jobs terminate and get deleted.
 
 The parts, each in its module: node_lifecycle (pools and nodes), scheduler
-(placing and running tasks), task_states (how runs end), job_lifecycle (job
-states), runtime (what they share). The Engine builds them, recovers a data dir
-left by an earlier emulator, and ticks them in a loop.
+(placing and running tasks), pool_autoscale (formulas evaluated and applied),
+task_states (how runs end), job_lifecycle (job states), runtime (what they
+share). The Engine builds them, recovers a data dir left by an earlier
+emulator, and ticks them in a loop.
 
 A document the engine cannot handle (one an older emulator stored) is set
 aside or failed on its own, logged once, and the rest are served (isolation).
@@ -28,6 +29,7 @@ from .formats import freeze_clock, now_iso, parse_iso, set_clock_rate
 from .job_lifecycle import JobLifecycle
 from .node_lifecycle import NodeLifecycle
 from .node_ssh import NodeEndpoints
+from .pool_autoscale import PoolAutoScale
 from .runtime import Runtime
 from .scheduler import Scheduler
 from .settings import Settings, StartError
@@ -41,7 +43,7 @@ log = logging.getLogger("batchtui.emulator")
 
 class Engine:
     """One emulated Batch account. The HTTP handlers reach its parts:
-    `store` (documents), `tasks`, `jobs`, `nodes`, `storage`, `runtime`, `node_ssh`."""
+    `store` (documents), `tasks`, `jobs`, `nodes`, `autoscale`, `storage`, `runtime`, `node_ssh`."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -54,6 +56,7 @@ class Engine:
         self.tasks = TaskStates(self.runtime)
         self.nodes = NodeLifecycle(self.runtime, self.tasks)
         self.jobs = JobLifecycle(self.store, self.tasks)
+        self.autoscale = PoolAutoScale(self.runtime, self.tasks, self.nodes.set_allocation)
         self.scheduler = Scheduler(self.runtime, self.tasks)
         self.node_ssh = NodeEndpoints(self.runtime)  # the nodes' SSH endpoints
         self.workflow = TaskWorkflow(self.store, self.jobs)
@@ -92,6 +95,7 @@ class Engine:
         aside = self.runtime.set_aside
         for pool in list(self.store.pools.values()):
             aside.run("pool", pool, partial(self.nodes.advance_pool, pool), doing="advancing")
+        self.autoscale.tick()
         for job in list(self.store.jobs.values()):
             aside.run("job", job, partial(self.jobs.advance, job), doing="advancing")
         self.scheduler.dispatch()

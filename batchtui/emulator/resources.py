@@ -35,7 +35,8 @@ def _base(body: Doc) -> Doc:
 
 
 def new_pool(body: Doc) -> Doc:
-    """A pool document from a validated pool.add body."""
+    """A pool document from a validated pool.add body (an autoscale pool starts with no targets:
+    its first evaluation sets them, see pool_autoscale)."""
     dedicated = body.get("targetDedicatedNodes", 0)
     low = body.get("targetLowPriorityNodes", 0)
     doc = _base(body)
@@ -48,7 +49,7 @@ def new_pool(body: Doc) -> Doc:
         currentLowPriorityNodes=0,
         targetDedicatedNodes=dedicated,
         targetLowPriorityNodes=low,
-        enableAutoScale=False,
+        enableAutoScale=bool(body.get("enableAutoScale", False)),
         enableInterNodeCommunication=bool(body.get("enableInterNodeCommunication", False)),
         taskSlotsPerNode=body.get("taskSlotsPerNode", 1),
         taskSchedulingPolicy=body.get("taskSchedulingPolicy") or {"nodeFillType": "spread"},

@@ -65,7 +65,6 @@ class Route:
 
 _SCHEDULES = "Job schedules are not emulated: create the jobs directly."
 _RDP = "Nodes are Linux-like: there is no RDP file; log in with ssh (remoteloginsettings)."
-_AUTOSCALE = "Autoscale formulas are not evaluated by the batchtui emulator: resize the pool instead."
 _CERTIFICATES = "Certificates are retired in Azure Batch (use Azure Key Vault); the batchtui emulator stores none."
 _LIFETIME = "Account lifetime statistics (api-version 2022-10-01.16.0 only) are not kept by the emulator."
 
@@ -117,8 +116,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", POOL + "/removenodes", "remove_nodes"),
     Route("POST", POOL + "/updateproperties", "replace_pool_properties"),
     Route("POST", POOL + "/disableautoscale", "disable_pool_auto_scale"),
-    _off("POST", POOL + "/enableautoscale", "enable_pool_auto_scale", _AUTOSCALE),
-    _off("POST", POOL + "/evaluateautoscale", "evaluate_pool_auto_scale", _AUTOSCALE),
+    Route("POST", POOL + "/enableautoscale", "enable_pool_auto_scale"),
+    Route("POST", POOL + "/evaluateautoscale", "evaluate_pool_auto_scale"),
     # nodes
     Route("GET", POOL + "/nodes", "list_nodes"),
     Route("GET", NODE, "get_node"),

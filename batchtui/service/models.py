@@ -41,6 +41,8 @@ class PoolRow:
     task_slots_per_node: int
     creation_time: datetime | None
     resize_errors: tuple[str, ...] = ()
+    auto_scale: bool = False  # enableAutoScale: the formula sets the targets
+    auto_scale_error: str = ""  # the code of the last autoScaleRun's error ("" when none)
 
     @classmethod
     def from_rest(cls, d: RestDict) -> PoolRow:
@@ -56,6 +58,8 @@ class PoolRow:
             task_slots_per_node=d.get("taskSlotsPerNode", 1),
             creation_time=parse_time(d.get("creationTime")),
             resize_errors=tuple(f"{e.get('code')}: {e.get('message')}" for e in d.get("resizeErrors") or []),
+            auto_scale=bool(d.get("enableAutoScale")),
+            auto_scale_error=str(((d.get("autoScaleRun") or {}).get("error") or {}).get("code") or ""),
         )
 
 

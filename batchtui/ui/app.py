@@ -31,6 +31,7 @@ from ..service.client import BatchService
 from ..textsafe import inert
 from .actions import ACTIONS
 from .controllers.actions import ActionRunner
+from .controllers.autoscale import AutoScaleOpener
 from .controllers.clipboard import Copier
 from .controllers.dependencies import DependencyWatch
 from .controllers.details import DetailsLoader
@@ -106,6 +107,7 @@ class BatchApp(App[str | None]):
         self.details = DetailsLoader(self)
         self.prompt = Prompt(self)
         self.actions = ActionRunner(self)
+        self.autoscale = AutoScaleOpener(self)  # the autoscale editor of a pool
         self.jumper = Jumper(self)
         self.tree_sync = TreeSync(self)
         self.copier = Copier(self)
@@ -328,6 +330,9 @@ class BatchApp(App[str | None]):
 
     def action_rerun_failed(self) -> None:
         self.actions.rerun_failed()
+
+    def action_autoscale(self) -> None:
+        self.autoscale.open()
 
     def action_nodes_health(self) -> None:
         self.monitor.open_nodes_health()

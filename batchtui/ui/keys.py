@@ -24,6 +24,7 @@ HELP = {
     "history(1)": "forward to the next view in the history",
     "last_view": "the last view shown; again to come back (as k9s)",
     "ssh": "nodes: log in with ssh (a node user with your key, expiring in 8 h; offered for deletion after)",
+    "autoscale": "pools: the autoscale editor (formula, evaluate with ctrl+e, apply, disable)",
 }
 
 
@@ -47,6 +48,8 @@ EXPLORER_BINDINGS: list[BindingType] = [
     Binding("P", "act('P')", "Enable"),
     Binding("ctrl+d", "act('ctrl+d')", "Delete"),
     Binding("A", "rerun_failed", "Rerun failed"),
+    # (out of the footer, so the pools view's stays as it was; `?` and the pool's details name it)
+    Binding("A", "autoscale", "Autoscale", show=False),
     Binding("l", "open_log('stdout.txt')", "Logs"),
     Binding("e", "open_log('stderr.txt')", "Stderr"),
     Binding("b", "browse_files", "Files"),

@@ -24,10 +24,11 @@ RESTARTABLE_NODE_STATES = ("idle", "running")
 class RowState:
     """What the table knows of one row: its state ("failed" for a task that
     completed with a failure) and, for pools, the allocation state, for nodes
-    the scheduling state."""
+    the scheduling state; `auto_scale`: a pool whose formula sets its size."""
 
     state: str
     detail: str = ""
+    auto_scale: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def state_of(kind: str, doc: dict[str, Any]) -> RowState:
     if kind == "tasks" and state == "completed" and (doc.get("executionInfo") or {}).get("result") == "failure":
         state = "failed"
     detail = {"pools": "allocationState", "nodes": "schedulingState"}.get(kind, "")
-    return RowState(state, str(doc.get(detail) or "") if detail else "")
+    auto = kind == "pools" and bool(doc.get("enableAutoScale"))
+    return RowState(state, str(doc.get(detail) or "") if detail else "", auto)
 
 
 # A row's state → why the action cannot work on it (None: it can).
@@ -79,6 +81,11 @@ def _being_deleted(row: RowState) -> Refusal | None:
 def _resize(row: RowState) -> Refusal | None:
     if row.state == "deleting":
         return _being_deleted(row)
+    if row.auto_scale:
+        return Refusal("it autoscales: its formula sets its size at every evaluation, and Batch refuses "
+                       "a manual resize of such a pool (409)",
+                       "change its formula, or disable autoscale, in the autoscale editor (A); "
+                       "once disabled, z resizes it")
     if row.detail and row.detail != "steady":
         return Refusal(f"it is {row.detail}; a pool can be resized only when its allocation is steady",
                        "wait until it is steady, or stop the resize first (x)")

@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ..service.models import NodeRow, TaskRow
+from ..service.models import NodeRow, PoolRow, TaskRow
 from ..service.task_dependencies import BLOCKED_MARK
 from .fetch import JobEntry, PoolEntry
 from .format import RUNNING, clock_time, duration, elapsed
@@ -162,6 +162,20 @@ def _count(value: int | None, style: str = "") -> Text | str:
     return Text(str(value), style=style if value else "dim")
 
 
+# An autoscale pool's ALLOCATION sort key ends so ("steady auto"): row_state reads it back.
+AUTO_SUFFIX = " auto"
+
+
+def _allocation_cell(p: PoolRow) -> Text:
+    """ALLOCATION: the allocation state; for an autoscale pool "auto" while steady (its DEDICATED and
+    LOW-PRI targets are the last evaluation's), "auto error" when its last evaluation failed."""
+    if not p.auto_scale:
+        return state_text(p.allocation_state)
+    if p.auto_scale_error:
+        return Text("auto error", style="bold red")
+    return Text("auto", style="cyan") if p.allocation_state == "steady" else state_text(p.allocation_state)
+
+
 def pool_row(entry: PoolEntry, now: datetime) -> TableRow:
     p, usage = entry.pool, entry.usage
     slots = (p.current_dedicated + p.current_low_priority) * p.task_slots_per_node
@@ -171,7 +185,7 @@ def pool_row(entry: PoolEntry, now: datetime) -> TableRow:
         cells=(
             inert(p.id),
             state_text(p.state),
-            state_text(p.allocation_state),
+            _allocation_cell(p),
             _count(None if usage is None else usage.running_tasks, "yellow"),
             f"{'?' if used is None else used}/{slots}",
             f"{p.current_dedicated}/{p.target_dedicated}",
@@ -179,7 +193,8 @@ def pool_row(entry: PoolEntry, now: datetime) -> TableRow:
             p.vm_size,
             clock_time(p.creation_time, now),
         ),
-        sort_keys=(p.id, p.state, p.allocation_state, None if usage is None else usage.running_tasks,
+        sort_keys=(p.id, p.state, p.allocation_state + (AUTO_SUFFIX if p.auto_scale else ""),
+                   None if usage is None else usage.running_tasks,
                    slots, p.current_dedicated, p.current_low_priority, p.vm_size, _t(p.creation_time)),
     )
 
@@ -289,4 +304,6 @@ def cell_value(row: TableRow, columns: Sequence[Column], key: str) -> str:
 def row_state(kind: str, row: TableRow, columns: Sequence[Column]) -> RowState:
     """The state of a row of a `kind` view, as `preconditions` judges it."""
     state, detail = STATE_COLUMNS[kind]
-    return RowState(cell_value(row, columns, state), cell_value(row, columns, detail) if detail else "")
+    second = cell_value(row, columns, detail) if detail else ""
+    auto = kind == POOLS and second.endswith(AUTO_SUFFIX)
+    return RowState(cell_value(row, columns, state), second.removesuffix(AUTO_SUFFIX), auto)

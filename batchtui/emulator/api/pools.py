@@ -1,5 +1,5 @@
 """Pools: create, list, get, exists, patch, replace properties, delete, resize,
-stop resize, remove nodes; and the account's node counts."""
+stop resize, remove nodes; and the account's node counts. Autoscale: api/autoscale.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from .. import errors
+from .. import autoscale, errors
 from ..resources import new_pool, stamp
 from ..shapes import shape_node_counts
 from ..store import Doc
@@ -52,6 +52,50 @@ def get_pool(request: web.Request) -> Doc:
     if pool is None:
         raise errors.not_found("Pool", request.match_info["pool"])
     return pool
+
+
+def autoscale_enabled() -> errors.BatchError:
+    """The 409 of a manual resize of a pool that autoscales."""
+    return errors.invalid_state("The pool has autoscale enabled: its size follows its formula. "
+                                "Disable autoscale (disableautoscale) to resize it.")
+
+
+def check_formula(formula: str) -> None:
+    """Raises BatchError 400 with the formula's syntax error (code, message, values)."""
+    problem = autoscale.check(formula)
+    if problem is not None:
+        raise errors.BatchError(400, problem.code, problem.message, list(problem.values))
+
+
+def check_create(body: Doc) -> None:
+    """The autoscale rules of a pool.add body (already checked by the schema). Raises BatchError 400."""
+    if not body.get("enableAutoScale"):
+        for name in ("autoScaleFormula", "autoScaleEvaluationInterval"):
+            if name in body:
+                raise errors.invalid_property(name, body[name], f"{name} can be specified only when "
+                                              "enableAutoScale is true.")
+        return
+    for name in ("targetDedicatedNodes", "targetLowPriorityNodes"):
+        if name in body:
+            raise errors.invalid_property(name, body[name], f"{name} must not be specified when "
+                                          "enableAutoScale is true: the autoscale formula sets the pool's size.")
+    if not body.get("autoScaleFormula"):
+        raise errors.missing_property("autoScaleFormula")
+    check_formula(body["autoScaleFormula"])
+
+
+def _pool(request: web.Request) -> Doc:
+    pool = engine_of(request).store.pools.get(request.match_info["pool"])
+    if pool is None:
+        raise errors.not_found("Pool", request.match_info["pool"])
+    return pool
+
+
+def _require_not_deleting(pool: Doc) -> None:
+    if pool["state"] == "deleting":
+        raise errors.BatchError(
+            409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed."
+        )
 
 
 def get_node(request: web.Request, pool: Doc) -> Doc:
@@ -104,14 +148,18 @@ async def pool_exists(request: web.Request) -> web.Response:
 
 async def create_pool(request: web.Request) -> web.Response:
     engine = engine_of(request)
-    doc = new_pool(await read_body(request, "pool.add"))
+    body = await read_body(request, "pool.add")
+    check_create(body)
+    doc = new_pool(body)
     if doc["id"] in engine.store.pools:
         raise errors.exists("Pool", doc["id"])
     engine.store.put("pool", doc)
+    if doc["enableAutoScale"]:
+        engine.autoscale.enable(doc, doc["autoScaleFormula"], doc.get("autoScaleEvaluationInterval"))
     return created(request, f"/pools/{doc['id']}", doc)
 
 
-def _require_not_deleting(pool: Doc) -> None:
+def require_not_deleting(pool: Doc) -> None:
     if pool["state"] == "deleting":
         raise errors.BatchError(
             409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed."
@@ -126,7 +174,7 @@ async def update_pool(request: web.Request) -> web.Response:
     pool = get_pool(request)
     check_conditions(request, pool)
     body = await read_body(request, "pool.patch")
-    _require_not_deleting(pool)
+    require_not_deleting(pool)
     later = [name for name in body if name not in PATCHABLE_ANYTIME]
     if later and (len(engine.store.pool_nodes(pool["id"])) or pool["allocationState"] != "steady"):
         raise errors.invalid_state(
@@ -143,7 +191,7 @@ async def replace_pool_properties(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
     body = await read_body(request, "pool.updateproperties")
-    _require_not_deleting(pool)
+    require_not_deleting(pool)
     pool.pop("startTask", None)
     pool.update(body)
     stamp(pool)
@@ -162,7 +210,7 @@ async def delete_pool(request: web.Request) -> web.Response:
 
 
 def _require_steady(pool: Doc) -> None:
-    _require_not_deleting(pool)
+    require_not_deleting(pool)
     if pool["allocationState"] != "steady":
         raise errors.BatchError(
             409,
@@ -177,6 +225,8 @@ async def resize_pool(request: web.Request) -> web.Response:
     pool = get_pool(request)
     check_conditions(request, pool)
     body = await read_body(request, "pool.resize")
+    if pool.get("enableAutoScale"):
+        raise autoscale_enabled()
     _require_steady(pool)
     pool["_deallocation"] = body.get("nodeDeallocationOption", "requeue")
     pool["targetDedicatedNodes"] = body.get("targetDedicatedNodes", 0)
@@ -194,16 +244,10 @@ async def stop_resize(request: web.Request) -> web.Response:
     engine = engine_of(request)
     pool = get_pool(request)
     check_conditions(request, pool)
-    _require_not_deleting(pool)
+    require_not_deleting(pool)
     if pool["allocationState"] == "resizing":
         engine.nodes.set_allocation(pool, "stopping")
     return accepted(request, f"/pools/{pool['id']}", pool)
-
-
-async def disable_auto_scale(request: web.Request) -> web.Response:
-    """Autoscale is never on in the emulator (enabling it is refused), so it is off: 200."""
-    pool = get_pool(request)
-    return updated(request, f"/pools/{pool['id']}", pool)
 
 
 async def remove_nodes(request: web.Request) -> web.Response:
@@ -273,6 +317,5 @@ def routes() -> list[web.RouteDef]:
         web.post("/pools/{pool}/stopresize", stop_resize),
         web.post("/pools/{pool}/removenodes", remove_nodes),
         web.post("/pools/{pool}/updateproperties", replace_pool_properties),
-        web.post("/pools/{pool}/disableautoscale", disable_auto_scale),
         web.get("/nodecounts", node_counts),
     ]

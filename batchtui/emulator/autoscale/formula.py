@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from ..formats import iso
@@ -26,6 +27,7 @@ from .evaluator import Evaluator
 from .metrics import Metrics
 from .names import DEFAULT_DEALLOCATION, TARGET_DEDICATED, TARGET_LOW_PRIORITY
 from .parser import parse
+from .syntax import Program
 from .values import format_value
 
 
@@ -61,6 +63,14 @@ class AutoScaleResult:
         return doc
 
 
+@lru_cache(maxsize=256)
+def parsed(formula: str) -> Program:
+    """parse(formula), remembered: a pool's formula is evaluated every interval and the emulator may hold
+    hundreds of pools (a Program is immutable, so one can be shared). Raises FormulaError as parse does
+    (a formula that fails is parsed again each time: errors are not cached)."""
+    return parse(formula)
+
+
 def check(formula: str) -> AutoScaleError | None:
     """The syntax error Batch would refuse `formula` with at pool create or enableautoscale, or None.
 
@@ -69,7 +79,7 @@ def check(formula: str) -> AutoScaleError | None:
     Fast (one pass over at most 8192 characters), never raises.
     """
     try:
-        parse(formula)
+        parsed(formula)
     except FormulaError as exc:
         return exc.to_error()
     return None
@@ -87,7 +97,7 @@ def evaluate(formula: str, metrics: Metrics, now: datetime, *, rng: random.Rando
     now = now.astimezone(timezone.utc)
     evaluator = Evaluator(metrics, now, rng if rng is not None else random.Random())
     try:
-        evaluator.run(parse(formula))
+        evaluator.run(parsed(formula))
         targets = AutoScaleTargets(evaluator.final_target(TARGET_DEDICATED),
                                    evaluator.final_target(TARGET_LOW_PRIORITY), evaluator.deallocation())
     except FormulaError as exc:

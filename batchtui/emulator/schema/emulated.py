@@ -10,7 +10,8 @@ is refused with 400 UnsupportedProperty naming the property's path.
 What counts as acted on: nodes are local processes, so a pool's VM image, size,
 disks, network, upgrade policy, tags and the like are descriptive — stored and
 returned as sent, and accepted. A property is marked here when leaving it
-undone would change what the client's tasks see or do: autoscale, auto pools,
+undone would change what the client's tasks see or do: auto pools (and the autoscale of their
+pool specification),
 mounts, named user accounts, certificates, licensed applications, job manager/
 preparation/release tasks, multi-instance tasks, containers, task authentication tokens, task
 preemption, and a managed identity for a node's log upload. Accepted though only
@@ -25,7 +26,7 @@ from collections.abc import Mapping
 _REFUSED: tuple[object, ...] = ()
 _AUTOSCALE = {"enableAutoScale": (False,), "autoScaleFormula": _REFUSED, "autoScaleEvaluationInterval": _REFUSED}
 _NODE_SETUP = {"mountConfiguration": _REFUSED, "userAccounts": _REFUSED, "certificateReferences": _REFUSED}
-_POOL = {**_AUTOSCALE, **_NODE_SETUP, "applicationLicenses": _REFUSED}
+_POOL = {**_NODE_SETUP, "applicationLicenses": _REFUSED}
 _JOB_TASKS = {"jobManagerTask": _REFUSED, "jobPreparationTask": _REFUSED, "jobReleaseTask": _REFUSED}
 _JOB = {**_JOB_TASKS, "allowTaskPreemption": (False,)}
 _TASK = {
@@ -41,6 +42,7 @@ def _marks(models: tuple[str, ...], properties: Mapping[str, tuple[object, ...]]
 
 NOT_EMULATED: Mapping[str, tuple[object, ...]] = {
     **_marks(("BatchPoolCreateOptions", "BatchPoolSpecification"), _POOL),
+    **_marks(("BatchPoolSpecification",), _AUTOSCALE),
     **_marks(("BatchPoolUpdateOptions",), _NODE_SETUP),
     "BatchPoolReplaceOptions.certificateReferences": _REFUSED,
     **_marks(("BatchJobCreateOptions", "BatchJobSpecification"), _JOB),

@@ -1,5 +1,6 @@
 """Pool request bodies: add (POST /pools), patch (PATCH /pools/{pool}),
-updateproperties (POST /pools/{pool}/updateproperties), resize, removenodes, the
+updateproperties (POST /pools/{pool}/updateproperties), resize, enableautoscale,
+evaluateautoscale, removenodes, the
 node reboot/reimage/disablescheduling/deallocate options, a node's log upload,
 a node's user accounts, and the auto pool's specification."""
 
@@ -114,6 +115,16 @@ POOL_RESIZE = Object("BatchPoolResizeOptions", [
     Prop("resizeTimeout", RESIZE_TIMEOUT),
     Prop("nodeDeallocationOption", DEALLOCATION_OPTION),
 ])
+
+# POST /pools/{pool}/enableautoscale: "If automatic scaling of the Pool is currently disabled, you must
+# specify a valid autoscale formula"; the handler checks that (it depends on the pool).
+POOL_ENABLE_AUTOSCALE = Object("BatchPoolEnableAutoScaleOptions", [
+    Prop("autoScaleFormula", TEXT),
+    Prop("autoScaleEvaluationInterval", AUTOSCALE_INTERVAL),
+])
+
+# POST /pools/{pool}/evaluateautoscale
+POOL_EVALUATE_AUTOSCALE = Object("BatchPoolEvaluateAutoScaleOptions", [Prop("autoScaleFormula", TEXT, True)])
 
 POOL_REMOVE_NODES = Object("BatchNodeRemoveOptions", [
     Prop("nodeList", List(TEXT, MAX_NODES_PER_REMOVE), True),

@@ -19,6 +19,8 @@ KINDS: Mapping[str, Object] = {
     "pool.updateproperties": pools.POOL_UPDATE_PROPERTIES,  # POST /pools/{pool}/updateproperties
     "pool.resize": pools.POOL_RESIZE,  # POST /pools/{pool}/resize
     "pool.removenodes": pools.POOL_REMOVE_NODES,  # POST /pools/{pool}/removenodes
+    "pool.enableautoscale": pools.POOL_ENABLE_AUTOSCALE,  # POST /pools/{pool}/enableautoscale
+    "pool.evaluateautoscale": pools.POOL_EVALUATE_AUTOSCALE,  # POST /pools/{pool}/evaluateautoscale
     "node.reboot": pools.NODE_REBOOT,  # POST /pools/{pool}/nodes/{node}/reboot
     "node.reimage": pools.NODE_REIMAGE,  # POST /pools/{pool}/nodes/{node}/reimage
     "node.disablescheduling": pools.NODE_DISABLE_SCHEDULING,  # POST .../nodes/{node}/disablescheduling

@@ -16,14 +16,14 @@ from ...service.operations import BulkResult, for_each
 from ..actions import ACTIONS, FAILED_FILTER, Action, describe, explain_refusals, for_key
 from ..preconditions import Refusal, job_refusal, refusal, state_of
 from ..screens.confirm import ConfirmScreen, Field, NoticeScreen
-from ..views import JOBS, NODES, TASKS, ViewKey, columns, row_state
+from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns, row_state
 from .details import fetch_document
 from .workers import start_worker
 
 if TYPE_CHECKING:
     from ..app import BatchApp
 
-RERUN_KINDS = (TASKS, JOBS)  # where `A` (rerun a job's failed tasks) applies
+RERUN_KINDS = (TASKS, JOBS)  # where `A` (rerun a job's failed tasks) applies; on pools it edits autoscale
 RECHECK_MAX = 20  # rows refused by the table's state that are fetched again before saying no
 
 
@@ -41,7 +41,7 @@ class ActionRunner:
     def applies(self, key: str) -> bool:
         """Whether the mutating key `key` ("A" included) names an action in the current view."""
         kind = self.app.view.kind
-        return kind in RERUN_KINDS if key == "A" else for_key(key, kind) is not None
+        return kind in (*RERUN_KINDS, POOLS) if key == "A" else for_key(key, kind) is not None
 
     def available(self, action: str, parameters: tuple[object, ...]) -> bool:
         """Whether the app's key action `action` applies to the current view: actions of
@@ -51,7 +51,9 @@ class ActionRunner:
         if action == "act":
             return not self.read_only_here() and self.applies(str(parameters[0]))
         if action == "rerun_failed":
-            return not self.read_only_here() and self.applies("A")
+            return not self.read_only_here() and view.kind in RERUN_KINDS
+        if action == "autoscale":
+            return not self.read_only_here() and view.kind == POOLS
         if action == "read_only":
             return self.read_only_here() and self.applies(str(parameters[0]))
         if action in ("failed_only", "failures", "histograms"):
@@ -65,11 +67,14 @@ class ActionRunner:
             return view.kind == TASKS and bool(account and account.has_storage)
         return True
 
-    def say_read_only(self, key: str) -> None:
-        """A mutating key pressed in read-only mode: say that it is, and why nothing happens."""
+    def say_read_only(self, key: str, what: str = "") -> None:
+        """A mutating key pressed in read-only mode: say that it is, and why nothing happens
+        (`what`: the thing refused, when the key alone does not say it)."""
         app = self.app
         action = for_key(key, app.view.kind)
-        what = action.description.lower() if action else "rerun failed tasks"
+        if not what:
+            what = action.description.lower() if action else \
+                ("edit the pool's autoscale" if app.view.kind == POOLS else "rerun failed tasks")
         why = "read-only mode" if app.read_only else f"account {app.view.account} is read-only"
         app.notify(f"read-only: cannot {what} ({why})", severity="warning", timeout=4, markup=False)
 

@@ -87,6 +87,8 @@ class CommandRunner:
             app.monitor.open_nodes_health(argument)
         elif name == "stragglers":
             app.table.set_filter(STRAGGLER_FILTER)
+        elif name == "autoscale":
+            app.autoscale.open(argument)
 
     def cancel(self) -> None:
         """The prompt was cancelled: forget a lookup under way."""
@@ -190,6 +192,8 @@ class CommandRunner:
             return list(self.app.accounts), ""
         if name == "nodes-health":
             return sorted(self.ids(JOBS)), ""
+        if name == "autoscale":
+            return sorted(self.ids(POOLS)), ""
         if name == "mark":
             return ["all", *sorted({self._state_of(key) for key in self.app.table.visible_keys})], ""
         if name == "create":

@@ -21,6 +21,8 @@ COMMANDS = [
     (":storage [CONTAINER[/PREFIX]]", "the account's linked storage: containers and blobs"),
     (":nodes-health [JOB]", "per node of the job: tasks, failure rate, median duration, start task; failing or "
                             "slow nodes flagged with why (H; ? there for the rules)"),
+    (":autoscale [POOL]", "the autoscale editor of the pool (the cursor's): formula, evaluate (ctrl+e), apply, "
+                          "disable; A on a pool"),
     (":stragglers", "a tasks view: only its stragglers, running tasks past the p95 of the finished ones + 1 s"),
     (":mark STATE", "mark every row shown in that state (e.g. :mark failed); :mark alone marks all shown"),
     (":unmark", "clear the marks"),

@@ -1,5 +1,6 @@
 """The details pane: a resource's key properties first, its errors highlighted
-(resize errors, start-task failures, a task's failureInfo)."""
+(resize errors, start-task failures, a task's failureInfo); an autoscale pool's
+formula and last evaluation (its variables as a table, its error)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ...service.autoscale import AutoScaleSettings, interval_text
 from ...service.models import parse_time
 from ..format import limit, redact_urls, retries
+from .autoscale_view import error_text, variables_table
 from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
+LABEL_WIDTH = 14  # the labels' column
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
@@ -38,7 +42,7 @@ def _readable(value: Any, zone: tzinfo | None) -> Any:
 def _line(text: Text, label: str, value: object, style: str = "") -> None:
     if value in (None, "", [], {}):
         return
-    text.append(f"{label:<14}", style="dim")
+    text.append(f"{label:<{LABEL_WIDTH}}", style="dim")
     if isinstance(value, Text):
         text.append_text(value)
     else:
@@ -178,7 +182,23 @@ def pool_details(doc: dict[str, Any]) -> Text:
     _line(text, "start task", (doc.get("startTask") or {}).get("commandLine"))
     _packages(text, doc)
     _line(text, "created", doc.get("creationTime"))
+    if doc.get("enableAutoScale"):
+        _autoscale(text, doc)
     return text
+
+
+def _autoscale(text: Text, doc: dict[str, Any]) -> None:
+    """An autoscale pool's formula, interval and last evaluation (variables table, error)."""
+    settings = AutoScaleSettings.from_pool(doc)
+    _line(text, "autoscale", f"on, evaluated every {interval_text(settings.interval) or '?'} (A edits it)", "cyan")
+    for index, line in enumerate(settings.formula.splitlines()):
+        _line(text, "formula" if index == 0 else "", line or " ")
+    run = doc.get("autoScaleRun") or {}
+    _line(text, "last run", run.get("timestamp") or "not yet")
+    if settings.last_run is not None:
+        text.append_text(variables_table(settings.last_run.variables, indent=LABEL_WIDTH))
+        if settings.last_run.error is not None:
+            text.append_text(error_text(settings.last_run.error, LABEL_WIDTH, "autoscale err"))
 
 
 def node_details(doc: dict[str, Any]) -> Text:
