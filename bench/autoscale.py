@@ -8,7 +8,7 @@ and a 5-minute interval, and --jobs jobs of --tasks-per-job active tasks spread 
 times PoolAutoScale.tick: with nothing due (the common tick: no sample, no evaluation; the median
 of 21), with a sample due on every pool (every 30 s of the service's clock), and with every pool's
 evaluation due (every interval); and `autoscale.evaluate` of the sample formula against a day of
-samples (2,880 per variable).
+samples (2,880 per variable), and of the largest formulas Batch accepts.
 
 Prints a few human-readable lines, then one JSON object on the last line: idle_tick_ms,
 sample_tick_ms, evaluate_all_ms, per_pool_evaluation_ms, evaluate_full_history_ms, pools, jobs.
@@ -73,16 +73,27 @@ def main() -> None:
         history.record(now - timedelta(seconds=30 * (2880 - k)), {"$PendingTasks": k % 7})
     rounds = 100
     full = _timed(lambda: [autoscale.evaluate(SAMPLE_FORMULA, history, now) for _ in range(rounds)]) / rounds
+    # The largest formulas Batch accepts (tests/test_autoscale.py checks they evaluate; this, how long):
+    # 4,000 characters of one sum, and 98 averages over two day-long sample windows.
+    ones = (autoscale.MAX_FORMULA_LENGTH - 4) // 2
+    flat = "x = " + "+".join(["1"] * ones)
+    heavy = "d=TimeInterval_Day;e=d+-TimeInterval_Hour;" + ";".join(
+        f"v{i}=avg($ActiveTasks.GetSample(d),$PendingTasks.GetSample(d,e))" for i in range(98))
+    largest = {name: _timed(lambda formula=formula: autoscale.evaluate(formula, history, now))
+               for name, formula in (("flat_sum", flat), ("heavy_samples", heavy[:autoscale.MAX_FORMULA_LENGTH]))}
     engine.store.close()
 
     print(f"{args.pools} autoscale pools, {args.jobs} jobs x {args.tasks_per_job} tasks")
     print(f"tick, nothing due: {idle:.1f} ms; a sample due on every pool: {sample:.1f} ms; "
           f"every pool evaluated: {evaluate_all:.1f} ms ({evaluate_all / args.pools:.2f} ms a pool)")
     print(f"one evaluation of the sample formula over a day of samples: {full:.2f} ms")
+    print(f"the largest formulas: one sum of {ones} terms {largest['flat_sum']:.0f} ms, 98 day-long averages "
+          f"{largest['heavy_samples']:.0f} ms")
     print(json.dumps({"idle_tick_ms": round(idle, 2), "sample_tick_ms": round(sample, 2),
                       "evaluate_all_ms": round(evaluate_all, 2),
                       "per_pool_evaluation_ms": round(evaluate_all / args.pools, 3),
-                      "evaluate_full_history_ms": round(full, 3), "pools": args.pools, "jobs": args.jobs}))
+                      "evaluate_full_history_ms": round(full, 3), "pools": args.pools, "jobs": args.jobs,
+                      "largest_formula_ms": {k: round(v, 1) for k, v in largest.items()}}))
 
 
 if __name__ == "__main__":

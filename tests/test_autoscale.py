@@ -9,7 +9,6 @@ Batch returned, as recorded in public SDK tests and projects (see the module doc
 from __future__ import annotations
 
 import random
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -902,12 +901,11 @@ TOKENS = [
 ]
 
 
-def assert_sound(formula: str, limit: float = 1.0) -> AutoScaleResult:
-    started = time.perf_counter()
+def assert_sound(formula: str) -> AutoScaleResult:
+    """The formula evaluates to a result (never an exception) that agrees with check(). How long the largest
+    take is bench/autoscale.py's to say (a test does not time a shared machine)."""
     result = evaluate(formula, DAY, NOW, rng=random.Random(0))
     checked = check(formula)
-    elapsed = time.perf_counter() - started
-    assert elapsed < limit, f"{elapsed:.2f}s for {formula!r}"
     assert isinstance(result, AutoScaleResult)
     assert result.results.startswith("$TargetDedicatedNodes=")
     if checked is not None:
@@ -966,13 +964,13 @@ def test_well_formed_formulas_never_raise(x: str, target: str) -> None:
         assert "nested more than 40 levels" in result.error.detail, result.error
 
 
-def test_the_largest_formulas_stay_fast() -> None:
+def test_the_largest_formulas_evaluate() -> None:
     ones = (MAX_FORMULA_LENGTH - 4) // 2
     flat = "x = " + "+".join(["1"] * ones)
     assert len(flat) <= MAX_FORMULA_LENGTH and assert_sound(flat).results.endswith(f";x={ones}")
     heavy = "d=TimeInterval_Day;e=d+-TimeInterval_Hour;" + ";".join(
         f"v{i}=avg($ActiveTasks.GetSample(d),$PendingTasks.GetSample(d,e))" for i in range(98))
-    assert len(heavy) <= MAX_FORMULA_LENGTH and assert_sound(heavy, limit=3.0).error is None
+    assert len(heavy) <= MAX_FORMULA_LENGTH and assert_sound(heavy).error is None
     nested = "x = " + "(" * 39 + "1" + ")" * 39
     assert assert_sound(nested).error is None
 
