@@ -380,8 +380,6 @@ def test_an_unknown_api_version_is_refused():
         ("job.add", {**JOB, "jobReleaseTask": {"commandLine": "x"}}, "jobReleaseTask", LATEST),
         ("job.add", {**JOB, "usesTaskDependencies": True}, "usesTaskDependencies", LATEST),
         ("job.add", {**JOB, "onTaskFailure": "performExitOptionsJobAction"}, "onTaskFailure", LATEST),
-        ("job.add", {"id": "j", "poolInfo": {"autoPoolSpecification": {"poolLifetimeOption": "job"}}},
-         "poolInfo.autoPoolSpecification", LATEST),
         ("pool.add", {**POOL, "enableAutoScale": True}, "enableAutoScale", LATEST),
         ("pool.add", {**POOL, "enableAutoScale": "true"}, "enableAutoScale", CLI),
         ("pool.add", {**POOL, "autoScaleFormula": "$TargetDedicatedNodes = 1"}, "autoScaleFormula", LATEST),

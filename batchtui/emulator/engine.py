@@ -28,6 +28,7 @@ from .formats import freeze_clock, now_iso, parse_iso, set_clock_rate
 from .job_lifecycle import JobLifecycle
 from .node_lifecycle import NodeLifecycle
 from .runtime import Runtime
+from .schedule_lifecycle import ScheduleLifecycle
 from .scheduler import Scheduler
 from .settings import Settings, StartError
 from .storage import Storage
@@ -39,7 +40,7 @@ log = logging.getLogger("batchtui.emulator")
 
 class Engine:
     """One emulated Batch account. The HTTP handlers reach its parts:
-    `store` (documents), `tasks`, `jobs`, `nodes`, `storage`, `runtime`."""
+    `store` (documents), `tasks`, `jobs`, `schedules`, `nodes`, `storage`, `runtime`."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -52,6 +53,7 @@ class Engine:
         self.tasks = TaskStates(self.runtime)
         self.nodes = NodeLifecycle(self.runtime, self.tasks)
         self.jobs = JobLifecycle(self.store, self.tasks)
+        self.schedules = ScheduleLifecycle(self.store, self.jobs)
         self.scheduler = Scheduler(self.runtime, self.tasks)
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults
@@ -81,9 +83,11 @@ class Engine:
             await asyncio.sleep(self.settings.tick_seconds)
 
     def tick(self) -> None:
-        """One step of every pool and job, then scheduling. A pool or job whose step
-        raises is set aside alone (isolation); the rest go on."""
+        """One step of every job schedule, pool and job, then scheduling. One whose
+        step raises is set aside alone (isolation); the rest go on."""
         aside = self.runtime.set_aside
+        for schedule in list(self.store.schedules.values()):
+            aside.run("jobschedule", schedule, partial(self.schedules.advance, schedule), doing="advancing")
         for pool in list(self.store.pools.values()):
             aside.run("pool", pool, partial(self.nodes.advance_pool, pool), doing="advancing")
         for job in list(self.store.jobs.values()):

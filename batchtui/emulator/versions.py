@@ -63,7 +63,6 @@ class Route:
         return index_of(self.since) <= index_of(api_version) <= index_of(self.until)
 
 
-_SCHEDULES = "Job schedules are not emulated: create the jobs directly."
 _USERS = "Nodes are local processes of the emulator's own user: there are no node user accounts."
 _LOGIN = "Nodes are local processes: there is no remote login (ssh or RDP) to them."
 _AUTOSCALE = "Autoscale formulas are not evaluated by the batchtui emulator: resize the pool instead."
@@ -77,17 +76,17 @@ def _off(method: str, path: str, operation: str, why: str, since: str = OLDEST, 
 
 
 _SCHEDULE_ROUTES = (
-    _off("GET", "/jobschedules", "list_job_schedules", _SCHEDULES),
-    _off("POST", "/jobschedules", "create_job_schedule", _SCHEDULES),
-    _off("HEAD", SCHEDULE, "job_schedule_exists", _SCHEDULES),
-    _off("GET", SCHEDULE, "get_job_schedule", _SCHEDULES),
-    _off("PATCH", SCHEDULE, "update_job_schedule", _SCHEDULES),
-    _off("PUT", SCHEDULE, "replace_job_schedule", _SCHEDULES),
-    _off("DELETE", SCHEDULE, "delete_job_schedule", _SCHEDULES),
-    _off("POST", SCHEDULE + "/disable", "disable_job_schedule", _SCHEDULES),
-    _off("POST", SCHEDULE + "/enable", "enable_job_schedule", _SCHEDULES),
-    _off("POST", SCHEDULE + "/terminate", "terminate_job_schedule", _SCHEDULES),
-    _off("GET", SCHEDULE + "/jobs", "list_jobs_from_schedule", _SCHEDULES),
+    Route("GET", "/jobschedules", "list_job_schedules"),
+    Route("POST", "/jobschedules", "create_job_schedule"),
+    Route("HEAD", SCHEDULE, "job_schedule_exists"),
+    Route("GET", SCHEDULE, "get_job_schedule"),
+    Route("PATCH", SCHEDULE, "update_job_schedule"),
+    Route("PUT", SCHEDULE, "replace_job_schedule"),
+    Route("DELETE", SCHEDULE, "delete_job_schedule"),
+    Route("POST", SCHEDULE + "/disable", "disable_job_schedule"),
+    Route("POST", SCHEDULE + "/enable", "enable_job_schedule"),
+    Route("POST", SCHEDULE + "/terminate", "terminate_job_schedule"),
+    Route("GET", SCHEDULE + "/jobs", "list_jobs_from_schedule"),
 )
 
 

@@ -10,7 +10,7 @@ is refused with 400 UnsupportedProperty naming the property's path.
 What counts as acted on: nodes are local processes, so a pool's VM image, size,
 disks, network, upgrade policy, tags and the like are descriptive — stored and
 returned as sent, and accepted. A property is marked here when leaving it
-undone would change what the client's tasks see or do: autoscale, auto pools,
+undone would change what the client's tasks see or do: autoscale,
 mounts, named user accounts, certificates, licensed applications, job manager/
 preparation/release tasks, task dependencies, exit conditions and the job action
 they drive, multi-instance tasks, containers, task authentication tokens, task
@@ -52,6 +52,5 @@ NOT_EMULATED: Mapping[str, tuple[object, ...]] = {
     **_marks(("BatchTaskCreateOptions",), _TASK),
     "BatchStartTask.containerSettings": _REFUSED,
     "UserIdentity.username": _REFUSED,
-    "BatchPoolInfo.autoPoolSpecification": _REFUSED,
     "UploadBatchServiceLogsOptions.identityReference": _REFUSED,
 }
