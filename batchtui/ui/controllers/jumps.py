@@ -1,15 +1,18 @@
 """Jumps between related resources (`J`), each a new visit in the history:
 from a task to the node it ran on (its pool's nodes, the cursor on that node),
-from a job to its pool (the pools, the cursor on it), and from a node to the
+from a job to its pool (the pools, the cursor on it), from a node to the
 tasks that ran on it (Batch's recentTasks, listed in a dialog; `enter` opens
-the task in its job's tasks)."""
+the task in its job's tasks), and (`s`) from a job a job schedule created, or
+its tasks, to that schedule (the job schedules, the cursor on it)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...service.errors import ServiceError
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, cell_value, columns
+from ...service.schedules import schedule_of
+from ..views import JOBS, NODES, POOLS, SCHEDULES, TASKS, ViewKey, cell_value, columns
+from ..widgets.resource_table import ResourceTable
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -24,10 +27,31 @@ class Jumper:
 
     def __init__(self, app: BatchApp) -> None:
         self.app = app
+        self._to_schedule = False  # whether the jump to a schedule was available at the last cursor move
+
+    def schedule_here(self) -> str | None:
+        """The job schedule the current view's job (a tasks view's, or the cursor's job) was created by."""
+        view = self.app.view
+        if view.kind == TASKS:
+            return schedule_of(view.parent)
+        if view.kind == JOBS:
+            tables = self.app.query("#table").results(ResourceTable)  # (none yet while the app starts)
+            key = next((table.cursor_key for table in tables), None)
+            return view.parent or schedule_of(key or "")
+        return None
 
     def available(self, target: str) -> bool:
-        """Whether the jump to `target` ("node", "pool", "tasks") starts from the current view."""
+        """Whether the jump to `target` ("node", "pool", "tasks", "schedule") starts from the current view."""
+        if target == "schedule":
+            return self.schedule_here() is not None
         return JUMPS.get(target) == self.app.view.kind
+
+    def cursor_moved(self) -> None:
+        """The footer offers `s` only on a schedule's job: refresh the keys when that changes."""
+        now = self.schedule_here() is not None
+        if now != self._to_schedule:
+            self._to_schedule = now
+            self.app.refresh_bindings()
 
     def jump(self, target: str) -> None:
         """From the cursor row to its related `target` (see the module's docstring)."""
@@ -37,6 +61,11 @@ class Jumper:
             return
         if key is None:
             app.notify("nothing selected", severity="warning", timeout=3)
+            return
+        if target == "schedule":
+            schedule = self.schedule_here()
+            if schedule:
+                app.navigator.show_view(ViewKey(view.account, SCHEDULES), cursor=schedule)
             return
         if target == "pool":
             row = app.table.get_row(key)
