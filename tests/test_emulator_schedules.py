@@ -152,6 +152,8 @@ def test_list_filter_select_and_paging(sdk):
     assert (one.id, one.state, one.job_specification) == (ids[0], "active", None)
     got = sdk.get_job_schedule(ids[0], select=["id", "executionInfo"])
     assert got.execution_info.next_run_time == FAR
+    expanded = sdk.get_job_schedule(ids[0], expand=["stats"]).job_schedule_statistics
+    assert (expanded.succeeded_tasks_count, expanded.failed_tasks_count) == (0, 0)
 
 
 def test_update_and_replace_with_etags(sdk):
