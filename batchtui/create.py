@@ -1,4 +1,4 @@
-"""Create pools, jobs and tasks from JSON files: the REST request bodies (the
+"""Create pools, jobs, job schedules and tasks from JSON files: the REST request bodies (the
 same JSON `az batch … --json-file` takes), validated before anything is sent
 (every property at every level, `body_check`), with errors reported by field.
 Tasks go through the collection API, 100 a call.
@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .body_check import problems as body_problems
-from .rest_schema import JOB, POOL, TASK
+from .rest_schema import JOB, JOB_SCHEDULE, POOL, TASK
 from .service.client import BatchService
 from .service.errors import ServiceError, from_exception
 from .wording import plural
 
-KINDS = ("pool", "job", "tasks")
+KINDS = ("pool", "job", "jobschedule", "tasks")
 Body = dict[str, Any]  # a REST request body, as parsed from the file
 CHUNK = 100
 
@@ -35,16 +35,17 @@ class InvalidFile(ValueError):
         self.problems = problems
 
 
-def _job_problems(body: Body) -> list[str]:
-    """What the schema cannot say: a job's poolInfo names a pool or describes an auto pool."""
+def _job_problems(body: Body, where: str = "") -> list[str]:
+    """What the schema cannot say: a job's poolInfo names a pool or describes an auto pool
+    (`where`: the path of the job's properties, "jobSpecification." for a schedule's)."""
     pool_info = body.get("poolInfo")
     if isinstance(pool_info, dict) and not pool_info.get("poolId") and not pool_info.get("autoPoolSpecification"):
-        return ["poolInfo.poolId: required (or poolInfo.autoPoolSpecification)"]
+        return [f"{where}poolInfo.poolId: required (or {where}poolInfo.autoPoolSpecification)"]
     return []
 
 
 def load(path: Path, kind: str) -> list[Body]:
-    """The bodies in the file (one for a pool or job; a list for tasks), or InvalidFile."""
+    """The bodies in the file (one for a pool, job or job schedule; a list for tasks), or InvalidFile."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -63,6 +64,12 @@ def load(path: Path, kind: str) -> list[Body]:
         problems = body_problems(data, JOB)
         if isinstance(data, dict):
             problems += _job_problems(data)
+        bodies = [data]
+    elif kind == "jobschedule":
+        problems = body_problems(data, JOB_SCHEDULE)
+        spec = data.get("jobSpecification") if isinstance(data, dict) else None
+        if isinstance(spec, dict):
+            problems += _job_problems(spec, "jobSpecification.")
         bodies = [data]
     else:
         tasks = data.get("value") if isinstance(data, dict) and "value" in data else data
@@ -120,6 +127,14 @@ async def create_job(service: BatchService, body: Body) -> None:
         raise from_exception(exc) from None
 
 
+async def create_job_schedule(service: BatchService, body: Body) -> None:
+    """Create a job schedule from its REST body; ServiceError when the service refuses it."""
+    try:
+        await service.sdk.create_job_schedule(body)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001
+        raise from_exception(exc) from None
+
+
 async def add_tasks(service: BatchService, job_id: str, tasks: list[Body],
                     progress: Callable[[int, int], None] | None = None) -> TaskResults:
     """Add tasks 100 a call; per-task client errors are collected, not raised."""
@@ -144,4 +159,5 @@ async def add_tasks(service: BatchService, job_id: str, tasks: list[Body],
     return results
 
 
-__all__ = ["KINDS", "InvalidFile", "ServiceError", "TaskResults", "add_tasks", "create_job", "create_pool", "load"]
+__all__ = ["KINDS", "InvalidFile", "ServiceError", "TaskResults", "add_tasks", "create_job", "create_job_schedule",
+           "create_pool", "load"]

@@ -18,11 +18,13 @@ from __future__ import annotations
 POOL = "BatchPoolCreateOptions"
 JOB = "BatchJobCreateOptions"
 TASK = "BatchTaskCreateOptions"
+JOB_SCHEDULE = "BatchJobScheduleCreateOptions"
 
 # Properties that are ids (a pool's, a job's, a task's, or one they refer to): 1 to 64 letters, digits,
 # hyphens and underscores. (type, property); a list property's items are ids.
 ID_PROPERTIES = frozenset({
-    (POOL, "id"), (JOB, "id"), (TASK, "id"), ("BatchJobManagerTask", "id"), ("BatchJobPreparationTask", "id"),
+    (POOL, "id"), (JOB, "id"), (TASK, "id"), (JOB_SCHEDULE, "id"), ("BatchJobManagerTask", "id"),
+    ("BatchJobPreparationTask", "id"),
     ("BatchJobReleaseTask", "id"), ("BatchPoolInfo", "poolId"), ("BatchTaskDependencies", "taskIds"),
 })
 
@@ -57,6 +59,21 @@ TYPES: dict[str, str] = {
         "affinityInfo:BatchAffinityInfo constraints:BatchTaskConstraints requiredSlots:int "
         "userIdentity:UserIdentity multiInstanceSettings:MultiInstanceSettings dependsOn:BatchTaskDependencies "
         "applicationPackageReferences:[BatchApplicationPackageReference]"
+    ),
+    "BatchJobScheduleCreateOptions": (
+        "id! displayName schedule!:BatchJobScheduleConfiguration jobSpecification!:BatchJobSpecification "
+        "metadata:[BatchMetadataItem]"
+    ),
+    "BatchJobScheduleConfiguration": (
+        "doNotRunUntil:datetime doNotRunAfter:datetime startWindow:duration recurrenceInterval:duration"
+    ),
+    "BatchJobSpecification": (
+        "priority:int allowTaskPreemption:bool maxParallelTasks:int displayName usesTaskDependencies:bool "
+        "onAllTasksComplete:BatchAllTasksCompleteMode onTaskFailure:BatchTaskFailureMode "
+        "networkConfiguration:BatchJobNetworkConfiguration constraints:BatchJobConstraints "
+        "jobManagerTask:BatchJobManagerTask jobPreparationTask:BatchJobPreparationTask "
+        "jobReleaseTask:BatchJobReleaseTask commonEnvironmentSettings:[EnvironmentSetting] "
+        "poolInfo!:BatchPoolInfo metadata:[BatchMetadataItem]"
     ),
     "VirtualMachineConfiguration": (
         "imageReference!:BatchVmImageReference nodeAgentSKUId! windowsConfiguration:WindowsConfiguration "

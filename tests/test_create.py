@@ -41,6 +41,11 @@ def write(tmp_path, name, data) -> str:
          "tasks[0].requiredSlots: must be a whole number"),
         ("tasks", [{"id": "a", "commandLine": "x"}, {"id": "a", "commandLine": "y"}], "id 'a' appears more than once"),
         ("tasks", "[]", "expected a task object"),
+        ("jobschedule", {"id": "s", "jobSpecification": {"poolInfo": {"poolId": "p"}}}, "schedule: required"),
+        ("jobschedule", {"id": "s", "schedule": {}, "jobSpecification": {"poolInfo": {}}},
+         "jobSpecification.poolInfo.poolId: required (or jobSpecification.poolInfo.autoPoolSpecification)"),
+        ("jobschedule", {"id": "s", "schedule": {"recurrenceInterval": "hourly"},
+                         "jobSpecification": {"poolInfo": {"poolId": "p"}}}, "schedule.recurrenceInterval: "),
     ],
 )
 def test_invalid_files_are_reported_by_field(tmp_path, kind, body, expected):
@@ -167,6 +172,17 @@ def test_cli_creates_pool_job_and_250_tasks_in_3_calls(tmp_path, emulator, clien
     assert "250 tasks added" in result.stdout and "250/250" in result.stderr
     assert after["POST"] - before["POST"] == 3
     assert len(list(client.list_tasks(job_id, select=["id"]))) == 250
+
+
+def test_cli_creates_a_job_schedule(tmp_path, emulator, client):
+    schedule_id = unique("sched")
+    body = {"id": schedule_id, "schedule": {"doNotRunUntil": "2099-01-01T00:00:00Z", "recurrenceInterval": "PT1H"},
+            "jobSpecification": {"poolInfo": {"poolId": "p"}}}
+    result = cli(tmp_path, emulator, "jobschedule", str(write(tmp_path, "schedule.json", body)))
+    assert result.returncode == 0, result.stderr
+    assert f"job schedule {schedule_id} created" in result.stdout
+    assert client.get_job_schedule(schedule_id).schedule.recurrence_interval.total_seconds() == 3600
+    client.begin_delete_job_schedule(schedule_id, polling_interval=0.05).result()  # (the session's emulator)
 
 
 def test_cli_invalid_file_creates_nothing(tmp_path, emulator, client):

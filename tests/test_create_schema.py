@@ -13,7 +13,7 @@ import typing
 
 from batchtui import rest_schema
 
-ROOTS = ("BatchPoolCreateOptions", "BatchJobCreateOptions", "BatchTaskCreateOptions")
+ROOTS = ("BatchPoolCreateOptions", "BatchJobCreateOptions", "BatchTaskCreateOptions", "BatchJobScheduleCreateOptions")
 
 
 def _namespace() -> dict[str, typing.Any]:

@@ -374,8 +374,6 @@ def test_an_unknown_api_version_is_refused():
         ("job.add", {**JOB, "jobManagerTask": {"id": "m", "commandLine": "x"}}, "jobManagerTask", LATEST),
         ("job.add", {**JOB, "jobPreparationTask": {"commandLine": "x"}}, "jobPreparationTask", LATEST),
         ("job.add", {**JOB, "jobReleaseTask": {"commandLine": "x"}}, "jobReleaseTask", LATEST),
-        ("job.add", {"id": "j", "poolInfo": {"autoPoolSpecification": {"poolLifetimeOption": "job"}}},
-         "poolInfo.autoPoolSpecification", LATEST),
         ("pool.add", {**POOL, "startTask": {"commandLine": "x", "containerSettings": {"imageName": "u"}}},
          "startTask.containerSettings", LATEST),
         ("pool.add", {**POOL, "mountConfiguration": [{"nfsMountConfiguration": {"source": "s",

@@ -188,7 +188,7 @@ async def test_help_screen_lists_bindings(emulator):
         listed = dict(app.screen._key_rows)
         assert "sort by the column" in listed["shift+letter"]
         assert "Reactivate" in listed["a"] or "Run the failed task again" in listed["a"]
-        for _ in range(30):
+        for _ in range(36):
             await pilot.press("down")
         text = app.export_screenshot().replace("&#160;", " ")
         assert ":tasks JOB" in text

@@ -1,4 +1,4 @@
-"""`batchtui create pool|job|tasks FILE.json`."""
+"""`batchtui create pool|job|jobschedule|tasks FILE.json`."""
 
 from __future__ import annotations
 
@@ -26,15 +26,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `create` command to the CLI."""
     p = sub.add_parser(
         "create",
-        help="create a pool, a job or tasks from a JSON file (the REST request body)",
-        description="Create a pool, a job or tasks from a JSON file holding the Batch REST request body "
-        "(the JSON 'az batch … --json-file' takes). The file is checked first, every property at every "
+        help="create a pool, a job, a job schedule or tasks from a JSON file (the REST request body)",
+        description="Create a pool, a job, a job schedule or tasks from a JSON file holding the Batch REST "
+        "request body (the JSON 'az batch … --json-file' takes). The file is checked first, every property at every "
         "level (names, types, ids); nothing is sent when it has a problem. Tasks: one task, a list, or "
         "{\"value\": [...]}, added 100 per call.",
         epilog="Exit status: 0 when everything was created, 1 when the service refused something "
         "(e.g. some tasks), 2 for a problem with the file, the options or the account.",
     )
-    p.add_argument("kind", metavar="KIND", choices=("pool", "job", "tasks"), help="pool, job or tasks")
+    p.add_argument("kind", metavar="KIND", choices=("pool", "job", "jobschedule", "tasks"),
+                   help="pool, job, jobschedule or tasks")
     p.add_argument("file", metavar="FILE", type=Path, help="the JSON file")
     p.add_argument("--job", dest="job_id", metavar="JOB", help="the job to add tasks to (for 'tasks')")
     p.add_argument("--account", dest="create_account", metavar="NAME", default=None,
@@ -97,7 +98,7 @@ class _Progress:
 
 
 async def _send(service: BatchService, args: argparse.Namespace, bodies: list[Body]) -> int:
-    from ..create import ServiceError, add_tasks, create_job, create_pool
+    from ..create import ServiceError, add_tasks, create_job, create_job_schedule, create_pool
 
     progress = _Progress()
     async with service:
@@ -108,6 +109,9 @@ async def _send(service: BatchService, args: argparse.Namespace, bodies: list[Bo
             elif args.kind == "job":
                 await create_job(service, bodies[0])
                 print(f"job {inert(bodies[0]['id'])} created")
+            elif args.kind == "jobschedule":
+                await create_job_schedule(service, bodies[0])
+                print(f"job schedule {inert(bodies[0]['id'])} created")
             else:
                 results = await add_tasks(service, args.job_id, bodies, progress)
                 progress.end()

@@ -31,6 +31,7 @@ from .node_lifecycle import NodeLifecycle
 from .node_ssh import NodeEndpoints
 from .pool_autoscale import PoolAutoScale
 from .runtime import Runtime
+from .schedule_lifecycle import ScheduleLifecycle
 from .scheduler import Scheduler
 from .settings import Settings, StartError
 from .storage import Storage
@@ -43,7 +44,7 @@ log = logging.getLogger("batchtui.emulator")
 
 class Engine:
     """One emulated Batch account. The HTTP handlers reach its parts:
-    `store` (documents), `tasks`, `jobs`, `nodes`, `autoscale`, `storage`, `runtime`, `node_ssh`."""
+    `store` (documents), `tasks`, `jobs`, `schedules`, `nodes`, `autoscale`, `storage`, `runtime`, `node_ssh`."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -57,6 +58,7 @@ class Engine:
         self.nodes = NodeLifecycle(self.runtime, self.tasks)
         self.jobs = JobLifecycle(self.store, self.tasks)
         self.autoscale = PoolAutoScale(self.runtime, self.tasks, self.nodes.set_allocation)
+        self.schedules = ScheduleLifecycle(self.store, self.jobs)
         self.scheduler = Scheduler(self.runtime, self.tasks)
         self.node_ssh = NodeEndpoints(self.runtime)  # the nodes' SSH endpoints
         self.workflow = TaskWorkflow(self.store, self.jobs)
@@ -90,9 +92,11 @@ class Engine:
             await asyncio.sleep(self.settings.tick_seconds)
 
     def tick(self) -> None:
-        """One step of every pool and job, then scheduling. A pool or job whose step
-        raises is set aside alone (isolation); the rest go on."""
+        """One step of every job schedule, pool and job, then scheduling. One whose
+        step raises is set aside alone (isolation); the rest go on."""
         aside = self.runtime.set_aside
+        for schedule in list(self.store.schedules.values()):
+            aside.run("jobschedule", schedule, partial(self.schedules.advance, schedule), doing="advancing")
         for pool in list(self.store.pools.values()):
             aside.run("pool", pool, partial(self.nodes.advance_pool, pool), doing="advancing")
         self.autoscale.tick()

@@ -1,14 +1,16 @@
 """Job states as the engine moves them on each tick: terminating and deleting
 jobs end their running tasks first; disabling waits for (or evicts) them;
 an active job ends at its maxWallClockTime or, with onAllTasksComplete
-terminatejob, when its last task completes."""
+terminatejob, when its last task completes. A job with an auto pool of its own
+gives it back when it completes or is deleted (auto_pools)."""
 
 from __future__ import annotations
 
 import time
 
+from . import auto_pools
 from .formats import now_iso, parse_duration, parse_iso
-from .resources import set_state
+from .resources import new_job, set_state
 from .store import Doc, Store
 from .task_states import TASK_ENDED, TaskStates
 
@@ -17,6 +19,15 @@ class JobLifecycle:
     def __init__(self, store: Store, tasks: TaskStates) -> None:
         self.store = store
         self.tasks = tasks
+
+    def create(self, body: Doc, schedule: Doc | None = None) -> Doc:
+        """Store a new job from a validated job.add body (or a job specification
+        with an id), on its pool or a new auto pool (for `schedule`'s jobs, the
+        schedule's own auto pool when its lifetime is the schedule's)."""
+        job = new_job(body)
+        job["executionInfo"]["poolId"] = auto_pools.pool_for_job(self.store, job, schedule)
+        self.store.put("job", job)
+        return job
 
     def advance(self, job: Doc) -> None:
         """One tick of the job's life."""
@@ -32,6 +43,7 @@ class JobLifecycle:
                 for task in list(self.store.job_tasks(job_id).values()):
                     self.tasks.remove_files(task)
                 self.tasks.forget_job(job_id)
+                auto_pools.release(self.store, job)
                 self.store.delete("job", job_id)
             else:
                 self._complete(job, job.get("_terminateReason", "UserTerminate"))
@@ -75,3 +87,4 @@ class JobLifecycle:
         job["executionInfo"]["terminateReason"] = reason
         job.pop("_terminateReason", None)
         self.store.touch("job", job)
+        auto_pools.release(self.store, job)

@@ -59,8 +59,9 @@ def new_pool(body: Doc) -> Doc:
 
 
 def new_job(body: Doc) -> Doc:
-    """A job document from a validated job.add body (its poolInfo names a pool:
-    the schema refuses auto pools as not emulated)."""
+    """A job document from a validated job.add body (or a schedule's jobSpecification
+    with an id); executionInfo.poolId is its poolInfo.poolId, which the caller sets
+    to the auto pool's id when poolInfo has an autoPoolSpecification instead."""
     constraints = dict(body.get("constraints") or {})
     constraints.setdefault("maxWallClockTime", UNLIMITED_DURATION)
     constraints.setdefault("maxTaskRetryCount", 0)
@@ -74,8 +75,18 @@ def new_job(body: Doc) -> Doc:
         constraints=constraints,
         onAllTasksComplete=body.get("onAllTasksComplete", "noaction"),
         onTaskFailure=body.get("onTaskFailure", "noaction"),
-        executionInfo={"startTime": doc["creationTime"], "poolId": body["poolInfo"]["poolId"]},
+        executionInfo={"startTime": doc["creationTime"], "poolId": body["poolInfo"].get("poolId", "")},
     )
+    return doc
+
+
+def new_job_schedule(body: Doc) -> Doc:
+    """A job schedule document from a validated jobschedule.add body: active, its
+    first run due at doNotRunUntil (or now); `_runs` counts the jobs it created."""
+    doc = _base(body)
+    doc.update(state="active", schedule=body.get("schedule") or {})
+    doc["executionInfo"] = {"nextRunTime": doc["schedule"].get("doNotRunUntil") or doc["creationTime"]}
+    doc["_runs"] = 0
     return doc
 
 
@@ -127,6 +138,8 @@ def url_path(kind: str, doc: Doc, parent: str = "") -> str:
         return f"/pools/{doc['id']}"
     if kind == "job":
         return f"/jobs/{doc['id']}"
+    if kind == "jobschedule":
+        return f"/jobschedules/{doc['id']}"
     if kind == "node":
         return f"/pools/{parent}/nodes/{doc['id']}"
     return f"/jobs/{parent}/tasks/{doc['id']}"
@@ -143,6 +156,10 @@ def public(kind: str, doc: Doc, base_url: str, parent: str = "", only: frozenset
     recent = doc.get("_recentTasks")
     if kind == "node" and recent:  # TaskInformation, as Batch lists it on a node
         out["recentTasks"] = [{"taskUrl": f"{base_url}/jobs/{r['jobId']}/tasks/{r['taskId']}", **r} for r in recent]
+    recent_job = (doc.get("executionInfo") or {}).get("recentJob") if kind == "jobschedule" else None
+    if recent_job:  # RecentBatchJob: the job's id and URL
+        job_url = f"{base_url}/jobs/{recent_job['id']}"
+        out["executionInfo"] = {**out["executionInfo"], "recentJob": {**recent_job, "url": job_url}}
     info = out.get("nodeInfo")
     if info:
         info = dict(info)

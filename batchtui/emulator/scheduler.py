@@ -78,7 +78,8 @@ class Scheduler:
     def _dispatch_job(self, job: Doc) -> None:
         """Start the job's queued tasks, in queue order, on free slots of its pool (up to maxParallelTasks)."""
         queue = self.tasks.queues[job["id"]]
-        pool = self.store.pools.get(job["poolInfo"].get("poolId", ""))
+        # its own pool, else the auto pool the service made for it
+        pool = self.store.pools.get(job["poolInfo"].get("poolId") or job.get("executionInfo", {}).get("poolId") or "")
         if pool is None or pool["state"] != "active":
             return
         placement = self.runtime.set_aside.attempt("pool", pool, partial(self._placement, pool), doing="scheduling on")

@@ -50,6 +50,7 @@ _SCHEMAS: dict[str, Object] = {
     "extension": Object("BatchNodeVMExtension", [Prop("vmExtension", VM_EXTENSION)]),
     "pool": KINDS["pool.add"],
     "job": KINDS["job.add"],
+    "jobschedule": KINDS["jobschedule.add"],
     "task": KINDS["task.add"],
     "node": _NODE,
 }

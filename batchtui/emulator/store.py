@@ -149,7 +149,7 @@ class Collection:
 
 
 class Store:
-    """Collections of pools, jobs, nodes (per pool) and tasks (per job), loaded
+    """Collections of pools, jobs, job schedules, nodes (per pool) and tasks (per job), loaded
     from the SQLite file at `path` and written back to it by flush().
 
     Raises StartError (settings) when `path` is not a store this emulator can use."""
@@ -159,6 +159,7 @@ class Store:
         self.db = store_file.open_store(path)
         self.pools = Collection()
         self.jobs = Collection()
+        self.schedules = Collection()
         self.nodes: dict[str, Collection] = {}
         self.tasks: dict[str, Collection] = {}
         self._pending: dict[Key, Doc | None] = {}
@@ -206,6 +207,8 @@ class Store:
             return self.pools
         if kind == "job":
             return self.jobs
+        if kind == "jobschedule":
+            return self.schedules
         group = self.nodes if kind == "node" else self.tasks
         if parent not in group:
             group[parent] = Collection("stateTransitionTime" if kind == "task" else None)

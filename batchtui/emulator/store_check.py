@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-KINDS = ("pool", "node", "job", "task")
+KINDS = ("pool", "node", "job", "task", "jobschedule")
 PARENT_KIND = {"node": "pool", "task": "job"}
 
 _STR, _INT, _BOOL, _DICT = str, int, bool, dict
@@ -35,6 +35,11 @@ _SHAPES: dict[str, tuple[tuple[str, type, bool], ...]] = {
         ("poolInfo", _DICT, True), ("constraints", _DICT, True), ("priority", _INT, False),
         ("maxParallelTasks", _INT, False),
     ),
+    "jobschedule": (
+        ("state", _STR, True), ("creationTime", _STR, True), ("lastModified", _STR, True),
+        ("schedule", _DICT, True), ("jobSpecification", _DICT, True), ("executionInfo", _DICT, True),
+        ("jobSpecification/poolInfo", _DICT, True), ("_runs", _INT, False),
+    ),
     "task": (
         ("state", _STR, True), ("commandLine", _STR, True), ("creationTime", _STR, True),
         ("stateTransitionTime", _STR, True), ("constraints", _DICT, True), ("executionInfo", _DICT, True),
@@ -51,6 +56,7 @@ STATES = {
     ),
     "job": ("active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"),
     "task": ("active", "preparing", "running", "completed"),
+    "jobschedule": ("active", "completed", "disabled", "terminating", "deleting"),
 }
 
 

@@ -63,7 +63,6 @@ class Route:
         return index_of(self.since) <= index_of(api_version) <= index_of(self.until)
 
 
-_SCHEDULES = "Job schedules are not emulated: create the jobs directly."
 _RDP = "Nodes are Linux-like: there is no RDP file; log in with ssh (remoteloginsettings)."
 _CERTIFICATES = "Certificates are retired in Azure Batch (use Azure Key Vault); the batchtui emulator stores none."
 _LIFETIME = "Account lifetime statistics (api-version 2022-10-01.16.0 only) are not kept by the emulator."
@@ -75,17 +74,17 @@ def _off(method: str, path: str, operation: str, why: str, since: str = OLDEST, 
 
 
 _SCHEDULE_ROUTES = (
-    _off("GET", "/jobschedules", "list_job_schedules", _SCHEDULES),
-    _off("POST", "/jobschedules", "create_job_schedule", _SCHEDULES),
-    _off("HEAD", SCHEDULE, "job_schedule_exists", _SCHEDULES),
-    _off("GET", SCHEDULE, "get_job_schedule", _SCHEDULES),
-    _off("PATCH", SCHEDULE, "update_job_schedule", _SCHEDULES),
-    _off("PUT", SCHEDULE, "replace_job_schedule", _SCHEDULES),
-    _off("DELETE", SCHEDULE, "delete_job_schedule", _SCHEDULES),
-    _off("POST", SCHEDULE + "/disable", "disable_job_schedule", _SCHEDULES),
-    _off("POST", SCHEDULE + "/enable", "enable_job_schedule", _SCHEDULES),
-    _off("POST", SCHEDULE + "/terminate", "terminate_job_schedule", _SCHEDULES),
-    _off("GET", SCHEDULE + "/jobs", "list_jobs_from_schedule", _SCHEDULES),
+    Route("GET", "/jobschedules", "list_job_schedules"),
+    Route("POST", "/jobschedules", "create_job_schedule"),
+    Route("HEAD", SCHEDULE, "job_schedule_exists"),
+    Route("GET", SCHEDULE, "get_job_schedule"),
+    Route("PATCH", SCHEDULE, "update_job_schedule"),
+    Route("PUT", SCHEDULE, "replace_job_schedule"),
+    Route("DELETE", SCHEDULE, "delete_job_schedule"),
+    Route("POST", SCHEDULE + "/disable", "disable_job_schedule"),
+    Route("POST", SCHEDULE + "/enable", "enable_job_schedule"),
+    Route("POST", SCHEDULE + "/terminate", "terminate_job_schedule"),
+    Route("GET", SCHEDULE + "/jobs", "list_jobs_from_schedule"),
 )
 
 

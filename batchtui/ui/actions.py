@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..service import operations as ops
+from ..service import schedules as sched
 from ..service.client import BatchService
 from .preconditions import Refusal
 from .screens.confirm import Field
-from .views import JOBS, NODES, POOLS, TASKS, ViewKey
+from .views import JOBS, NODES, POOLS, SCHEDULES, TASKS, ViewKey
 
 NODE_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
 SCHEDULING_OPTIONS = ("requeue", "terminate", "taskcompletion")
@@ -75,7 +76,14 @@ ACTIONS: dict[str, Action] = {
                run_one=lambda s, v, k, p: ops.terminate_task(s, v.parent, k)),
         Action("reactivate", "a", (TASKS,), "Reactivate", "Run the failed task again",
                run_one=lambda s, v, k, p: ops.reactivate_task(s, v.parent, k)),
-        Action("delete", "ctrl+d", (POOLS, JOBS, TASKS), "Delete", "Delete it",
+        Action("terminate_schedule", "t", (SCHEDULES,), "Terminate",
+               "Terminate the job schedule (no more runs; its active job is terminated too)",
+               run_one=lambda s, v, k, p: sched.terminate_schedule(s, k)),
+        Action("disable_schedule", "p", (SCHEDULES,), "Disable", "Disable the job schedule (no new jobs)",
+               run_one=lambda s, v, k, p: sched.disable_schedule(s, k)),
+        Action("enable_schedule", "P", (SCHEDULES,), "Enable", "Enable the job schedule again",
+               run_one=lambda s, v, k, p: sched.enable_schedule(s, k)),
+        Action("delete", "ctrl+d", (POOLS, JOBS, TASKS, SCHEDULES), "Delete", "Delete it",
                run_one=lambda s, v, k, p: _delete(s, v, k)),
         Action("remove_nodes", "ctrl+d", (NODES,), "Remove from the pool", "Remove the node from its pool",
                fields=(Field("option", "Running tasks", "choice", "requeue", NODE_OPTIONS),),
@@ -89,6 +97,8 @@ async def _delete(service: BatchService, view: ViewKey, key: str) -> None:
         await ops.delete_pool(service, key)
     elif view.kind == JOBS:
         await ops.delete_job(service, key)
+    elif view.kind == SCHEDULES:  # (the schedule's jobs go with it)
+        await sched.delete_schedule(service, key)
     else:
         await ops.delete_task(service, view.parent, key)
 
@@ -98,9 +108,10 @@ def for_key(key: str, kind: str) -> Action | None:
 
 
 def noun(view: ViewKey, count: int) -> str:
-    word = view.kind[:-1]
+    word = "job schedule" if view.kind == SCHEDULES else view.kind[:-1]
     plural = "" if count == 1 else "s"
-    where = f" of {'pool' if view.kind == NODES else 'job'} {view.parent}" if view.parent else ""
+    owner = {NODES: "pool", JOBS: "schedule"}.get(view.kind, "job")
+    where = f" of {owner} {view.parent}" if view.parent else ""
     return f"{count} {word}{plural}{where}"
 
 

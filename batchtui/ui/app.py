@@ -45,6 +45,7 @@ from .controllers.refresh import Refresher
 from .controllers.tree_sync import TreeSync
 from .controllers.triage import Triage
 from .controllers.view_choices import ViewChoices
+from .controllers.workers import start_worker
 from .fetch import TaskTracker
 from .format import utcnow
 from .key_order import run_binding_now
@@ -180,6 +181,8 @@ class BatchApp(App[str | None]):
             if name != self.view.account:  # (show_view says the shown account's own problem)
                 self.notify(f"{name}: {problem}", severity="error", timeout=10)
         self.set_interval(1.0, self.refresher.update_topbar)
+        for name in self.services:  # accounts with job schedules get their branch in the tree
+            start_worker(self, self.tree_sync.probe_schedules, name, group="probe")
         self.show_view(self.view)
         self.table.focus()
 
@@ -225,6 +228,7 @@ class BatchApp(App[str | None]):
     @on(ResourceTable.RowHighlighted)
     def _row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
         self.details.cursor_moved()
+        self.jumper.cursor_moved()
 
     @on(Tree.NodeSelected, "#nav")
     def _tree_selected(self, event: Tree.NodeSelected[NavItem]) -> None:

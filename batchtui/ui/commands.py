@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "storage", "mark", "unmark", "grep", "quit", "help",
-            "failures", "histogram", "nodes-health", "stragglers", "autoscale")
-NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|tasks FILE.json",
+COMMANDS = ("pools", "nodes", "jobs", "tasks", "schedules", "acct", "create", "storage", "mark", "unmark", "grep",
+            "quit", "help", "failures", "histogram", "nodes-health", "stragglers", "autoscale")
+NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|jobschedule|tasks FILE.json",
                   "grep": "PATTERN"}
 #: Commands that take an argument, required or not (Tab completion adds a space after them).
 TAKES_ARGUMENT = frozenset({*NEEDS_ARGUMENT, "storage", "mark", "failures", "histogram", "nodes-health",
                             "autoscale"})
 ALIASES = {"q": "quit", "account": "acct", "accounts": "acct", "pool": "pools", "job": "jobs",
            "node": "nodes", "task": "tasks", "po": "pools", "no": "nodes", "h": "help", "hist": "histogram",
-           "histograms": "histogram", "health": "nodes-health", "straggler": "stragglers"}
+           "histograms": "histogram", "health": "nodes-health", "straggler": "stragglers",
+           "schedule": "schedules", "jobschedules": "schedules", "sched": "schedules"}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from ..service.client import BatchService
 from ..service.errors import NOT_FOUND, ServiceError
 from ..service.models import JobRow, NodeCounts, PoolRow, PoolUsage, TaskCounts, TaskRow
+from ..service.schedules import list_schedule_jobs, list_schedules
 from .format import utcnow
 
 # Up to this many tasks, a refresh simply lists the job again.
@@ -208,10 +209,15 @@ async def fetch_nodes(service: BatchService, pool_id: str) -> Batch:
     return Batch(nodes, node_counts={pool_id: counts[pool_id]} if pool_id in counts else {})
 
 
-async def fetch_jobs(service: BatchService, counts: JobCounts) -> AsyncIterator[Batch]:
-    """The jobs at once, with the task counts known so far; then again with fresh counts
-    (see JobCounts). Each batch is a complete listing."""
-    jobs = await service.list_jobs()
+async def fetch_jobs(service: BatchService, counts: JobCounts, schedule: str = "") -> AsyncIterator[Batch]:
+    """The jobs (of job schedule `schedule`, if given) at once, with the task counts known so
+    far; then again with fresh counts (see JobCounts). Each batch is a complete listing."""
+    jobs = await (list_schedule_jobs(service, schedule) if schedule else service.list_jobs())
     yield Batch([JobEntry(j, counts.known(j.id)) for j in jobs])
     fresh = await counts.refresh(service, jobs)
     yield Batch([JobEntry(j, fresh.get(j.id)) for j in jobs])
+
+
+async def fetch_schedules(service: BatchService) -> Batch:
+    """The account's job schedules."""
+    return Batch(await list_schedules(service))

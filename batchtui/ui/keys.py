@@ -20,6 +20,7 @@ HELP = {
     "jump('pool')": "jobs: jump to the job's pool",
     "jump('tasks')": "nodes: the tasks that ran on the node (recentTasks); enter opens one",
     "jump('deps')": "tasks: the tasks the task depends on and that depend on it, with their states; enter goes to one",
+    "jump('schedule')": "jobs and tasks of a job a job schedule created: jump to that schedule",
     "history(-1)": "back to the previous view in the history (its cursor where you left it)",
     "history(1)": "forward to the next view in the history",
     "last_view": "the last view shown; again to come back (as k9s)",
@@ -60,6 +61,7 @@ EXPLORER_BINDINGS: list[BindingType] = [
     Binding("J", "jump('pool')", "Its pool"),
     Binding("J", "jump('tasks')", "Tasks run here"),
     Binding("D", "jump('deps')", "Dependencies", show=False),  # before sort('D'), which other views use
+    Binding("s", "jump('schedule')", "Its schedule"),
     Binding("left_square_bracket", "history(-1)", "Prev view"),
     Binding("right_square_bracket", "history(1)", "Next view"),
     Binding("minus", "last_view", "Last view"),

@@ -162,6 +162,32 @@ def _reactivate(row: RowState) -> Refusal | None:
     return Refusal(f"it is {row.state}; only a task that failed can be reactivated")
 
 
+def _ended_schedule(row: RowState) -> Refusal | None:
+    if row.state == "completed":
+        return Refusal("it is completed; a completed job schedule runs no more and cannot change")
+    if row.state == "terminating":
+        return Refusal("it is terminating")
+    return _being_deleted(row)
+
+
+def _terminate_schedule(row: RowState) -> Refusal | None:
+    if row.state == "completed":
+        return Refusal("it is already completed, so there is nothing left to terminate")
+    return Refusal("it is already terminating") if row.state == "terminating" else _being_deleted(row)
+
+
+def _disable_schedule(row: RowState) -> Refusal | None:
+    if row.state == "disabled":
+        return Refusal("it is already disabled", "enable it again with P")
+    return _ended_schedule(row)
+
+
+def _enable_schedule(row: RowState) -> Refusal | None:
+    if row.state == "active":
+        return Refusal("it is already active")
+    return _ended_schedule(row)
+
+
 _RULES: dict[str, RuleFn] = {
     "resize": _resize,
     "stop_resize": _stop_resize,
@@ -176,5 +202,8 @@ _RULES: dict[str, RuleFn] = {
     "enable_job": _enable_job,
     "terminate_task": _terminate_task,
     "reactivate": _reactivate,
+    "terminate_schedule": _terminate_schedule,
+    "disable_schedule": _disable_schedule,
+    "enable_schedule": _enable_schedule,
     "delete": _being_deleted,
 }

@@ -18,6 +18,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from ..service.models import NodeCounts, NodeRow, TaskCounts
+from ..service.schedules import ScheduleRow
 from .format import STATE_STYLES
 
 BAR_WIDTH = 30
@@ -106,6 +107,18 @@ def jobs_overview(jobs: Sequence[_Job]) -> Fit:
         return Fit((tally,))
     alert = Text(f"✗ {failing} with failed tasks", style="bold red")
     return Fit((alert + Text("  ") + tally, alert + Text(f"  {len(jobs)} jobs")))
+
+
+def schedules_overview(schedules: Sequence[ScheduleRow]) -> Fit:
+    """The job schedules view: how many there are, by state."""
+    states: dict[str, int] = {}
+    for schedule in schedules:
+        states[schedule.state] = states.get(schedule.state, 0) + 1
+    tally = Text(f"{len(schedules)} job schedule{'' if len(schedules) == 1 else 's'}")
+    for state, number in sorted(states.items()):
+        tally.append(f"  {state} ", style="dim")
+        tally.append(str(number), style=STATE_STYLES.get(state, ""))
+    return Fit((tally,))
 
 
 def node_heatmap(nodes: list[NodeRow], squares: int = 120) -> Text:

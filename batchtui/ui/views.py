@@ -12,19 +12,21 @@ from typing import Any
 from rich.text import Text
 
 from ..service.models import NodeRow, PoolRow, TaskRow
+from ..service.schedules import ScheduleRow, schedule_of
 from ..service.task_dependencies import BLOCKED_MARK
 from .fetch import JobEntry, PoolEntry
-from .format import RUNNING, clock_time, duration, elapsed
+from .format import RUNNING, clock_time, duration, elapsed, limit
 from .preconditions import RowState
 from .widgets.resource_table import Column, TableRow
 from .widgets.safe_text import inert, state_text
 
-POOLS, NODES, JOBS, TASKS = "pools", "nodes", "jobs", "tasks"
+POOLS, NODES, JOBS, TASKS, SCHEDULES = "pools", "nodes", "jobs", "tasks", "schedules"
 
 
 @dataclass(frozen=True)
 class ViewKey:
-    """What the table shows: a kind of collection, in an account, under a parent."""
+    """What the table shows: a kind of collection, in an account, under a parent (a JOBS view
+    with a parent lists the jobs of that job schedule)."""
 
     account: str
     kind: str
@@ -37,6 +39,10 @@ class ViewKey:
             return f"Nodes of pool {inert(self.parent)}"
         if self.kind == TASKS:
             return f"Tasks of job {inert(self.parent)}"
+        if self.kind == JOBS and self.parent:
+            return f"Jobs of schedule {inert(self.parent)}"
+        if self.kind == SCHEDULES:
+            return "Job schedules"
         return self.kind.capitalize()
 
     @property
@@ -45,7 +51,9 @@ class ViewKey:
         if self.kind == NODES:
             return ViewKey(self.account, POOLS)
         if self.kind == TASKS:
-            return ViewKey(self.account, JOBS)
+            return ViewKey(self.account, JOBS, schedule_of(self.parent) or "")
+        if self.kind == JOBS and self.parent:
+            return ViewKey(self.account, SCHEDULES)
         return None
 
 
@@ -97,6 +105,16 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
         (Column("retries", "RETRY", 5, "right"), "R"),
         (Column("waiting", "WAITING ON", 20), ""),
     ],
+    SCHEDULES: [
+        (Column("id", "ID", 22, flex=True), "I"),
+        (Column("state", "STATE", 13), "S"),
+        (Column("next", "NEXT RUN", 16), "N"),
+        (Column("recent", "RECENT", 10), ""),
+        (Column("every", "EVERY", 6, "right"), ""),
+        (Column("pool", "POOL", 14), ""),
+        (Column("created", "CREATED", 16), "C"),
+        (Column("ended", "ENDED", 16), "E"),
+    ],
 }
 
 # Columns shown only when asked for (`extra`, or chosen in the prefs): a tasks view shows WAITING ON when its
@@ -105,7 +123,8 @@ OPTIONAL_COLUMNS = {TASKS: ("waiting",)}
 
 
 # The columns that show a clock time (labelled "… UTC" while times are in UTC).
-TIME_COLUMNS = {POOLS: ("created",), JOBS: ("created", "ended"), TASKS: ("start", "end")}
+TIME_COLUMNS = {POOLS: ("created",), JOBS: ("created", "ended"), TASKS: ("start", "end"),
+                SCHEDULES: ("next", "created", "ended")}
 
 
 def columns(kind: str, utc: bool = False, chosen: tuple[str, ...] | None = None,
@@ -278,17 +297,38 @@ def task_row(t: TaskRow, now: datetime, straggler: bool = False, waiting: str = 
     )
 
 
+def schedule_row(s: ScheduleRow, now: datetime) -> TableRow:
+    """A job schedule's row: its next run, the job it last created, how often it runs ("once": no recurrence)."""
+    return TableRow(
+        key=s.id,
+        cells=(
+            inert(s.id),
+            state_text(s.state),
+            clock_time(s.next_run_time, now),
+            inert(s.recent_job.rpartition(":")[2] if s.recent_job.startswith(f"{s.id}:") else s.recent_job),
+            limit(s.recurrence) or "once",
+            inert(s.pool_id),
+            clock_time(s.creation_time, now),
+            clock_time(s.end_time, now),
+        ),
+        sort_keys=(s.id, s.state, _t(s.next_run_time), s.recent_job, s.recurrence, s.pool_id,
+                   _t(s.creation_time), _t(s.end_time)),
+    )
+
+
 # kind → (service row, local now) → table row
 ROW_BUILDERS: dict[str, Callable[[Any, datetime], TableRow]] = {
-    POOLS: pool_row, NODES: node_row, JOBS: job_row, TASKS: task_row,
+    POOLS: pool_row, NODES: node_row, JOBS: job_row, TASKS: task_row, SCHEDULES: schedule_row,
 }
-EMPTY_TEXT = {POOLS: "No pools", NODES: "No nodes in this pool", JOBS: "No jobs", TASKS: "No tasks in this job"}
+EMPTY_TEXT = {POOLS: "No pools", NODES: "No nodes in this pool", JOBS: "No jobs", TASKS: "No tasks in this job",
+              SCHEDULES: "No job schedules"}
 
 
 # kind → (column holding the state, column holding the second state): what
 # `preconditions` judges an action by. A task's state sort key is "failed"
 # for a task that completed with a failure.
-STATE_COLUMNS = {POOLS: ("state", "allocation"), NODES: ("state", "sched"), JOBS: ("state", ""), TASKS: ("state", "")}
+STATE_COLUMNS = {POOLS: ("state", "allocation"), NODES: ("state", "sched"), JOBS: ("state", ""), TASKS: ("state", ""),
+                 SCHEDULES: ("state", "")}
 
 
 def cell_value(row: TableRow, columns: Sequence[Column], key: str) -> str:

@@ -3,9 +3,9 @@ serves (versions.ROUTES), emulated or answered as not supported."""
 
 from aiohttp import web
 
-from . import account, applications, autoscale, files, jobs, nodes, pools, tasks, unsupported
+from . import account, applications, autoscale, files, jobs, nodes, pools, schedules, tasks, unsupported
 
 
 def routes() -> list[web.RouteDef]:
     return (pools.routes() + autoscale.routes() + nodes.routes() + jobs.routes() + tasks.routes() + files.routes()
-            + applications.routes() + account.routes() + unsupported.routes())
+            + schedules.routes() + applications.routes() + account.routes() + unsupported.routes())

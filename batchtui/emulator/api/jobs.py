@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import errors
+from .. import auto_pools, errors
+from ..engine import Engine
 from ..formats import UNLIMITED_DURATION, format_duration, parse_iso, utcnow
-from ..resources import new_job, set_state, stamp
+from ..resources import set_state, stamp
 from ..store import Collection, Doc
 from .conditions import check_conditions
 from .http import (
@@ -80,7 +81,11 @@ def _job_stats(request: web.Request, job: Doc) -> Doc:
 
 
 async def list_jobs(request: web.Request) -> web.Response:
-    store = engine_of(request).store
+    return list_job_docs(request, engine_of(request).store.jobs)
+
+
+def list_job_docs(request: web.Request, jobs: Collection) -> web.Response:
+    """One page of `jobs` as GET /jobs answers (with $filter, $select, $expand=stats)."""
     with_stats = expand_stats(request, allowed=True)
 
     def render(job: Doc) -> Doc:
@@ -89,7 +94,7 @@ async def list_jobs(request: web.Request) -> web.Response:
             out["stats"] = _job_stats(request, job)
         return out
 
-    return paged(request, store.jobs, render, JOB_FIELDS, "jobs")
+    return paged(request, jobs, render, JOB_FIELDS, "jobs")
 
 
 async def get_job_handler(request: web.Request) -> web.Response:
@@ -101,10 +106,11 @@ async def get_job_handler(request: web.Request) -> web.Response:
 
 async def create_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
-    doc = new_job(await read_body(request, "job.add"))
-    if doc["id"] in engine.store.jobs:
-        raise errors.exists("Job", doc["id"])
-    engine.store.put("job", doc)
+    body = await read_body(request, "job.add")
+    auto_pools.check_for_job(body["poolInfo"])
+    if body["id"] in engine.store.jobs:
+        raise errors.exists("Job", body["id"])
+    doc = engine.jobs.create(body)
     return created(request, f"/jobs/{doc['id']}", doc)
 
 
@@ -161,14 +167,18 @@ async def task_counts(request: web.Request) -> web.Response:
     return json_response(request, counts, metadata="taskcountsresult/@Element")
 
 
-def _change_pool(job: Doc, pool_info: Doc) -> None:
-    """A job's pool changes only while the job is disabled (Batch's rule)."""
-    if pool_info["poolId"] == job["poolInfo"]["poolId"]:
+def _change_pool(engine: Engine, job: Doc, pool_info: Doc) -> None:
+    """A job's pool changes only while the job is disabled (Batch's rule); a new
+    auto pool specification gets a new auto pool, and the old auto pool goes."""
+    if pool_info == job["poolInfo"]:
         return
     if job["state"] != "disabled":
         raise errors.invalid_state(f"The job is {job['state']}; its pool can change only while it is disabled.")
+    auto_pools.check_for_job(pool_info)
+    auto_pools.release(engine.store, job)
+    job.pop("_autoPool", None)
     job["poolInfo"] = pool_info
-    job["executionInfo"]["poolId"] = pool_info["poolId"]
+    job["executionInfo"]["poolId"] = auto_pools.pool_for_job(engine.store, job)
 
 
 def _completion(job: Doc, value: str) -> None:
@@ -187,7 +197,7 @@ async def update_job(request: web.Request) -> web.Response:
     body = await read_body(request, "job.patch")
     require_open(job)
     if "poolInfo" in body:
-        _change_pool(job, body.pop("poolInfo"))
+        _change_pool(engine, job, body.pop("poolInfo"))
     if "onAllTasksComplete" in body:
         _completion(job, body.pop("onAllTasksComplete"))
     if "constraints" in body:
@@ -206,7 +216,7 @@ async def replace_job(request: web.Request) -> web.Response:
     check_conditions(request, job)
     body = await read_body(request, "job.put")
     require_open(job)
-    _change_pool(job, body["poolInfo"])
+    _change_pool(engine, job, body["poolInfo"])
     _completion(job, body.get("onAllTasksComplete", "noaction"))
     constraints = body.get("constraints") or {}
     job.update(

@@ -10,8 +10,8 @@ is refused with 400 UnsupportedProperty naming the property's path.
 What counts as acted on: nodes are local processes, so a pool's VM image, size,
 disks, network, upgrade policy, tags and the like are descriptive — stored and
 returned as sent, and accepted. A property is marked here when leaving it
-undone would change what the client's tasks see or do: auto pools (and the autoscale of their
-pool specification),
+undone would change what the client's tasks see or do: the autoscale of an auto pool's
+specification,
 mounts, named user accounts, certificates, licensed applications, job manager/
 preparation/release tasks, multi-instance tasks, containers, task authentication tokens, task
 preemption, and a managed identity for a node's log upload. Accepted though only
@@ -51,6 +51,5 @@ NOT_EMULATED: Mapping[str, tuple[object, ...]] = {
     **_marks(("BatchTaskCreateOptions",), _TASK),
     "BatchStartTask.containerSettings": _REFUSED,
     "UserIdentity.username": _REFUSED,
-    "BatchPoolInfo.autoPoolSpecification": _REFUSED,
     "UploadBatchServiceLogsOptions.identityReference": _REFUSED,
 }

@@ -226,11 +226,11 @@ class ActionRunner:
 
     # -- creating from a file ---------------------------------------------------------------
     def create_from_file(self, argument: str) -> None:
-        """`:create pool|job|tasks FILE.json`: validate the file, then create what it holds."""
+        """`:create pool|job|jobschedule|tasks FILE.json`: validate the file, then create what it holds."""
         app = self.app
         kind, _, path = argument.partition(" ")
-        if kind not in ("pool", "job", "tasks") or not path.strip():
-            app.notify("usage: :create pool|job|tasks FILE.json", severity="error")
+        if kind not in ("pool", "job", "jobschedule", "tasks") or not path.strip():
+            app.notify("usage: :create pool|job|jobschedule|tasks FILE.json", severity="error")
             return
         if self.read_only_here():
             app.notify("read-only: nothing can be created here", severity="error")
@@ -241,7 +241,7 @@ class ActionRunner:
         start_worker(app, self._create, app.view, kind, Path(path.strip()).expanduser(), group="actions")
 
     async def _create(self, view: ViewKey, kind: str, path: Path) -> None:
-        from ...create import InvalidFile, add_tasks, create_job, create_pool, load
+        from ...create import InvalidFile, add_tasks, create_job, create_job_schedule, create_pool, load
 
         app = self.app
         try:
@@ -258,6 +258,9 @@ class ActionRunner:
             elif kind == "job":
                 await create_job(service, bodies[0])
                 message, failed = f"job {bodies[0]['id']} created", False
+            elif kind == "jobschedule":
+                await create_job_schedule(service, bodies[0])
+                message, failed = f"job schedule {bodies[0]['id']} created", False
             else:
                 def progress(done: int, total: int) -> None:
                     if app.ui_alive() and app.view == view:

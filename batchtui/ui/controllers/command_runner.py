@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ...service.errors import NOT_FOUND, ServiceError
 from ..commands import COMMANDS, TAKES_ARGUMENT, CommandError, matching_commands, parse_command
-from ..views import JOBS, NODES, POOLS, STRAGGLER_FILTER, TASKS, ViewKey
+from ..views import JOBS, NODES, POOLS, SCHEDULES, STRAGGLER_FILTER, TASKS, ViewKey
 from .grep import open_grep
 from .workers import start_worker
 
@@ -68,7 +68,7 @@ class CommandRunner:
             app.exit(None)
         elif name == "help":
             app.action_help()
-        elif name in (POOLS, JOBS):
+        elif name in (POOLS, JOBS, SCHEDULES):
             app.navigator.show_view(ViewKey(account, name))
         elif name == "storage":
             container, _, prefix = argument.partition("/")
@@ -197,7 +197,7 @@ class CommandRunner:
         if name == "mark":
             return ["all", *sorted({self._state_of(key) for key in self.app.table.visible_keys})], ""
         if name == "create":
-            return ["pool", "job", "tasks"], " "
+            return ["pool", "job", "jobschedule", "tasks"], " "
         return [], ""
 
     def prefetch_ids(self) -> None:

@@ -14,8 +14,9 @@ from rich.text import Text
 from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
 from ...service.models import RestDict
+from ...service.schedules import get_schedule
 from ..model.task_workflow import dependency_lines, exit_lines, exit_relevant
-from ..views import JOBS, POOLS, TASKS, ViewKey
+from ..views import JOBS, POOLS, SCHEDULES, TASKS, ViewKey
 from ..widgets.details import DetailsPane, render_details
 from .workers import start_worker
 
@@ -24,13 +25,15 @@ if TYPE_CHECKING:
 
 
 async def fetch_document(service: BatchService, view: ViewKey, key: str) -> RestDict:
-    """The full document of row `key` of `view` (a task, job, pool or node); ServiceError if it fails."""
+    """The full document of row `key` of `view` (a task, job, pool, node or job schedule); ServiceError if it fails."""
     if view.kind == TASKS:
         return await service.get_task(view.parent, key)
     if view.kind == JOBS:
         return await service.get_job(key)
     if view.kind == POOLS:
         return await service.get_pool(key)
+    if view.kind == SCHEDULES:
+        return await get_schedule(service, key)
     return await service.get_node(view.parent, key)
 
 

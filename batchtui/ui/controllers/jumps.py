@@ -1,19 +1,22 @@
 """Jumps between related resources (`J`), each a new visit in the history:
 from a task to the node it ran on (its pool's nodes, the cursor on that node),
-from a job to its pool (the pools, the cursor on it), and from a node to the
+from a job to its pool (the pools, the cursor on it), from a node to the
 tasks that ran on it (Batch's recentTasks, listed in a dialog; `enter` opens
-the task in its job's tasks); and from a task to the tasks it depends on and
+the task in its job's tasks); from a task to the tasks it depends on and
 that depend on it (`D`: listed in a dialog from a fresh listing of its job's
-tasks; `enter` puts the cursor on one)."""
+tasks; `enter` puts the cursor on one); and (`s`) from a job a job schedule
+created, or its tasks, to that schedule (the job schedules, the cursor on it)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...service.errors import ServiceError
+from ...service.schedules import schedule_of
 from ...service.task_dependencies import DependencyBook
 from ..model.dependency_rows import dependency_rows
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, cell_value, columns
+from ..views import JOBS, NODES, POOLS, SCHEDULES, TASKS, ViewKey, cell_value, columns
+from ..widgets.resource_table import ResourceTable
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -28,10 +31,32 @@ class Jumper:
 
     def __init__(self, app: BatchApp) -> None:
         self.app = app
+        self._to_schedule = False  # whether the jump to a schedule was available at the last cursor move
+
+    def schedule_here(self) -> str | None:
+        """The job schedule the current view's job (a tasks view's, or the cursor's job) was created by."""
+        view = self.app.view
+        if view.kind == TASKS:
+            return schedule_of(view.parent)
+        if view.kind == JOBS:
+            tables = self.app.query("#table").results(ResourceTable)  # (none yet while the app starts)
+            key = next((table.cursor_key for table in tables), None)
+            return view.parent or schedule_of(key or "")
+        return None
 
     def available(self, target: str) -> bool:
-        """Whether the jump to `target` ("node", "pool", "tasks", "deps") starts from the current view."""
+        """Whether the jump to `target` ("node", "pool", "tasks", "deps", "schedule") starts from the current
+        view."""
+        if target == "schedule":
+            return self.schedule_here() is not None
         return JUMPS.get(target) == self.app.view.kind
+
+    def cursor_moved(self) -> None:
+        """The footer offers `s` only on a schedule's job: refresh the keys when that changes."""
+        now = self.schedule_here() is not None
+        if now != self._to_schedule:
+            self._to_schedule = now
+            self.app.refresh_bindings()
 
     def jump(self, target: str) -> None:
         """From the cursor row to its related `target` (see the module's docstring)."""
@@ -41,6 +66,11 @@ class Jumper:
             return
         if key is None:
             app.notify("nothing selected", severity="warning", timeout=3)
+            return
+        if target == "schedule":
+            schedule = self.schedule_here()
+            if schedule:
+                app.navigator.show_view(ViewKey(view.account, SCHEDULES), cursor=schedule)
             return
         if target == "pool":
             row = app.table.get_row(key)

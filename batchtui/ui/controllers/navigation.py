@@ -1,5 +1,5 @@
 """Where the explorer is: the view the table shows, drilling down (pools →
-nodes, jobs → tasks) and back up, the history of views visited (`[` back,
+nodes, jobs → tasks, job schedules → their jobs) and back up, the history of views visited (`[` back,
 `]` forward, `-` the last view, as k9s has), the account tree on the left, and
 the screens opened from a row (logs, a task's or node's files, linked storage)."""
 
@@ -12,7 +12,8 @@ from textual.timer import Timer
 
 from ...service.errors import ServiceError
 from ...service.models import FileRef, JobRow, NodeRow, PoolRow, TaskRow
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
+from ...service.schedules import ScheduleRow, list_schedule_jobs, list_schedules
+from ..views import JOBS, NODES, POOLS, SCHEDULES, TASKS, ViewKey
 from ..widgets.details import DetailsPane, storage_location
 from ..widgets.nav_tree import NavItem
 from ..widgets.view_title import ViewTitle
@@ -81,10 +82,12 @@ class Navigator:
         app.refresher.refresh_now()
 
     def open_row(self, key: str) -> None:
-        """Enter on a row: a pool's nodes, a job's tasks, else the row's JSON."""
+        """Enter on a row: a pool's nodes, a job's tasks, a job schedule's jobs, else the row's JSON."""
         view = self.app.view
         if view.kind == POOLS:
             self.show_view(ViewKey(view.account, NODES, key))
+        elif view.kind == SCHEDULES:
+            self.show_view(ViewKey(view.account, JOBS, key))
         elif view.kind == JOBS:
             self.show_view(ViewKey(view.account, TASKS, key))
         else:
@@ -180,6 +183,8 @@ class Navigator:
             "job": (ViewKey(item.account, TASKS, item.ident), None),
             "node": (ViewKey(item.account, NODES, item.parent), item.ident),
             "task": (ViewKey(item.account, TASKS, item.parent), item.ident),
+            "schedules": (ViewKey(item.account, SCHEDULES), None),
+            "schedule": (ViewKey(item.account, JOBS, item.ident), None),
         }[item.kind]
         if target[0] != self.app.view:
             self.show_view(*target)
@@ -189,18 +194,24 @@ class Navigator:
     def tree_expanded(self, item: NavItem | None) -> None:
         """A tree node opened: list its children in a worker."""
         app = self.app
-        if item is not None and item.kind in ("pools", "jobs", "pool", "job") and item.account in app.services:
+        if item is not None and item.kind in ("pools", "jobs", "pool", "job", "schedules", "schedule") \
+                and item.account in app.services:
             start_worker(app, self._load_children, item, group="tree")
 
     async def _load_children(self, item: NavItem) -> None:
         app = self.app
         service = app.services[item.account]
-        rows: list[PoolRow] | list[JobRow] | list[NodeRow] | list[TaskRow]
+        rows: list[PoolRow] | list[JobRow] | list[NodeRow] | list[TaskRow] | list[ScheduleRow]
+        parent = ""
         try:
             if item.kind == "pools":
                 kind, rows = POOLS, await service.list_pools()
             elif item.kind == "jobs":
                 kind, rows = JOBS, await service.list_jobs()
+            elif item.kind == "schedules":
+                kind, rows = SCHEDULES, await list_schedules(service)
+            elif item.kind == "schedule":
+                kind, rows, parent = JOBS, await list_schedule_jobs(service, item.ident), item.ident
             elif item.kind == "pool":
                 kind, rows = NODES, await service.list_nodes(item.ident)
             else:
@@ -211,7 +222,7 @@ class Navigator:
         except ServiceError as error:
             app.notify(f"{item.ident or item.kind}: {error}", severity="error")
             return
-        app.tree_sync.listed(item.account, kind, rows, item.ident if kind in (NODES, TASKS) else "")
+        app.tree_sync.listed(item.account, kind, rows, item.ident if kind in (NODES, TASKS) else parent)
 
     # -- screens reached from a row ---------------------------------------------------------
     def open_log(self, name: str) -> None:

@@ -21,11 +21,11 @@ from textual.widgets import Static
 from ...service.client import BatchService
 from ...service.errors import NOT_FOUND, ServiceError
 from ...textsafe import inert
-from ..fetch import Batch, JobCounts, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools
+from ..fetch import Batch, JobCounts, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools, fetch_schedules
 from ..format import clock_time, redact_url
 from ..model.waiting import waiting_notice
-from ..summaries import Fit, job_summary, jobs_overview, pool_summary, pools_overview
-from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, TASKS, ViewKey
+from ..summaries import Fit, job_summary, jobs_overview, pool_summary, pools_overview, schedules_overview
+from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, SCHEDULES, TASKS, ViewKey
 from ..widgets.resource_table import TableRow
 from ..widgets.summary import Summary
 from .workers import start_worker
@@ -47,7 +47,7 @@ class Refresher:
         self.gone: str | None = None  # the view's pool or job no longer exists: what to say
         self.server_filter: dict[ViewKey, str] = {}  # tasks views fetched with an OData $filter
         self.trackers: dict[ViewKey, TaskTracker] = {}
-        self.job_counts: dict[str, JobCounts] = {}  # account → its jobs' task counts
+        self.job_counts: dict[ViewKey, JobCounts] = {}  # jobs view → its jobs' task counts
         self._cache: dict[ViewKey, list[TableRow]] = {}
         self._seen: set[str] = set()  # row keys of the full listing under way
         self._timer: Timer | None = None
@@ -133,16 +133,18 @@ class Refresher:
             async for batch in tracker.refresh(service):
                 yield batch
         elif view.kind == JOBS:
-            async for batch in fetch_jobs(service, self.job_counts.setdefault(view.account, JobCounts())):
+            async for batch in fetch_jobs(service, self.job_counts.setdefault(view, JobCounts()), view.parent):
                 yield batch
         elif view.kind == POOLS:
             yield await fetch_pools(service)
+        elif view.kind == SCHEDULES:
+            yield await fetch_schedules(service)
         else:
             yield await fetch_nodes(service, view.parent)
 
     def _on_error(self, view: ViewKey, error: ServiceError) -> None:
         if error.kind == NOT_FOUND and view.parent:
-            what = "Pool" if view.kind == NODES else "Job"
+            what = {NODES: "Pool", JOBS: "Job schedule"}.get(view.kind, "Job")
             self.gone = f"{what} {view.parent} no longer exists ({error.code})"
             self.app.table.empty_text = self.gone
             self.app.table.set_rows([])
@@ -204,6 +206,8 @@ class Refresher:
             self.set_summary(pools_overview(batch.node_counts))
         elif view.kind == JOBS:
             self.set_summary(jobs_overview(batch.rows))
+        elif view.kind == SCHEDULES:
+            self.set_summary(schedules_overview(batch.rows))
 
     # -- the top bar ------------------------------------------------------------------------
     def waiting_notice(self) -> str | None:

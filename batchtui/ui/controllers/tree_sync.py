@@ -1,4 +1,4 @@
-"""The tree tells the truth: its pools, jobs, nodes and tasks carry the states of
+"""The tree tells the truth: its pools, jobs, job schedules, nodes and tasks carry the states of
 the latest listing that had them (a refresh of the view that lists them, a
 branch opened in the tree, or, while the table shows a pool's nodes or a job's
 tasks, a listing of the pools or jobs every few refreshes), and the node of
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from ...service.client import BatchService
 from ...service.errors import ServiceError
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey
+from ...service.schedules import has_schedules
+from ..views import JOBS, NODES, POOLS, SCHEDULES, TASKS, ViewKey
 from ..widgets.nav_tree import NavChild, NavItem, NavTree
 
 if TYPE_CHECKING:
@@ -38,13 +39,19 @@ class Listed(Protocol):
 
 
 # A listing's kind → the kind of tree node that holds its rows, and the kind of theirs.
-BRANCH = {POOLS: ("pools", "pool"), JOBS: ("jobs", "job"), NODES: ("pool", "node"), TASKS: ("job", "task")}
+BRANCH = {POOLS: ("pools", "pool"), JOBS: ("jobs", "job"), NODES: ("pool", "node"), TASKS: ("job", "task"),
+          SCHEDULES: ("schedules", "schedule")}
+
+
+def branch_of(kind: str, parent: str) -> str:
+    """The kind of tree node that holds a `kind` listing's rows (a schedule holds its jobs)."""
+    return "schedule" if kind == JOBS and parent else BRANCH[kind][0]
 
 
 def child_of(account: str, kind: str, parent: str, row: Listed) -> NavChild:
     """The tree's child for a row of a `kind` listing (under `parent`, for nodes and tasks)."""
     child = BRANCH[kind][1]
-    if kind in (POOLS, JOBS):
+    if kind in (POOLS, JOBS, SCHEDULES):
         return NavChild(NavItem(child, account, row.id), row.id, row.state, True)
     # a task row has a result: a failed task shows as failed, as in the table
     state = "failed" if getattr(row, "result", None) == "failure" and row.state == "completed" else row.state
@@ -57,6 +64,8 @@ def item_of(view: ViewKey) -> NavItem:
         return NavItem("pool", view.account, view.parent)
     if view.kind == TASKS:
         return NavItem("job", view.account, view.parent)
+    if view.kind == JOBS and view.parent:
+        return NavItem("schedule", view.account, view.parent)
     return NavItem(view.kind, view.account)
 
 
@@ -76,10 +85,12 @@ class TreeSync:
         (`kind` POOLS, JOBS, NODES or TASKS): the tree's node for it, if open, shows them
         and their states. `complete` False (part of a listing) only relabels the children
         the tree has."""
-        if kind in (POOLS, JOBS):
+        if kind in (POOLS, JOBS) and not parent:
             self._listed_at[(account, kind)] = time.monotonic()
         tree = self._tree()
-        node = tree.find(NavItem(BRANCH[kind][0], account, parent)) if tree else None
+        if tree is not None and kind == SCHEDULES:
+            tree.ensure_schedules(account)
+        node = tree.find(NavItem(branch_of(kind, parent), account, parent)) if tree else None
         if tree is None or node is None or not node.is_expanded:
             return
         children = [child_of(account, kind, parent, r) for r in rows]
@@ -108,6 +119,17 @@ class TreeSync:
             return  # the tree keeps its labels; the view's own refresh says what is wrong
         if self.app.ui_alive():
             self.listed(view.account, kind, rows)
+
+    async def probe_schedules(self, account: str) -> None:
+        """Show the account's "Job schedules" branch if it has any (one request; a failure shows nothing)."""
+        service = self.app.services.get(account)
+        try:
+            found = service is not None and await has_schedules(service)
+        except ServiceError:
+            return
+        tree = self._tree()
+        if found and tree is not None and self.app.ui_alive():
+            tree.ensure_schedules(account)
 
     def show_current(self, move: bool = True) -> None:
         """The tree's cursor on the node of the app's view (if the tree shows it). With

@@ -15,8 +15,9 @@ COMMANDS = [
     (":nodes POOL", "the nodes of a pool"),
     (":jobs", "the account's jobs"),
     (":tasks JOB", "the tasks of a job"),
+    (":schedules", "the account's job schedules; enter: the jobs a schedule created"),
     (":acct NAME", "switch to another account"),
-    (":create pool|job FILE", "create from a JSON request body (checked first)"),
+    (":create pool|job|jobschedule FILE", "create from a JSON request body (checked first)"),
     (":create tasks FILE", "add the file's tasks to the job on screen, 100 per call"),
     (":storage [CONTAINER[/PREFIX]]", "the account's linked storage: containers and blobs"),
     (":nodes-health [JOB]", "per node of the job: tasks, failure rate, median duration, start task; failing or "

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from ...service.autoscale import AutoScaleSettings, interval_text
 from ...service.models import parse_time
+from ...service.schedules import schedule_of
 from ..format import limit, redact_urls, retries
 from .autoscale_view import error_text, variables_table
 from .safe_text import inert, state_text
@@ -143,9 +144,13 @@ def storage_location(doc: dict[str, Any]) -> tuple[str, str] | None:
 def job_details(doc: dict[str, Any]) -> Text:
     info = doc.get("executionInfo") or {}
     text = Text()
+    pool_info = doc.get("poolInfo") or {}
     _line(text, "job", doc.get("id"), "bold")
+    _line(text, "schedule", schedule_of(str(doc.get("id", ""))))  # a job a job schedule created (key s)
     _line(text, "state", state_text(doc.get("state", "")))
-    _line(text, "pool", (doc.get("poolInfo") or {}).get("poolId"))
+    _line(text, "pool", pool_info.get("poolId"))
+    if pool_info.get("autoPoolSpecification"):
+        _auto_pool(text, pool_info["autoPoolSpecification"], info.get("poolId"))
     _line(text, "priority", doc.get("priority"))
     _line(text, "created", doc.get("creationTime"))
     _line(text, "started", info.get("startTime"))
@@ -161,6 +166,40 @@ def job_details(doc: dict[str, Any]) -> Text:
     constraints = doc.get("constraints") or {}
     _line(text, "max retries", retries(constraints.get("maxTaskRetryCount")))
     _line(text, "wall clock", limit(constraints.get("maxWallClockTime")))
+    return text
+
+
+def _auto_pool(text: Text, spec: dict[str, Any], pool_id: str | None) -> None:
+    """An auto pool: its id once created, how long it lives, whether it is kept."""
+    lifetime = spec.get("poolLifetimeOption", "")
+    _line(text, "auto pool", pool_id or "(not created yet)")
+    _line(text, "pool lives", f"as long as its {'job schedule' if lifetime == 'jobschedule' else 'job'}"
+          + (", then kept (keepAlive)" if spec.get("keepAlive") else ""))
+
+
+def schedule_details(doc: dict[str, Any]) -> Text:
+    """A job schedule: when it runs, what it last created, and the jobs' pool."""
+    schedule = doc.get("schedule") or {}
+    info = doc.get("executionInfo") or {}
+    spec = doc.get("jobSpecification") or {}
+    pool_info = spec.get("poolInfo") or {}
+    text = Text()
+    _line(text, "schedule", doc.get("id"), "bold")
+    _line(text, "name", doc.get("displayName"))
+    _line(text, "state", state_text(doc.get("state", "")))
+    _line(text, "next run", info.get("nextRunTime") or ("none" if doc.get("state") != "completed" else None))
+    _line(text, "recent job", (info.get("recentJob") or {}).get("id"))
+    _line(text, "every", limit(schedule.get("recurrenceInterval")) or "once (no recurrence)")
+    _line(text, "not before", schedule.get("doNotRunUntil"))
+    _line(text, "not after", schedule.get("doNotRunAfter"))
+    _line(text, "start window", limit(schedule.get("startWindow")))
+    _line(text, "ended", info.get("endTime"))
+    _line(text, "pool", pool_info.get("poolId"))
+    if pool_info.get("autoPoolSpecification"):
+        _auto_pool(text, pool_info["autoPoolSpecification"], None)
+    _line(text, "job priority", spec.get("priority"))
+    _line(text, "on all done", spec.get("onAllTasksComplete"))
+    _line(text, "created", doc.get("creationTime"))
     return text
 
 
@@ -224,13 +263,14 @@ def node_details(doc: dict[str, Any]) -> Text:
     return text
 
 
-RENDERERS = {"tasks": task_details, "jobs": job_details, "pools": pool_details, "nodes": node_details}
+RENDERERS = {"tasks": task_details, "jobs": job_details, "pools": pool_details, "nodes": node_details,
+             "schedules": schedule_details}
 
 
 def render_details(kind: str, doc: dict[str, Any], zone: tzinfo | None = None,
                    workflow: list[tuple[str, str, str]] | None = None) -> Text:
-    """The details of a `kind` ("tasks", "jobs", "pools", "nodes") document, times in `zone` (None: local);
-    `workflow`: a task's dependency and exit-option lines."""
+    """The details of a `kind` ("tasks", "jobs", "pools", "nodes", "schedules") document, times in `zone`
+    (None: local); `workflow`: a task's dependency and exit-option lines."""
     if kind == "tasks":
         return task_details(_readable(doc, zone), workflow)
     return RENDERERS[kind](_readable(doc, zone))

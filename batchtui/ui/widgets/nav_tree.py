@@ -1,5 +1,7 @@
-"""The navigation tree: account → Pools → pool → nodes, account → Jobs → job → tasks, and leaves that open
-a screen: Applications (the applications view), Storage (the linked storage account).
+"""The navigation tree: account → Pools → pool → nodes, account → Jobs → job → tasks, and, once the
+account is known to have job schedules (or their view was shown), account → Job schedules → schedule → its
+jobs; and leaves that open a screen: Applications (the applications view), Storage (the linked storage
+account).
 
 Children are loaded lazily: expanding a node posts Tree.NodeExpanded, the app
 fetches in a worker and hands the result to `set_children`, which updates the
@@ -24,7 +26,7 @@ MAX_CHILDREN = 200
 
 @dataclass(frozen=True)
 class NavItem:
-    kind: str  # account, pools, pool, node, jobs, job, task, applications, storage, more
+    kind: str  # account, pools, pool, node, jobs, job, task, schedules, schedule, applications, storage, more
     account: str
     ident: str = ""
     parent: str = ""
@@ -101,6 +103,21 @@ class NavTree(Tree[NavItem]):
         if room > 0 and label.cell_len > room:
             label.truncate(room, overflow="ellipsis")
         return label
+
+    def ensure_schedules(self, account: str) -> TreeNode[NavItem] | None:
+        """The account's "Job schedules" branch, added (collapsed, after Jobs) if it is not there yet;
+        None for an account the tree does not list or cannot load."""
+        found = self.find(NavItem("schedules", account))
+        if found is not None:
+            return found
+        jobs = self.find(NavItem("jobs", account))
+        if jobs is None or jobs.parent is None:
+            return None
+        siblings = list(jobs.parent.children)
+        after = siblings.index(jobs)
+        branch = jobs.parent.add("Job schedules", NavItem("schedules", account), after=after, allow_expand=True)
+        branch.add_leaf("loading…", NavItem("more", account))
+        return branch
 
     def find(self, item: NavItem) -> TreeNode[NavItem] | None:
         stack = [self.root]
