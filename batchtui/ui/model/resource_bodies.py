@@ -1,0 +1,167 @@
+"""From a resource's REST document (GET /pools/{id}, /jobs/{id}, /jobs/{job}/tasks/{id}) to the bodies
+Batch takes: what an edit may change and the request that sends it, and the create body a clone or
+an export starts from (server-set properties removed).
+
+Kinds are the explorer's view kinds: "pools", "jobs", "tasks". What can be changed, per Batch's REST
+reference:
+- a pool: startTask, applicationPackageReferences and metadata (POST /pools/{id}/updateproperties,
+  which replaces the three: a startTask left out is removed, an empty list clears one);
+- a job: priority, maxParallelTasks, allowTaskPreemption, constraints, onAllTasksComplete, poolInfo
+  and metadata (PATCH /jobs/{id}: only the properties changed are sent; one left out stays as it is);
+- a task: its constraints (PUT /jobs/{job}/tasks/{id}: a constraint left out takes its default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ...body_check import problems as body_problems
+from ...body_check import properties
+from ...rest_schema import JOB, POOL, TASK, TYPES
+from .edit_text import EditProblems, changes, top_level
+
+POOLS, JOBS, TASKS = "pools", "jobs", "tasks"
+CREATE_TYPES = {POOLS: POOL, JOBS: JOB, TASKS: TASK}
+UPDATABLE: dict[str, tuple[str, ...]] = {
+    POOLS: ("startTask", "applicationPackageReferences", "metadata"),
+    JOBS: ("priority", "maxParallelTasks", "allowTaskPreemption", "constraints", "onAllTasksComplete", "poolInfo",
+           "metadata"),
+    TASKS: ("constraints",),
+}
+# Shown in the editor even when the document leaves them out (the service's default), so they can be set.
+SHOWN_DEFAULTS: dict[str, dict[str, Any]] = {
+    POOLS: {"applicationPackageReferences": [], "metadata": []},
+    JOBS: {"metadata": []},
+    TASKS: {"constraints": {}},
+}
+HOW_SENT = {
+    POOLS: ("Batch's pool updateproperties replaces all three: a startTask removed here is removed from the pool;",
+            "they take effect on each node as it next joins the pool, reboots or is reimaged."),
+    JOBS: ("Sent as Batch's job PATCH: only what you change is sent; a property cannot be removed",
+           "(give it another value instead)."),
+    TASKS: ("Sent as Batch's task PUT: a constraint removed here takes its default",
+            "(maxTaskRetryCount: the job's; maxWallClockTime: unlimited; retentionTime: 7 days)."),
+}
+NOUN = {POOLS: "pool", JOBS: "job", TASKS: "task"}
+
+
+def editable(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """The properties of `doc` an edit may change, in Batch's order (defaults shown where absent)."""
+    shown = SHOWN_DEFAULTS[kind]
+    return {name: doc.get(name, shown.get(name)) for name in UPDATABLE[kind] if name in doc or name in shown}
+
+
+def edit_header(kind: str, ident: str) -> str:
+    """The comment header of an edit: what is edited, what can change, how it is sent, how to quit."""
+    return "\n".join([
+        f"Edit {NOUN[kind]} {ident}: change the properties below, save and quit; a diff is shown before",
+        "anything is sent. Quit without a change to change nothing. Lines starting with // are ignored.",
+        f"Can be changed: {', '.join(UPDATABLE[kind])}.",
+        *HOW_SENT[kind],
+    ])
+
+
+def _checked(kind: str, after: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
+    """The problems of `after`'s properties, each checked as in a create body (`batchtui create`'s check);
+    properties not in `allowed` refused."""
+    found = [f"{name}: cannot be changed here (can be: {', '.join(allowed)})" for name in after if name not in allowed]
+    for problem in body_problems({k: v for k, v in after.items() if k in allowed}, CREATE_TYPES[kind]):
+        name = problem.split(":")[0].split(".")[0].split("[")[0]
+        if name in after:  # (the create body's required properties, e.g. id, are no edit's business)
+            found.append(problem)
+    return found
+
+
+def update_problems(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What is wrong with the edited properties `after` (`before`: what the editor showed); [] if nothing."""
+    found = _checked(kind, after, UPDATABLE[kind])
+    if kind == JOBS:
+        found += [f"{name}: cannot be removed (Batch's job PATCH leaves it as it is); give it a value"
+                  for name in before if name not in after]
+    return found
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """The request an edit sends: `operation` is "pool.updateproperties", "job.patch" or "task.put"."""
+
+    operation: str
+    body: dict[str, Any]
+
+
+def update_request(kind: str, before: dict[str, Any], after: dict[str, Any]) -> UpdateRequest | None:
+    """The request that makes `before` into `after` (None when nothing changed); EditProblems if it cannot."""
+    found = update_problems(kind, before, after)
+    if found:
+        raise EditProblems(found)
+    changed = changes(before, after)
+    if not changed:
+        return None
+    if kind == POOLS:
+        body = {name: after.get(name, []) for name in ("applicationPackageReferences", "metadata")}
+        if after.get("startTask") is not None:
+            body = {"startTask": after["startTask"], **body}
+        return UpdateRequest("pool.updateproperties", body)
+    if kind == JOBS:
+        return UpdateRequest("job.patch", {name: after[name] for name in top_level(changed)})
+    return UpdateRequest("task.put", {"constraints": after.get("constraints") or {}})
+
+
+# -- create bodies ------------------------------------------------------------------------------------
+def prune(value: Any, type_name: str) -> Any:
+    """`value` cut to what a `type_name` (a rest_schema type) create body holds, at every level: every
+    property the create body does not know (url, eTag, state, stats, executionInfo, nodeInfo, …) dropped."""
+    if not isinstance(value, dict):
+        return value
+    known = properties(type_name)
+    kept: dict[str, Any] = {}
+    for name, item in value.items():
+        prop = known.get(name)
+        if prop is None or item is None:
+            continue
+        kind = prop.kind
+        if kind.startswith("[") and isinstance(item, list):
+            inner = kind[1:-1]
+            kept[name] = [prune(x, inner) if inner in TYPES else x for x in item]
+        elif kind in TYPES:
+            kept[name] = prune(item, kind)
+        else:
+            kept[name] = item
+    return kept
+
+
+def create_body(kind: str, doc: dict[str, Any], new_id: str | None = None) -> dict[str, Any]:
+    """The create body of `doc` (server-set properties removed), its id replaced by `new_id` if given."""
+    body = prune(doc, CREATE_TYPES[kind])
+    if new_id is not None:
+        body = {"id": new_id, **{k: v for k, v in body.items() if k != "id"}}
+    return body
+
+
+def clone_header(kind: str, ident: str) -> str:
+    """The comment header of a clone: what it creates, where the new id goes."""
+    where = " in the same job" if kind == TASKS else ""
+    return "\n".join([
+        f"Clone {NOUN[kind]} {ident}: a new {NOUN[kind]}{where} is created from this body (set its id: 1 to 64",
+        "letters, digits, hyphens and underscores). Save and quit: a confirmation follows, esc there creates nothing.",
+        "Server-set properties (url, eTag, state, times, stats, executionInfo, nodeInfo) are removed.",
+        "Lines starting with // are ignored.",
+    ])
+
+
+def clone_problems(kind: str, body: dict[str, Any]) -> list[str]:
+    """What `batchtui create` would say of the clone `body`; [] if nothing."""
+    found = body_problems(body, CREATE_TYPES[kind])
+    pool_info = body.get("poolInfo")
+    if kind == JOBS and isinstance(pool_info, dict) and not pool_info.get("poolId") \
+            and not pool_info.get("autoPoolSpecification"):
+        found.append("poolInfo.poolId: required (or poolInfo.autoPoolSpecification)")
+    return found
+
+
+def export_bodies(kind: str, docs: list[dict[str, Any]]) -> Any:
+    """What an export writes, in the shape `batchtui create` and `az batch … --json-file` take: one create
+    body for a pool or job, a list of create bodies for tasks."""
+    bodies = [create_body(kind, doc) for doc in docs]
+    return bodies if kind == TASKS else bodies[0]

@@ -1,0 +1,258 @@
+"""Issue 17, items 1 to 3: edit a pool, job or task in $EDITOR (ctrl+e), clone one (ctrl+n), export it
+as the JSON `batchtui create` takes (ctrl+s), rerun tasks with changes (ctrl+r). Driven with the pilot
+against a live emulator, $EDITOR a small script each test writes (it rewrites the file as a user
+would), and checked through the SDK."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from conftest import add_task, make_job, make_pool, wait_for, wait_task
+from test_ui_dialogs import make_app, mutations, on_row, screen_name
+from textual.widgets import Input
+from ui_helpers import screen_text, screen_words, until
+
+from batchtui.create import load
+from batchtui.ui.views import JOBS, POOLS, TASKS, ViewKey
+
+EDITOR_SCRIPT = """\
+import json, pathlib, sys
+path = pathlib.Path(sys.argv[1])
+here = pathlib.Path(__file__).parent
+count = len(list(here.glob("seen-*.txt")))
+text = path.read_text()
+(here / f"seen-{count}.txt").write_text(text)
+steps = json.loads((here / "steps.json").read_text())
+for old, new in steps[min(count, len(steps) - 1)]:
+    assert old in text, (old, text)
+    text = text.replace(old, new)
+path.write_text(text)
+"""
+
+
+class FakeEditor:
+    """$EDITOR for a test: the n-th run makes the n-th list of (old, new) replacements in the file (the
+    last list again after that), and keeps a copy of the text it was given (`seen(n)`)."""
+
+    def __init__(self, folder, monkeypatch, *steps: list[tuple[str, str]]) -> None:
+        self.folder = folder
+        folder.mkdir(exist_ok=True)
+        (folder / "editor.py").write_text(EDITOR_SCRIPT)
+        (folder / "steps.json").write_text(json.dumps([list(map(list, s)) for s in steps]))
+        monkeypatch.setenv("EDITOR", f"{sys.executable} {folder / 'editor.py'}")
+
+    def runs(self) -> int:
+        return len(list(self.folder.glob("seen-*.txt")))
+
+    def seen(self, run: int) -> str:
+        return (self.folder / f"seen-{run}.txt").read_text()
+
+
+async def dialog(pilot, title: str) -> str:
+    """Wait for a dialog titled `title` to be drawn; its words."""
+    app = pilot.app
+    await until(pilot, lambda: screen_name(app) in ("ConfirmScreen", "NoticeScreen")
+                and title in screen_text(app) and "(esc)" in screen_text(app), what=f"dialog {title}")
+    return screen_words(app)
+
+
+@pytest.fixture(scope="module")
+def pool_id(client):
+    return make_pool(client, nodes=1, slots=4)
+
+
+async def test_edit_job_priority(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    editor = FakeEditor(tmp_path / "ed", monkeypatch, [('"priority": 0', '"priority": 500')])
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job)
+        await pilot.press("ctrl+e")
+        words = await dialog(pilot, "Edit job")
+        assert f"Change job {job}? 1 change, sent as Batch's job PATCH:" in words
+        assert "~ priority: 0 → 500" in words and "Send (y)" in words
+        shown = editor.seen(0)
+        assert shown.startswith(f"// Edit job {job}:") and "// Can be changed: priority, maxParallelTasks" in shown
+        await pilot.press("y")
+        wait_for(lambda: client.get_job(job).priority == 500, what="priority 500")
+        await until(pilot, lambda: "priority  500" in screen_text(app) or "priority 500" in screen_words(app),
+                    what="the details show priority 500")
+
+
+async def test_unchanged_edit_sends_nothing(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    FakeEditor(tmp_path / "ed", monkeypatch, [])
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job)
+        before = mutations(emulator)
+        await pilot.press("ctrl+e")
+        await until(pilot, lambda: "nothing changed" in screen_text(app), what="nothing changed")
+        assert screen_name(app) == "ExplorerScreen" and mutations(emulator) == before
+
+
+async def test_invalid_edit_shows_the_field_and_edit_again_keeps_the_text(emulator, client, pool_id, tmp_path,
+                                                                        monkeypatch):
+    job = make_job(client, pool_id)
+    editor = FakeEditor(tmp_path / "ed", monkeypatch,
+                        [('"priority": 0', '"priority": "high"')],  # not a number: checked here
+                        [('"priority": "high"', '"priority": 5000')],  # out of range: the service refuses it
+                        [('"priority": 5000', '"priority": 7')])
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job)
+        await pilot.press("ctrl+e")
+        words = await dialog(pilot, "Problems")
+        assert 'priority: must be a whole number, not "high"' in words and "Edit again (y)" in words
+        await pilot.press("y")  # edit again: the editor gets the text as typed
+        await dialog(pilot, "Edit job")
+        assert '"priority": "high"' in editor.seen(1) and editor.seen(1).startswith("// Edit job")
+        await pilot.press("y")
+        words = await dialog(pilot, "Problems")
+        assert "The service refused it (InvalidPropertyValue)" in words
+        assert "priority: The value must be from -1000 to 1000." in words
+        await pilot.press("y")
+        await dialog(pilot, "Edit job")
+        assert '"priority": 5000' in editor.seen(2)
+        await pilot.press("y")
+        wait_for(lambda: client.get_job(job).priority == 7, what="priority 7")
+
+
+async def test_edit_pool_metadata_and_task_constraints(emulator, client, pool_id, tmp_path, monkeypatch):
+    FakeEditor(tmp_path / "ed", monkeypatch, [('"metadata": []', '"metadata": [{"name": "team", "value": "x"}]')])
+    app = make_app(emulator, start=ViewKey("emu", POOLS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, pool_id)
+        await pilot.press("ctrl+e")
+        words = await dialog(pilot, "Edit pool")
+        assert "sent as Batch's pool updateproperties" in words and '+ metadata' not in words
+        await pilot.press("y")
+        wait_for(lambda: [(i.name, i.value) for i in client.get_pool(pool_id).metadata or []] == [("team", "x")],
+                 what="pool metadata")
+    job = make_job(client, pool_id)
+    add_task(client, job, "slow", "sleep 1")
+    FakeEditor(tmp_path / "ed2", monkeypatch, [('"maxTaskRetryCount": 0', '"maxTaskRetryCount": 2')])
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, "slow")
+        await pilot.press("ctrl+e")
+        words = await dialog(pilot, "Edit task")
+        assert "~ constraints.maxTaskRetryCount: 0 → 2" in words
+        await pilot.press("y")
+        wait_for(lambda: client.get_task(job, "slow").constraints.max_task_retry_count == 2, what="retry count")
+
+
+async def test_read_only_refuses_edits(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    editor = FakeEditor(tmp_path / "ed", monkeypatch, [('"priority": 0', '"priority": 1')])
+    app = make_app(emulator, start=ViewKey("emu", JOBS), read_only=True)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job)
+        for key, what in (("ctrl+e", "edit it"), ("ctrl+n", "clone it")):
+            await pilot.press(key)
+            await until(pilot, lambda w=what: f"read-only: cannot {w}" in screen_text(app), what=what)
+        assert editor.runs() == 0
+
+
+async def test_clone_a_job(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id, priority=3)
+    editor = FakeEditor(tmp_path / "ed", monkeypatch, [(f'"id": "{job}-copy"', f'"id": "{job}-twin"')])
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job)
+        await pilot.press("ctrl+n")
+        words = await dialog(pilot, "Clone job")
+        assert f"Create job {job}-twin, a clone of {job}" in words and "Create (y)" in words
+        for server_set in ('"url"', '"eTag"', '"creationTime"', '"state"', '"executionInfo"'):
+            assert server_set not in editor.seen(0)
+        await pilot.press("y")
+        twin = wait_for(lambda: next((j for j in client.list_jobs() if j.id == f"{job}-twin"), None), what="twin")
+        assert twin.priority == 3 and twin.pool_info.pool_id == pool_id
+
+
+async def test_export_writes_what_batchtui_create_takes(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    for index in range(2):
+        add_task(client, job, f"t{index}", f"echo {index}")
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        table = await on_row(pilot, "t0")
+        await pilot.press("space", "space")  # mark t0 and t1
+        assert table.marked == {"t0", "t1"}
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen_name(app) == "SaveScreen", what="save dialog")
+        assert "2 tasks as JSON" in screen_text(app)
+        field = app.screen.query_one("#save-path", Input)
+        field.value = str(tmp_path / "tasks.json")
+        await pilot.press("enter")
+        await until(pilot, lambda: (tmp_path / "tasks.json").exists(), what="tasks.json")
+    tasks = load(tmp_path / "tasks.json", "tasks")
+    assert [t["id"] for t in tasks] == ["t0", "t1"] and tasks[1]["commandLine"] == "echo 1"
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen_name(app) == "SaveScreen", what="save dialog")
+        app.screen.query_one("#save-path", Input).value = str(tmp_path / "job.json")
+        await pilot.press("enter")
+        await until(pilot, lambda: (tmp_path / "job.json").exists(), what="job.json")
+    body = load(tmp_path / "job.json", "job")[0]
+    assert body["id"] == job and body["poolInfo"] == {"poolId": pool_id} and "state" not in body
+
+
+async def test_rerun_a_failed_task_with_a_fixed_command_line(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    add_task(client, job, "broken", "/bin/sh -c 'exit 3'")
+    wait_task(client, job, "broken")
+    editor = FakeEditor(tmp_path / "ed", monkeypatch, [("exit 3", "exit 0")])
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, "broken")
+        await pilot.press("ctrl+r")
+        words = await dialog(pilot, "Rerun with changes")
+        assert f"Rerun 1 task of job {job} with these changes?" in words
+        assert "~ commandLine: \"/bin/sh -c 'exit 3'\" → \"/bin/sh -c 'exit 0'\"" in words
+        assert '"commandLine"' in editor.seen(0) and '"environmentSettings": []' in editor.seen(0)
+        await pilot.press("y")
+        done = wait_for(lambda: (t := client.get_task(job, "broken")).state == "completed"
+                        and t.command_line.endswith("'exit 0'") and t, what="rerun completed")
+        assert done.execution_info.exit_code == 0
+
+
+async def test_rerun_marked_tasks_with_one_fix(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    for index in range(3):
+        add_task(client, job, f"shard-{index}", "/bin/sh -c 'exit 5'", environment_settings=None)
+    for index in range(3):
+        wait_task(client, job, f"shard-{index}")
+    FakeEditor(tmp_path / "ed", monkeypatch, [("exit 5", "exit 0")])
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        table = await on_row(pilot, "shard-0")
+        await pilot.press("ctrl+a")
+        await until(pilot, lambda: len(table.marked) == 3, what="3 marked")
+        await pilot.press("ctrl+r")
+        words = await dialog(pilot, "Rerun with changes")
+        assert f"Rerun 3 tasks of job {job}" in words and "Rerun (y)" in words
+        await pilot.press("y")
+        for index in range(3):
+            wait_for(lambda i=index: (t := client.get_task(job, f"shard-{i}")).state == "completed"
+                     and t.execution_info.exit_code == 0, what=f"shard-{index} succeeded")
+
+
+async def test_rerun_refused_on_a_completed_job(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    add_task(client, job, "old", "/bin/sh -c 'exit 1'")
+    wait_task(client, job, "old")
+    client.begin_terminate_job(job, {"terminateReason": "done"}, polling_interval=0.05).result()
+    wait_for(lambda: client.get_job(job).state == "completed", what="job completed")
+    editor = FakeEditor(tmp_path / "ed", monkeypatch, [("exit 1", "exit 0")])
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, "old")
+        await pilot.press("ctrl+r")
+        words = await dialog(pilot, "Cannot rerun with changes")
+        assert "it is completed, and Batch adds no task to a completed job" in words
+        assert editor.runs() == 0
