@@ -16,7 +16,7 @@ from typing import Any
 from ...body_check import problems as body_problems
 from ...rest_schema import TASK
 from .edit_text import changes, top_level
-from .resource_bodies import TASKS, create_body
+from .resource_bodies import TASKS, create_body, top_name
 
 RERUN_FIELDS = ("commandLine", "environmentSettings", "resourceFiles", "constraints")
 LISTED = 5  # task ids named in a header before "…"
@@ -61,10 +61,8 @@ def rerun_problems(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
              for name in after if name not in RERUN_FIELDS]
     if "commandLine" in before and "commandLine" not in after:
         found.append("commandLine: required")
-    for problem in body_problems({k: v for k, v in after.items() if k in RERUN_FIELDS}, TASK):
-        if problem.split(":")[0].split(".")[0].split("[")[0] in after:
-            found.append(problem)
-    return found
+    checked = {k: v for k, v in after.items() if k in RERUN_FIELDS}
+    return found + [p for p in body_problems(checked, TASK) if top_name(p) in checked]
 
 
 def rerun_bodies(docs: list[dict[str, Any]], before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:

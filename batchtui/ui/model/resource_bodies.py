@@ -66,11 +66,14 @@ def _checked(kind: str, after: dict[str, Any], allowed: tuple[str, ...]) -> list
     """The problems of `after`'s properties, each checked as in a create body (`batchtui create`'s check);
     properties not in `allowed` refused."""
     found = [f"{name}: cannot be changed here (can be: {', '.join(allowed)})" for name in after if name not in allowed]
-    for problem in body_problems({k: v for k, v in after.items() if k in allowed}, CREATE_TYPES[kind]):
-        name = problem.split(":")[0].split(".")[0].split("[")[0]
-        if name in after:  # (the create body's required properties, e.g. id, are no edit's business)
-            found.append(problem)
-    return found
+    checked = {k: v for k, v in after.items() if k in allowed}
+    return found + [p for p in body_problems(checked, CREATE_TYPES[kind]) if top_name(p) in checked]
+
+
+def top_name(problem: str) -> str:
+    """The top-level property a body_check problem ("a.b[0].c: …") is about: the create body's required
+    properties (e.g. id) missing from an edit's properties are no problem of the edit."""
+    return problem.split(":")[0].split(".")[0].split("[")[0]
 
 
 def update_problems(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
