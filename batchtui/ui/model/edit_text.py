@@ -15,7 +15,8 @@ from typing import Any
 
 COMMENT = "//"
 MISSING: Any = object()  # a property absent on one side of a change
-SHOWN_WIDTH = 60  # characters of a value shown in a diff line before it is cut with …
+SHOWN_WIDTH = 60  # characters of a value shown before it is cut with …
+DIFF_WIDTH = 64  # characters of a diff line (a confirmation dialog's width at 80 columns)
 
 
 class EditProblems(ValueError):
@@ -84,17 +85,28 @@ def shown(value: Any, width: int = SHOWN_WIDTH) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def diff_lines(found: list[Change]) -> list[str]:
-    """Each change as a line: "~ priority: 0 → 500", "+ metadata: [...]", "- startTask: {...}"."""
+def diff_lines(found: list[Change], width: int = DIFF_WIDTH) -> list[str]:
+    """Each change as a line of at most `width` characters: "~ priority: 0 → 500", "+ metadata: [...]",
+    "- startTask: {...} (removed)"; a change too long for one line takes three ("~ path:", then
+    "    was …" and "    now …")."""
     lines = []
     for change in found:
         if change.sign == "+":
-            lines.append(f"+ {change.path}: {shown(change.new)}")
+            lines.append(_cut(f"+ {change.path}: {shown(change.new, width)}", width))
         elif change.sign == "-":
-            lines.append(f"- {change.path}: {shown(change.old)} (removed)")
+            lines.append(_cut(f"- {change.path}: {shown(change.old, width)} (removed)", width))
         else:
-            lines.append(f"~ {change.path}: {shown(change.old, 28)} → {shown(change.new, 28)}")
+            line = f"~ {change.path}: {shown(change.old, width)} → {shown(change.new, width)}"
+            if len(line) <= width:
+                lines.append(line)
+            else:
+                lines += [_cut(f"~ {change.path}:", width), f"    was {shown(change.old, width - 8)}",
+                          f"    now {shown(change.new, width - 8)}"]
     return lines
+
+
+def _cut(line: str, width: int) -> str:
+    return line if len(line) <= width else line[:width - 1] + "…"
 
 
 def top_level(found: list[Change]) -> list[str]:
