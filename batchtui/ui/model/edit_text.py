@@ -10,12 +10,14 @@ confirmation. No Textual here: the screens show what these return.
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
 COMMENT = "//"
 MISSING: Any = object()  # a property absent on one side of a change
 SHOWN_WIDTH = 60  # characters of a value shown before it is cut with …
+HEADER_WIDTH = 77  # characters of a header line after its "// " (an 80-column editor shows it whole)
 DIFF_WIDTH = 64  # characters of a diff line (a confirmation dialog's width at 80 columns)
 
 
@@ -28,8 +30,10 @@ class EditProblems(ValueError):
 
 
 def render(header: str, body: dict[str, Any]) -> str:
-    """The file's text: each header line as a `//` comment, then `body` as JSON indented by 2."""
-    lines = [f"{COMMENT} {line}".rstrip() for line in header.splitlines()]
+    """The file's text: the header as `//` comment lines (each of its lines a paragraph, wrapped to fit
+    80 columns), then `body` as JSON indented by 2."""
+    lines = [f"{COMMENT} {part}" for line in header.splitlines()
+             for part in textwrap.wrap(line, HEADER_WIDTH, break_on_hyphens=False) or [""]]
     return "\n".join(lines) + "\n" + json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 

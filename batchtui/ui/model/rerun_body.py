@@ -44,10 +44,11 @@ def rerun_header(job_id: str, ids: list[str], differing: list[str]) -> str:
     """The comment header of a rerun of tasks `ids` of job `job_id`."""
     named = ", ".join(ids[:LISTED]) + (f", … (+{len(ids) - LISTED})" if len(ids) > LISTED else "")
     lines = [
-        f"Rerun with changes: {len(ids)} task{'s' if len(ids) != 1 else ''} of job {job_id} ({named}).",
-        "Each is deleted and added again with the same id (its files and run history are lost) once you",
-        "confirm; every change here applies to each task alike. Quit without a change to change nothing.",
-        f"Can be changed: {', '.join(RERUN_FIELDS)}. Lines starting with // are ignored.",
+        f"Rerun with changes: {len(ids)} task{'s' if len(ids) != 1 else ''} of job {job_id} ({named}). Once you "
+        "confirm, each is deleted and added again with the same id (its files and run history are lost); every "
+        "change here applies to each task alike. Quit without a change to change nothing. Lines starting with "
+        "// are ignored.",
+        f"Can be changed: {', '.join(RERUN_FIELDS)}.",
     ]
     if differing:
         lines.append(f"Not shown, as the tasks differ in them (each keeps its own unless you add it here): "

@@ -36,12 +36,12 @@ SHOWN_DEFAULTS: dict[str, dict[str, Any]] = {
     TASKS: {"constraints": {}},
 }
 HOW_SENT = {
-    POOLS: ("Batch's pool updateproperties replaces all three: a startTask removed here is removed from the pool;",
-            "they take effect on each node as it next joins the pool, reboots or is reimaged."),
-    JOBS: ("Sent as Batch's job PATCH: only what you change is sent; a property cannot be removed",
-           "(give it another value instead)."),
-    TASKS: ("Sent as Batch's task PUT: a constraint removed here takes its default",
-            "(maxTaskRetryCount: the job's; maxWallClockTime: unlimited; retentionTime: 7 days)."),
+    POOLS: "Sent as Batch's pool updateproperties, which replaces all three: a startTask removed here is removed "
+           "from the pool. They take effect on each node as it next joins the pool, reboots or is reimaged.",
+    JOBS: "Sent as Batch's job PATCH: only what you change is sent; a property cannot be removed (give it "
+          "another value instead).",
+    TASKS: "Sent as Batch's task PUT: a constraint removed here takes its default (maxTaskRetryCount: the "
+           "job's; maxWallClockTime: unlimited; retentionTime: 7 days).",
 }
 NOUN = {POOLS: "pool", JOBS: "job", TASKS: "task"}
 
@@ -55,10 +55,10 @@ def editable(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
 def edit_header(kind: str, ident: str) -> str:
     """The comment header of an edit: what is edited, what can change, how it is sent, how to quit."""
     return "\n".join([
-        f"Edit {NOUN[kind]} {ident}: change the properties below, save and quit; a diff is shown before",
+        f"Edit {NOUN[kind]} {ident}: change the properties below, then save and quit; a diff is shown before "
         "anything is sent. Quit without a change to change nothing. Lines starting with // are ignored.",
         f"Can be changed: {', '.join(UPDATABLE[kind])}.",
-        *HOW_SENT[kind],
+        HOW_SENT[kind],
     ])
 
 
@@ -146,10 +146,10 @@ def clone_header(kind: str, ident: str) -> str:
     """The comment header of a clone: what it creates, where the new id goes."""
     where = " in the same job" if kind == TASKS else ""
     return "\n".join([
-        f"Clone {NOUN[kind]} {ident}: a new {NOUN[kind]}{where} is created from this body (set its id: 1 to 64",
-        "letters, digits, hyphens and underscores). Save and quit: a confirmation follows, esc there creates nothing.",
+        f"Clone {NOUN[kind]} {ident}: a new {NOUN[kind]}{where} is created from this body. Set its id (1 to 64 "
+        "letters, digits, hyphens and underscores), change what you like, then save and quit: a confirmation "
+        "follows (esc there creates nothing). Lines starting with // are ignored.",
         "Server-set properties (url, eTag, state, times, stats, executionInfo, nodeInfo) are removed.",
-        "Lines starting with // are ignored.",
     ])
 
 
