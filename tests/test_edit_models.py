@@ -4,12 +4,14 @@ create bodies with server-set properties removed, and the rerun's common fields 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from batchtui.body_check import problems as body_problems
 from batchtui.rest_schema import JOB, POOL, TASK
 from batchtui.ui.model.edit_text import MISSING, Change, EditProblems, changes, diff_lines, parse, render
-from batchtui.ui.model.rerun_body import common_fields, dependents, rerun_bodies, rerun_problems
+from batchtui.ui.model.rerun_body import PER_TASK, common_fields, dependents, rerun_bodies, rerun_fields, rerun_problems
 from batchtui.ui.model.resource_bodies import (
     clone_problems,
     create_body,
@@ -130,6 +132,28 @@ def test_a_rerun_shows_the_common_fields_and_applies_one_change_to_each():
     assert rerun_problems(shown, {"id": "x"}) == [
         "id: cannot be changed in a rerun (can be: commandLine, environmentSettings, resourceFiles, constraints)",
         "commandLine: required"]
+
+
+def test_fields_the_tasks_differ_in_are_edited_per_task():
+    docs = [{**TASK_DOC, "id": "a", "commandLine": "run a; exit 5"},
+            {**TASK_DOC, "id": "b", "commandLine": "run b; exit 5"}]
+    shown, differing = rerun_fields(docs)
+    assert differing == ["commandLine"]
+    assert shown[PER_TASK] == {"a": {"commandLine": "run a; exit 5"}, "b": {"commandLine": "run b; exit 5"}}
+    after = json.loads(json.dumps(shown).replace("exit 5", "exit 0"))
+    after["constraints"] = {"maxTaskRetryCount": 1}
+    assert rerun_problems(shown, after) == []
+    bodies = rerun_bodies(docs, shown, after)
+    assert [(b["commandLine"], b["constraints"]) for b in bodies] == [
+        ("run a; exit 0", {"maxTaskRetryCount": 1}), ("run b; exit 0", {"maxTaskRetryCount": 1})]
+    broken = json.loads(json.dumps(after))
+    del broken[PER_TASK]["b"]
+    assert rerun_problems(shown, broken) == [f"{PER_TASK}: must hold one entry for each task, keyed by its id (a, b)"]
+    broken = json.loads(json.dumps(after))
+    broken[PER_TASK]["a"] = {"commandLine": 5, "id": "c"}
+    assert rerun_problems(shown, broken) == [
+        f"{PER_TASK}.a.id: cannot be changed in a rerun (can be: commandLine, environmentSettings, resourceFiles, "
+        "constraints)", f"{PER_TASK}.a.commandLine: must be a string, not 5"]
 
 
 def test_dependents_by_id_and_by_range():

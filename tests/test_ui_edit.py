@@ -223,8 +223,8 @@ async def test_rerun_a_failed_task_with_a_fixed_command_line(emulator, client, p
 
 async def test_rerun_marked_tasks_with_one_fix(emulator, client, pool_id, tmp_path, monkeypatch):
     job = make_job(client, pool_id)
-    for index in range(3):
-        add_task(client, job, f"shard-{index}", "/bin/sh -c 'exit 5'", environment_settings=None)
+    for index in range(3):  # (each command line its own: the fix is made under perTask, by one replace)
+        add_task(client, job, f"shard-{index}", f"/bin/sh -c 'echo shard {index}; exit 5'")
     for index in range(3):
         wait_task(client, job, f"shard-{index}")
     FakeEditor(tmp_path / "ed", monkeypatch, [("exit 5", "exit 0")])
@@ -236,10 +236,13 @@ async def test_rerun_marked_tasks_with_one_fix(emulator, client, pool_id, tmp_pa
         await pilot.press("ctrl+r")
         words = await dialog(pilot, "Rerun with changes")
         assert f"Rerun 3 tasks of job {job}" in words and "Rerun (y)" in words
+        assert "~ perTask.shard-1.commandLine: was \"/bin/sh -c 'echo shard 1; exit 5'\" now \"/bin/sh -c " \
+               "'echo shard 1; exit 0'\"" in words
         await pilot.press("y")
         for index in range(3):
             wait_for(lambda i=index: (t := client.get_task(job, f"shard-{i}")).state == "completed"
-                     and t.execution_info.exit_code == 0, what=f"shard-{index} succeeded")
+                     and t.execution_info.exit_code == 0 and t.command_line == f"/bin/sh -c 'echo shard {i}; exit 0'",
+                     what=f"shard-{index} succeeded")
 
 
 async def test_rerun_refused_on_a_completed_job(emulator, client, pool_id, tmp_path, monkeypatch):

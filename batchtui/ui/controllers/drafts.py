@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 FALLBACK_EDITOR = "vi"
 SHOWN_PROBLEMS = 12  # problems listed in the dialog before "… and N more"
+SHOWN_LINES = 16  # diff lines a confirmation shows, the last one "… and N more lines" when there are more
 DIFF_STYLES = {"+": "green", "-": "red", "~": "yellow"}
 
 
@@ -69,6 +70,8 @@ def editor_command() -> list[str]:
 def diff_text(heading: str, lines: list[str], footer: str = "") -> Text:
     """A confirmation's message: `heading`, then each diff line coloured by its sign, then `footer`."""
     text = Text(inert(heading, keep="\n"))
+    if len(lines) > SHOWN_LINES:
+        lines = [*lines[:SHOWN_LINES - 1], f"… and {len(lines) - SHOWN_LINES + 1} more lines"]
     for line in lines:
         text.append("\n")
         text.append(inert(line), style=DIFF_STYLES.get(line[:1], ""))

@@ -19,7 +19,7 @@ from ...service.errors import OTHER, ServiceError
 from ...service.operations import for_each
 from ..actions import explain_refusals
 from ..model.edit_text import EditProblems, changes, diff_lines, parse, render
-from ..model.rerun_body import common_fields, dependents, rerun_bodies, rerun_header, rerun_problems
+from ..model.rerun_body import dependents, rerun_bodies, rerun_fields, rerun_header, rerun_problems
 from ..preconditions import Refusal, rerun_refusal
 from ..screens.confirm import NoticeScreen
 from ..views import TASKS, ViewKey
@@ -104,7 +104,7 @@ class RerunWithChanges:
     def _edit(self, view: ViewKey, service: BatchService, docs: list[dict[str, Any]],
               refused: dict[str, Refusal]) -> None:
         ids = [str(d["id"]) for d in docs]
-        before, differing = common_fields(docs)
+        before, differing = rerun_fields(docs)
         count = f"{len(ids)} task{'s' if len(ids) != 1 else ''}"
 
         def review(text: str) -> Review | None:

@@ -2,8 +2,9 @@
 its create body changed as the user edited it.
 
 The editor shows the fields a rerun may change (RERUN_FIELDS) that all the tasks share, with their
-common value; a field that differs between the tasks is left out (and named in the header): adding
-it sets it on every task. A change applies to each task alike. Which tasks others depend on
+common value: a change there applies to each task alike. The fields the tasks differ in (e.g. a
+command line naming each task's shard) are under "perTask", each task's own, so one search and
+replace in the editor fixes them all. Which tasks others depend on
 (`dependents`) is read from the job's tasks' dependsOn.
 """
 
@@ -20,6 +21,8 @@ from .resource_bodies import TASKS, create_body, top_name
 
 RERUN_FIELDS = ("commandLine", "environmentSettings", "resourceFiles", "constraints")
 LISTED = 5  # task ids named in a header before "…"
+LISTS = ("environmentSettings", "resourceFiles")  # shown as [] where a task has none
+PER_TASK = "perTask"  # the editor's section of each task's own value of the fields the tasks differ in
 
 
 def common_fields(docs: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
@@ -35,8 +38,21 @@ def common_fields(docs: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]
         value = json.loads(values.pop())
         if value is not None:
             shown[name] = value
-        elif name in ("environmentSettings", "resourceFiles"):
+        elif name in LISTS:
             shown[name] = []
+    return shown, differing
+
+
+def rerun_fields(docs: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    """What the editor shows: the common fields (see `common_fields`), then, when the tasks differ in some,
+    PER_TASK: task id → its own value of each of those fields; and the names of the fields that differ."""
+    shown, differing = common_fields(docs)
+    if differing:
+        shown[PER_TASK] = {}
+        for doc in docs:
+            body = create_body(TASKS, doc)
+            shown[PER_TASK][str(doc["id"])] = {n: body.get(n, [] if n in LISTS else None) for n in differing
+                                               if n in body or n in LISTS}
     return shown, differing
 
 
@@ -45,38 +61,63 @@ def rerun_header(job_id: str, ids: list[str], differing: list[str]) -> str:
     named = ", ".join(ids[:LISTED]) + (f", … (+{len(ids) - LISTED})" if len(ids) > LISTED else "")
     lines = [
         f"Rerun with changes: {len(ids)} task{'s' if len(ids) != 1 else ''} of job {job_id} ({named}). Once you "
-        "confirm, each is deleted and added again with the same id (its files and run history are lost); every "
-        "change here applies to each task alike. Quit without a change to change nothing. Lines starting with "
-        "// are ignored.",
+        "confirm, each is deleted and added again with the same id (its files and run history are lost); a "
+        "change at the top applies to each task alike. Quit without a change to change nothing. Lines starting "
+        "with // are ignored.",
         f"Can be changed: {', '.join(RERUN_FIELDS)}.",
     ]
     if differing:
-        lines.append(f"Not shown, as the tasks differ in them (each keeps its own unless you add it here): "
-                     f"{', '.join(differing)}.")
+        lines.append(f"The tasks differ in {', '.join(differing)}: each task's own is under {PER_TASK} (an "
+                     "editor's search and replace fixes them all alike).")
     return "\n".join(lines)
+
+
+def _field_problems(before: dict[str, Any], after: dict[str, Any], where: str) -> list[str]:
+    found = [f"{where}{name}: cannot be changed in a rerun (can be: {', '.join(RERUN_FIELDS)})"
+             for name in after if name not in RERUN_FIELDS]
+    if "commandLine" in before and "commandLine" not in after:
+        found.append(f"{where}commandLine: required")
+    checked = {k: v for k, v in after.items() if k in RERUN_FIELDS}
+    return found + [p for p in body_problems(checked, TASK, where.rstrip(".")) if top_name(p[len(where):]) in checked]
 
 
 def rerun_problems(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """What is wrong with the edited fields `after` (`before`: what the editor showed); [] if nothing."""
-    found = [f"{name}: cannot be changed in a rerun (can be: {', '.join(RERUN_FIELDS)})"
-             for name in after if name not in RERUN_FIELDS]
-    if "commandLine" in before and "commandLine" not in after:
-        found.append("commandLine: required")
-    checked = {k: v for k, v in after.items() if k in RERUN_FIELDS}
-    return found + [p for p in body_problems(checked, TASK) if top_name(p) in checked]
+    common = {k: v for k, v in after.items() if k != PER_TASK or PER_TASK not in before}
+    found = _field_problems({k: v for k, v in before.items() if k != PER_TASK}, common, "")
+    if PER_TASK not in before:
+        return found
+    entries, was = after.get(PER_TASK), before[PER_TASK]
+    if not isinstance(entries, dict) or set(entries) != set(was):
+        return [*found, f"{PER_TASK}: must hold one entry for each task, keyed by its id ({', '.join(was)})"]
+    for ident, entry in entries.items():
+        if not isinstance(entry, dict):
+            found.append(f"{PER_TASK}.{ident}: must be an object")
+        else:
+            found += _field_problems(was[ident], entry, f"{PER_TASK}.{ident}.")
+    return found
+
+
+def _apply(body: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> None:
+    for name in top_level(changes(before, after)):
+        if name in after:
+            body[name] = after[name]
+        else:
+            body.pop(name, None)
 
 
 def rerun_bodies(docs: list[dict[str, Any]], before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each task's create body (same id), the fields changed from `before` to `after` set (or removed)."""
-    changed = top_level(changes(before, after))
+    """Each task's create body (same id), the fields changed from `before` to `after` set (or removed): the
+    common ones on each task, a PER_TASK entry's on its task."""
+    common_before = {k: v for k, v in before.items() if k != PER_TASK}
+    common_after = {k: v for k, v in after.items() if k != PER_TASK}
     bodies = []
     for doc in docs:
         body = create_body(TASKS, doc)
-        for name in changed:
-            if name in after:
-                body[name] = after[name]
-            else:
-                body.pop(name, None)
+        _apply(body, common_before, common_after)
+        ident = str(doc["id"])
+        if PER_TASK in before:
+            _apply(body, before[PER_TASK][ident], after[PER_TASK][ident])
         bodies.append(body)
     return bodies
 
