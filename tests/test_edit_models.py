@@ -58,6 +58,9 @@ def test_changes_go_inside_objects_and_say_added_removed_changed():
     assert diff_lines(found) == ["~ priority: 0 → 5", "~ constraints.maxTaskRetryCount: 0 → 2",
                                  '- constraints.maxWallClockTime: "PT1H" (removed)', "+ maxParallelTasks: 4"]
     assert changes({"a": 1}, {"a": 1.0}) == [Change("a", 1, 1.0)]  # (a number's type is part of it)
+    long = "x" * 100 + " exit {}; fi; echo done"
+    assert diff_lines(changes({"c": long.format(75)}, {"c": long.format(0)})) == [
+        "~ c:", '    was …xxxxxxxxxx exit 75; fi; echo done"', '    now …xxxxxxxxxx exit 0; fi; echo done"']
 
 
 def test_a_job_edit_shows_the_patchable_properties_and_sends_only_the_changes():

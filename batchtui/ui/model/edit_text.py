@@ -10,6 +10,7 @@ confirmation. No Textual here: the screens show what these return.
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ COMMENT = "//"
 MISSING: Any = object()  # a property absent on one side of a change
 SHOWN_WIDTH = 60  # characters of a value shown before it is cut with …
 HEADER_WIDTH = 77  # characters of a header line after its "// " (an 80-column editor shows it whole)
+CONTEXT = 16  # characters before the first difference shown in a long changed value
 DIFF_WIDTH = 64  # characters of a diff line (a confirmation dialog's width at 80 columns)
 
 
@@ -104,9 +106,19 @@ def diff_lines(found: list[Change], width: int = DIFF_WIDTH) -> list[str]:
             if len(line) <= width:
                 lines.append(line)
             else:
-                lines += [_cut(f"~ {change.path}:", width), f"    was {shown(change.old, width - 8)}",
-                          f"    now {shown(change.new, width - 8)}"]
+                was, now = _around_difference(change.old, change.new, width - 8)
+                lines += [_cut(f"~ {change.path}:", width), f"    was {was}", f"    now {now}"]
     return lines
+
+
+def _around_difference(old: Any, new: Any, width: int) -> tuple[str, str]:
+    """Both values as `shown`, each cut to `width` around where they first differ (a long command line
+    changed near its end shows its end), "…" where a part is left out."""
+    texts = [json.dumps(v, ensure_ascii=False, separators=(", ", ": ")) for v in (old, new)]
+    fits = all(len(t) <= width for t in texts)
+    start = 0 if fits else max(0, len(os.path.commonprefix(texts)) - CONTEXT)
+    lead = "…" if start else ""
+    return _cut(lead + texts[0][start:], width), _cut(lead + texts[1][start:], width)
 
 
 def _cut(line: str, width: int) -> str:
