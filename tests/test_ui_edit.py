@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from conftest import add_task, make_job, make_pool, wait_for, wait_task
+from test_create import cli
 from test_ui_dialogs import make_app, mutations, on_row, screen_name
 from textual.widgets import Input
 from ui_helpers import screen_text, screen_words, until
@@ -172,6 +173,35 @@ async def test_clone_a_job(emulator, client, pool_id, tmp_path, monkeypatch):
         assert twin.priority == 3 and twin.pool_info.pool_id == pool_id
 
 
+async def test_clone_a_task_and_a_pool(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    add_task(client, job, "orig", "echo hello", environment_settings=[{"name": "A", "value": "1"}])
+    wait_task(client, job, "orig")
+    FakeEditor(tmp_path / "ed", monkeypatch, [("echo hello", "echo clone")])
+    app = make_app(emulator, start=ViewKey("emu", TASKS, job))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, "orig")
+        await pilot.press("ctrl+n")
+        words = await dialog(pilot, "Clone task")
+        assert f"Create task orig-copy in job {job}, a clone of orig, with these changes:" in words
+        await pilot.press("y")
+        copy = wait_task(client, job, "orig-copy")
+        assert copy.command_line == "echo clone" and [(e.name, e.value) for e in copy.environment_settings] == \
+            [("A", "1")]
+    FakeEditor(tmp_path / "ed2", monkeypatch, [(f'"id": "{pool_id}-copy"', f'"id": "{pool_id}-b"'),
+                                               ('"targetDedicatedNodes": 1', '"targetDedicatedNodes": 0')])
+    app = make_app(emulator, start=ViewKey("emu", POOLS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, pool_id)
+        await pilot.press("ctrl+n")
+        await dialog(pilot, "Clone pool")
+        await pilot.press("y")
+        wait_for(lambda: any(p.id == f"{pool_id}-b" for p in client.list_pools()), what="pool clone")
+    twin = client.get_pool(f"{pool_id}-b")
+    assert twin.vm_size == client.get_pool(pool_id).vm_size and twin.target_dedicated_nodes == 0
+    client.begin_delete_pool(twin.id, polling_interval=0.05)
+
+
 async def test_export_writes_what_batchtui_create_takes(emulator, client, pool_id, tmp_path, monkeypatch):
     job = make_job(client, pool_id)
     for index in range(2):
@@ -200,6 +230,13 @@ async def test_export_writes_what_batchtui_create_takes(emulator, client, pool_i
         await until(pilot, lambda: (tmp_path / "job.json").exists(), what="job.json")
     body = load(tmp_path / "job.json", "job")[0]
     assert body["id"] == job and body["poolInfo"] == {"poolId": pool_id} and "state" not in body
+    # `batchtui create` takes both files as they are (the job's under a new id)
+    (tmp_path / "job.json").write_text((tmp_path / "job.json").read_text().replace(job, f"{job}-again"))
+    result = cli(tmp_path, emulator, "job", str(tmp_path / "job.json"))
+    assert result.returncode == 0, result.stderr
+    result = cli(tmp_path, emulator, "tasks", str(tmp_path / "tasks.json"), "--job", f"{job}-again")
+    assert result.returncode == 0, result.stderr
+    assert sorted(t.id for t in client.list_tasks(f"{job}-again")) == ["t0", "t1"]
 
 
 async def test_rerun_a_failed_task_with_a_fixed_command_line(emulator, client, pool_id, tmp_path, monkeypatch):
