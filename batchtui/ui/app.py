@@ -33,7 +33,6 @@ from .actions import ACTIONS
 from .controllers.actions import ActionRunner
 from .controllers.clipboard import Copier
 from .controllers.details import DetailsLoader
-from .controllers.drafts import Drafts
 from .controllers.editing import Editing
 from .controllers.job_monitor import JobMonitor
 from .controllers.job_watch import JobWatch
@@ -41,7 +40,6 @@ from .controllers.jumps import Jumper
 from .controllers.navigation import Navigator
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
-from .controllers.rerun_edit import RerunWithChanges
 from .controllers.tree_sync import TreeSync
 from .controllers.triage import Triage
 from .controllers.view_choices import ViewChoices
@@ -113,9 +111,7 @@ class BatchApp(App[str | None]):
         self.triage = Triage(self)  # failure clusters, exit codes and durations of a job
         self.monitor = JobMonitor(self)  # a job's task figures: the progress line, stragglers
         self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
-        drafts = Drafts(self)  # $EDITOR: edit, clone and rerun with changes
-        self.editing = Editing(self, drafts)
-        self.rerun_edit = RerunWithChanges(self, drafts)
+        self.editing = Editing(self)  # $EDITOR: edit, clone, rerun with changes; and export
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
@@ -326,17 +322,8 @@ class BatchApp(App[str | None]):
     def action_rerun_failed(self) -> None:
         self.actions.rerun_failed()
 
-    def action_edit(self) -> None:
-        self.editing.edit()
-
-    def action_clone(self) -> None:
-        self.editing.clone()
-
-    def action_export(self) -> None:
-        self.editing.export()
-
-    def action_rerun_edited(self) -> None:
-        self.rerun_edit.start()
+    def action_editor(self, what: str) -> None:
+        self.editing.run(what)
 
     def action_nodes_health(self) -> None:
         self.monitor.open_nodes_health()

@@ -24,11 +24,13 @@ HELP = {
     "history(-1)": "back to the previous view in the history (its cursor where you left it)",
     "history(1)": "forward to the next view in the history",
     "last_view": "the last view shown; again to come back (as k9s)",
-    "edit": "edit the pool's, job's or task's updatable properties in $EDITOR; a diff to confirm, then sent",
-    "clone": "clone the pool, job or task: its create body, with a new id, in $EDITOR; created once confirmed",
-    "rerun_edited": "tasks: rerun the task (or the marked ones) with a changed command line, environment, "
-                    "resource files or constraints, edited in $EDITOR (deleted and added again, same id)",
-    "export": "save the pool's or job's create body (tasks: the marked ones', a list) as batchtui create takes",
+    "editor('edit')": "edit the pool's, job's or task's updatable properties in $EDITOR; a diff to confirm, then sent",
+    "editor('clone')": "clone the pool, job or task: its create body, with a new id, in $EDITOR; created "
+                       "once confirmed",
+    "editor('rerun')": "tasks: rerun the task (or the marked ones) with a changed command line, environment, "
+                       "resource files or constraints, edited in $EDITOR (deleted and added again, same id)",
+    "editor('export')": "save the pool's or job's create body (tasks: the marked ones', a list) as "
+                        "batchtui create takes",
 }
 
 
@@ -70,10 +72,10 @@ EXPLORER_BINDINGS: list[BindingType] = [
             show=False),
     Binding("c", "copy_id", "Copy id", show=False),
     Binding("ctrl+y", "copy_menu", "Copy id, command line or JSON", show=False),
-    Binding("ctrl+e", "edit", "Edit in $EDITOR", show=False),
-    Binding("ctrl+n", "clone", "Clone in $EDITOR", show=False),
-    Binding("ctrl+r", "rerun_edited", "Rerun with changes", show=False),
-    Binding("ctrl+s", "export", "Save as JSON", show=False),
+    Binding("ctrl+e", "editor('edit')", "Edit in $EDITOR", show=False),
+    Binding("ctrl+n", "editor('clone')", "Clone in $EDITOR", show=False),
+    Binding("ctrl+r", "editor('rerun')", "Rerun with changes", show=False),
+    Binding("ctrl+s", "editor('export')", "Save as JSON", show=False),
     Binding("u", "toggle_utc", "UTC / local time", show=False),
     *[Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS],
     # Read-only: a mutating key (its binding above is hidden) says so instead of doing nothing.

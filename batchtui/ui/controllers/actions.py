@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 RERUN_KINDS = (TASKS, JOBS)  # where `A` (rerun a job's failed tasks) applies
 EDIT_KINDS = (POOLS, JOBS, TASKS)  # where edit, clone and export apply
-# The editor's actions (ui.controllers.editing, rerun_edit): action → its key and the kinds it applies to.
-EDITOR_ACTIONS = {"edit": ("ctrl+e", EDIT_KINDS), "clone": ("ctrl+n", EDIT_KINDS), "rerun_edited": ("ctrl+r", (TASKS,))}
+# The editor's actions that change something (ui.controllers.editing): what → its key and the kinds it applies to.
+EDITOR_ACTIONS = {"edit": ("ctrl+e", EDIT_KINDS), "clone": ("ctrl+n", EDIT_KINDS), "rerun": ("ctrl+r", (TASKS,))}
 RECHECK_MAX = 20  # rows refused by the table's state that are fetched again before saying no
 
 
@@ -59,10 +59,10 @@ class ActionRunner:
             return not self.read_only_here() and self.applies(str(parameters[0]))
         if action == "rerun_failed":
             return not self.read_only_here() and self.applies("A")
-        if action in EDITOR_ACTIONS:
-            return not self.read_only_here() and self.applies(EDITOR_ACTIONS[action][0])
-        if action == "export":
+        if action == "editor" and parameters[0] == "export":
             return view.kind in EDIT_KINDS
+        if action == "editor":
+            return not self.read_only_here() and self.applies(EDITOR_ACTIONS[str(parameters[0])][0])
         if action == "read_only":
             return self.read_only_here() and self.applies(str(parameters[0]))
         if action in ("failed_only", "failures", "histograms"):

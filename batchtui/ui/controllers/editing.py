@@ -33,6 +33,7 @@ from ..screens.save_file import SaveScreen
 from ..views import JOBS, POOLS, TASKS, ViewKey
 from .details import fetch_document
 from .drafts import Draft, Drafts, Review, diff_text
+from .rerun_edit import RerunWithChanges
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -77,11 +78,17 @@ async def send_create(service: BatchService, view: ViewKey, body: dict[str, Any]
 
 
 class Editing:
-    """Edit (ctrl+e), clone (ctrl+n) and export (ctrl+s) on the explorer's cursor row."""
+    """Edit (ctrl+e), clone (ctrl+n) and export (ctrl+s) on the explorer's cursor row; rerun with changes
+    (ctrl+r, `RerunWithChanges`) on the marked tasks."""
 
-    def __init__(self, app: BatchApp, drafts: Drafts) -> None:
+    def __init__(self, app: BatchApp) -> None:
         self.app = app
-        self.drafts = drafts
+        self.drafts = Drafts(app)
+        self.rerun = RerunWithChanges(app, self.drafts)
+
+    def run(self, what: str) -> None:
+        """The key's action: "edit", "clone", "export" or "rerun"."""
+        {"edit": self.edit, "clone": self.clone, "export": self.export, "rerun": self.rerun.start}[what]()
 
     def _cursor(self, verb: str) -> str | None:
         app = self.app

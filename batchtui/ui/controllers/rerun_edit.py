@@ -119,6 +119,10 @@ class RerunWithChanges:
             heading = (f"Rerun {count} of job {view.parent} with these changes? Each is deleted and added "
                        f"again with the same id (its files and run history are lost).")
             footer = f"Tasks: {', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}"
+            running = [str(d["id"]) for d in docs if d.get("state") in ("running", "preparing")]
+            if running:
+                footer += f"\nStill running, stopped by the delete: {', '.join(running[:5])}" \
+                          f"{' …' if len(running) > 5 else ''}"
             if refused:
                 footer += "\nLeft alone:\n" + explain_refusals(view, refused)
 
