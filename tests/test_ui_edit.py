@@ -282,7 +282,7 @@ async def test_rerun_marked_tasks_with_one_fix(emulator, client, pool_id, tmp_pa
                      what=f"shard-{index} succeeded")
 
 
-async def test_rerun_refused_on_a_completed_job(emulator, client, pool_id, tmp_path, monkeypatch):
+async def test_rerun_and_edit_refused_on_a_completed_job(emulator, client, pool_id, tmp_path, monkeypatch):
     job = make_job(client, pool_id)
     add_task(client, job, "old", "/bin/sh -c 'exit 1'")
     wait_task(client, job, "old")
@@ -295,4 +295,12 @@ async def test_rerun_refused_on_a_completed_job(emulator, client, pool_id, tmp_p
         await pilot.press("ctrl+r")
         words = await dialog(pilot, "Cannot rerun with changes")
         assert "it is completed, and Batch adds no task to a completed job" in words
+        assert editor.runs() == 0
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job)
+        await pilot.press("ctrl+e")
+        words = await dialog(pilot, "Cannot edit job")
+        assert f"Job {job}: it is completed, and Batch changes no job that has ended or is ending." in words
+        assert "What would work: clone it (ctrl+n) with the changes." in words
         assert editor.runs() == 0

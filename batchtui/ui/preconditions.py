@@ -86,6 +86,18 @@ def rerun_refusal(state: str) -> Refusal | None:
     return None
 
 
+def edit_refusal(kind: str, state: str) -> Refusal | None:
+    """Why a pool or job (`kind` "pools", "jobs") in `state` cannot be edited: Batch changes no job that
+    is completed, terminating or being deleted (409 JobCompleted …), and no pool being deleted."""
+    if kind == "jobs" and state in CLOSED_JOB_STATES:
+        doing = {"completed": "completed", "terminating": "terminating", "deleting": "being deleted"}[state]
+        return Refusal(f"it is {doing}, and Batch changes no job that has ended or is ending",
+                       "clone it (ctrl+n) with the changes")
+    if kind == "pools" and state == "deleting":
+        return Refusal("it is being deleted")
+    return None
+
+
 def _being_deleted(row: RowState) -> Refusal | None:
     return Refusal("it is already being deleted") if row.state == "deleting" else None
 

@@ -29,6 +29,8 @@ from ..model.resource_bodies import (
     export_bodies,
     update_request,
 )
+from ..preconditions import edit_refusal
+from ..screens.confirm import NoticeScreen
 from ..screens.save_file import SaveScreen
 from ..views import JOBS, POOLS, TASKS, ViewKey
 from .details import fetch_document
@@ -121,6 +123,12 @@ class Editing:
     async def _edit(self, view: ViewKey, key: str) -> None:
         doc = await self._document(view, key)
         if doc is None:
+            return
+        refused = edit_refusal(view.kind, str(doc.get("state", "")))
+        if refused is not None:
+            why = f"{NOUN[view.kind].capitalize()} {key}: {refused.why}." + (
+                f"\nWhat would work: {refused.instead}." if refused.instead else "")
+            self.app.push_screen(NoticeScreen(f"Cannot edit {NOUN[view.kind]}", why))
             return
         before = editable(view.kind, doc)
         service = self.app.services[view.account]
