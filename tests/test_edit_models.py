@@ -99,6 +99,21 @@ def test_a_pool_edit_replaces_its_three_properties_and_a_task_edit_its_constrain
         update_request("tasks", task_before, {"constraints": {"maxWallClockTime": "1 hour"}})
 
 
+def test_an_empty_pool_edit_offers_what_its_patch_changes():
+    pool = {"id": "p", "vmSize": "small", "taskSlotsPerNode": 1, "allocationState": "steady",
+            "currentDedicatedNodes": 0, "currentLowPriorityNodes": 0, "startTask": {"commandLine": "setup"}}
+    before = editable("pools", pool)
+    assert list(before) == ["startTask", "applicationPackageReferences", "metadata", "vmSize", "taskSlotsPerNode"]
+    header = edit_header("pools", "p", before)
+    assert "As the pool has no nodes, these can be changed too: displayName, vmSize," in header
+    request = update_request("pools", before, {**before, "vmSize": "large", "metadata": [{"name": "a", "value": "b"}]})
+    assert request is not None and request.operation == "pool.patch"
+    assert request.body == {"metadata": [{"name": "a", "value": "b"}], "vmSize": "large"}
+    with pytest.raises(EditProblems, match="startTask: cannot be removed"):
+        update_request("pools", before, {k: v for k, v in {**before, "vmSize": "large"}.items() if k != "startTask"})
+    assert "vmSize" not in editable("pools", {**pool, "currentDedicatedNodes": 1})
+
+
 def test_create_bodies_lose_every_server_set_property():
     job = create_body("jobs", JOB_DOC, "j-copy")
     assert list(job)[0] == "id" and job["id"] == "j-copy"

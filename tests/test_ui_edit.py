@@ -145,6 +145,21 @@ async def test_edit_pool_metadata_and_task_constraints(emulator, client, pool_id
         wait_for(lambda: client.get_task(job, "slow").constraints.max_task_retry_count == 2, what="retry count")
 
 
+async def test_edit_an_empty_pools_size_and_slots(emulator, client, tmp_path, monkeypatch):
+    empty = make_pool(client, nodes=0)
+    FakeEditor(tmp_path / "ed", monkeypatch, [('"vmSize": "standard_d2s_v3"', '"vmSize": "standard_d4s_v3"'),
+                                              ('"taskSlotsPerNode": 1', '"taskSlotsPerNode": 4')])
+    app = make_app(emulator, start=ViewKey("emu", POOLS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, empty)
+        await pilot.press("ctrl+e")
+        words = await dialog(pilot, "Edit pool")
+        assert f"Change pool {empty}? 2 changes, sent as Batch's pool PATCH:" in words
+        await pilot.press("y")
+        wait_for(lambda: (p := client.get_pool(empty)).vm_size == "standard_d4s_v3" and p.task_slots_per_node == 4,
+                 what="pool patched")
+
+
 async def test_read_only_refuses_edits(emulator, client, pool_id, tmp_path, monkeypatch):
     job = make_job(client, pool_id)
     editor = FakeEditor(tmp_path / "ed", monkeypatch, [('"priority": 0', '"priority": 1')])

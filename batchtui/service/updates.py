@@ -58,6 +58,12 @@ async def update_pool_properties(service: BatchService, pool_id: str, body: Body
     await _send(service.sdk.replace_pool_properties(pool_id, body))  # type: ignore[arg-type]
 
 
+async def update_pool(service: BatchService, pool_id: str, body: Body) -> None:
+    """PATCH /pools/{pool}: the properties in `body` replace the pool's; the others stay (Batch changes most
+    of them only on a pool with no nodes)."""
+    await _send(service.sdk.update_pool(pool_id, body))  # type: ignore[arg-type]
+
+
 async def update_job(service: BatchService, job_id: str, body: Body) -> None:
     """PATCH /jobs/{job}: the properties in `body` replace the job's; the others stay."""
     await _send(service.sdk.update_job(job_id, body))  # type: ignore[arg-type]

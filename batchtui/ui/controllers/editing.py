@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from ..app import BatchApp
 
 EDIT_KINDS = (POOLS, JOBS, TASKS)
-SENT_AS = {"pool.updateproperties": "Batch's pool updateproperties", "job.patch": "Batch's job PATCH",
+SENT_AS = {"pool.updateproperties": "Batch's pool updateproperties", "pool.patch": "Batch's pool PATCH",
+           "job.patch": "Batch's job PATCH",
            "task.put": "Batch's task PUT"}
 
 
@@ -61,6 +62,8 @@ async def send_update(service: BatchService, view: ViewKey, key: str, operation:
     """Send an edit's request (`operation` as `resource_bodies.UpdateRequest` names it)."""
     if operation == "pool.updateproperties":
         await updates.update_pool_properties(service, key, body)
+    elif operation == "pool.patch":
+        await updates.update_pool(service, key, body)
     elif operation == "job.patch":
         await updates.update_job(service, key, body)
     else:
@@ -149,7 +152,7 @@ class Editing:
 
             return Review(f"Edit {noun}", diff_text(heading, diff_lines(found)), "Send", send)
 
-        self.drafts.open(Draft(f"{noun}-{key}.json", render(edit_header(view.kind, key), before), review))
+        self.drafts.open(Draft(f"{noun}-{key}.json", render(edit_header(view.kind, key, before), before), review))
 
     # -- clone ------------------------------------------------------------------------------
     def clone(self) -> None:

@@ -5,7 +5,8 @@ an export starts from (server-set properties removed).
 Kinds are the explorer's view kinds: "pools", "jobs", "tasks". What can be changed, per Batch's REST
 reference:
 - a pool: startTask, applicationPackageReferences and metadata (POST /pools/{id}/updateproperties,
-  which replaces the three: a startTask left out is removed, an empty list clears one);
+  which replaces the three: a startTask left out is removed, an empty list clears one); on a pool with
+  no nodes, also its size, image, slots and the like (PATCH /pools/{id}, with what changed);
 - a job: priority, maxParallelTasks, allowTaskPreemption, constraints, onAllTasksComplete, poolInfo
   and metadata (PATCH /jobs/{id}: only the properties changed are sent; one left out stays as it is);
 - a task: its constraints (PUT /jobs/{job}/tasks/{id}: a constraint left out takes its default).
@@ -29,6 +30,10 @@ UPDATABLE: dict[str, tuple[str, ...]] = {
            "metadata"),
     TASKS: ("constraints",),
 }
+# A pool's properties Batch's pool PATCH changes only while the pool has no nodes (allocation steady).
+EMPTY_POOL_PATCH = ("displayName", "vmSize", "taskSlotsPerNode", "taskSchedulingPolicy",
+                    "enableInterNodeCommunication", "virtualMachineConfiguration", "networkConfiguration",
+                    "upgradePolicy")
 # Shown in the editor even when the document leaves them out (the service's default), so they can be set.
 SHOWN_DEFAULTS: dict[str, dict[str, Any]] = {
     POOLS: {"applicationPackageReferences": [], "metadata": []},
@@ -46,20 +51,43 @@ HOW_SENT = {
 NOUN = {POOLS: "pool", JOBS: "job", TASKS: "task"}
 
 
+def is_empty_pool(doc: dict[str, Any]) -> bool:
+    """Whether a pool's document says it has no nodes and a steady allocation (its PATCH may change more)."""
+    return doc.get("allocationState") == "steady" and not doc.get("currentDedicatedNodes") \
+        and not doc.get("currentLowPriorityNodes")
+
+
+def updatable(kind: str, before: dict[str, Any]) -> tuple[str, ...]:
+    """The properties an edit that started from `before` (what `editable` showed) may change."""
+    if kind == POOLS and "vmSize" in before:  # (an empty pool's edit shows its vmSize)
+        return (*UPDATABLE[kind], *EMPTY_POOL_PATCH)
+    return UPDATABLE[kind]
+
+
 def editable(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """The properties of `doc` an edit may change, in Batch's order (defaults shown where absent)."""
+    """The properties of `doc` an edit may change, in Batch's order (defaults shown where absent); for a pool
+    with no nodes, those its PATCH changes too (EMPTY_POOL_PATCH, the ones it has)."""
     shown = SHOWN_DEFAULTS[kind]
-    return {name: doc.get(name, shown.get(name)) for name in UPDATABLE[kind] if name in doc or name in shown}
+    found = {name: doc.get(name, shown.get(name)) for name in UPDATABLE[kind] if name in doc or name in shown}
+    if kind == POOLS and is_empty_pool(doc):
+        found.update((name, doc[name]) for name in EMPTY_POOL_PATCH if name in doc)
+    return found
 
 
-def edit_header(kind: str, ident: str) -> str:
-    """The comment header of an edit: what is edited, what can change, how it is sent, how to quit."""
-    return "\n".join([
+def edit_header(kind: str, ident: str, before: dict[str, Any] | None = None) -> str:
+    """The comment header of an edit (`before`: what it shows): what is edited, what can change, how it is
+    sent, how to quit."""
+    extra = [name for name in updatable(kind, before or {}) if name not in UPDATABLE[kind]]
+    lines = [
         f"Edit {NOUN[kind]} {ident}: change the properties below, then save and quit; a diff is shown before "
         "anything is sent. Quit without a change to change nothing. Lines starting with // are ignored.",
         f"Can be changed: {', '.join(UPDATABLE[kind])}.",
         HOW_SENT[kind],
-    ])
+    ]
+    if extra:
+        lines.append(f"As the pool has no nodes, these can be changed too: {', '.join(extra)}. A change to any "
+                     "of them sends everything changed as Batch's pool PATCH (which cannot remove a startTask).")
+    return "\n".join(lines)
 
 
 def _checked(kind: str, after: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
@@ -78,16 +106,19 @@ def top_name(problem: str) -> str:
 
 def update_problems(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """What is wrong with the edited properties `after` (`before`: what the editor showed); [] if nothing."""
-    found = _checked(kind, after, UPDATABLE[kind])
-    if kind == JOBS:
-        found += [f"{name}: cannot be removed (Batch's job PATCH leaves it as it is); give it a value"
+    found = _checked(kind, after, updatable(kind, before))
+    patched = kind == JOBS or any(n in EMPTY_POOL_PATCH for n in top_level(changes(before, after)))
+    if patched:
+        what = "job" if kind == JOBS else "pool"
+        found += [f"{name}: cannot be removed (Batch's {what} PATCH leaves it as it is); give it a value"
                   for name in before if name not in after]
     return found
 
 
 @dataclass(frozen=True)
 class UpdateRequest:
-    """The request an edit sends: `operation` is "pool.updateproperties", "job.patch" or "task.put"."""
+    """The request an edit sends: `operation` is "pool.updateproperties", "pool.patch", "job.patch" or
+    "task.put"."""
 
     operation: str
     body: dict[str, Any]
@@ -101,6 +132,8 @@ def update_request(kind: str, before: dict[str, Any], after: dict[str, Any]) -> 
     changed = changes(before, after)
     if not changed:
         return None
+    if kind == POOLS and any(n in EMPTY_POOL_PATCH for n in top_level(changed)):
+        return UpdateRequest("pool.patch", {name: after[name] for name in top_level(changed)})
     if kind == POOLS:
         body = {name: after.get(name, []) for name in ("applicationPackageReferences", "metadata")}
         if after.get("startTask") is not None:
