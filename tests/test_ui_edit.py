@@ -121,6 +121,21 @@ async def test_invalid_edit_shows_the_field_and_edit_again_keeps_the_text(emulat
         wait_for(lambda: client.get_job(job).priority == 7, what="priority 7")
 
 
+async def test_a_discarded_edit_keeps_the_text(emulator, client, pool_id, tmp_path, monkeypatch):
+    job = make_job(client, pool_id)
+    FakeEditor(tmp_path / "ed", monkeypatch, [('"priority": 0', '"priority": "urgent"')])
+    monkeypatch.setenv("BATCHTUI_STATE_DIR", str(tmp_path / "state"))
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, job)
+        await pilot.press("ctrl+e")
+        await dialog(pilot, "Problems")
+        await pilot.press("escape")
+        kept = tmp_path / "state" / "drafts" / f"job-{job}.json"
+        await until(pilot, lambda: "what you typed is kept in" in screen_words(app), what="kept")
+        assert '"priority": "urgent"' in kept.read_text()
+
+
 async def test_edit_pool_metadata_and_task_constraints(emulator, client, pool_id, tmp_path, monkeypatch):
     FakeEditor(tmp_path / "ed", monkeypatch, [('"metadata": []', '"metadata": [{"name": "team", "value": "x"}]')])
     app = make_app(emulator, start=ViewKey("emu", POOLS))

@@ -4,7 +4,8 @@ edit, clone and rerun-with-changes share.
 `Drafts.open(draft)` writes the draft's text to a temporary file, suspends the app and runs the editor
 on it (a terminal without suspend support, e.g. a test's, runs it as it is), reads the text back, and
 asks the draft to review it: problems (bad JSON, a field that is wrong, or the service's refusal of a
-field) open a dialog whose "Edit again" reopens the editor on the text as typed, never losing it; no
+field) open a dialog whose "Edit again" reopens the editor on the text as typed (esc there keeps the
+text in the state folder's drafts/, and says where); no
 change says so and sends nothing; else a confirmation shows what will change, then the draft's send
 runs in a worker and its outcome is a notice.
 """
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import SuspendNotSupported
 
+from ...paths import state_dir
 from ...service.errors import ServiceError
 from ...service.updates import Refused
 from ...textsafe import inert
@@ -136,8 +138,21 @@ class Drafts:
         def chosen(values: dict[str, object] | None) -> None:
             if values is not None:
                 self.open(draft)
+            else:
+                self._keep(draft)
 
         self.app.push_screen(ConfirmScreen("Problems", message, confirm_label="Edit again"), chosen)
+
+    def _keep(self, draft: Draft) -> None:
+        """A discarded draft's text, kept in the state folder (drafts/NAME) so that nothing typed is lost."""
+        path = state_dir() / "drafts" / draft.name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(draft.text, encoding="utf-8")
+        except OSError as error:
+            self.app.notify(f"discarded (not kept: {error.strerror})", severity="warning", timeout=6)
+            return
+        self.app.notify(f"discarded; what you typed is kept in {path}", timeout=8)
 
     def _confirm(self, draft: Draft, review: Review) -> None:
         def confirmed(values: dict[str, object] | None) -> None:
