@@ -18,6 +18,7 @@ from batchtui.ui.model.resource_bodies import (
     edit_header,
     editable,
     export_bodies,
+    export_paths,
     update_request,
 )
 
@@ -130,6 +131,8 @@ def test_create_bodies_lose_every_server_set_property():
     assert body_problems(pool, POOL) == []
     assert export_bodies("tasks", [TASK_DOC, {**TASK_DOC, "id": "u"}])[1]["id"] == "u"
     assert export_bodies("jobs", [JOB_DOC])["id"] == "j"
+    assert export_paths("out/{id}.json", ["a", "b"]) == ["out/a.json", "out/b.json"]
+    assert export_paths("./jobs.json", ["a"]) == ["./jobs-a.json"] and export_paths("x.d/jobs", ["a"]) == ["x.d/jobs-a"]
     assert clone_problems("jobs", {"id": "x y", "poolInfo": {}}) == [
         'id: must be 1 to 64 letters, digits, hyphens and underscores, not "x y"',
         "poolInfo.poolId: required (or poolInfo.autoPoolSpecification)"]

@@ -269,6 +269,26 @@ async def test_export_writes_what_batchtui_create_takes(emulator, client, pool_i
     assert sorted(t.id for t in client.list_tasks(f"{job}-again")) == ["t0", "t1"]
 
 
+async def test_export_marked_jobs_one_file_each(emulator, client, pool_id, tmp_path):
+    jobs = sorted(make_job(client, pool_id) for _ in range(3))
+    (tmp_path / f"{jobs[2]}.json").write_text("mine")  # never overwritten
+    app = make_app(emulator, start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        table = await on_row(pilot, jobs[0])
+        for job in jobs:
+            table.move_cursor_to_key(job)
+            await pilot.press("space")
+        await until(pilot, lambda: table.marked == set(jobs), what="marked")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen_name(app) == "SaveScreen", what="save dialog")
+        assert "3 jobs, one file each ({id} in the path stands for each id)" in screen_words(app)
+        app.screen.query_one("#save-path", Input).value = str(tmp_path / "{id}.json")
+        await pilot.press("enter")
+        await until(pilot, lambda: "left alone, as they exist" in screen_words(app), what="saved")
+    assert [load(tmp_path / f"{job}.json", "job")[0]["id"] for job in jobs[:2]] == jobs[:2]
+    assert (tmp_path / f"{jobs[2]}.json").read_text() == "mine"
+
+
 async def test_rerun_a_failed_task_with_a_fixed_command_line(emulator, client, pool_id, tmp_path, monkeypatch):
     job = make_job(client, pool_id)
     add_task(client, job, "broken", "/bin/sh -c 'exit 3'")

@@ -1,23 +1,20 @@
 """Edit and clone a pool, job or task in $EDITOR (`ui.controllers.drafts` runs the editor and the
-confirmation), and export resources as the JSON `batchtui create` takes.
+confirmation); the editor's keys (`run`), export (`ui.controllers.export`) and rerun with changes
+(`ui.controllers.rerun_edit`) included.
 
 Edit: the cursor resource's updatable properties (`ui.model.resource_bodies`), sent as Batch's pool
 updateproperties, job PATCH or task PUT. Clone: its create body with a new id ("<id>-copy"), created
-once confirmed (a task in the same job). Export: the create body (tasks: the marked ones, as a list)
-written to a file through the save dialog. Read-only accounts refuse edits and clones.
+once confirmed (a task in the same job). Read-only accounts refuse edits and clones.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import TYPE_CHECKING, Any
 
 from ...create import add_tasks, create_job, create_pool
 from ...service import updates
 from ...service.client import BatchService
 from ...service.errors import INVALID, ServiceError
-from ...service.localfiles import staged_file
 from ..model.edit_text import EditProblems, changes, diff_lines, parse, render
 from ..model.resource_bodies import (
     NOUN,
@@ -26,15 +23,14 @@ from ..model.resource_bodies import (
     create_body,
     edit_header,
     editable,
-    export_bodies,
     update_request,
 )
 from ..preconditions import edit_refusal
 from ..screens.confirm import NoticeScreen
-from ..screens.save_file import SaveScreen
 from ..views import JOBS, POOLS, TASKS, ViewKey
 from .details import fetch_document
 from .drafts import Draft, Drafts, Review, diff_text
+from .export import Exporter
 from .rerun_edit import RerunWithChanges
 from .workers import start_worker
 
@@ -45,17 +41,6 @@ EDIT_KINDS = (POOLS, JOBS, TASKS)
 SENT_AS = {"pool.updateproperties": "Batch's pool updateproperties", "pool.patch": "Batch's pool PATCH",
            "job.patch": "Batch's job PATCH",
            "task.put": "Batch's task PUT"}
-
-
-class ExportedJson:
-    """What the save dialog names: the resources being exported (a ShownFile)."""
-
-    def __init__(self, path: str, what: str) -> None:
-        self.path = path
-        self._what = what
-
-    def describe(self) -> str:
-        return self._what
 
 
 async def send_update(service: BatchService, view: ViewKey, key: str, operation: str, body: dict[str, Any]) -> None:
@@ -90,16 +75,17 @@ class Editing:
         self.app = app
         self.drafts = Drafts(app)
         self.rerun = RerunWithChanges(app, self.drafts)
+        self.exporter = Exporter(app)
 
     def run(self, what: str) -> None:
         """The key's action: "edit", "clone", "export" or "rerun"."""
-        {"edit": self.edit, "clone": self.clone, "export": self.export, "rerun": self.rerun.start}[what]()
+        {"edit": self.edit, "clone": self.clone, "export": self.exporter.start, "rerun": self.rerun.start}[what]()
 
     def _cursor(self, verb: str) -> str | None:
         app = self.app
         if app.view.kind not in EDIT_KINDS:
             return None
-        if verb != "export" and app.actions.read_only_here():
+        if app.actions.read_only_here():
             why = "read-only mode" if app.read_only else f"account {app.view.account} is read-only"
             app.notify(f"read-only: cannot {verb} ({why})", severity="warning", timeout=4)
             return None
@@ -188,47 +174,3 @@ class Editing:
 
         text = render(clone_header(view.kind, key), body)
         self.drafts.open(Draft(f"{noun}-{key}-copy.json", text, review, "nothing created"))
-
-    # -- export -----------------------------------------------------------------------------
-    def export(self) -> None:
-        """The cursor resource's create body (tasks: the marked ones', as a list) saved to a file."""
-        app = self.app
-        key = self._cursor("export")
-        if not key:
-            return
-        view = app.view
-        keys = sorted(app.table.marked) if app.table.marked else [key]
-        if view.kind != TASKS and len(keys) > 1:
-            app.notify(f"export one {NOUN[view.kind]} at a time: `batchtui create {NOUN[view.kind]}` takes one "
-                       f"a file (tasks export as a list)", severity="warning", timeout=6)
-            return
-        start_worker(app, self._export, view, keys, group="actions")
-
-    async def _export(self, view: ViewKey, keys: list[str]) -> None:
-        app = self.app
-        service = app.services[view.account]
-        try:
-            docs = await asyncio.gather(*(fetch_document(service, view, k) for k in keys))
-        except ServiceError as error:
-            app.notify(f"export: {error}", severity="error")
-            return
-        if not app.ui_alive():
-            return
-        data = json.dumps(export_bodies(view.kind, list(docs)), indent=2, ensure_ascii=False) + "\n"
-        noun = NOUN[view.kind]
-        what = f"{noun} {keys[0]}" if len(keys) == 1 else f"{len(keys)} {noun}s"
-        name = keys[0] if len(keys) == 1 else f"{view.parent}-tasks"
-        kind_word = "tasks" if view.kind == TASKS else noun
-
-        async def write(path: str, *, overwrite: bool = False, progress: Any = None) -> int:
-            encoded = data.encode("utf-8")
-            async with staged_file(path, overwrite) as out:
-                out.write(encoded)
-            return len(encoded)
-
-        def saved(result: tuple[str, int] | None) -> None:
-            if result is not None:
-                app.notify(f"{what} saved to {result[0]} (batchtui create {kind_word} FILE takes it)", timeout=8)
-
-        ref = ExportedJson(name, f"{what} as JSON (the body batchtui create {kind_word} takes)")
-        app.push_screen(SaveScreen(service, ref, f"./{name}.json", downloader=write), saved)

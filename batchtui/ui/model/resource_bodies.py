@@ -201,3 +201,12 @@ def export_bodies(kind: str, docs: list[dict[str, Any]]) -> Any:
     body for a pool or job, a list of create bodies for tasks."""
     bodies = [create_body(kind, doc) for doc in docs]
     return bodies if kind == TASKS else bodies[0]
+
+
+def export_paths(path: str, ids: list[str]) -> list[str]:
+    """One file path per id: "{id}" in `path` replaced by each id; a path without it gets "-<id>" before
+    its extension ("./jobs.json" → "./jobs-a.json", "./jobs-b.json")."""
+    if "{id}" in path:
+        return [path.replace("{id}", ident) for ident in ids]
+    stem, dot, extension = path.rpartition(".") if "." in path.rpartition("/")[2] else (path, "", "")
+    return [f"{stem}-{ident}{dot}{extension}" for ident in ids]
