@@ -35,6 +35,7 @@ from .controllers.autoscale import AutoScaleOpener
 from .controllers.clipboard import Copier
 from .controllers.dependencies import DependencyWatch
 from .controllers.details import DetailsLoader
+from .controllers.editing import Editing
 from .controllers.job_monitor import JobMonitor
 from .controllers.job_watch import JobWatch
 from .controllers.jumps import Jumper
@@ -117,6 +118,7 @@ class BatchApp(App[str | None]):
         self.dependencies = DependencyWatch(self)  # a job's task dependencies: WAITING ON, the details' upstream
         self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
         self.node_shell = NodeShell(self)  # `s`: ssh to a node
+        self.editing = Editing(self)  # $EDITOR: edit, clone, rerun with changes; and export
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette
@@ -337,6 +339,9 @@ class BatchApp(App[str | None]):
 
     def action_autoscale(self) -> None:
         self.autoscale.open()
+
+    def action_editor(self, what: str) -> None:
+        self.editing.run(what)
 
     def action_nodes_health(self) -> None:
         self.monitor.open_nodes_health()

@@ -11,7 +11,9 @@ SORT_LETTERS = "ISDLVCKRTEUN"
 FOOTER_FIRST = ("open_log", "browse_files", "open_outputs", "failed_only", "rerun_failed")
 FOOTER_LAST = ("command", "filter", "help", "quit", "command_palette")
 FOOTER_KEEP = ("help",)
-MUTATING_KEYS = ("z", "x", "o", "i", "t", "a", "p", "P", "ctrl+d", "A")
+MUTATING_KEYS = ("z", "x", "o", "i", "t", "a", "p", "P", "ctrl+d", "A", "ctrl+e", "ctrl+n", "ctrl+r")
+# The keys that open $EDITOR (E, C and R sort by a column): what read-only mode says each cannot do.
+EDITOR_KEYS = {"ctrl+e": "edit it", "ctrl+n": "clone it", "ctrl+r": "rerun tasks with changes"}
 # What `?` says of a key, where the footer's short label is not enough (by action).
 HELP = {
     "toggle_focus": "move between the tree and the table, either way (tab too)",
@@ -26,6 +28,13 @@ HELP = {
     "last_view": "the last view shown; again to come back (as k9s)",
     "ssh": "nodes: log in with ssh (a node user with your key, expiring in 8 h; offered for deletion after)",
     "autoscale": "pools: the autoscale editor (formula, evaluate with ctrl+e, apply, disable)",
+    "editor('edit')": "edit the pool's, job's or task's updatable properties in $EDITOR; a diff to confirm, then sent",
+    "editor('clone')": "clone the pool, job or task: its create body, with a new id, in $EDITOR; created "
+                       "once confirmed",
+    "editor('rerun')": "tasks: rerun the task (or the marked ones) with a changed command line, environment, "
+                       "resource files or constraints, edited in $EDITOR (deleted and added again, same id)",
+    "editor('export')": "save the pool's or job's create body (tasks: the marked ones', a list) as "
+                        "batchtui create takes",
 }
 
 
@@ -72,6 +81,10 @@ EXPLORER_BINDINGS: list[BindingType] = [
             show=False),
     Binding("c", "copy_id", "Copy id", show=False),
     Binding("ctrl+y", "copy_menu", "Copy id, command line or JSON", show=False),
+    Binding("ctrl+e", "editor('edit')", "Edit in $EDITOR", show=False),
+    Binding("ctrl+n", "editor('clone')", "Clone in $EDITOR", show=False),
+    Binding("ctrl+r", "editor('rerun')", "Rerun with changes", show=False),
+    Binding("ctrl+s", "editor('export')", "Save as JSON", show=False),
     Binding("u", "toggle_utc", "UTC / local time", show=False),
     *[Binding(letter, f"sort('{letter}')", f"Sort by {letter}", show=False) for letter in SORT_LETTERS],
     # Read-only: a mutating key (its binding above is hidden) says so instead of doing nothing.

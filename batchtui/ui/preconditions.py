@@ -5,7 +5,8 @@ or does nothing), and what would work instead.
 
 `refusal(action, row)` judges one row of the table by its state;
 `job_refusal(action, state)` judges the job whose tasks an action
-touches (reactivating tasks of a completed job fails for every task).
+touches (reactivating tasks of a completed job fails for every task);
+`rerun_refusal(state)` the job of tasks rerun with changes.
 Action names are those of `ui.actions.ACTIONS`, plus "rerun_failed" and "ssh".
 """
 
@@ -72,6 +73,31 @@ def job_refusal(action: str, state: str) -> Refusal | None:
     doing = "being deleted" if state == "deleting" else "terminating"
     return Refusal(f"it is {doing}, and Batch reactivates no task of a job that is ending",
                    "nothing here once it has ended; add the tasks again to an active job")
+
+
+def rerun_refusal(state: str) -> Refusal | None:
+    """Why tasks of a job in `state` cannot be rerun with changes (deleted, then added again): Batch adds
+    no task to a job that is completed, terminating, being deleted or disabling. None when they can."""
+    if state == "completed":
+        return Refusal("it is completed, and Batch adds no task to a completed job",
+                       "clone the job (ctrl+n) and add the tasks there")
+    if state in ("terminating", "deleting", "disabling"):
+        doing = "being deleted" if state == "deleting" else state
+        return Refusal(f"it is {doing}, and Batch adds no task to it meanwhile",
+                       "wait until the job is disabled or active again" if state == "disabling" else "")
+    return None
+
+
+def edit_refusal(kind: str, state: str) -> Refusal | None:
+    """Why a pool or job (`kind` "pools", "jobs") in `state` cannot be edited: Batch changes no job that
+    is completed, terminating or being deleted (409 JobCompleted …), and no pool being deleted."""
+    if kind == "jobs" and state in CLOSED_JOB_STATES:
+        doing = {"completed": "completed", "terminating": "terminating", "deleting": "being deleted"}[state]
+        return Refusal(f"it is {doing}, and Batch changes no job that has ended or is ending",
+                       "clone it (ctrl+n) with the changes")
+    if kind == "pools" and state == "deleting":
+        return Refusal("it is being deleted")
+    return None
 
 
 def _being_deleted(row: RowState) -> Refusal | None:

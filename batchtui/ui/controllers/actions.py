@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ...service.errors import ServiceError
 from ...service.operations import BulkResult, for_each
 from ..actions import ACTIONS, FAILED_FILTER, Action, describe, explain_refusals, for_key
+from ..keys import EDITOR_KEYS
 from ..preconditions import Refusal, job_refusal, refusal, state_of
 from ..screens.confirm import ConfirmScreen, Field, NoticeScreen
 from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns, row_state
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from ..app import BatchApp
 
 RERUN_KINDS = (TASKS, JOBS)  # where `A` (rerun a job's failed tasks) applies; on pools it edits autoscale
+EDIT_KINDS = (POOLS, JOBS, TASKS)  # where edit, clone and export apply
+# The editor's actions that change something (ui.controllers.editing): what → its key and the kinds it applies to.
+EDITOR_ACTIONS = {"edit": ("ctrl+e", EDIT_KINDS), "clone": ("ctrl+n", EDIT_KINDS), "rerun": ("ctrl+r", (TASKS,))}
 RECHECK_MAX = 20  # rows refused by the table's state that are fetched again before saying no
 
 
@@ -41,6 +45,9 @@ class ActionRunner:
     def applies(self, key: str) -> bool:
         """Whether the mutating key `key` ("A" included) names an action in the current view."""
         kind = self.app.view.kind
+        editor = next((kinds for k, kinds in EDITOR_ACTIONS.values() if k == key), None)
+        if editor is not None:
+            return kind in editor
         return kind in (*RERUN_KINDS, POOLS) if key == "A" else for_key(key, kind) is not None
 
     def available(self, action: str, parameters: tuple[object, ...]) -> bool:
@@ -54,6 +61,10 @@ class ActionRunner:
             return not self.read_only_here() and view.kind in RERUN_KINDS
         if action == "autoscale":
             return not self.read_only_here() and view.kind == POOLS
+        if action == "editor" and parameters[0] == "export":
+            return view.kind in EDIT_KINDS
+        if action == "editor":
+            return not self.read_only_here() and self.applies(EDITOR_ACTIONS[str(parameters[0])][0])
         if action == "read_only":
             return self.read_only_here() and self.applies(str(parameters[0]))
         if action in ("failed_only", "failures", "histograms"):
@@ -73,8 +84,9 @@ class ActionRunner:
         app = self.app
         action = for_key(key, app.view.kind)
         if not what:
-            what = action.description.lower() if action else \
-                ("edit the pool's autoscale" if app.view.kind == POOLS else "rerun failed tasks")
+            what = action.description.lower() if action else (
+                "edit the pool's autoscale" if key == "A" and app.view.kind == POOLS
+                else EDITOR_KEYS.get(key, "rerun failed tasks"))
         why = "read-only mode" if app.read_only else f"account {app.view.account} is read-only"
         app.notify(f"read-only: cannot {what} ({why})", severity="warning", timeout=4, markup=False)
 
