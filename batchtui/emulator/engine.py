@@ -27,6 +27,7 @@ from . import errors
 from .formats import freeze_clock, now_iso, parse_iso, set_clock_rate
 from .job_lifecycle import JobLifecycle
 from .node_lifecycle import NodeLifecycle
+from .prep_release import PrepRelease
 from .runtime import Runtime
 from .scheduler import Scheduler
 from .settings import Settings, StartError
@@ -51,8 +52,9 @@ class Engine:
         self.runtime = Runtime(settings, self.store, self.storage)
         self.tasks = TaskStates(self.runtime)
         self.nodes = NodeLifecycle(self.runtime, self.tasks)
-        self.jobs = JobLifecycle(self.store, self.tasks)
-        self.scheduler = Scheduler(self.runtime, self.tasks)
+        self.prep = PrepRelease(self.runtime, self.tasks)
+        self.jobs = JobLifecycle(self.store, self.tasks, self.prep)
+        self.scheduler = Scheduler(self.runtime, self.tasks, self.prep)
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults
         self._recover()

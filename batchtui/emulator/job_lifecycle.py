@@ -1,6 +1,6 @@
 """Job states as the engine moves them on each tick: terminating and deleting
-jobs end their running tasks first; disabling waits for (or evicts) them;
-an active job ends at its maxWallClockTime or, with onAllTasksComplete
+jobs end their running tasks first, then run their release tasks (prep_release);
+disabling waits for (or evicts) them; an active job ends at its maxWallClockTime or, with onAllTasksComplete
 terminatejob, when its last task completes."""
 
 from __future__ import annotations
@@ -8,26 +8,29 @@ from __future__ import annotations
 import time
 
 from .formats import now_iso, parse_duration, parse_iso
+from .prep_release import PrepRelease
 from .resources import set_state
 from .store import Doc, Store
 from .task_states import TASK_ENDED, TaskStates
 
 
 class JobLifecycle:
-    def __init__(self, store: Store, tasks: TaskStates) -> None:
+    def __init__(self, store: Store, tasks: TaskStates, prep: PrepRelease) -> None:
         self.store = store
         self.tasks = tasks
+        self.prep = prep  # the job's preparation and release tasks on its nodes
 
     def advance(self, job: Doc) -> None:
         """One tick of the job's life."""
         state, job_id = job["state"], job["id"]
+        self.prep.watch(job)
         if state in ("terminating", "deleting"):
             for task_id in self.tasks.running_ids(job_id):
                 task = self.store.job_tasks(job_id).get(task_id)
                 if task is not None:
                     self.tasks.kill(job_id, task, TASK_ENDED)
-            if self.tasks.running_ids(job_id):
-                return
+            if self.tasks.running_ids(job_id) or not self.prep.settled(job):
+                return  # running tasks, or release tasks, have not ended yet
             if state == "deleting":
                 for task in list(self.store.job_tasks(job_id).values()):
                     self.tasks.remove_files(task)
@@ -55,7 +58,7 @@ class JobLifecycle:
                 return
         if job.get("onAllTasksComplete") == "terminatejob" and len(self.store.job_tasks(job_id)):
             if not self.tasks.queues.get(job_id) and not self.tasks.running_ids(job_id):
-                self._complete(job, "AllTasksComplete")
+                self.terminate(job, "AllTasksComplete")  # its release tasks run first
 
     def disable(self, job: Doc, option: str) -> None:
         """requeue / terminate the job's running tasks, or wait for them; then disabled."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import executor, nodefs
 from .formats import now_iso, parse_duration
+from .prep_release import PrepRelease
 from .resources import set_state
 from .runtime import Runtime
 from .storage import TaskStorage, task_storage
@@ -33,10 +34,11 @@ log = logging.getLogger("batchtui.emulator")
 
 
 class Scheduler:
-    def __init__(self, runtime: Runtime, tasks: TaskStates) -> None:
+    def __init__(self, runtime: Runtime, tasks: TaskStates, prep: PrepRelease) -> None:
         self.runtime = runtime
         self.store = runtime.store
         self.tasks = tasks
+        self.prep = prep  # the job's preparation task, run on a node before its first task there
 
     def dispatch(self) -> None:
         """Place queued tasks of active jobs on nodes with free task slots. A job,
@@ -83,6 +85,7 @@ class Scheduler:
         if placement is None or not placement[2]:
             return
         slots, pack, nodes = placement
+        nodes = self.prep.nodes_for(job, nodes)
         limit = job.get("maxParallelTasks", -1)
         if not isinstance(limit, int):
             raise TypeError(f"maxParallelTasks {limit!r} is not a number")
@@ -144,7 +147,7 @@ class Scheduler:
             set_state(node, "running", now, keep_previous=False)
         self.store.touch("node", node, pool["id"])
         self.tasks.processes[(job_id, task_id)] = (None, run_id)
-        self.tasks.set_state(job_id, task, "running", now)
+        self.tasks.set_state(job_id, task, "preparing" if self.prep.must_wait(job, pool, node) else "running", now)
         self.runtime.spawn(self._run(job_id, task_id, run_id, command, task_dir, env, wall, work))
 
     async def _run(
@@ -168,6 +171,8 @@ class Scheduler:
         """Inputs, the process (at most `wall` seconds), outputs: the outcome, or
         None when the run stopped being current (terminated, requeued) meanwhile."""
         storage = self.runtime.storage
+        if not await self.prep.hold(job_id, task_id, run_id):
+            return None  # the job's preparation task failed on the node (the task is queued again), or ended
         task_dir.mkdir(parents=True, exist_ok=True)
         if work.has_inputs:  # packages and resource files, while the task is running, before its process
             failure, extra_env = await storage.prepare(work)
