@@ -165,3 +165,20 @@ def test_batch_rules_for_the_jobs_own_tasks(client, pool_id):
     with pytest.raises(HttpResponseError) as err:
         add_task(client, job_id, "setup", "/bin/true")
     assert err.value.status_code == 409 and err.value.error.code == "TaskIdSameAsJobPreparationTask"
+
+
+def test_after_a_reboot_the_preparation_task_reruns_unless_told_not_to(client):
+    pool_id = make_pool(client, nodes=1)
+    again = make_job(client, pool_id, job_preparation_task=prep(logging("prep")))
+    once = make_job(client, pool_id, job_preparation_task=prep(logging("prep"),
+                                                               rerun_on_node_reboot_after_success=False))
+    for job_id in (again, once):
+        add_task(client, job_id, "before", "/bin/true")
+        node_id = wait_task(client, job_id, "before").node_info.node_id
+    client.begin_reboot_node(pool_id, node_id, {"nodeRebootOption": "requeue"}, polling_interval=0.05).result()
+    wait_for(lambda: client.get_node(pool_id, node_id).state == "idle", what="node back")
+    for job_id in (again, once):
+        add_task(client, job_id, "after", "/bin/true")
+        wait_task(client, job_id, "after")
+    assert node_lines(client, pool_id, node_id, again) == ["prep", "prep"]
+    assert node_lines(client, pool_id, node_id, once) == ["prep"]
