@@ -4,7 +4,8 @@
 never seen is looked up first, so a typo says "no job named …" at the prompt, with the nearest known ids,
 and the view stays where it was. `:mark STATE` marks every shown row in that state, `:mark` (or
 `:mark all`) every shown row, `:unmark` clears the marks. `:nodes-health [JOB]` opens the nodes health view
-(of the open job, or the cursor's); `:stragglers` filters a tasks view to its stragglers.
+(of the open job, or the cursor's); `:stragglers` filters a tasks view to its stragglers; `:prep [JOB]` opens
+the job's preparation and release tasks per node (the open job's, or the cursor's).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class CommandRunner:
         if name == "grep":
             open_grep(app, prompt, text)
             return
-        if name in ("stragglers", "nodes-health") and not self._job_command(name, argument):
+        if name in ("stragglers", "nodes-health", "prep") and not self._job_command(name, argument):
             return
         prompt.close()
         account = app.view.account
@@ -87,6 +88,12 @@ class CommandRunner:
             app.monitor.open_nodes_health(argument)
         elif name == "stragglers":
             app.table.set_filter(STRAGGLER_FILTER)
+        elif name == "prep":
+            from ..screens.prep_release import PrepReleaseScreen
+
+            view = app.view
+            job = argument or (view.parent if view.kind == TASKS else app.table.cursor_key or "")
+            app.push_screen(PrepReleaseScreen(account, job))
 
     def cancel(self) -> None:
         """The prompt was cancelled: forget a lookup under way."""
@@ -113,8 +120,9 @@ class CommandRunner:
         if name == "stragglers" and kind != TASKS:
             self.prompt.error(":stragglers filters a job's tasks: open them first (:tasks JOB)")
             return False
-        if name == "nodes-health" and not argument and kind not in (TASKS, JOBS):
-            self.prompt.error(":nodes-health JOB, or open the job's tasks first")
+        if name in ("nodes-health", "prep") and not argument and (
+                kind not in (TASKS, JOBS) or (kind == JOBS and not self.app.table.cursor_key)):
+            self.prompt.error(f":{name} JOB, or open the job's tasks first")
             return False
         return True
 
@@ -188,7 +196,7 @@ class CommandRunner:
             return sorted(self.ids(JOBS)), ""
         if name == "acct":
             return list(self.app.accounts), ""
-        if name == "nodes-health":
+        if name in ("nodes-health", "prep"):
             return sorted(self.ids(JOBS)), ""
         if name == "mark":
             return ["all", *sorted({self._state_of(key) for key in self.app.table.visible_keys})], ""
