@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from .formats import now_iso, parse_duration, parse_iso
+from .job_manager import JobManager
 from .prep_release import PrepRelease
 from .resources import set_state
 from .store import Doc, Store
@@ -15,10 +16,11 @@ from .task_states import TASK_ENDED, TaskStates
 
 
 class JobLifecycle:
-    def __init__(self, store: Store, tasks: TaskStates, prep: PrepRelease) -> None:
+    def __init__(self, store: Store, tasks: TaskStates, prep: PrepRelease, manager: JobManager) -> None:
         self.store = store
         self.tasks = tasks
         self.prep = prep  # the job's preparation and release tasks on its nodes
+        self.manager = manager  # the job's job manager task
 
     def advance(self, job: Doc) -> None:
         """One tick of the job's life."""
@@ -49,6 +51,9 @@ class JobLifecycle:
             self.store.touch("job", job)
             return
         if state != "active":
+            return
+        if self.manager.completed(job):  # killJobOnCompletion
+            self.terminate(job, "JMComplete")
             return
         limit = job["constraints"].get("maxWallClockTime")
         if limit and parse_duration(limit) != float("inf"):

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import executor, nodefs
 from .isolation import SetAside
+from .job_manager import token_environment
 from .job_specs import prep_environment
 from .settings import Settings
 from .storage import Storage
@@ -123,6 +124,7 @@ class Runtime:
             env["AZ_BATCH_JOB_ID"] = job["id"]
             env["AZ_BATCH_TASK_ID"] = task["id"]
             env.update(prep_environment(job, task, root))
+            env.update(token_environment(task))
             for item in job.get("commonEnvironmentSettings") or []:
                 env[item["name"]] = item.get("value") or ""
         for item in settings or []:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import executor, nodefs
 from .formats import now_iso, parse_duration
+from .job_manager import JobManager
 from .prep_release import PrepRelease
 from .resources import set_state
 from .runtime import Runtime
@@ -34,11 +35,12 @@ log = logging.getLogger("batchtui.emulator")
 
 
 class Scheduler:
-    def __init__(self, runtime: Runtime, tasks: TaskStates, prep: PrepRelease) -> None:
+    def __init__(self, runtime: Runtime, tasks: TaskStates, prep: PrepRelease, manager: JobManager) -> None:
         self.runtime = runtime
         self.store = runtime.store
         self.tasks = tasks
         self.prep = prep  # the job's preparation task, run on a node before its first task there
+        self.manager = manager  # the job's job manager task, started before its other tasks
 
     def dispatch(self) -> None:
         """Place queued tasks of active jobs on nodes with free task slots. A job,
@@ -85,14 +87,15 @@ class Scheduler:
         if placement is None or not placement[2]:
             return
         slots, pack, nodes = placement
-        nodes = self.prep.nodes_for(job, nodes)
+        nodes = self.manager.nodes_for(job, queue, self.prep.nodes_for(job, nodes))
+        first = self.manager.waiting(job, queue)
         limit = job.get("maxParallelTasks", -1)
         if not isinstance(limit, int):
             raise TypeError(f"maxParallelTasks {limit!r} is not a number")
         running = len(self.tasks.running_ids(job["id"]))
         tasks = self.store.job_tasks(job["id"])
         for task_id in list(queue):
-            if limit != -1 and running >= limit:
+            if (limit != -1 and running >= limit) or (first is not None and task_id != first):
                 break
             task = tasks.get(task_id)
             if task is None:

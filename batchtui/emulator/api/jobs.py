@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .. import errors
 from ..formats import UNLIMITED_DURATION, format_duration, parse_iso, utcnow
+from ..job_manager import fill_manager, manager_task
 from ..job_specs import fill_job_tasks
 from ..prep_release import PREP, RELEASE, records
 from ..resources import new_job, set_state, stamp
@@ -105,9 +106,14 @@ async def create_job(request: web.Request) -> web.Response:
     engine = engine_of(request)
     doc = new_job(await read_body(request, "job.add"))
     fill_job_tasks(doc)
+    fill_manager(doc)
     if doc["id"] in engine.store.jobs:
         raise errors.exists("Job", doc["id"])
     engine.store.put("job", doc)
+    manager = manager_task(doc, engine.store.pools.get(doc["poolInfo"]["poolId"]))
+    if manager is not None:  # the job's first task, scheduled before any other
+        engine.tasks.add(doc["id"], manager)
+        engine.tokens.issued(doc["id"], manager)
     return created(request, f"/jobs/{doc['id']}", doc)
 
 

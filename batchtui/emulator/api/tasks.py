@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .. import errors
 from ..formats import UNLIMITED_DURATION, format_duration, now_iso, parse_duration, parse_iso, utcnow
+from ..job_manager import with_token
 from ..job_specs import check_task_id
 from ..resources import new_task, stamp
 from ..schema import validate_task_collection
@@ -104,11 +105,12 @@ async def get_task_handler(request: web.Request) -> web.Response:
 def _add_task(request: web.Request, job: Doc, body: Doc) -> Doc:
     engine = engine_of(request)
     check_task_id(job, body["id"])
-    doc = new_task(body, job)
+    doc = with_token(new_task(body, job))
     tasks = engine.store.job_tasks(job["id"])
     if doc["id"] in tasks:
         raise errors.exists("Task", doc["id"])
     engine.tasks.add(job["id"], doc)
+    engine.tokens.issued(job["id"], doc)
     return doc
 
 

@@ -11,9 +11,9 @@ What counts as acted on: nodes are local processes, so a pool's VM image, size,
 disks, network, upgrade policy, tags and the like are descriptive — stored and
 returned as sent, and accepted. A property is marked here when leaving it
 undone would change what the client's tasks see or do: autoscale, auto pools,
-mounts, named user accounts, certificates, licensed applications, job manager
-tasks, task dependencies, exit conditions and the job action
-they drive, multi-instance tasks, containers, task authentication tokens, task
+mounts, named user accounts, certificates, licensed applications, task
+dependencies, exit conditions and the job action
+they drive, multi-instance tasks, containers, task
 preemption, and a managed identity for a node's log upload. Accepted though only
 partly acted on: constraints.retentionTime (task files stay until the task is
 deleted), affinityInfo (a hint Batch may ignore too), autoUser scope/elevation
@@ -27,14 +27,12 @@ _REFUSED: tuple[object, ...] = ()
 _AUTOSCALE = {"enableAutoScale": (False,), "autoScaleFormula": _REFUSED, "autoScaleEvaluationInterval": _REFUSED}
 _NODE_SETUP = {"mountConfiguration": _REFUSED, "userAccounts": _REFUSED, "certificateReferences": _REFUSED}
 _POOL = {**_AUTOSCALE, **_NODE_SETUP, "applicationLicenses": _REFUSED}
-_JOB_TASKS = {"jobManagerTask": _REFUSED}
-_JOB = {**_JOB_TASKS, "usesTaskDependencies": (False,), "onTaskFailure": ("noaction",), "allowTaskPreemption": (False,)}
+_JOB = {"usesTaskDependencies": (False,), "onTaskFailure": ("noaction",), "allowTaskPreemption": (False,)}
 _TASK = {
     "dependsOn": _REFUSED,
     "exitConditions": _REFUSED,
     "multiInstanceSettings": _REFUSED,
     "containerSettings": _REFUSED,
-    "authenticationTokenSettings": _REFUSED,
 }
 
 
@@ -53,6 +51,7 @@ NOT_EMULATED: Mapping[str, tuple[object, ...]] = {
     "BatchStartTask.containerSettings": _REFUSED,
     "BatchJobPreparationTask.containerSettings": _REFUSED,
     "BatchJobReleaseTask.containerSettings": _REFUSED,
+    "BatchJobManagerTask.containerSettings": _REFUSED,
     "UserIdentity.username": _REFUSED,
     "BatchPoolInfo.autoPoolSpecification": _REFUSED,
     "UploadBatchServiceLogsOptions.identityReference": _REFUSED,
