@@ -33,6 +33,7 @@ from .actions import ACTIONS
 from .controllers.actions import ActionRunner
 from .controllers.clipboard import Copier
 from .controllers.details import DetailsLoader
+from .controllers.job_managers import JobManagers
 from .controllers.job_monitor import JobMonitor
 from .controllers.job_watch import JobWatch
 from .controllers.jumps import Jumper
@@ -110,6 +111,7 @@ class BatchApp(App[str | None]):
         self.triage = Triage(self)  # failure clusters, exit codes and durations of a job
         self.monitor = JobMonitor(self)  # a job's task figures: the progress line, stragglers
         self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
+        self.managers = JobManagers(self)  # which task of a job is its job manager (marked, first)
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette

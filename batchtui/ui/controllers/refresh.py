@@ -157,7 +157,7 @@ class Refresher:
         now = self.app.choices.now(view.kind)  # (UTC or local time, as chosen)
         # (a tasks view's rows: its job's figures take the batch first, so stragglers are built flagged)
         build = self.app.monitor.task_builder(view, batch) if view.kind == TASKS else ROW_BUILDERS[view.kind]
-        rows = [build(r, now) for r in batch.rows]
+        rows = self.app.managers.mark(view, [build(r, now) for r in batch.rows])  # a job manager's row first
         table = self.app.table
         cursor = table.cursor_key
         before = table.get_row(cursor) if cursor else None
