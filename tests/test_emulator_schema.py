@@ -369,8 +369,6 @@ def test_an_unknown_api_version_is_refused():
     [
         ("task.add", {**TASK, "dependsOn": {"taskIds": ["a"]}}, "dependsOn", LATEST),
         ("task.add", {**TASK, "exitConditions": {"default": {"jobAction": "terminate"}}}, "exitConditions", LATEST),
-        ("task.add", {**TASK, "multiInstanceSettings": {"coordinationCommandLine": "x"}}, "multiInstanceSettings",
-         LATEST),
         ("task.add", {**TASK, "containerSettings": {"imageName": "ubuntu"}}, "containerSettings", LATEST),
         ("task.add", {**TASK, "userIdentity": {"username": "batch"}}, "userIdentity.username", LATEST),
         ("task.addcollection", {"value": [TASK, {**TASK, "dependsOn": {}}]}, "value[1].dependsOn", LATEST),

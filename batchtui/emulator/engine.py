@@ -27,6 +27,7 @@ from . import errors
 from .formats import freeze_clock, now_iso, parse_iso, set_clock_rate
 from .job_lifecycle import JobLifecycle
 from .job_manager import JobManager, TaskTokens
+from .multi_instance import MultiInstance
 from .node_lifecycle import NodeLifecycle
 from .prep_release import PrepRelease
 from .runtime import Runtime
@@ -57,7 +58,8 @@ class Engine:
         self.manager = JobManager(self.store)
         self.tokens = TaskTokens(self.store)  # tasks' bearer tokens (authenticationTokenSettings)
         self.jobs = JobLifecycle(self.store, self.tasks, self.prep, self.manager)
-        self.scheduler = Scheduler(self.runtime, self.tasks, self.prep, self.manager)
+        self.multi = MultiInstance(self.runtime, self.tasks)
+        self.scheduler = Scheduler(self.runtime, self.tasks, self.prep, self.manager, self.multi)
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults
         self._recover()

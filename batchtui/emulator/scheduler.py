@@ -24,6 +24,7 @@ from pathlib import Path
 from . import executor, nodefs
 from .formats import now_iso, parse_duration
 from .job_manager import JobManager
+from .multi_instance import MultiInstance
 from .prep_release import PrepRelease
 from .resources import set_state
 from .runtime import Runtime
@@ -35,18 +36,21 @@ log = logging.getLogger("batchtui.emulator")
 
 
 class Scheduler:
-    def __init__(self, runtime: Runtime, tasks: TaskStates, prep: PrepRelease, manager: JobManager) -> None:
+    def __init__(self, runtime: Runtime, tasks: TaskStates, prep: PrepRelease, manager: JobManager,
+                 multi: MultiInstance) -> None:
         self.runtime = runtime
         self.store = runtime.store
         self.tasks = tasks
         self.prep = prep  # the job's preparation task, run on a node before its first task there
         self.manager = manager  # the job's job manager task, started before its other tasks
+        self.multi = multi  # multi-instance tasks: their subtasks on other nodes
 
     def dispatch(self) -> None:
         """Place queued tasks of active jobs on nodes with free task slots. A job,
         pool or task that cannot be handled is set aside or failed on its own
         (see isolation); the others are served."""
         aside = self.runtime.set_aside
+        self.multi.sweep()  # the subtasks of multi-instance runs that ended end too
         ready: list[tuple[tuple[int, str], Doc]] = []
         for job in list(self.store.jobs.values()):
             order = aside.attempt("job", job, partial(self._queue_order, job), doing="queueing")
@@ -105,14 +109,16 @@ class Scheduler:
                 continue
             try:
                 node = _choose_node(nodes, slots, pack, task)
+                others = self.multi.others(nodes, slots, task, node)  # a multi-instance task's other nodes
             except Exception:  # noqa: BLE001 - this task's document, not the job's
                 self.tasks.fail_broken(job["id"], task, "scheduling")
                 continue
-            if node is None:
+            if node is None or others is None:
                 if all(slots - n["runningTaskSlotsCount"] == 0 for n in nodes):
                     break
                 continue
             self._start(job, pool, node, task)
+            self.multi.claim(job["id"], pool["id"], task, others)
             running += 1
 
     def _start(self, job: Doc, pool: Doc, node: Doc, task: Doc) -> None:
@@ -184,6 +190,11 @@ class Scheduler:
             if failure:
                 return executor.Outcome(None, failure)
             env = {**env, **extra_env}
+        coordination = await self.multi.coordinate(job_id, task_id, env)  # a multi-instance task's, on every node
+        if not self.tasks.is_current(job_id, task_id, run_id):
+            return None
+        if coordination is not None:
+            return coordination  # it failed somewhere: the application command does not run
         launched = await executor.launch(command, task_dir, env)
         if not isinstance(launched, executor.Process):
             return launched

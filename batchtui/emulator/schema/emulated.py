@@ -13,7 +13,7 @@ returned as sent, and accepted. A property is marked here when leaving it
 undone would change what the client's tasks see or do: autoscale, auto pools,
 mounts, named user accounts, certificates, licensed applications, task
 dependencies, exit conditions and the job action
-they drive, multi-instance tasks, containers, task
+they drive, containers, task
 preemption, and a managed identity for a node's log upload. Accepted though only
 partly acted on: constraints.retentionTime (task files stay until the task is
 deleted), affinityInfo (a hint Batch may ignore too), autoUser scope/elevation
@@ -31,7 +31,6 @@ _JOB = {"usesTaskDependencies": (False,), "onTaskFailure": ("noaction",), "allow
 _TASK = {
     "dependsOn": _REFUSED,
     "exitConditions": _REFUSED,
-    "multiInstanceSettings": _REFUSED,
     "containerSettings": _REFUSED,
 }
 
