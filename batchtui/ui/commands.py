@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 COMMANDS = ("pools", "nodes", "jobs", "tasks", "acct", "create", "storage", "mark", "unmark", "grep", "quit", "help",
-            "failures", "histogram", "nodes-health", "stragglers", "prep")
+            "failures", "histogram", "nodes-health", "stragglers", "prep", "subtasks")
 NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|tasks FILE.json",
                   "grep": "PATTERN"}
 #: Commands that take an argument, required or not (Tab completion adds a space after them).
-TAKES_ARGUMENT = frozenset({*NEEDS_ARGUMENT, "storage", "mark", "failures", "histogram", "nodes-health", "prep"})
+TAKES_ARGUMENT = frozenset({*NEEDS_ARGUMENT, "storage", "mark", "failures", "histogram", "nodes-health", "prep",
+                            "subtasks"})
 ALIASES = {"q": "quit", "account": "acct", "accounts": "acct", "pool": "pools", "job": "jobs",
            "node": "nodes", "task": "tasks", "po": "pools", "no": "nodes", "h": "help", "hist": "histogram",
            "histograms": "histogram", "health": "nodes-health", "straggler": "stragglers",
-           "release": "prep", "preparation": "prep", "p": "pools"}  # (:p stayed :pools when :prep came)
+           "release": "prep", "preparation": "prep", "p": "pools",
+           "subtask": "subtasks"}  # (:p stayed :pools when :prep came)
 
 
 @dataclass(frozen=True)

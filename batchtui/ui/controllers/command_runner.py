@@ -5,7 +5,8 @@ never seen is looked up first, so a typo says "no job named …" at the prompt, 
 and the view stays where it was. `:mark STATE` marks every shown row in that state, `:mark` (or
 `:mark all`) every shown row, `:unmark` clears the marks. `:nodes-health [JOB]` opens the nodes health view
 (of the open job, or the cursor's); `:stragglers` filters a tasks view to its stragglers; `:prep [JOB]` opens
-the job's preparation and release tasks per node (the open job's, or the cursor's).
+the job's preparation and release tasks per node (the open job's, or the cursor's); `:subtasks [TASK]` a
+multi-instance task's subtasks (a task of the open job; the cursor's by default).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class CommandRunner:
         if name == "grep":
             open_grep(app, prompt, text)
             return
-        if name in ("stragglers", "nodes-health", "prep") and not self._job_command(name, argument):
+        if name in ("stragglers", "nodes-health", "prep", "subtasks") and not self._job_command(name, argument):
             return
         prompt.close()
         account = app.view.account
@@ -94,6 +95,10 @@ class CommandRunner:
             view = app.view
             job = argument or (view.parent if view.kind == TASKS else app.table.cursor_key or "")
             app.push_screen(PrepReleaseScreen(account, job))
+        elif name == "subtasks":
+            from ..screens.subtasks import SubtasksScreen
+
+            app.push_screen(SubtasksScreen(account, app.view.parent, argument or app.table.cursor_key or ""))
 
     def cancel(self) -> None:
         """The prompt was cancelled: forget a lookup under way."""
@@ -119,6 +124,12 @@ class CommandRunner:
         kind = self.app.view.kind
         if name == "stragglers" and kind != TASKS:
             self.prompt.error(":stragglers filters a job's tasks: open them first (:tasks JOB)")
+            return False
+        if name == "subtasks" and kind != TASKS:
+            self.prompt.error(":subtasks lists a task's: open its job's tasks first (:tasks JOB)")
+            return False
+        if name == "subtasks" and not argument and not self.app.table.cursor_key:
+            self.prompt.error(":subtasks TASK, or put the cursor on the task")
             return False
         if name in ("nodes-health", "prep") and not argument and (
                 kind not in (TASKS, JOBS) or (kind == JOBS and not self.app.table.cursor_key)):
