@@ -182,3 +182,31 @@ def test_after_a_reboot_the_preparation_task_reruns_unless_told_not_to(client):
         wait_task(client, job_id, "after")
     assert node_lines(client, pool_id, node_id, again) == ["prep", "prep"]
     assert node_lines(client, pool_id, node_id, once) == ["prep"]
+
+
+def test_a_preparation_task_cut_short_by_a_killed_emulator_runs_again_after_the_restart(tmp_path):
+    import signal
+
+    from conftest import start_emulator
+
+    marks = tmp_path / "preps"
+    emu = start_emulator(tmp_path / "data")
+    try:
+        client = emu.client()
+        pool_id = make_pool(client, nodes=1)
+        job_id = make_job(client, pool_id, job_preparation_task=prep(
+            f"/bin/sh -c 'echo prep >> {marks}; test -e {marks}.slow || (touch {marks}.slow; sleep 30)'"))
+        add_task(client, job_id, "after", "/bin/true")
+        wait_for(lambda: statuses(client, job_id), what="the preparation task running")
+        assert client.get_task(job_id, "after").state == "preparing"
+    finally:
+        emu.stop(signal.SIGKILL)
+    emu = start_emulator(tmp_path / "data")
+    try:
+        client = emu.client()
+        assert wait_task(client, job_id, "after").execution_info.result == "success"
+        (entry,) = statuses(client, job_id)
+        assert entry.job_preparation_task_execution_info.state == "completed"
+        assert marks.read_text() == "prep\nprep\n"
+    finally:
+        assert emu.stop() == 0
