@@ -87,3 +87,19 @@ def test_terminating_the_task_ends_its_subtasks_and_frees_their_nodes(client, po
     client.terminate_task(job_id, "mpi")
     wait_for(lambda: all(n.state == "idle" for n in client.list_nodes(pool_id)), what="every node idle again")
     assert [s.state for s in client.list_subtasks(job_id, "mpi")] == ["completed", "completed"]
+
+
+def test_a_subtask_node_rebooting_requeues_the_task(client, tmp_path):
+    pool_id = make_pool(client, nodes=2, slots=1)
+    mark = tmp_path / "first-run"
+    job_id = make_job(client, pool_id)
+    client.create_task(job_id, multi("mpi", f"/bin/sh -c 'test -e {mark} || (touch {mark}; sleep 30)'", 2,
+                                     coordination="/bin/true"))
+    task = wait_task(client, job_id, "mpi", "running")
+    (sub,) = wait_for(lambda: list(client.list_subtasks(job_id, "mpi")), what="the subtask")
+    assert sub.node_info.node_id != task.node_info.node_id
+    client.begin_reboot_node(pool_id, sub.node_info.node_id, {"nodeRebootOption": "requeue"},
+                             polling_interval=0.05).result()
+    task = wait_task(client, job_id, "mpi", timeout=30)
+    assert task.execution_info.requeue_count == 1 and task.execution_info.result == "success"
+    wait_for(lambda: all(n.state == "idle" for n in client.list_nodes(pool_id)), what="both nodes idle")

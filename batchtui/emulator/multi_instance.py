@@ -8,7 +8,9 @@ coordinationCommandLine runs; once every one has exited, the application command
 (commandLine) runs on the primary. A coordination command that fails fails the
 task, and its application command does not run. When the primary's run ends
 (completed, terminated, requeued, deleted) the subtasks end with it: their
-processes are killed and their slots freed.
+processes are killed and their slots freed. A subtask's node that leaves the pool
+or is to reboot, reimage or deallocate (whatever that operation's option) sends
+the task back to the queue (requeueCount + 1), as the primary's node would.
 
 Every instance sees AZ_BATCH_HOST_LIST (the nodes' addresses, the primary's
 first), AZ_BATCH_MASTER_NODE (the primary's address:6000),
@@ -123,10 +125,13 @@ class MultiInstance:
 
     # -- a run's end -----------------------------------------------------------------------
     def sweep(self) -> None:
-        """Each tick: the groups whose primary run has ended end too (processes killed, slots freed)."""
+        """Each tick: a run that lost a subtask's node (removed, rebooting, ...) goes back to the queue, as
+        a run whose node goes; the groups whose primary run has ended end too (processes killed, slots freed)."""
         for key, group in list(self._groups.items()):
             if self.tasks.is_current(group.job_id, group.task_id, group.run_id):
-                continue
+                if all(self._working(group.pool_id, node_id) for node_id in group.nodes[1:]):
+                    continue
+                self._requeue(group)
             del self._groups[key]
             for proc in group.procs.values():
                 proc.kill(TASK_ENDED)
@@ -140,6 +145,23 @@ class MultiInstance:
                 self.store.touch("task", task, group.job_id)
 
     # -- helpers ----------------------------------------------------------------------------
+    def _working(self, pool_id: str, node_id: str) -> bool:
+        """Whether the node stays: not gone, leaving, or waiting to reboot, reimage or deallocate (whatever
+        the option of that operation, the run is requeued)."""
+        node = self.runtime.find_node(pool_id, node_id)
+        return node is not None and node["state"] in ("idle", "running") and not node.get("_pending")
+
+    def _requeue(self, group: Group) -> None:
+        """The task's run ends and the task is queued again (requeueCount + 1), its process killed."""
+        task = self.store.job_tasks(group.job_id).get(group.task_id)
+        entry = self.tasks.processes.get((group.job_id, group.task_id))
+        if task is None:
+            return
+        self.tasks.release_slots(task)
+        self.tasks.requeue(group.job_id, task, now_iso())
+        if entry is not None and entry[0] is not None:
+            entry[0].kill()
+
     def _address(self, pool_id: str, node_id: str) -> str:
         node = self.runtime.find_node(pool_id, node_id)
         return str(node["ipAddress"]) if node is not None else ""
