@@ -210,3 +210,24 @@ def test_a_preparation_task_cut_short_by_a_killed_emulator_runs_again_after_the_
         assert marks.read_text() == "prep\nprep\n"
     finally:
         assert emu.stop() == 0
+
+
+def test_a_node_where_the_preparation_task_failed_takes_the_jobs_tasks_again_once_reimaged(client):
+    pool_id = make_pool(client, nodes=1)
+    spoiler = make_job(client, pool_id)
+    add_task(client, spoiler, "spoil", "/bin/sh -c 'touch $AZ_BATCH_NODE_SHARED_DIR/bad'")
+    node_id = wait_task(client, spoiler, "spoil").node_info.node_id
+    careful = prep("/bin/sh -c 'test ! -e $AZ_BATCH_NODE_SHARED_DIR/bad'")  # fails on a spoilt node
+    job_id = make_job(client, pool_id, job_preparation_task=careful)
+    add_task(client, job_id, "waits", "/bin/true")
+    wait_for(lambda: [s.job_preparation_task_execution_info.result for s in statuses(client, job_id)] == ["failure"],
+             what="the preparation task failed")
+    client.begin_reboot_node(pool_id, node_id, {"nodeRebootOption": "requeue"}, polling_interval=0.05).result()
+    wait_for(lambda: client.get_node(pool_id, node_id).state == "idle", what="node back")
+    add_task(client, spoiler, "probe", "/bin/true")
+    wait_task(client, spoiler, "probe")  # the node took a task after its reboot: still not this job's
+    assert client.get_task(job_id, "waits").state == "active"
+    client.begin_reimage_node(pool_id, node_id, {"nodeReimageOption": "requeue"}, polling_interval=0.05).result()
+    assert wait_task(client, job_id, "waits").execution_info.result == "success"
+    (entry,) = statuses(client, job_id)
+    assert entry.job_preparation_task_execution_info.result == "success"
