@@ -177,11 +177,13 @@ def test_node_extensions_are_the_pools(client):
         client.get_node_extension(pool_id, node.id, "other")
 
 
-def test_subtasks_and_preparation_status_are_empty(client, pool):
+def test_subtasks_are_empty_and_preparation_status_needs_a_preparation_task(client, pool):
     job_id = make_job(client, pool)
     add_task(client, job_id, "t", "/bin/true")
     assert list(client.list_subtasks(job_id, "t")) == []
-    assert list(client.list_job_preparation_and_release_task_status(job_id)) == []
+    with pytest.raises(HttpResponseError) as err:  # Batch's answer for a job without a preparation task
+        list(client.list_job_preparation_and_release_task_status(job_id))
+    assert err.value.status_code == 409 and err.value.error.code == "JobPreparationTaskNotSpecified"
 
 
 def test_a_feature_the_emulator_does_not_act_on_is_refused_naming_it(emulator, pool):

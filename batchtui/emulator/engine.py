@@ -27,9 +27,12 @@ from pathlib import Path
 from . import errors
 from .formats import freeze_clock, now_iso, parse_iso, set_clock_rate
 from .job_lifecycle import JobLifecycle
+from .job_manager import JobManager, TaskTokens
+from .multi_instance import MultiInstance
 from .node_lifecycle import NodeLifecycle
 from .node_ssh import NodeEndpoints
 from .pool_autoscale import PoolAutoScale
+from .prep_release import PrepRelease
 from .runtime import Runtime
 from .schedule_lifecycle import ScheduleLifecycle
 from .scheduler import Scheduler
@@ -56,10 +59,14 @@ class Engine:
         self.runtime = Runtime(settings, self.store, self.storage)
         self.tasks = TaskStates(self.runtime)
         self.nodes = NodeLifecycle(self.runtime, self.tasks)
-        self.jobs = JobLifecycle(self.store, self.tasks)
+        self.prep = PrepRelease(self.runtime, self.tasks)
+        self.manager = JobManager(self.store)
+        self.tokens = TaskTokens(self.store)  # tasks' bearer tokens (authenticationTokenSettings)
+        self.jobs = JobLifecycle(self.store, self.tasks, self.prep, self.manager, self.tokens)
         self.autoscale = PoolAutoScale(self.runtime, self.tasks, self.nodes.set_allocation)
         self.schedules = ScheduleLifecycle(self.store, self.jobs)
-        self.scheduler = Scheduler(self.runtime, self.tasks)
+        self.multi = MultiInstance(self.runtime, self.tasks)
+        self.scheduler = Scheduler(self.runtime, self.tasks, self.prep, self.manager, self.multi)
         self.node_ssh = NodeEndpoints(self.runtime)  # the nodes' SSH endpoints
         self.workflow = TaskWorkflow(self.store, self.jobs)
         self.scheduler.held = self.workflow.held

@@ -14,6 +14,8 @@ from typing import Any
 
 from . import executor, nodefs
 from .isolation import SetAside
+from .job_manager import token_environment
+from .job_specs import prep_environment
 from .settings import Settings
 from .storage import Storage
 from .store import Doc, Store, outside_journal
@@ -121,6 +123,8 @@ class Runtime:
         if job is not None and task is not None:
             env["AZ_BATCH_JOB_ID"] = job["id"]
             env["AZ_BATCH_TASK_ID"] = task["id"]
+            env.update(prep_environment(job, task, root))
+            env.update(token_environment(task))
             for item in job.get("commonEnvironmentSettings") or []:
                 env[item["name"]] = item.get("value") or ""
         for item in settings or []:

@@ -23,6 +23,9 @@ from pathlib import Path
 
 from . import executor, nodefs
 from .formats import now_iso, parse_duration
+from .job_manager import JobManager
+from .multi_instance import MultiInstance
+from .prep_release import PrepRelease
 from .resources import set_state
 from .runtime import Runtime
 from .storage import TaskStorage, task_storage
@@ -33,10 +36,14 @@ log = logging.getLogger("batchtui.emulator")
 
 
 class Scheduler:
-    def __init__(self, runtime: Runtime, tasks: TaskStates) -> None:
+    def __init__(self, runtime: Runtime, tasks: TaskStates, prep: PrepRelease, manager: JobManager,
+                 multi: MultiInstance) -> None:
         self.runtime = runtime
         self.store = runtime.store
         self.tasks = tasks
+        self.prep = prep  # the job's preparation task, run on a node before its first task there
+        self.manager = manager  # the job's job manager task, started before its other tasks
+        self.multi = multi  # multi-instance tasks: their subtasks on other nodes
         # The ids of the job's active tasks that may not be scheduled yet (task dependencies hold them back).
         self.held: Callable[[Doc], Container[str]] = lambda _job: ()
 
@@ -45,6 +52,7 @@ class Scheduler:
         pool or task that cannot be handled is set aside or failed on its own
         (see isolation); the others are served."""
         aside = self.runtime.set_aside
+        self.multi.sweep()  # the subtasks of multi-instance runs that ended end too
         ready: list[tuple[tuple[int, str], Doc]] = []
         for job in list(self.store.jobs.values()):
             order = aside.attempt("job", job, partial(self._queue_order, job), doing="queueing")
@@ -86,6 +94,8 @@ class Scheduler:
         if placement is None or not placement[2]:
             return
         slots, pack, nodes = placement
+        nodes = self.manager.nodes_for(job, queue, self.prep.nodes_for(job, nodes))
+        first = self.manager.waiting(job, queue)
         limit = job.get("maxParallelTasks", -1)
         if not isinstance(limit, int):
             raise TypeError(f"maxParallelTasks {limit!r} is not a number")
@@ -93,7 +103,7 @@ class Scheduler:
         tasks = self.store.job_tasks(job["id"])
         held = self.held(job)
         for task_id in list(queue):
-            if limit != -1 and running >= limit:
+            if (limit != -1 and running >= limit) or (first is not None and task_id != first):
                 break
             if task_id in held:
                 continue
@@ -105,14 +115,16 @@ class Scheduler:
                 continue
             try:
                 node = _choose_node(nodes, slots, pack, task)
+                others = self.multi.others(nodes, slots, task, node)  # a multi-instance task's other nodes
             except Exception:  # noqa: BLE001 - this task's document, not the job's
                 self.tasks.fail_broken(job["id"], task, "scheduling")
                 continue
-            if node is None:
+            if node is None or others is None:
                 if all(slots - n["runningTaskSlotsCount"] == 0 for n in nodes):
                     break
                 continue
             self._start(job, pool, node, task)
+            self.multi.claim(job["id"], pool["id"], task, others)
             running += 1
 
     def _start(self, job: Doc, pool: Doc, node: Doc, task: Doc) -> None:
@@ -150,7 +162,7 @@ class Scheduler:
             set_state(node, "running", now, keep_previous=False)
         self.store.touch("node", node, pool["id"])
         self.tasks.processes[(job_id, task_id)] = (None, run_id)
-        self.tasks.set_state(job_id, task, "running", now)
+        self.tasks.set_state(job_id, task, "preparing" if self.prep.must_wait(job, pool, node) else "running", now)
         self.runtime.spawn(self._run(job_id, task_id, run_id, command, task_dir, env, wall, work))
 
     async def _run(
@@ -174,6 +186,8 @@ class Scheduler:
         """Inputs, the process (at most `wall` seconds), outputs: the outcome, or
         None when the run stopped being current (terminated, requeued) meanwhile."""
         storage = self.runtime.storage
+        if not await self.prep.hold(job_id, task_id, run_id):
+            return None  # the job's preparation task failed on the node (the task is queued again), or ended
         task_dir.mkdir(parents=True, exist_ok=True)
         if work.has_inputs:  # packages and resource files, while the task is running, before its process
             failure, extra_env = await storage.prepare(work)
@@ -182,6 +196,11 @@ class Scheduler:
             if failure:
                 return executor.Outcome(None, failure)
             env = {**env, **extra_env}
+        coordination = await self.multi.coordinate(job_id, task_id, env)  # a multi-instance task's, on every node
+        if not self.tasks.is_current(job_id, task_id, run_id):
+            return None
+        if coordination is not None:
+            return coordination  # it failed somewhere: the application command does not run
         launched = await executor.launch(command, task_dir, env)
         if not isinstance(launched, executor.Process):
             return launched

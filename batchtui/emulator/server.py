@@ -65,10 +65,14 @@ async def _checked(request: web.Request, handler: Handler, engine: Engine) -> we
     _check_host(request.headers.get("Host"), engine)
     request[API_VERSION] = versions.negotiate(request.query.get("api-version"))
     raw_path, _, raw_query = request.raw_path.partition("?")
-    problem = check_authorization(
-        request.headers.get("Authorization"), request.method, raw_path, raw_query,
-        request.headers, engine.settings.account, engine.settings.key,
-    )
+    authorization = request.headers.get("Authorization") or ""
+    if authorization.startswith("Bearer "):  # a task's token (authenticationTokenSettings): its job only
+        problem = engine.tokens.problem(authorization.removeprefix("Bearer ").strip(), request.path)
+    else:
+        problem = check_authorization(
+            authorization, request.method, raw_path, raw_query,
+            request.headers, engine.settings.account, engine.settings.key,
+        )
     if problem:
         raise errors.BatchError(403, "AuthenticationFailed", problem)
     if engine.faults and not request.path.startswith("/_emulator/"):

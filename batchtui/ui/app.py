@@ -36,6 +36,7 @@ from .controllers.clipboard import Copier
 from .controllers.dependencies import DependencyWatch
 from .controllers.details import DetailsLoader
 from .controllers.editing import Editing
+from .controllers.job_managers import JobManagers
 from .controllers.job_monitor import JobMonitor
 from .controllers.job_watch import JobWatch
 from .controllers.jumps import Jumper
@@ -119,6 +120,7 @@ class BatchApp(App[str | None]):
         self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
         self.node_shell = NodeShell(self)  # `s`: ssh to a node
         self.editing = Editing(self)  # $EDITOR: edit, clone, rerun with changes; and export
+        self.managers = JobManagers(self)  # which task of a job is its job manager (marked, first)
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()
         if self.no_color:  # (Textual read NO_COLOR): states by glyph and weight, see ui.palette

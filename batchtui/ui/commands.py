@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 COMMANDS = ("pools", "nodes", "jobs", "tasks", "schedules", "acct", "create", "storage", "mark", "unmark", "grep",
-            "quit", "help", "failures", "histogram", "nodes-health", "stragglers", "autoscale")
+            "quit", "help", "failures", "histogram", "nodes-health", "stragglers", "autoscale", "prep", "subtasks")
 NEEDS_ARGUMENT = {"nodes": "POOL", "tasks": "JOB", "acct": "NAME", "create": "pool|job|jobschedule|tasks FILE.json",
                   "grep": "PATTERN"}
 #: Commands that take an argument, required or not (Tab completion adds a space after them).
 TAKES_ARGUMENT = frozenset({*NEEDS_ARGUMENT, "storage", "mark", "failures", "histogram", "nodes-health",
-                            "autoscale"})
+                            "autoscale", "prep", "subtasks"})
 ALIASES = {"q": "quit", "account": "acct", "accounts": "acct", "pool": "pools", "job": "jobs",
            "node": "nodes", "task": "tasks", "po": "pools", "no": "nodes", "h": "help", "hist": "histogram",
            "histograms": "histogram", "health": "nodes-health", "straggler": "stragglers",
-           "schedule": "schedules", "jobschedules": "schedules", "sched": "schedules"}
+           "schedule": "schedules", "jobschedules": "schedules", "sched": "schedules",
+           "release": "prep", "preparation": "prep", "p": "pools",
+           "subtask": "subtasks"}  # (:p stayed :pools when :prep came)
 
 
 @dataclass(frozen=True)

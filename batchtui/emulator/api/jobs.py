@@ -1,5 +1,5 @@
 """Jobs: create, list, get, patch, replace, delete, terminate, disable, enable;
-their task counts, and their (always empty) preparation and release task status."""
+their task counts, and their preparation and release tasks' status per node."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from aiohttp import web
 from .. import auto_pools, errors
 from ..engine import Engine
 from ..formats import UNLIMITED_DURATION, format_duration, parse_iso, utcnow
+from ..prep_release import PREP, RELEASE, records
 from ..resources import set_state, stamp
 from ..store import Collection, Doc
 from .conditions import check_conditions
@@ -232,11 +233,38 @@ async def replace_job(request: web.Request) -> web.Response:
     return updated(request, f"/jobs/{job['id']}", job)
 
 
+STATUS_FIELDS = {
+    "nodeId": "string",
+    "poolId": "string",
+    f"{PREP}/state": "string",
+    f"{PREP}/exitCode": "int",
+    f"{PREP}/result": "string",
+    f"{RELEASE}/state": "string",
+    f"{RELEASE}/exitCode": "int",
+    f"{RELEASE}/result": "string",
+}
+
+
 async def preparation_and_release_status(request: web.Request) -> web.Response:
-    """The job's preparation and release task runs per node: none, since the emulator
-    accepts no job with a preparation or release task."""
-    get_job(request)
-    return paged(request, Collection(), dict, {"nodeId": "string", "poolId": "string"},
+    """The job's preparation and release task runs, one entry per node they ran on
+    (in node id order, paged, $filter on STATUS_FIELDS); 409 JobPreparationTaskNotSpecified
+    for a job without a preparation task."""
+    job = get_job(request)
+    if not job.get("jobPreparationTask"):
+        raise errors.BatchError(409, "JobPreparationTaskNotSpecified",
+                                "The specified job does not have a job preparation task.")
+    base = base_url(request)
+    entries = Collection()
+    for node_id, record in records(job).items():
+        node_url = f"{base}/pools/{record['poolId']}/nodes/{node_id}"
+        entry: Doc = {"id": node_id, "poolId": record["poolId"], "nodeId": node_id, "nodeUrl": node_url}
+        for kind in (PREP, RELEASE):
+            if record.get(kind):
+                info = dict(record[kind])
+                info["taskRootDirectoryUrl"] = f"{node_url}/files/{info['taskRootDirectory']}"
+                entry[kind] = info
+        entries.add(entry)
+    return paged(request, entries, lambda e: {k: v for k, v in e.items() if k != "id"}, STATUS_FIELDS,
                  "jobpreparationandreleasetaskstatuslist")
 
 

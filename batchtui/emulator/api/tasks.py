@@ -1,5 +1,5 @@
 """Tasks: create (one or a collection of up to 100), list, get, replace
-(constraints), delete, terminate, reactivate; and their (always empty) subtasks."""
+(constraints), delete, terminate, reactivate; and a multi-instance task's subtasks."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from aiohttp import web
 
 from .. import errors
 from ..formats import UNLIMITED_DURATION, format_duration, now_iso, parse_duration, parse_iso, utcnow
+from ..job_manager import with_token
+from ..job_specs import check_task_id
+from ..multi_instance import subtask_views
 from ..resources import new_task, stamp
 from ..schema import validate_task_collection
 from ..store import Doc
@@ -105,12 +108,16 @@ async def get_task_handler(request: web.Request) -> web.Response:
 def _add_task(request: web.Request, job: Doc, body: Doc) -> Doc:
     engine = engine_of(request)
     check_new_task(job, body)
-    doc = new_task(body, job)
+    check_task_id(job, body["id"])
+    doc = with_token(new_task(body, job))
+    if isinstance(doc.get("multiInstanceSettings"), dict):
+        doc["multiInstanceSettings"].setdefault("numberOfInstances", 1)
     tasks = engine.store.job_tasks(job["id"])
     if doc["id"] in tasks:
         raise errors.exists("Task", doc["id"])
     engine.tasks.add(job["id"], doc)
     engine.workflow.task_added(job["id"], doc)
+    engine.tokens.issued(job["id"], doc)
     return doc
 
 
@@ -189,11 +196,11 @@ async def replace_task(request: web.Request) -> web.Response:
 
 
 async def list_subtasks(request: web.Request) -> web.Response:
-    """A multi-instance task's subtasks: none, since the emulator accepts no
-    multi-instance task (multiInstanceSettings is refused)."""
+    """A multi-instance task's subtasks (ids 1..numberOfInstances-1) of its current or last
+    run, with their nodes, states and exit codes; none for another task."""
     job = get_job(request)
-    get_task(request, job)
-    return json_response(request, {"value": []}, metadata="subtaskinfos")
+    task = get_task(request, job)
+    return json_response(request, {"value": subtask_views(task, base_url(request))}, metadata="subtaskinfos")
 
 
 async def delete_task(request: web.Request) -> web.Response:

@@ -10,14 +10,12 @@ is refused with 400 UnsupportedProperty naming the property's path.
 What counts as acted on: nodes are local processes, so a pool's VM image, size,
 disks, network, upgrade policy, tags and the like are descriptive — stored and
 returned as sent, and accepted. A property is marked here when leaving it
-undone would change what the client's tasks see or do: the autoscale of an auto pool's
-specification,
-mounts, named user accounts, certificates, licensed applications, job manager/
-preparation/release tasks, multi-instance tasks, containers, task authentication tokens, task
-preemption, and a managed identity for a node's log upload. Accepted though only
-partly acted on: constraints.retentionTime (task files stay until the task is
-deleted), affinityInfo (a hint Batch may ignore too), autoUser scope/elevation
-(every task runs as the emulator's user)."""
+undone would change what the client's tasks see or do: the autoscale of an auto
+pool's specification, mounts, named user accounts, certificates, licensed
+applications, containers, task preemption, and a managed identity for a node's
+log upload. Accepted though only partly acted on: constraints.retentionTime
+(task files stay until the task is deleted), affinityInfo (a hint Batch may
+ignore too), autoUser scope/elevation (every task runs as the emulator's user)"""
 
 from __future__ import annotations
 
@@ -27,12 +25,9 @@ _REFUSED: tuple[object, ...] = ()
 _AUTOSCALE = {"enableAutoScale": (False,), "autoScaleFormula": _REFUSED, "autoScaleEvaluationInterval": _REFUSED}
 _NODE_SETUP = {"mountConfiguration": _REFUSED, "userAccounts": _REFUSED, "certificateReferences": _REFUSED}
 _POOL = {**_NODE_SETUP, "applicationLicenses": _REFUSED}
-_JOB_TASKS = {"jobManagerTask": _REFUSED, "jobPreparationTask": _REFUSED, "jobReleaseTask": _REFUSED}
-_JOB = {**_JOB_TASKS, "allowTaskPreemption": (False,)}
+_JOB = {"allowTaskPreemption": (False,)}
 _TASK = {
-    "multiInstanceSettings": _REFUSED,
     "containerSettings": _REFUSED,
-    "authenticationTokenSettings": _REFUSED,
 }
 
 
@@ -50,6 +45,9 @@ NOT_EMULATED: Mapping[str, tuple[object, ...]] = {
     "BatchJob.allowTaskPreemption": (False,),
     **_marks(("BatchTaskCreateOptions",), _TASK),
     "BatchStartTask.containerSettings": _REFUSED,
+    "BatchJobPreparationTask.containerSettings": _REFUSED,
+    "BatchJobReleaseTask.containerSettings": _REFUSED,
+    "BatchJobManagerTask.containerSettings": _REFUSED,
     "UserIdentity.username": _REFUSED,
     "UploadBatchServiceLogsOptions.identityReference": _REFUSED,
 }

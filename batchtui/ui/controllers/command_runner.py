@@ -4,7 +4,9 @@
 never seen is looked up first, so a typo says "no job named …" at the prompt, with the nearest known ids,
 and the view stays where it was. `:mark STATE` marks every shown row in that state, `:mark` (or
 `:mark all`) every shown row, `:unmark` clears the marks. `:nodes-health [JOB]` opens the nodes health view
-(of the open job, or the cursor's); `:stragglers` filters a tasks view to its stragglers.
+(of the open job, or the cursor's); `:stragglers` filters a tasks view to its stragglers; `:prep [JOB]` opens
+the job's preparation and release tasks per node (the open job's, or the cursor's); `:subtasks [TASK]` a
+multi-instance task's subtasks (a task of the open job; the cursor's by default).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class CommandRunner:
         if name == "grep":
             open_grep(app, prompt, text)
             return
-        if name in ("stragglers", "nodes-health") and not self._job_command(name, argument):
+        if name in ("stragglers", "nodes-health", "prep", "subtasks") and not self._job_command(name, argument):
             return
         prompt.close()
         account = app.view.account
@@ -89,6 +91,16 @@ class CommandRunner:
             app.table.set_filter(STRAGGLER_FILTER)
         elif name == "autoscale":
             app.autoscale.open(argument)
+        elif name == "prep":
+            from ..screens.prep_release import PrepReleaseScreen
+
+            view = app.view
+            job = argument or (view.parent if view.kind == TASKS else app.table.cursor_key or "")
+            app.push_screen(PrepReleaseScreen(account, job))
+        elif name == "subtasks":
+            from ..screens.subtasks import SubtasksScreen
+
+            app.push_screen(SubtasksScreen(account, app.view.parent, argument or app.table.cursor_key or ""))
 
     def cancel(self) -> None:
         """The prompt was cancelled: forget a lookup under way."""
@@ -115,8 +127,15 @@ class CommandRunner:
         if name == "stragglers" and kind != TASKS:
             self.prompt.error(":stragglers filters a job's tasks: open them first (:tasks JOB)")
             return False
-        if name == "nodes-health" and not argument and kind not in (TASKS, JOBS):
-            self.prompt.error(":nodes-health JOB, or open the job's tasks first")
+        if name == "subtasks" and kind != TASKS:
+            self.prompt.error(":subtasks lists a task's: open its job's tasks first (:tasks JOB)")
+            return False
+        if name == "subtasks" and not argument and not self.app.table.cursor_key:
+            self.prompt.error(":subtasks TASK, or put the cursor on the task")
+            return False
+        if name in ("nodes-health", "prep") and not argument and (
+                kind not in (TASKS, JOBS) or (kind == JOBS and not self.app.table.cursor_key)):
+            self.prompt.error(f":{name} JOB, or open the job's tasks first")
             return False
         return True
 
@@ -190,7 +209,7 @@ class CommandRunner:
             return sorted(self.ids(JOBS)), ""
         if name == "acct":
             return list(self.app.accounts), ""
-        if name == "nodes-health":
+        if name in ("nodes-health", "prep"):
             return sorted(self.ids(JOBS)), ""
         if name == "autoscale":
             return sorted(self.ids(POOLS)), ""

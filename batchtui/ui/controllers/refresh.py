@@ -160,7 +160,7 @@ class Refresher:
         # (a tasks view's rows: its job's figures take the batch first, so stragglers are built flagged)
         build = self.app.monitor.task_builder(view, batch) if view.kind == TASKS else ROW_BUILDERS[view.kind]
         build = self.app.dependencies.builder(view, batch, build)  # active dependents: what they wait for
-        rows = [build(r, now) for r in batch.rows]
+        rows = self.app.managers.mark(view, [build(r, now) for r in batch.rows])  # a job manager's row first
         table = self.app.table
         cursor = table.cursor_key
         before = table.get_row(cursor) if cursor else None
