@@ -70,6 +70,7 @@ class Engine:
         self.node_ssh = NodeEndpoints(self.runtime)  # the nodes' SSH endpoints
         self.workflow = TaskWorkflow(self.store, self.jobs)
         self.scheduler.held = self.workflow.held
+        self.tasks.on_complete.append(self.multi.task_completed)
         self.tasks.on_complete.append(self.workflow.task_completed)
         self.request_counts: Counter[str] = Counter()  # by HTTP method, for tests and benchmarks
         self.faults: list[errors.BatchError] = []  # answers queued by POST /_emulator/faults

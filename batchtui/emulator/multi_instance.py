@@ -124,6 +124,12 @@ class MultiInstance:
         return next((o for o in outcomes if o.failure is not None), None)
 
     # -- a run's end -----------------------------------------------------------------------
+    def task_completed(self, job_id: str, task: Doc) -> None:
+        """A task completed (TaskStates.on_complete): a multi-instance one's subtasks end with it at once,
+        so that no client sees it completed with subtasks still running."""
+        if (job_id, task["id"]) in self._groups:
+            self.sweep()
+
     def sweep(self) -> None:
         """Each tick: a run that lost a subtask's node (removed, rebooting, ...) goes back to the queue, as
         a run whose node goes; the groups whose primary run has ended end too (processes killed, slots freed)."""
