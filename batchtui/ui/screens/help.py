@@ -24,6 +24,8 @@ COMMANDS = [
                             "slow nodes flagged with why (H; ? there for the rules)"),
     (":autoscale [POOL]", "the autoscale editor of the pool (the cursor's): formula, evaluate (ctrl+e), apply, "
                           "disable; A on a pool"),
+    (":prep [JOB]", "the job's preparation and release tasks per node: state, exit code, times; l/e their output"),
+    (":subtasks [TASK]", "a multi-instance task's subtasks: node, state, exit code; l/e their output"),
     (":stragglers", "a tasks view: only its stragglers, running tasks past the p95 of the finished ones + 1 s"),
     (":mark STATE", "mark every row shown in that state (e.g. :mark failed); :mark alone marks all shown"),
     (":unmark", "clear the marks"),
