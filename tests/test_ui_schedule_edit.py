@@ -5,6 +5,7 @@ $EDITOR of test_ui_edit, checked through the SDK."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -64,6 +65,7 @@ async def test_edit_a_schedules_recurrence_and_priority(emulator, client, pool_i
         wait_for(lambda: client.get_job_schedule(schedule).schedule.recurrence_interval == timedelta(hours=2),
                  what="recurrence 2 h")
         await until(pilot, lambda: "2h00m" in details_text(app), what="details 2h00m")
+        assert re.search(r"job priority\s+7\n", details_text(app)), details_text(app)
     after = client.get_job_schedule(schedule)
     assert after.job_specification.priority == 7 and after.job_specification.pool_info.pool_id == pool_id
     assert [(i.name, i.value) for i in after.metadata] == [("owner", "me")]  # (left out of the PATCH: kept)
