@@ -71,10 +71,12 @@ async def test_edit_a_schedules_recurrence_and_priority(emulator, client, pool_i
     assert [(i.name, i.value) for i in after.metadata] == [("owner", "me")]  # (left out of the PATCH: kept)
 
 
-async def test_a_schedule_edit_that_removes_a_property_is_refused_by_field(emulator, client, pool_id, tmp_path,
-                                                                          monkeypatch):
+async def test_schedule_edit_problems_by_field_then_edit_again(emulator, client, pool_id, tmp_path, monkeypatch):
     schedule = make_schedule(client, pool_id)
-    FakeEditor(tmp_path / "ed", monkeypatch, [('"metadata"', '"metadataX"')])
+    editor = FakeEditor(tmp_path / "ed", monkeypatch,
+                        [('"metadata"', '"metadataX"')],  # checked here
+                        [('"metadataX"', '"metadata"'), ('"priority": 1', '"priority": 5000')],  # the service's
+                        [('"priority": 5000', '"priority": 7')])
     app = make_app(emulator, start=ViewKey("emu", SCHEDULES))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await on_row(pilot, schedule)
@@ -83,6 +85,18 @@ async def test_a_schedule_edit_that_removes_a_property_is_refused_by_field(emula
         assert "metadataX: cannot be changed here (can be: schedule, jobSpecification, metadata)" in words
         assert "metadata: cannot be removed (Batch's job schedule PATCH leaves it as it is); give it a value" \
             in words
+        await pilot.press("y")  # edit again: the editor gets the text as typed
+        await dialog(pilot, "Edit job schedule")
+        assert '"metadataX"' in editor.seen(1) and editor.seen(1).startswith("// Edit job schedule")
+        await pilot.press("y")
+        words = await dialog(pilot, "Problems")
+        assert "The service refused it (InvalidPropertyValue)" in words
+        assert "jobSpecification.priority: The value must be from -1000 to 1000." in words
+        await pilot.press("y")
+        await dialog(pilot, "Edit job schedule")
+        assert '"priority": 5000' in editor.seen(2)
+        await pilot.press("y")
+        wait_for(lambda: client.get_job_schedule(schedule).job_specification.priority == 7, what="priority 7")
 
 
 async def test_clone_a_schedule(emulator, client, pool_id, tmp_path, monkeypatch):
