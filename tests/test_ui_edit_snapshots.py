@@ -1,6 +1,6 @@
 """Snapshots of the confirmations edit and rerun-with-changes show (the diff of what will change; a job
-schedule's edit too) and of the problems dialog ("Edit again"), at 80x24 and 120x40, reached with the keys a user presses and a
-fake $EDITOR, against an emulator with a frozen clock and predictable ids."""
+schedule's edit too) and of the problems dialog ("Edit again"), at 80x24 and 120x40, reached with the
+keys a user presses and a fake $EDITOR, against an emulator with a frozen clock and predictable ids."""
 
 from __future__ import annotations
 
