@@ -15,7 +15,7 @@ from test_create import cli
 from test_ui_dialogs import make_app, on_row, screen_name
 from test_ui_edit import FakeEditor, dialog
 from textual.widgets import Input
-from ui_helpers import screen_text, screen_words, until
+from ui_helpers import screen_text, until
 
 from batchtui.create import load
 from batchtui.ui.views import SCHEDULES, ViewKey
@@ -125,8 +125,8 @@ async def test_export_a_schedule_that_batchtui_create_takes(emulator, client, po
         await on_row(pilot, schedule)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: screen_name(app) == "SaveScreen", what="save dialog")
-        await until(pilot, lambda: f"job schedule {schedule} as JSON (the body batchtui create jobschedule takes)"
-                    in screen_words(app), what="the dialog's words")
+        await until(pilot, lambda: f"Save job schedule {schedule} as JSON (the body batchtui create jobschedule"
+                    in screen_text(app), what="the dialog's words")  # (then "takes)", on the next line)
         app.screen.query_one("#save-path", Input).value = str(tmp_path / "schedule.json")
         await pilot.press("enter")
         await until(pilot, lambda: (tmp_path / "schedule.json").exists(), what="schedule.json")
