@@ -35,7 +35,7 @@ class InvalidFile(ValueError):
         self.problems = problems
 
 
-def _job_problems(body: Body, where: str = "") -> list[str]:
+def pool_info_problems(body: Body, where: str = "") -> list[str]:
     """What the schema cannot say: a job's poolInfo names a pool or describes an auto pool
     (`where`: the path of the job's properties, "jobSpecification." for a schedule's)."""
     pool_info = body.get("poolInfo")
@@ -63,13 +63,13 @@ def load(path: Path, kind: str) -> list[Body]:
     elif kind == "job":
         problems = body_problems(data, JOB)
         if isinstance(data, dict):
-            problems += _job_problems(data)
+            problems += pool_info_problems(data)
         bodies = [data]
     elif kind == "jobschedule":
         problems = body_problems(data, JOB_SCHEDULE)
         spec = data.get("jobSpecification") if isinstance(data, dict) else None
         if isinstance(spec, dict):
-            problems += _job_problems(spec, "jobSpecification.")
+            problems += pool_info_problems(spec, "jobSpecification.")
         bodies = [data]
     else:
         tasks = data.get("value") if isinstance(data, dict) and "value" in data else data

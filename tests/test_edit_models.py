@@ -21,6 +21,7 @@ from batchtui.ui.model.resource_bodies import (
     export_paths,
     update_request,
 )
+from batchtui.ui.preconditions import edit_refusal
 
 JOB_DOC = {
     "odata.metadata": "http://x/$metadata#jobs/@Element", "id": "j", "url": "http://x/jobs/j",
@@ -82,6 +83,40 @@ def test_a_job_edit_shows_the_patchable_properties_and_sends_only_the_changes():
         'onAllTasksComplete: must be one of noaction, terminatejob, not "never"',
         "metadata: cannot be removed (Batch's job PATCH leaves it as it is); give it a value",
     ]
+
+
+SCHEDULE_DOC = {
+    "id": "s", "url": "http://x/jobschedules/s", "eTag": "0x3", "displayName": "nightly", "state": "active",
+    "creationTime": "2026-11-30T13:35:14Z", "schedule": {"recurrenceInterval": "PT1H"},
+    "jobSpecification": {"poolInfo": {"poolId": "p"}, "priority": 1, "unknownNested": 2},
+    "executionInfo": {"nextRunTime": "2026-11-30T14:35:14Z", "recentJob": {"id": "s:job-1"}},
+}
+
+
+def test_a_job_schedule_edit_patches_its_schedule_job_specification_and_metadata():
+    before = editable("schedules", SCHEDULE_DOC)
+    assert before == {"schedule": {"recurrenceInterval": "PT1H"},
+                      "jobSpecification": {"poolInfo": {"poolId": "p"}, "priority": 1}, "metadata": []}
+    assert "Can be changed: schedule, jobSpecification, metadata." in edit_header("schedules", "s")
+    after = {**before, "schedule": {"recurrenceInterval": "PT2H"}}
+    request = update_request("schedules", before, after)
+    assert request is not None and (request.operation, request.body) == \
+        ("jobschedule.patch", {"schedule": {"recurrenceInterval": "PT2H"}})
+    with pytest.raises(EditProblems) as caught:
+        update_request("schedules", before, {"schedule": {"recurrenceInterval": 5}, "metadata": []})
+    assert caught.value.problems == [
+        'schedule.recurrenceInterval: must be an ISO 8601 duration (e.g. PT1H30M, P2D), not 5',
+        "jobSpecification: cannot be removed (Batch's job schedule PATCH leaves it as it is); give it a value"]
+    clone = create_body("schedules", SCHEDULE_DOC, "s-copy")
+    assert clone == {"id": "s-copy", "displayName": "nightly", "schedule": {"recurrenceInterval": "PT1H"},
+                     "jobSpecification": {"poolInfo": {"poolId": "p"}, "priority": 1}}
+    assert clone_problems("schedules", clone) == [] and export_bodies("schedules", [SCHEDULE_DOC])["id"] == "s"
+    assert clone_problems("schedules", {**clone, "jobSpecification": {"poolInfo": {}}}) == [
+        "jobSpecification.poolInfo.poolId: required (or jobSpecification.poolInfo.autoPoolSpecification)"]
+    refused = edit_refusal("schedules", "completed")
+    assert refused is not None and refused.why == \
+        "it is completed, and Batch changes no job schedule that has ended or is ending"
+    assert edit_refusal("schedules", "deleting") is not None and edit_refusal("schedules", "disabled") is None
 
 
 def test_a_pool_edit_replaces_its_three_properties_and_a_task_edit_its_constraints():

@@ -1,11 +1,12 @@
-"""Snapshots of the confirmations edit and rerun-with-changes show (the diff of what will change) and of
-the problems dialog ("Edit again"), at 80x24 and 120x40, reached with the keys a user presses and a
-fake $EDITOR, against an emulator with a frozen clock and predictable ids."""
+"""Snapshots of the confirmations edit and rerun-with-changes show (the diff of what will change; a job
+schedule's edit too) and of the problems dialog ("Edit again"), at 80x24 and 120x40, reached with the
+keys a user presses and a fake $EDITOR, against an emulator with a frozen clock and predictable ids."""
 
 from __future__ import annotations
 
 import os
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from azure.batch import models as m
@@ -14,7 +15,7 @@ from test_ui_dialog_snapshots import FROZEN, IMAGE, SIZES, frozen_app, opened
 from test_ui_edit import FakeEditor
 
 from batchtui.emulator_process import start_emulator
-from batchtui.ui.views import JOBS, TASKS, ViewKey
+from batchtui.ui.views import JOBS, SCHEDULES, TASKS, ViewKey
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +56,27 @@ EDITS = [
 def test_edit_dialog(snap_compare, world, view, rows, cursor, key, screen, steps, size, tmp_path, monkeypatch):
     FakeEditor(tmp_path / "editor", monkeypatch, steps)
     assert snap_compare(frozen_app(world, view), terminal_size=size, run_before=opened(rows, cursor, key, screen))
+
+
+@pytest.fixture(scope="module")
+def schedules_world(tmp_path_factory):
+    """Job schedule "weekly" (every 7 days from a week after the frozen clock's time, so no job yet), its
+    jobs for pool "analysis"; an emulator of its own (the tree's Job schedules branch would change the
+    other snapshots)."""
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    emu = start_emulator(tmp_path_factory.mktemp("schedule-edits"), step_seconds=0.05, frozen_clock=FROZEN)
+    emu.client().create_job_schedule(m.BatchJobScheduleCreateOptions(
+        id="weekly", display_name="weekly report",
+        schedule=m.BatchJobScheduleConfiguration(
+            do_not_run_until=datetime.fromisoformat(FROZEN) + timedelta(days=7), recurrence_interval=timedelta(days=7)),
+        job_specification=m.BatchJobSpecification(pool_info=m.BatchPoolInfo(pool_id="analysis"), priority=10)))
+    yield emu
+    emu.stop()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_schedule_edit_dialog(snap_compare, schedules_world, size, tmp_path, monkeypatch):
+    FakeEditor(tmp_path / "editor", monkeypatch, [('"P7D"', '"P1D"'), ('"priority": 10', '"priority": 100')])
+    assert snap_compare(frozen_app(schedules_world, ViewKey("emulator", SCHEDULES)), terminal_size=size,
+                        run_before=opened(1, "weekly", "ctrl+e", "ConfirmScreen"))

@@ -1,6 +1,6 @@
 """Changing a resource's settings, as Batch's REST reference has it: a pool's updateproperties, a job's
-PATCH, a task's PUT (its constraints), and a task rerun with changes (deleted, then added again with
-the same id). Bodies are REST JSON, sent as they are.
+and a job schedule's PATCH, a task's PUT (its constraints), and a task rerun with changes (deleted, then
+added again with the same id). Bodies are REST JSON, sent as they are.
 
 A refusal is a `Refused` (a ServiceError) that names the fields the service found wrong, from its
 error's details (PropertyName, Reason), so an editor can show them by field.
@@ -67,6 +67,12 @@ async def update_pool(service: BatchService, pool_id: str, body: Body) -> None:
 async def update_job(service: BatchService, job_id: str, body: Body) -> None:
     """PATCH /jobs/{job}: the properties in `body` replace the job's; the others stay."""
     await _send(service.sdk.update_job(job_id, body))  # type: ignore[arg-type]
+
+
+async def update_job_schedule(service: BatchService, schedule_id: str, body: Body) -> None:
+    """PATCH /jobschedules/{schedule}: the properties in `body` (schedule, jobSpecification, metadata) replace
+    the schedule's, each whole; the others stay. A changed jobSpecification applies to the jobs created next."""
+    await _send(service.sdk.update_job_schedule(schedule_id, body))  # type: ignore[arg-type]
 
 
 async def replace_task(service: BatchService, job_id: str, task_id: str, body: Body) -> None:

@@ -28,12 +28,13 @@ HELP = {
     "last_view": "the last view shown; again to come back (as k9s)",
     "ssh": "nodes: log in with ssh (a node user with your key, expiring in 8 h; offered for deletion after)",
     "autoscale": "pools: the autoscale editor (formula, evaluate with ctrl+e, apply, disable)",
-    "editor('edit')": "edit the pool's, job's or task's updatable properties in $EDITOR; a diff to confirm, then sent",
-    "editor('clone')": "clone the pool, job or task: its create body, with a new id, in $EDITOR; created "
+    "editor('edit')": "edit the pool's, job's, job schedule's or task's updatable properties in $EDITOR; a diff "
+                      "to confirm, then sent",
+    "editor('clone')": "clone the pool, job, job schedule or task: its create body, with a new id, in $EDITOR; created "
                        "once confirmed",
     "editor('rerun')": "tasks: rerun the task (or the marked ones) with a changed command line, environment, "
                        "resource files or constraints, edited in $EDITOR (deleted and added again, same id)",
-    "editor('export')": "save the pool's or job's create body (tasks: the marked ones', a list) as "
+    "editor('export')": "save the pool's, job's or job schedule's create body (tasks: the marked ones', a list) as "
                         "batchtui create takes",
 }
 

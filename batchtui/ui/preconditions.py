@@ -89,11 +89,13 @@ def rerun_refusal(state: str) -> Refusal | None:
 
 
 def edit_refusal(kind: str, state: str) -> Refusal | None:
-    """Why a pool or job (`kind` "pools", "jobs") in `state` cannot be edited: Batch changes no job that
-    is completed, terminating or being deleted (409 JobCompleted …), and no pool being deleted."""
-    if kind == "jobs" and state in CLOSED_JOB_STATES:
+    """Why a pool, job or job schedule (`kind` "pools", "jobs", "schedules") in `state` cannot be edited:
+    Batch changes no job or job schedule that is completed, terminating or being deleted (409 JobCompleted,
+    JobScheduleCompleted …), and no pool being deleted."""
+    if kind in ("jobs", "schedules") and state in CLOSED_JOB_STATES:
         doing = {"completed": "completed", "terminating": "terminating", "deleting": "being deleted"}[state]
-        return Refusal(f"it is {doing}, and Batch changes no job that has ended or is ending",
+        noun = "job" if kind == "jobs" else "job schedule"
+        return Refusal(f"it is {doing}, and Batch changes no {noun} that has ended or is ending",
                        "clone it (ctrl+n) with the changes")
     if kind == "pools" and state == "deleting":
         return Refusal("it is being deleted")

@@ -17,7 +17,7 @@ from ..actions import ACTIONS, FAILED_FILTER, Action, describe, explain_refusals
 from ..keys import EDITOR_KEYS
 from ..preconditions import Refusal, job_refusal, refusal, state_of
 from ..screens.confirm import ConfirmScreen, Field, NoticeScreen
-from ..views import JOBS, NODES, POOLS, TASKS, ViewKey, columns, row_state
+from ..views import JOBS, NODES, POOLS, SCHEDULES, TASKS, ViewKey, columns, row_state
 from .details import fetch_document
 from .workers import start_worker
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..app import BatchApp
 
 RERUN_KINDS = (TASKS, JOBS)  # where `A` (rerun a job's failed tasks) applies; on pools it edits autoscale
-EDIT_KINDS = (POOLS, JOBS, TASKS)  # where edit, clone and export apply
+EDIT_KINDS = (POOLS, JOBS, TASKS, SCHEDULES)  # where edit, clone and export apply
 # The editor's actions that change something (ui.controllers.editing): what → its key and the kinds it applies to.
 EDITOR_ACTIONS = {"edit": ("ctrl+e", EDIT_KINDS), "clone": ("ctrl+n", EDIT_KINDS), "rerun": ("ctrl+r", (TASKS,))}
 RECHECK_MAX = 20  # rows refused by the table's state that are fetched again before saying no

@@ -1,9 +1,9 @@
-"""Edit and clone a pool, job or task in $EDITOR (`ui.controllers.drafts` runs the editor and the
+"""Edit and clone a pool, job, job schedule or task in $EDITOR (`ui.controllers.drafts` runs the editor and the
 confirmation); the editor's keys (`run`), export (`ui.controllers.export`) and rerun with changes
 (`ui.controllers.rerun_edit`) included.
 
 Edit: the cursor resource's updatable properties (`ui.model.resource_bodies`), sent as Batch's pool
-updateproperties, job PATCH or task PUT. Clone: its create body with a new id ("<id>-copy"), created
+updateproperties, job or job schedule PATCH, or task PUT. Clone: its create body with a new id ("<id>-copy"), created
 once confirmed (a task in the same job). Read-only accounts refuse edits and clones.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...create import add_tasks, create_job, create_pool
+from ...create import add_tasks, create_job, create_job_schedule, create_pool
 from ...service import updates
 from ...service.client import BatchService
 from ...service.errors import INVALID, ServiceError
@@ -27,7 +27,8 @@ from ..model.resource_bodies import (
 )
 from ..preconditions import edit_refusal
 from ..screens.confirm import NoticeScreen
-from ..views import JOBS, POOLS, TASKS, ViewKey
+from ..views import JOBS, POOLS, SCHEDULES, TASKS, ViewKey
+from .actions import EDIT_KINDS
 from .details import fetch_document
 from .drafts import Draft, Drafts, Review, diff_text
 from .export import Exporter
@@ -37,10 +38,14 @@ from .workers import start_worker
 if TYPE_CHECKING:
     from ..app import BatchApp
 
-EDIT_KINDS = (POOLS, JOBS, TASKS)
 SENT_AS = {"pool.updateproperties": "Batch's pool updateproperties", "pool.patch": "Batch's pool PATCH",
-           "job.patch": "Batch's job PATCH",
+           "job.patch": "Batch's job PATCH", "jobschedule.patch": "Batch's job schedule PATCH",
            "task.put": "Batch's task PUT"}
+
+
+def draft_name(kind: str, key: str, suffix: str = "") -> str:
+    """The temporary file's name of an edit or clone of `key` (e.g. "job-a.json", "jobschedule-s-copy.json")."""
+    return f"{NOUN[kind].replace(' ', '')}-{key}{suffix}.json"
 
 
 async def send_update(service: BatchService, view: ViewKey, key: str, operation: str, body: dict[str, Any]) -> None:
@@ -51,16 +56,20 @@ async def send_update(service: BatchService, view: ViewKey, key: str, operation:
         await updates.update_pool(service, key, body)
     elif operation == "job.patch":
         await updates.update_job(service, key, body)
+    elif operation == "jobschedule.patch":
+        await updates.update_job_schedule(service, key, body)
     else:
         await updates.replace_task(service, view.parent, key, body)
 
 
 async def send_create(service: BatchService, view: ViewKey, body: dict[str, Any]) -> None:
-    """Create a pool, job or task (in the view's job) from its create body."""
+    """Create a pool, job, job schedule or task (in the view's job) from its create body."""
     if view.kind == POOLS:
         await create_pool(service, body)
     elif view.kind == JOBS:
         await create_job(service, body)
+    elif view.kind == SCHEDULES:
+        await create_job_schedule(service, body)
     else:
         results = await add_tasks(service, view.parent, [body])
         if results.failed:
@@ -138,7 +147,7 @@ class Editing:
 
             return Review(f"Edit {noun}", diff_text(heading, diff_lines(found)), "Send", send)
 
-        self.drafts.open(Draft(f"{noun}-{key}.json", render(edit_header(view.kind, key, before), before), review))
+        self.drafts.open(Draft(draft_name(view.kind, key), render(edit_header(view.kind, key, before), before), review))
 
     # -- clone ------------------------------------------------------------------------------
     def clone(self) -> None:
@@ -173,4 +182,4 @@ class Editing:
             return Review(f"Clone {noun}", diff_text(heading, lines), "Create", send)
 
         text = render(clone_header(view.kind, key), body)
-        self.drafts.open(Draft(f"{noun}-{key}-copy.json", text, review, "nothing created"))
+        self.drafts.open(Draft(draft_name(view.kind, key, "-copy"), text, review, "nothing created"))

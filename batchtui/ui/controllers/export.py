@@ -1,6 +1,6 @@
 """Export (ctrl+s): the cursor resource's create body, or the marked ones', written through the save
 dialog in the shape `batchtui create` and `az batch … --json-file` take: tasks as one file holding a
-list; pools and jobs one file each (those commands take one pool or job a file), "{id}" in the path
+list; pools, jobs and job schedules one file each (those commands take one a file), "{id}" in the path
 standing for each one's id. A file that exists is overwritten only when the dialog confirmed it (for
 several files: never; they are left alone and named)."""
 
@@ -15,12 +15,16 @@ from ...service.errors import ServiceError
 from ...service.localfiles import staged_file
 from ..model.resource_bodies import NOUN, export_bodies, export_paths
 from ..screens.save_file import SaveScreen
-from ..views import JOBS, POOLS, TASKS, ViewKey
+from ..views import SCHEDULES, TASKS, ViewKey
+from .actions import EDIT_KINDS
 from .details import fetch_document
 from .workers import start_worker
 
 if TYPE_CHECKING:
     from ..app import BatchApp
+
+
+CREATE_WORD = {TASKS: "tasks", SCHEDULES: "jobschedule"}  # `batchtui create KIND`, where KIND is not the noun
 
 
 class ExportedJson:
@@ -35,7 +39,7 @@ class ExportedJson:
 
 
 class Exporter:
-    """ctrl+s in the pools, jobs and tasks views."""
+    """ctrl+s in the pools, jobs, job schedules and tasks views."""
 
     def __init__(self, app: BatchApp) -> None:
         self.app = app
@@ -44,7 +48,7 @@ class Exporter:
         app = self.app
         view = app.view
         key = app.table.cursor_key
-        if view.kind not in (POOLS, JOBS, TASKS):
+        if view.kind not in EDIT_KINDS:
             return
         if not key:
             app.notify("nothing selected", severity="warning", timeout=3)
@@ -63,7 +67,7 @@ class Exporter:
         if not app.ui_alive():
             return
         noun = NOUN[view.kind]
-        kind_word = "tasks" if view.kind == TASKS else noun
+        kind_word = CREATE_WORD.get(view.kind, noun)
         each = view.kind != TASKS and len(keys) > 1
         if each:
             texts = [_json(export_bodies(view.kind, [doc])) for doc in docs]

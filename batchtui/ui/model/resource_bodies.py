@@ -9,7 +9,9 @@ reference:
   no nodes, also its size, image, slots and the like (PATCH /pools/{id}, with what changed);
 - a job: priority, maxParallelTasks, allowTaskPreemption, constraints, onAllTasksComplete, poolInfo
   and metadata (PATCH /jobs/{id}: only the properties changed are sent; one left out stays as it is);
-- a task: its constraints (PUT /jobs/{job}/tasks/{id}: a constraint left out takes its default).
+- a task: its constraints (PUT /jobs/{job}/tasks/{id}: a constraint left out takes its default);
+- a job schedule ("schedules"): schedule, jobSpecification and metadata (PATCH /jobschedules/{id}: only
+  the properties changed are sent, each whole; one left out stays as it is).
 """
 
 from __future__ import annotations
@@ -19,16 +21,18 @@ from typing import Any
 
 from ...body_check import problems as body_problems
 from ...body_check import properties
-from ...rest_schema import JOB, POOL, TASK, TYPES
+from ...create import pool_info_problems
+from ...rest_schema import JOB, JOB_SCHEDULE, POOL, TASK, TYPES
 from .edit_text import EditProblems, changes, top_level
 
-POOLS, JOBS, TASKS = "pools", "jobs", "tasks"
-CREATE_TYPES = {POOLS: POOL, JOBS: JOB, TASKS: TASK}
+POOLS, JOBS, TASKS, SCHEDULES = "pools", "jobs", "tasks", "schedules"
+CREATE_TYPES = {POOLS: POOL, JOBS: JOB, TASKS: TASK, SCHEDULES: JOB_SCHEDULE}
 UPDATABLE: dict[str, tuple[str, ...]] = {
     POOLS: ("startTask", "applicationPackageReferences", "metadata"),
     JOBS: ("priority", "maxParallelTasks", "allowTaskPreemption", "constraints", "onAllTasksComplete", "poolInfo",
            "metadata"),
     TASKS: ("constraints",),
+    SCHEDULES: ("schedule", "jobSpecification", "metadata"),
 }
 # A pool's properties Batch's pool PATCH changes only while the pool has no nodes (allocation steady).
 EMPTY_POOL_PATCH = ("displayName", "vmSize", "taskSlotsPerNode", "taskSchedulingPolicy",
@@ -39,6 +43,7 @@ SHOWN_DEFAULTS: dict[str, dict[str, Any]] = {
     POOLS: {"applicationPackageReferences": [], "metadata": []},
     JOBS: {"metadata": []},
     TASKS: {"constraints": {}},
+    SCHEDULES: {"metadata": []},
 }
 HOW_SENT = {
     POOLS: "Sent as Batch's pool updateproperties, which replaces all three: a startTask removed here is removed "
@@ -47,8 +52,13 @@ HOW_SENT = {
           "another value instead).",
     TASKS: "Sent as Batch's task PUT: a constraint removed here takes its default (maxTaskRetryCount: the "
            "job's; maxWallClockTime: unlimited; retentionTime: 7 days).",
+    SCHEDULES: "Sent as Batch's job schedule PATCH: only what you change is sent, each property whole (a schedule "
+               "sent replaces the one there: a recurrenceInterval removed from it is removed); a property cannot "
+               "be removed. A changed jobSpecification applies to the jobs the schedule creates from now on, "
+               "not to its active job.",
 }
-NOUN = {POOLS: "pool", JOBS: "job", TASKS: "task"}
+NOUN = {POOLS: "pool", JOBS: "job", TASKS: "task", SCHEDULES: "job schedule"}
+PATCHED = {JOBS: "job", SCHEDULES: "job schedule"}  # kinds whose edit is a PATCH: what is left out stays
 
 
 def is_empty_pool(doc: dict[str, Any]) -> bool:
@@ -71,6 +81,8 @@ def editable(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
     found = {name: doc.get(name, shown.get(name)) for name in UPDATABLE[kind] if name in doc or name in shown}
     if kind == POOLS and is_empty_pool(doc):
         found.update((name, doc[name]) for name in EMPTY_POOL_PATCH if name in doc)
+    if kind == SCHEDULES:  # (its jobSpecification and schedule as a create body has them)
+        found = prune(found, JOB_SCHEDULE)
     return found
 
 
@@ -107,9 +119,9 @@ def top_name(problem: str) -> str:
 def update_problems(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """What is wrong with the edited properties `after` (`before`: what the editor showed); [] if nothing."""
     found = _checked(kind, after, updatable(kind, before))
-    patched = kind == JOBS or any(n in EMPTY_POOL_PATCH for n in top_level(changes(before, after)))
+    patched = kind in PATCHED or any(n in EMPTY_POOL_PATCH for n in top_level(changes(before, after)))
     if patched:
-        what = "job" if kind == JOBS else "pool"
+        what = PATCHED.get(kind, "pool")
         found += [f"{name}: cannot be removed (Batch's {what} PATCH leaves it as it is); give it a value"
                   for name in before if name not in after]
     return found
@@ -117,8 +129,8 @@ def update_problems(kind: str, before: dict[str, Any], after: dict[str, Any]) ->
 
 @dataclass(frozen=True)
 class UpdateRequest:
-    """The request an edit sends: `operation` is "pool.updateproperties", "pool.patch", "job.patch" or
-    "task.put"."""
+    """The request an edit sends: `operation` is "pool.updateproperties", "pool.patch", "job.patch",
+    "jobschedule.patch" or "task.put"."""
 
     operation: str
     body: dict[str, Any]
@@ -139,8 +151,9 @@ def update_request(kind: str, before: dict[str, Any], after: dict[str, Any]) -> 
         if after.get("startTask") is not None:
             body = {"startTask": after["startTask"], **body}
         return UpdateRequest("pool.updateproperties", body)
-    if kind == JOBS:
-        return UpdateRequest("job.patch", {name: after[name] for name in top_level(changed)})
+    if kind in PATCHED:
+        operation = "job.patch" if kind == JOBS else "jobschedule.patch"
+        return UpdateRequest(operation, {name: after[name] for name in top_level(changed)})
     return UpdateRequest("task.put", {"constraints": after.get("constraints") or {}})
 
 
@@ -189,16 +202,15 @@ def clone_header(kind: str, ident: str) -> str:
 def clone_problems(kind: str, body: dict[str, Any]) -> list[str]:
     """What `batchtui create` would say of the clone `body`; [] if nothing."""
     found = body_problems(body, CREATE_TYPES[kind])
-    pool_info = body.get("poolInfo")
-    if kind == JOBS and isinstance(pool_info, dict) and not pool_info.get("poolId") \
-            and not pool_info.get("autoPoolSpecification"):
-        found.append("poolInfo.poolId: required (or poolInfo.autoPoolSpecification)")
+    job, where = (body.get("jobSpecification"), "jobSpecification.") if kind == SCHEDULES else (body, "")
+    if kind in (JOBS, SCHEDULES) and isinstance(job, dict):
+        found += pool_info_problems(job, where)
     return found
 
 
 def export_bodies(kind: str, docs: list[dict[str, Any]]) -> Any:
     """What an export writes, in the shape `batchtui create` and `az batch … --json-file` take: one create
-    body for a pool or job, a list of create bodies for tasks."""
+    body for a pool, job or job schedule, a list of create bodies for tasks."""
     bodies = [create_body(kind, doc) for doc in docs]
     return bodies if kind == TASKS else bodies[0]
 
