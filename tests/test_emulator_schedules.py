@@ -213,3 +213,27 @@ def test_schedules_survive_a_restart(tmp_path):
         wait_for(lambda: f"{schedule_id}:job-2" in _job_ids(sdk, schedule_id), what="numbering goes on")
     finally:
         again.stop()
+
+
+def test_a_schedules_job_is_changed_through_the_async_sdk(fast, sdk):
+    """A schedule's job id holds a `:` (SCHED:job-1): the aio SDK signs its URL with `%3A` and aiohttp
+    sends `:`; the emulator accepts what the client signed, so the explorer can act on such a job."""
+    import asyncio
+
+    from azure.batch.aio import BatchClient as AsyncBatchClient
+    from azure.core.credentials import AzureNamedKeyCredential
+
+    schedule_id = _create(sdk, m.BatchJobScheduleConfiguration())
+    job_id = wait_for(lambda: next(iter(_job_ids(sdk, schedule_id)), None), what="the schedule's job")
+    assert ":" in job_id
+
+    async def change() -> None:
+        async with AsyncBatchClient(fast.endpoint, AzureNamedKeyCredential(fast.account, fast.key)) as client:
+            await client.update_job(job_id, m.BatchJobUpdateOptions(priority=7))
+            assert (await client.get_job(job_id)).priority == 7
+            poller = await client.begin_terminate_job(job_id, {"terminateReason": "by the aio client"},
+                                                      polling_interval=0.05)
+            await poller.result()
+
+    asyncio.run(change())
+    assert sdk.get_job(job_id).execution_info.termination_reason == "by the aio client"

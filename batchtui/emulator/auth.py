@@ -2,7 +2,8 @@
 
 The string to sign (see azure/batch/_patch.py, BatchSharedKeyAuthPolicy):
 verb; the values of eleven standard headers; every header whose name contains
-"ocp-", lower-cased and sorted, as name:value; "/ACCOUNT" + the raw URL path;
+"ocp-", lower-cased and sorted, as name:value; "/ACCOUNT" + the URL path (as it
+arrived, or percent-encoded as the SDK builds it: see signed_paths);
 each query parameter, names sorted, first URL-decoded value, empties dropped.
 
 A signed request must also be fresh, as Batch requires: "The Batch service
@@ -25,7 +26,7 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, unquote
 
 SIGNED_HEADERS = (
     "content-encoding",
@@ -109,7 +110,8 @@ def check_authorization(
     lengths: tuple[str | None, ...] = (None,)
     if not any(header.lower() == "content-length" and value for header, value in headers.items()):
         lengths = ("", "0")
-    signed = [sign(key, string_to_sign(method, raw_path, raw_query, headers, account, length)) for length in lengths]
+    signed = [sign(key, string_to_sign(method, path, raw_query, headers, account, length))
+              for path in signed_paths(raw_path) for length in lengths]
     # compare_digest takes ASCII strings only: a signature that is not ASCII is simply wrong
     if not signature.isascii() or not any(hmac.compare_digest(expected, signature) for expected in signed):
         return (
@@ -117,6 +119,14 @@ def check_authorization(
             "header is formed correctly including the signature."
         )
     return check_request_time(headers)
+
+
+def signed_paths(raw_path: str) -> tuple[str, ...]:
+    """The forms of the URL path a client may have signed: as it arrived, and with every character but `/`
+    percent-encoded as the SDK builds its URLs (azure-batch quotes an id's `:`, as in a job schedule's
+    `SCHED:job-1`, as `%3A`, and an HTTP client may send it decoded, or the other way round)."""
+    decoded = unquote(raw_path)
+    return tuple(dict.fromkeys((raw_path, quote(decoded, safe="/"), decoded)))
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
