@@ -40,6 +40,7 @@ async def test_storage_from_the_explorer():
 
     from batchtui.service.connect import service_for
     from batchtui.ui.app import BatchApp
+    from batchtui.ui.screens.storage_view import StorageScreen
     from batchtui.ui.views import TASKS, ViewKey
     from batchtui.ui.widgets.resource_table import ResourceTable
 
@@ -63,7 +64,7 @@ async def test_storage_from_the_explorer():
             shown = str(body.render())
             assert "inputs/wordcount/part-001.txt" in shown and "wordcount 1.0" in shown and "sig=" not in shown
             await pilot.press("O")
-            await until(pilot, lambda: app.screen.__class__.__name__ == "StorageScreen", what="storage view")
+            await until(pilot, lambda: isinstance(app.screen, StorageScreen), what="storage view")
             await until(pilot, lambda: "counts-001.txt" in app.export_screenshot().replace("&#160;", " "),
                         what="the task's outputs listed")
             await pilot.press("escape")
