@@ -829,3 +829,26 @@ async def test_no_sideways_scroll_when_the_columns_fit_beside_a_vertical_scrollb
         await pilot.pause()
         assert table.show_vertical_scrollbar
         assert table.max_scroll_x == 0 and table.virtual_size.width <= table.scrollable_content_region.width
+
+
+async def test_a_line_cut_at_an_edge_says_so():
+    columns = [Column("id", "ID", 6, flex=True), Column("a", "AAA", 20), Column("b", "BBB", 20),
+               Column("c", "CCC", 20)]
+    rows = [TableRow("r0", ("r0", "a" * 20, "b" * 20, "c" * 20), (0, 0, 0, 0))]
+    app = TableApp(rows, columns)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(ResourceTable)
+        await pilot.pause()
+        width = table.scrollable_content_region.width
+        # BBB goes on past the right edge: the last cell says so, in the header and in the rows.
+        assert table.render_line(0).text[width - 1] == "…" and table.render_line(1).text[width - 1] == "…"
+        # Scrolled to the end, not on a column's start: the column cut at the left says so too.
+        table.scroll_to(x=table.max_scroll_x - 3, animate=False)
+        await pilot.pause()
+        pinned = table._lines.layout.pinned_width(width)
+        assert table.render_line(1).text[pinned] == "…"
+        # A column a whole step away (→) starts clean.
+        table.scroll_to(x=0, animate=False)
+        await pilot.pause()
+        await pilot.press("right")
+        assert table.render_line(0).text.split()[:3] == ["ID", "BBB", "CCC"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
@@ -196,12 +197,20 @@ class TableView(ScrollView):
             strip = self._render_row(view[index], index == self._model.cursor, width, full_width, base)
         if scroll_x == 0 and strip.cell_length == full_width:
             return strip  # the common case: no horizontal scrolling, no extra Strip
+        cut_right = strip.cell_length > scroll_x + width  # (the line goes on past the view's right edge)
         pinned = self._lines.layout.pinned_width(width) if scroll_x else 0
         if 0 < pinned < full_width:
             # The first column stays put; the others scroll sideways behind it.
             moving = strip.crop_extend(pinned + scroll_x, scroll_x + full_width, base)
-            return Strip.join([strip.crop(0, pinned), moving])
-        return strip.crop_extend(scroll_x, scroll_x + full_width, base)
+            shown = Strip.join([strip.crop(0, pinned), moving])
+        else:
+            shown = strip.crop_extend(scroll_x, scroll_x + full_width, base)
+        # Nothing is cut without saying so: a … where the line goes on past an edge.
+        if scroll_x and pinned < width and pinned + scroll_x not in self._lines.layout.starts(width):
+            shown = _ellipsis_at(shown, pinned)  # (a column shown from its middle)
+        if cut_right and width > 1:
+            shown = _ellipsis_at(shown, width - 1)
+        return shown
 
     def _render_empty(self, y: int, width: int, base: Style) -> Strip:
         body = self._body_height() or 1
@@ -231,3 +240,11 @@ class TableView(ScrollView):
                 post = Style.from_color(cursor.color)
         marker = style + self.get_component_rich_style("resource-table--marker", partial=True) if is_marked else None
         return self._lines.row(self._model.rows[key], width, full_width, style, marker, post, self.app.console)
+
+
+def _ellipsis_at(strip: Strip, x: int) -> Strip:
+    """`strip` with its cell `x` replaced by `…` in that cell's style (a wide character there gives way
+    whole: its other half becomes a space)."""
+    cell = strip.crop(x, x + 1)
+    style = next((segment.style for segment in cell if segment.text), None)
+    return Strip.join([strip.crop(0, x), Strip([Segment("…", style)], 1), strip.crop(x + 1, strip.cell_length)])
