@@ -26,6 +26,7 @@ from ...textsafe import inert
 from ..model.histogram import (
     Bar,
     bar_line,
+    shares,
     duration_bars,
     durations_of,
     exit_code_bars,
@@ -145,10 +146,10 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
             options.append(Option(Text(heading, style="bold"), id=f"{key}-heading", disabled=True))
             most = max(bar.count for bar in bars)
             total = sum(bar.count for bar in bars)
-            for index, bar in enumerate(bars):
+            for index, (bar, share) in enumerate(zip(bars, shares([bar.count for bar in bars]), strict=True)):
                 option_id = f"{key}-{index}"
                 self.bars[option_id] = bar
-                label, drawn, tail = bar_line(bar, most, total, width, label_width)
+                label, drawn, tail = bar_line(bar, most, total, width, label_width, share)
                 style = EXIT_STYLES.get(bar.label, "red") if key == "exit" else "cyan"
                 options.append(Option(Text.assemble(label, (drawn, style), tail), id=option_id))
         listing.set_options(options)
