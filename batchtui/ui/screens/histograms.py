@@ -26,12 +26,12 @@ from ...textsafe import inert
 from ..model.histogram import (
     Bar,
     bar_line,
-    shares,
     duration_bars,
     durations_of,
     exit_code_bars,
     exit_codes_of,
     seconds_text,
+    shares,
     spread,
 )
 from ..model.table_request import ShowTasks, SwitchView
