@@ -78,11 +78,12 @@ async def test_pools_table_and_details_show_autoscale(emu, pools):
     async with app.run_test(size=(120, 40)) as pilot:
         await on_row(pilot, auto)
         await until(pilot, lambda: "2/2" in row_of(app, auto), what="2 of 2 nodes")
-        assert " auto " in row_of(app, auto)
-        assert " auto error " in row_of(app, broken)
+        assert " ✓ auto " in row_of(app, auto)  # (the glyph every state has)
+        assert " ✗ auto error " in row_of(app, broken)
         assert " auto" not in row_of(app, fixed) and "steady" in row_of(app, fixed)
         # The autoscale section ends the details: scrolled to, it shows the formula and the variables table.
         await until(pilot, lambda: "vm size" in screen_text(app), what="the details")
+        assert "allocation    ✓ steady (autoscale)" in screen_text(app)  # (the table's word, the details' too)
         app.query_one(DetailsPane).scroll_end(animate=False)
         await until(pilot, lambda: "VARIABLE" in screen_text(app), what="the details' variables table")
         lines = screen_lines(app)
