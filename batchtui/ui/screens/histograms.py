@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from ...service.errors import ServiceError
 from ...textsafe import inert
+from ...wording import plural
 from ..model.histogram import (
     Bar,
     bar_line,
@@ -132,7 +133,7 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
         listing = self.bar_list
         before = listing.highlighted_option.id if listing.highlighted_option is not None else None
         seconds = self.seconds
-        sections = [("exit", f"Exit codes of {len(self.exit_codes):,} tasks", exit_code_bars(self.exit_codes)),
+        sections = [("exit", f"Exit codes of {plural(len(self.exit_codes), 'task')}", exit_code_bars(self.exit_codes)),
                     ("time", self._duration_heading(seconds), duration_bars(seconds))]
         width = min(MAX_WIDTH, max(30, listing.content_region.width or self.app.size.width - 2))
         label_width = max((len(bar.label) for _, _, bars in sections for bar in bars), default=4)
@@ -163,7 +164,7 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
         found = spread(seconds.values())
         if found is None:
             return "Durations"
-        return (f"Durations of {found.count:,} tasks:  p50 {seconds_text(found.p50)}"
+        return (f"Durations of {plural(found.count, 'task')}:  p50 {seconds_text(found.p50)}"
                 f"  p95 {seconds_text(found.p95)}  max {seconds_text(found.most)}")
 
     def action_filter(self) -> None:
