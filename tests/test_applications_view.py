@@ -120,7 +120,7 @@ def test_snapshot_of_the_upload_dialog(snap_compare, emu, azurite):
         await listed(pilot)
         await pilot.press("u")
         await until(pilot, lambda: isinstance(pilot.app.screen, TransferScreen), what="the dialog")
-        pilot.app.screen.query_one("#ask-version", Input).value = "2.0"
+        await pilot.press(*"2.0")  # (the dialog opens on the first empty field: the version)
         await pilot.pause()
 
     assert snap_compare(Host(emu, azurite.connection_string), terminal_size=(80, 24), run_before=run_before)
@@ -137,6 +137,21 @@ async def test_lists_applications_versions_and_the_default(emu, azurite) -> None
         assert version_line(app, "1.0") == ["1.0", "active", "activated", *STAMP.split(), f"{size:,}", "B", "default"]
         assert version_line(app, "1.1") == ["1.1", "active", "activated", *STAMP.split(), f"{size:,}", "B"]
         assert version_line(app, "2024.1")[:2] == ["2024.1", "active"]
+
+
+async def test_the_upload_dialog_opens_on_the_first_empty_field(emu, azurite) -> None:
+    app = Host(emu, azurite.connection_string)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await listed(pilot)
+        await pilot.press("u")
+        dialog = await until(pilot, lambda: isinstance(app.screen, TransferScreen) and app.screen, what="dialog")
+        await pilot.pause()
+        assert app.focused is dialog.query_one("#ask-version", Input)
+        application = dialog.query_one("#ask-app", Input).value
+        assert application
+        await pilot.press(*"2.0")
+        assert dialog.query_one("#ask-version", Input).value == "2.0"
+        assert dialog.query_one("#ask-app", Input).value == application  # (the prefilled name is kept)
 
 
 async def test_upload_a_version_from_the_view_then_a_task_runs_it(emu, azurite, tmp_path: Path) -> None:

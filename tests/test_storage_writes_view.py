@@ -100,7 +100,7 @@ async def test_create_upload_overwrite_download_and_delete_from_keys(azurite: Az
         dialog = await until(pilot, lambda: isinstance(app.screen, TransferScreen) and app.screen, what="upload")
         await type_into(pilot, str(tmp_path / "inputs"))
         await until(pilot, lambda: app.screen is screen, what="the upload to finish")
-        assert any(n.startswith("uploaded 3 file(s)") for n in app.notes), app.notes
+        assert any(n.startswith("uploaded 3 files") for n in app.notes), app.notes
         names = sorted(b.name for b in blobs.get_container_client("work").list_blobs())
         assert names == ["inputs/a.txt", "inputs/sub/b.bin", "inputs/sub/c.txt"]
 

@@ -63,7 +63,11 @@ def test_dependency_rows_and_details_lines():
                     ("downstream", "report", "active", "not done")]
     lines = dependency_lines(_doc("train", dependsOn={"taskIds": ["fetch", "prep"]}), book.waiting("train"))
     assert lines[0] == ("depends on", "fetch, prep", "")
-    assert lines[1][0] == "blocked by" and lines[1][1].startswith("prep (failed)") and lines[1][2] == "error"
+    assert lines[1] == ("blocked by", "prep (failed): train stays active until prep is reactivated and succeeds",
+                        "error")
+    book.take([TaskRow.from_rest("j", _doc("fetch", "completed", "failure", 2))])
+    lines = dependency_lines(_doc("train", dependsOn={"taskIds": ["fetch", "prep"]}), book.waiting("train"))
+    assert lines[1][1].endswith(": train stays active until they are reactivated and succeed")
     assert TaskDeps(("a",), ((1, 1), (2, 9))).describe() == "a, 1, 2-9"
 
 

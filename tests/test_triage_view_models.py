@@ -19,6 +19,7 @@ from batchtui.ui.model.histogram import (
     exit_code_bars,
     exit_codes_of,
     percentile,
+    shares,
     span_label,
     spread,
 )
@@ -106,6 +107,16 @@ def test_bars_in_eighths_and_a_line_that_fits():
         assert len(label + drawn + tail) == width and tail.split() == ["1", "100%"]
     rare = exit_code_bars({"a": 3})[0]
     assert bar_line(rare, 1000, 1000, 80, 8)[2].split() == ["1", "<1%"]
+    assert bar_line(rare, 37, 40, 80, 8, "93%")[2].split() == ["1", "93%"]
+
+
+def test_shares_add_up_to_100_percent():
+    assert shares([37, 1, 1, 1]) == ["93%", "3%", "2%", "2%"]  # (92.5 and 2.5: the first largest remainder)
+    assert shares([1, 1, 1]) == ["34%", "33%", "33%"]
+    assert shares([999, 1]) == ["100%", "<1%"] and shares([3, 1]) == ["75%", "25%"]
+    assert shares([0, 0]) == ["", ""] and shares([]) == []
+    for counts in ([7, 5, 3, 2, 1], [1] * 7, [123, 45, 6, 7, 8, 9], [40, 30, 20, 10]):
+        assert sum(int(share.rstrip("%")) for share in shares(counts)) == 100
 
 
 # -- the clusters view's strings ---------------------------------------------------------------

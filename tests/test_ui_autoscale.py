@@ -78,11 +78,12 @@ async def test_pools_table_and_details_show_autoscale(emu, pools):
     async with app.run_test(size=(120, 40)) as pilot:
         await on_row(pilot, auto)
         await until(pilot, lambda: "2/2" in row_of(app, auto), what="2 of 2 nodes")
-        assert " auto " in row_of(app, auto)
-        assert " auto error " in row_of(app, broken)
+        assert " ✓ auto " in row_of(app, auto)  # (the glyph every state has)
+        assert " ✗ auto error " in row_of(app, broken)
         assert " auto" not in row_of(app, fixed) and "steady" in row_of(app, fixed)
         # The autoscale section ends the details: scrolled to, it shows the formula and the variables table.
         await until(pilot, lambda: "vm size" in screen_text(app), what="the details")
+        assert "allocation    ✓ steady (autoscale)" in screen_text(app)  # (the table's word, the details' too)
         app.query_one(DetailsPane).scroll_end(animate=False)
         await until(pilot, lambda: "VARIABLE" in screen_text(app), what="the details' variables table")
         lines = screen_lines(app)
@@ -172,6 +173,45 @@ async def test_the_editor_enables_then_disables_autoscale(emu):
         await until(pilot, lambda: "autoscale is off" in screen_text(app), what="disabled")
         assert client.get_pool(pool_id).enable_auto_scale is False
         await pilot.press("escape")
+
+
+def side_pane(app) -> str:
+    """The editor's results pane's words."""
+    return " ".join(str(app.screen.query_one("#results").render()).split())
+
+
+async def test_a_fixed_pool_s_editor_says_why_it_cannot_evaluate_and_keeps_a_draft(emu):
+    client = emu.client()
+    pool_id = unique("draft")
+    client.create_pool(m.BatchPoolCreateOptions(id=pool_id, vm_size="standard_d2s_v3",
+                                                virtual_machine_configuration=IMAGE, target_dedicated_nodes=0))
+    app = make_app(emu)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_row(pilot, pool_id)
+        await open_editor(pilot)
+        words = side_pane(app)  # said before ctrl+e is tried
+        assert "Batch evaluates a formula only on an autoscale pool: ctrl+s enables it" in words
+        assert "then ctrl+e evaluates" in words and "ctrl+e asks the service" not in words
+        assert "Not evaluated: this pool has a fixed size." in words
+        assert "A draft kept" not in screen_words(app)
+        app.screen.query_one("#formula").text = "$TargetDedicatedNodes = 0; // mine, not applied yet"
+        await pilot.press("ctrl+e")
+        await until(pilot, lambda: "only on a pool that has" in side_pane(app), what="evaluate refused")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "Yes (y)" in screen_text(app), what="the confirmation drawn")
+        words = screen_words(app)
+        assert "It could not be evaluated here first: Batch evaluates a formula only on an autoscale pool, " \
+               "and this pool has a fixed size." in words
+        assert "has not been evaluated here (ctrl+e) yet" not in words
+        await pilot.press("escape")  # the confirmation: nothing applied
+        await until(pilot, lambda: app.screen.__class__.__name__ == "AutoScaleEditor", what="back in the editor")
+        await pilot.press("escape")  # the editor: the draft is kept, and it says so
+        await until(pilot, lambda: any("kept as a draft, not applied (A reopens it)" in str(note.message)
+                                       for note in app._notifications), what="the note")
+        await open_editor(pilot)
+        assert app.screen.query_one("#formula").text == "$TargetDedicatedNodes = 0; // mine, not applied yet"
+        assert "A draft kept from earlier in this session, not applied: ctrl+s applies it." in screen_words(app)
+    assert client.get_pool(pool_id).enable_auto_scale is False
 
 
 async def test_autoscale_command_and_read_only(emu, pools):

@@ -65,9 +65,9 @@ async def _settle(pilot, deadline: float) -> None:
     await pilot.pause()
 
 
-def on_pool(pool_id: str, evaluate: str | None = None):
+def on_pool(pool_id: str, evaluate: str | None = None, open_editor: bool = False):
     """Load the pools, put the cursor on `pool_id` and scroll its details to the end; with `evaluate`,
-    open the editor instead, write that formula and evaluate it."""
+    open the editor instead, write that formula and evaluate it; with `open_editor`, only open it."""
     async def run_before(pilot) -> None:
         app = pilot.app
         table = app.query_one(ResourceTable)
@@ -77,7 +77,7 @@ def on_pool(pool_id: str, evaluate: str | None = None):
             await pilot.pause(0.05)
         table.move_cursor_to_key(pool_id)
         await _settle(pilot, deadline)
-        if evaluate is None:  # the details scrolled down to the last evaluation's variables table
+        if evaluate is None and not open_editor:  # the details scrolled down to the last evaluation's variables table
             app.query_one(DetailsPane).scroll_end(animate=False)
             await pilot.pause()
             return
@@ -88,6 +88,9 @@ def on_pool(pool_id: str, evaluate: str | None = None):
         await pilot.pause()
         area = app.screen.query_one("#formula", TextArea)
         area.cursor_blink = False  # a blinking cursor would make the picture depend on the moment it is taken
+        if evaluate is None:
+            await _settle(pilot, deadline)
+            return
         area.text = evaluate
         area.move_cursor((0, 0))
         await pilot.press("ctrl+e")
@@ -107,3 +110,9 @@ def test_pool_autoscale_details(snap_compare, frozen, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_autoscale_editor_with_an_evaluation(snap_compare, frozen, size):
     assert snap_compare(frozen_app(frozen), terminal_size=size, run_before=on_pool("queue", evaluate=TRIED))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_autoscale_editor_on_a_fixed_pool(snap_compare, frozen, size):
+    """The starter formula wraps (never cut) and the side pane says how a fixed pool gets evaluated."""
+    assert snap_compare(frozen_app(frozen), terminal_size=size, run_before=on_pool("fixed", open_editor=True))

@@ -244,6 +244,7 @@ async def test_export_writes_what_batchtui_create_takes(emulator, client, pool_i
         await pilot.press("ctrl+s")
         await until(pilot, lambda: screen_name(app) == "SaveScreen", what="save dialog")
         assert "2 tasks as JSON" in screen_text(app)
+        assert app.screen.query_one("Vertical").border_title == "Export the create bodies"
         field = app.screen.query_one("#save-path", Input)
         field.value = str(tmp_path / "tasks.json")
         await pilot.press("enter")
@@ -255,6 +256,7 @@ async def test_export_writes_what_batchtui_create_takes(emulator, client, pool_i
         await on_row(pilot, job)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: screen_name(app) == "SaveScreen", what="save dialog")
+        assert app.screen.query_one("Vertical").border_title == "Export the create body"
         app.screen.query_one("#save-path", Input).value = str(tmp_path / "job.json")
         await pilot.press("enter")
         await until(pilot, lambda: (tmp_path / "job.json").exists(), what="job.json")
@@ -299,7 +301,7 @@ async def test_rerun_a_failed_task_with_a_fixed_command_line(emulator, client, p
         await on_row(pilot, "broken")
         await pilot.press("ctrl+r")
         words = await dialog(pilot, "Rerun with changes")
-        assert f"Rerun 1 task of job {job} with these changes?" in words
+        assert f"Rerun 1 task of job {job} with these changes? It is deleted and added again" in words
         assert "~ commandLine: \"/bin/sh -c 'exit 3'\" → \"/bin/sh -c 'exit 0'\"" in words
         assert '"commandLine"' in editor.seen(0) and '"environmentSettings": []' in editor.seen(0)
         await pilot.press("y")
@@ -322,7 +324,7 @@ async def test_rerun_marked_tasks_with_one_fix(emulator, client, pool_id, tmp_pa
         await until(pilot, lambda: len(table.marked) == 3, what="3 marked")
         await pilot.press("ctrl+r")
         words = await dialog(pilot, "Rerun with changes")
-        assert f"Rerun 3 tasks of job {job}" in words and "Rerun (y)" in words
+        assert f"Rerun 3 tasks of job {job} with these changes? Each is deleted" in words and "Rerun (y)" in words
         assert "~ perTask.shard-1.commandLine: was \"/bin/sh -c 'echo shard 1; exit 5'\" now \"/bin/sh -c " \
                "'echo shard 1; exit 0'\"" in words
         await pilot.press("y")

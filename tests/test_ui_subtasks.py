@@ -23,7 +23,7 @@ from batchtui.emulator_process import start_emulator
 from batchtui.ui.app import BatchApp
 from batchtui.ui.screens.log_view import LogScreen
 from batchtui.ui.screens.subtasks import SubtasksScreen
-from batchtui.ui.views import TASKS, ViewKey
+from batchtui.ui.views import JOBS, TASKS, ViewKey
 
 SIZES = [(80, 24), (120, 40)]
 FROZEN = "2026-11-23T10:00:00Z"
@@ -128,3 +128,14 @@ async def subtasks_shown(pilot) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_subtasks_view(snap_compare, frozen_solved, size):
     assert snap_compare(frozen_app(frozen_solved), terminal_size=size, run_before=subtasks_shown)
+
+
+async def test_subtasks_away_from_a_job_s_tasks_says_what_to_open(emulator, solved):
+    account = account_for(emulator)
+    app = BatchApp([account], {account.name: service_for(emulator)}, refresh_seconds=1.0,
+                   start=ViewKey("emu", JOBS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.table.total_count > 0, what="the jobs listed")
+        await pilot.press("colon", *"subtasks", "enter")
+        said = ":subtasks lists a multi-instance task's subtasks: open its job's tasks first (:tasks JOB)"
+        await until(pilot, lambda: any(said in line for line in screen_lines(app)), what="the reason")

@@ -221,7 +221,6 @@ async def test_tails_are_read_once_a_session_and_failures_takes_a_job(emulator, 
     service = app.services["emu"]
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: job_id in app.table.all_keys(), what="the job listed")
-        assert "Failures" not in flat(screen_lines(app))  # the key is the tasks view's
         app.table.move_cursor_to_key(job_id)
         await pilot.press("colon", *"failures", "enter")  # the cursor's job
         screen = await clusters_in(pilot, app)
@@ -245,6 +244,23 @@ async def test_tails_are_read_once_a_session_and_failures_takes_a_job(emulator, 
         await until(pilot, lambda: isinstance(app.screen, FailuresScreen) and app.screen.progress.problem,
                     what="the problem")
         assert line_with(screen_lines(app), "cannot list the failed tasks: JobNotFound")
+
+
+async def test_the_keys_work_on_the_jobs_view_for_the_cursor_s_job(emulator, planted):
+    job_id, _ = planted
+    app = make_app(emulator, ViewKey("emu", JOBS))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: job_id in app.table.all_keys(), what="the job listed")
+        app.table.move_cursor_to_key(job_id)
+        await pilot.pause()
+        footer = shown_in(app, "KeyFooter")
+        assert "! Failures" in footer or footer.endswith("…  ? Help")
+        await pilot.press("exclamation_mark")
+        screen = await clusters_in(pilot, app)
+        assert screen.job_id == job_id
+        await pilot.press("escape", "percent_sign")
+        await until(pilot, lambda: isinstance(app.screen, HistogramScreen), what="the histograms")
+        assert app.screen.job_id == job_id
 
 
 async def test_the_keys_are_in_the_footer_and_the_help(emulator, planted):

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
+from ..wording import plural
 from .errors import CONFLICT, INVALID, ServiceError
 from .storage import BlobStore, storage_error
 
@@ -188,7 +189,8 @@ async def download_prefix(store: BlobStore, container: str, items: list[Transfer
     and moved into place); the bytes written. FileExistsError (before anything is written) when a
     target exists and not `overwrite`."""
     if not overwrite and (present := existing_files(items)):
-        raise FileExistsError(f"{len(present)} file(s) exist, e.g. {present[0]}")
+        raise FileExistsError(f"{plural(len(present), 'file')} {'exists' if len(present) == 1 else 'exist'}, "
+                              f"e.g. {present[0]}")
     total = sum(item.size for item in items)
     done = 0
     if progress:

@@ -41,6 +41,7 @@ class Action:
     run_one: RunOne | None = None
     run_all: RunAll | None = None  # for operations that take many ids at once
     single: bool = False  # one resource only (e.g. resize)
+    effect: str = ""  # what else happens, said in the confirmation (e.g. a schedule's active job ends too)
 
 
 ACTIONS: dict[str, Action] = {
@@ -58,7 +59,8 @@ ACTIONS: dict[str, Action] = {
                run_one=lambda s, v, k, p: ops.reboot_node(s, v.parent, k, p["option"])),
         Action("reimage", "i", (NODES,), "Reimage", "Reimage the node (its disk is wiped)",
                fields=(Field("option", "Running tasks", "choice", "requeue", NODE_OPTIONS),),
-               run_one=lambda s, v, k, p: ops.reimage_node(s, v.parent, k, p["option"])),
+               run_one=lambda s, v, k, p: ops.reimage_node(s, v.parent, k, p["option"]),
+               effect="Its disk is wiped: the files of the tasks that ran there are lost."),
         Action("disable_scheduling", "p", (NODES,), "Disable scheduling on", "Stop scheduling tasks on the node",
                fields=(Field("option", "Running tasks", "choice", "requeue", SCHEDULING_OPTIONS),),
                run_one=lambda s, v, k, p: ops.disable_scheduling(s, v.parent, k, p["option"])),
@@ -78,9 +80,11 @@ ACTIONS: dict[str, Action] = {
                run_one=lambda s, v, k, p: ops.reactivate_task(s, v.parent, k)),
         Action("terminate_schedule", "t", (SCHEDULES,), "Terminate",
                "Terminate the job schedule (no more runs; its active job is terminated too)",
-               run_one=lambda s, v, k, p: sched.terminate_schedule(s, k)),
+               run_one=lambda s, v, k, p: sched.terminate_schedule(s, k),
+               effect="No more jobs are created, and its active job, if any, is terminated too."),
         Action("disable_schedule", "p", (SCHEDULES,), "Disable", "Disable the job schedule (no new jobs)",
-               run_one=lambda s, v, k, p: sched.disable_schedule(s, k)),
+               run_one=lambda s, v, k, p: sched.disable_schedule(s, k),
+               effect="No new jobs are created until it is enabled; its active job, if any, goes on."),
         Action("enable_schedule", "P", (SCHEDULES,), "Enable", "Enable the job schedule again",
                run_one=lambda s, v, k, p: sched.enable_schedule(s, k)),
         Action("delete", "ctrl+d", (POOLS, JOBS, TASKS, SCHEDULES), "Delete", "Delete it",
@@ -120,7 +124,9 @@ def _listed(keys: list[str]) -> str:
 
 
 def describe(action: Action, view: ViewKey, keys: list[str]) -> str:
-    return f"{action.verb} {noun(view, len(keys))}?\n{_listed(keys)}"
+    """The confirmation's question, the rows it works on, and what else happens (`Action.effect`)."""
+    effect = f"\n{action.effect}" if action.effect else ""
+    return f"{action.verb} {noun(view, len(keys))}?\n{_listed(keys)}{effect}"
 
 
 def explain_refusals(view: ViewKey, refused: dict[str, Refusal]) -> str:

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from ..service.models import NodeCounts, NodeRow, TaskCounts
 from ..service.schedules import ScheduleRow
+from ..wording import plural
 from .format import STATE_STYLES
 
 BAR_WIDTH = 30
@@ -99,14 +100,14 @@ def jobs_overview(jobs: Sequence[_Job]) -> Fit:
     for job in jobs:
         states[job.state] = states.get(job.state, 0) + 1
     failing = sum(1 for job in jobs if job.counts is not None and job.counts.failed)
-    tally = Text(f"{len(jobs)} jobs")
+    tally = Text(plural(len(jobs), "job"))
     for state, number in sorted(states.items()):
         tally.append(f"  {state} ", style="dim")
         tally.append(str(number), style=STATE_STYLES.get(state, ""))
     if not failing:
         return Fit((tally,))
     alert = Text(f"✗ {failing} with failed tasks", style="bold red")
-    return Fit((alert + Text("  ") + tally, alert + Text(f"  {len(jobs)} jobs")))
+    return Fit((alert + Text("  ") + tally, alert + Text("  " + plural(len(jobs), "job"))))
 
 
 def schedules_overview(schedules: Sequence[ScheduleRow]) -> Fit:
@@ -114,7 +115,7 @@ def schedules_overview(schedules: Sequence[ScheduleRow]) -> Fit:
     states: dict[str, int] = {}
     for schedule in schedules:
         states[schedule.state] = states.get(schedule.state, 0) + 1
-    tally = Text(f"{len(schedules)} job schedule{'' if len(schedules) == 1 else 's'}")
+    tally = Text(plural(len(schedules), "job schedule"))
     for state, number in sorted(states.items()):
         tally.append(f"  {state} ", style="dim")
         tally.append(str(number), style=STATE_STYLES.get(state, ""))
@@ -177,7 +178,7 @@ def pools_overview(counts: dict[str, NodeCounts]) -> Fit:
             for state, number in bucket.items():
                 if state != "total" and number:
                     states[state.lower()] = states.get(state.lower(), 0) + number
-    head = Text(f"{len(counts)} pools, {sum(states.values())} nodes")
+    head = Text(f"{plural(len(counts), 'pool')}, {plural(sum(states.values()), 'node')}")
 
     def line(squares: int) -> Text:
         text = head.copy()

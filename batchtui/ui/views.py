@@ -15,7 +15,7 @@ from ..service.models import NodeRow, PoolRow, TaskRow
 from ..service.schedules import ScheduleRow, schedule_of
 from ..service.task_dependencies import BLOCKED_MARK
 from .fetch import JobEntry, PoolEntry
-from .format import RUNNING, clock_time, duration, elapsed, limit
+from .format import DONE, FAILED, RUNNING, clock_time, duration, elapsed, limit
 from .preconditions import RowState
 from .widgets.resource_table import Column, TableRow
 from .widgets.safe_text import inert, state_text
@@ -62,7 +62,7 @@ COLUMNS: dict[str, list[tuple[Column, str]]] = {
     POOLS: [
         (Column("id", "ID", 24, flex=True), "I"),
         (Column("state", "STATE", 10), "S"),
-        (Column("allocation", "ALLOCATION", 10), ""),
+        (Column("allocation", "ALLOCATION", 12), ""),
         (Column("running", "RUNNING", 7, "right"), "R"),
         (Column("slots", "SLOTS", 9, "right"), ""),
         (Column("dedicated", "DEDICATED", 9, "right"), "D"),
@@ -186,13 +186,14 @@ AUTO_SUFFIX = " auto"
 
 
 def _allocation_cell(p: PoolRow) -> Text:
-    """ALLOCATION: the allocation state; for an autoscale pool "auto" while steady (its DEDICATED and
-    LOW-PRI targets are the last evaluation's), "auto error" when its last evaluation failed."""
+    """ALLOCATION: the allocation state with its glyph; for an autoscale pool "✓ auto" while steady (its
+    DEDICATED and LOW-PRI targets are the last evaluation's), "✗ auto error" when its last evaluation failed,
+    else its state ("◐ resizing")."""
     if not p.auto_scale:
         return state_text(p.allocation_state)
     if p.auto_scale_error:
-        return Text("auto error", style="bold red")
-    return Text("auto", style="cyan") if p.allocation_state == "steady" else state_text(p.allocation_state)
+        return Text(f"{FAILED} auto error", style="bold red")
+    return Text(f"{DONE} auto", style="cyan") if p.allocation_state == "steady" else state_text(p.allocation_state)
 
 
 def pool_row(entry: PoolEntry, now: datetime) -> TableRow:

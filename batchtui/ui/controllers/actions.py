@@ -67,9 +67,9 @@ class ActionRunner:
             return not self.read_only_here() and self.applies(EDITOR_ACTIONS[str(parameters[0])][0])
         if action == "read_only":
             return self.read_only_here() and self.applies(str(parameters[0]))
-        if action in ("failed_only", "failures", "histograms"):
+        if action == "failed_only":
             return view.kind == TASKS
-        if action in ("nodes_health", "watch"):
+        if action in ("failures", "histograms", "nodes_health", "watch"):  # the tasks view's job or the cursor's
             return view.kind in (TASKS, JOBS)
         if action in ("open_log", "browse_files"):
             return view.kind in (TASKS, NODES)

@@ -1,7 +1,8 @@
 """Opening the autoscale editor: `A` on a pool of the pools view, or `:autoscale [POOL]` (the cursor's
 pool when none is named). The pool's document is fetched first (its formula, interval and last
 evaluation fill the editor); read-only mode says so instead. Closing the editor after a change
-refreshes the explorer."""
+refreshes the explorer. A formula edited and not applied is kept per pool for the session: the
+editor opens on it again, saying it is a draft."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 class AutoScaleOpener:
     def __init__(self, app: BatchApp) -> None:
         self.app = app
+        self.drafts: dict[tuple[str, str], AutoScaleDraft] = {}  # (account, pool id) → a draft not applied
 
     def open(self, pool_id: str = "") -> None:
         """The editor for `pool_id` (else the cursor row's, in the pools view)."""
@@ -48,8 +50,17 @@ class AutoScaleOpener:
         if not app.ui_alive():
             return
         draft = AutoScaleDraft.for_pool(pool_id, AutoScaleSettings.from_pool(pool))
+        key = (account, pool_id)
+        if key in self.drafts:
+            draft.keep_from(self.drafts[key])
 
         def closed(changed: bool | None) -> None:
+            if draft.edited:
+                self.drafts[key] = draft
+                app.notify(f"pool {pool_id}: the formula edited is kept as a draft, not applied (A reopens it)",
+                           timeout=5, markup=False)
+            else:
+                self.drafts.pop(key, None)
             if changed:
                 app.refresher.refresh_now()
                 app.details.reload()

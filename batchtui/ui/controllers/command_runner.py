@@ -128,7 +128,8 @@ class CommandRunner:
             self.prompt.error(":stragglers filters a job's tasks: open them first (:tasks JOB)")
             return False
         if name == "subtasks" and kind != TASKS:
-            self.prompt.error(":subtasks lists a task's: open its job's tasks first (:tasks JOB)")
+            self.prompt.error(":subtasks lists a multi-instance task's subtasks: "
+                              "open its job's tasks first (:tasks JOB)")
             return False
         if name == "subtasks" and not argument and not self.app.table.cursor_key:
             self.prompt.error(":subtasks TASK, or put the cursor on the task")

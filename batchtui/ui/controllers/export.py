@@ -104,7 +104,8 @@ class Exporter:
             app.notify(message, severity="warning" if left else "information", timeout=10)
 
         ref = ExportedJson(default, f"{what} as JSON (the body batchtui create {kind_word} takes)")
-        app.push_screen(SaveScreen(service, ref, default, downloader=write), saved)
+        title = f"Export the create {'bodies' if len(keys) > 1 else 'body'}"
+        app.push_screen(SaveScreen(service, ref, default, downloader=write, title=title), saved)
 
 
 def _json(value: Any) -> str:

@@ -116,7 +116,8 @@ class RerunWithChanges:
             if not found:
                 return None
             bodies = rerun_bodies(docs, before, after)
-            heading = (f"Rerun {count} of job {view.parent} with these changes? Each is deleted and added "
+            each = "Each is" if len(ids) != 1 else "It is"
+            heading = (f"Rerun {count} of job {view.parent} with these changes? {each} deleted and added "
                        f"again with the same id (its files and run history are lost).")
             footer = f"Tasks: {', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}"
             running = [str(d["id"]) for d in docs if d.get("state") in ("running", "preparing")]

@@ -50,12 +50,6 @@ class _IdsFile:
         return self.what
 
 
-class _ExportScreen(SaveScreen):
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("Vertical").border_title = "Export task ids"
-
-
 class Triage:
     """Opens the triage views over the explorer and carries out what they ask."""
 
@@ -191,5 +185,6 @@ class Triage:
             if result is not None:
                 app.notify(f"saved {label} to {result[0]}", timeout=5)
 
-        screen = _ExportScreen(app.services[app.view.account], target, target.path, downloader=write)
+        screen = SaveScreen(app.services[app.view.account], target, target.path, downloader=write,
+                            title="Export task ids")
         app.push_screen(screen, saved)

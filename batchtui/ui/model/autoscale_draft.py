@@ -23,7 +23,9 @@ from ...service.autoscale import (
 class AutoScaleDraft:
     """`pool_id`'s autoscale as edited. `formula` and `interval` (minutes, as typed) change as the user
     types; `run` is the last evaluation's outcome for `evaluated` (the formula it evaluated);
-    `problem` is a refusal of the service or a check's message, shown instead of a run."""
+    `problem` is a refusal of the service or a check's message, shown instead of a run. `pool_formula` and
+    `pool_interval` are what the pool has (the sample and the default for a fixed pool): the draft is
+    `edited` when it differs from them; `kept` when its text is one kept from an earlier opening."""
 
     pool_id: str
     enabled: bool
@@ -32,6 +34,9 @@ class AutoScaleDraft:
     run: AutoScaleRun | None = None
     evaluated: str | None = None
     problem: str = ""
+    pool_formula: str = ""
+    pool_interval: str = ""
+    kept: bool = False
 
     @classmethod
     def for_pool(cls, pool_id: str, settings: AutoScaleSettings) -> AutoScaleDraft:
@@ -40,10 +45,32 @@ class AutoScaleDraft:
         minutes = DEFAULT_INTERVAL_MINUTES
         if settings.interval is not None:
             minutes = max(1, int(settings.interval.total_seconds() // 60))
-        draft = cls(pool_id, settings.enabled, settings.formula or SAMPLE_FORMULA, str(minutes))
+        formula = settings.formula or SAMPLE_FORMULA
+        draft = cls(pool_id, settings.enabled, formula, str(minutes), pool_formula=formula, pool_interval=str(minutes))
         if settings.enabled and settings.last_run is not None:
             draft.run, draft.evaluated = settings.last_run, settings.formula
         return draft
+
+    @property
+    def edited(self) -> bool:
+        """Whether the formula or the interval differs from the pool's (a draft not applied)."""
+        return self.formula != self.pool_formula or self.interval.strip() != self.pool_interval
+
+    def keep_from(self, earlier: AutoScaleDraft) -> None:
+        """Take the text of a draft kept from an earlier opening (when it still differs from the pool's)."""
+        self.formula, self.interval = earlier.formula, earlier.interval
+        self.kept = self.edited
+
+    def applied(self, formula: str, interval: str) -> None:
+        """The pool now has `formula` every `interval` minutes (enableautoscale succeeded)."""
+        self.enabled, self.pool_formula, self.pool_interval, self.kept = True, formula, interval.strip(), False
+
+    @property
+    def note(self) -> str:
+        """A line under the status while a kept draft is shown (else "")."""
+        if not (self.kept and self.edited):
+            return ""
+        return "A draft kept from earlier in this session, not applied: ctrl+s applies it."
 
     @property
     def stale(self) -> bool:
@@ -91,7 +118,10 @@ class AutoScaleDraft:
         verb = "Change the autoscale formula of" if self.enabled else "Enable autoscale on"
         lines = [f"{verb} pool {self.pool_id}, evaluated every {self.interval.strip()} minutes?",
                  "The service evaluates it at once and resizes the pool to its targets."]
-        if self.run is None or self.stale:
+        if not self.enabled:
+            lines.append("It could not be evaluated here first: Batch evaluates a formula only on an autoscale "
+                         "pool, and this pool has a fixed size.")
+        elif self.run is None or self.stale:
             lines.append("This formula has not been evaluated here (ctrl+e) yet.")
         elif self.run.error is not None:
             lines.append(f"Its last evaluation failed: {self.run.error.code}.")
@@ -102,7 +132,13 @@ class AutoScaleDraft:
 
     def disable_message(self) -> str:
         return (f"Disable autoscale on pool {self.pool_id}?\nThe pool keeps its current size; "
-                "its formula is forgotten by the service (this editor keeps it until you close it).")
+                "its formula is forgotten by the service (this editor keeps it as a draft for the session).")
+
+    def disabled(self) -> None:
+        """The pool no longer autoscales (disableautoscale succeeded): it has no formula, so the text shown
+        is a draft from now on."""
+        self.enabled, self.run, self.problem = False, None, ""
+        self.pool_formula, self.pool_interval = SAMPLE_FORMULA, str(DEFAULT_INTERVAL_MINUTES)
 
     def evaluated_now(self, run: AutoScaleRun) -> None:
         self.run, self.evaluated, self.problem = run, self.formula, ""

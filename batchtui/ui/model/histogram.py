@@ -178,12 +178,27 @@ def bar_text(count: int, most: int, width: int) -> str:
     return text.ljust(width)
 
 
-def bar_line(bar: Bar, most: int, total: int, width: int, label_width: int) -> tuple[str, str, str]:
+def shares(counts: list[int]) -> list[str]:
+    """Each count's share of their sum in whole percents ("92%", "3%") that add up to 100% (largest-remainder
+    rounding: the percents lost to rounding down go to the largest fractions, earlier counts first on a tie);
+    a count above 0 whose share rounds to 0 reads "<1%", never as none. All "" when the sum is 0."""
+    total = sum(counts)
+    if total <= 0:
+        return ["" for _ in counts]
+    whole = [100 * count // total for count in counts]
+    by_remainder = sorted(range(len(counts)), key=lambda i: (-(100 * counts[i] % total), i))
+    for index in by_remainder[:100 - sum(whole)]:
+        whole[index] += 1
+    return ["<1%" if percent == 0 and count else f"{percent}%" for percent, count in zip(whole, counts, strict=True)]
+
+
+def bar_line(bar: Bar, most: int, total: int, width: int, label_width: int,
+             share: str | None = None) -> tuple[str, str, str]:
     """The three parts of a bar's line `width` cells wide: its label (right-aligned to `label_width`), the
-    bar, and "count  share%" (e.g. "1,234  56%", "1  <1%")."""
-    share = f"{100 * bar.count / total:.0f}%" if total else ""
-    if share == "0%" and bar.count:
-        share = "<1%"  # (a bar that counts a task never reads as none)
+    bar, and "count  share%" (e.g. "1,234  56%", "1  <1%"). `share`: the share to show (from `shares`, so
+    that a chart's shares add up); None: this bar's own share of `total`."""
+    if share is None:
+        share = shares([bar.count, total - bar.count])[0]
     tail = f" {bar.count:>7,} {share:>4}"
     label = bar.label.rjust(label_width)[:max(label_width, 1)]
     room = max(4, width - label_width - 1 - len(tail))

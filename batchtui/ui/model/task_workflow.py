@@ -45,8 +45,11 @@ def dependency_lines(doc: dict[str, Any], waiting: Waiting | None) -> list[Line]
     if waiting is None:
         return [*lines, ("", "D lists their states", "dim")]
     if waiting.blockers:
-        lines.append(("blocked by", _names(waiting.blockers) + ": it stays active until they are reactivated "
-                      "and succeed", "error"))
+        blockers = waiting.blockers
+        until = (f"{blockers[0].id} is reactivated and succeeds" if len(blockers) == 1
+                 else "they are reactivated and succeed")
+        lines.append(("blocked by", f"{_names(blockers)}: {doc.get('id', 'this task')} stays active until {until}",
+                      "error"))
     if waiting.pending or waiting.more:
         lines.append(("waits for", _names(waiting.pending, waiting.more), ""))
     if not waiting.count:

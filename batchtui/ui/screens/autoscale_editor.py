@@ -73,7 +73,7 @@ class AutoScaleEditor(ModalScreen[bool]):
         with box:
             yield Static("", id="status", markup=False)
             with Horizontal(id="panes"):
-                yield TextArea(self.draft.formula, id="formula", show_line_numbers=True, soft_wrap=False)
+                yield TextArea(self.draft.formula, id="formula", show_line_numbers=True, soft_wrap=True)
                 with VerticalScroll(id="results-box"):
                     yield Static("", id="results", markup=False)
             with Horizontal(id="bar"):
@@ -83,8 +83,7 @@ class AutoScaleEditor(ModalScreen[bool]):
                 yield Button("Apply ^s", id="apply", variant="warning")
                 yield Button("Disable ^d", id="disable")
                 yield Button("Close esc", id="close")
-            yield Static("ctrl+e evaluates without applying; ctrl+s applies (confirmed); esc closes",
-                         id="hint", markup=False)
+            yield Static("", id="hint", markup=False)
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width < WIDE, "narrow")
@@ -97,7 +96,13 @@ class AutoScaleEditor(ModalScreen[bool]):
     # -- what is shown -----------------------------------------------------------------------
     def show(self) -> None:
         draft = self.draft
-        self.query_one("#status", Static).update(Text(draft.status, style="bold"))
+        status = Text(draft.status, style="bold")
+        if draft.note:
+            status.append("\n" + draft.note, style="yellow")
+        self.query_one("#status", Static).update(status)
+        self.query_one("#hint", Static).update(
+            "ctrl+e evaluates without applying; ctrl+s applies (confirmed); esc closes" if draft.enabled else
+            "ctrl+s enables autoscale with this formula (confirmed); esc closes")
         self.query_one("#disable", Button).disabled = not draft.enabled
         self.query_one("#results", Static).update(self.results())
 
@@ -106,6 +111,11 @@ class AutoScaleEditor(ModalScreen[bool]):
         text = Text()
         if draft.problem:
             text.append(draft.problem + "\n", style="bold red")
+            return text
+        if draft.run is None and not draft.enabled:
+            text.append("Not evaluated: this pool has a fixed size.\n", style="dim")
+            text.append("Batch evaluates a formula only on an autoscale pool: ctrl+s enables it (the service "
+                        "evaluates it at once), then ctrl+e evaluates changes before you apply them.", style="dim")
             return text
         if draft.run is None:
             text.append("Not evaluated yet.\n", style="dim")
@@ -191,7 +201,8 @@ class AutoScaleEditor(ModalScreen[bool]):
         except ServiceError as error:
             draft.refused(f"Not applied: {error}")
         else:
-            self.changed, draft.enabled = True, True
+            self.changed = True
+            draft.applied(formula, str(minutes))
             settings = service_autoscale.AutoScaleSettings.from_pool(pool)
             if settings.last_run is not None:
                 draft.run, draft.evaluated, draft.problem = settings.last_run, formula, ""
@@ -218,7 +229,8 @@ class AutoScaleEditor(ModalScreen[bool]):
         except ServiceError as error:
             draft.refused(f"Not disabled: {error}")
         else:
-            self.changed, draft.enabled, draft.run, draft.problem = True, False, None, ""
+            self.changed = True
+            draft.disabled()
             self.app.notify(f"autoscale disabled on pool {draft.pool_id}", timeout=5, markup=False)
         if self.is_mounted:
             self.show()

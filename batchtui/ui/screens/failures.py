@@ -44,6 +44,7 @@ from ...service.node_health import JobHealth
 from ...service.tails import CONCURRENCY, TAIL_BYTES, TailCache, failed_tasks, fetch_tails
 from ...service.triage import Cluster, Clusterer
 from ...textsafe import inert
+from ...wording import plural
 from ..model.failure_clusters import Progress, filter_name
 from ..model.table_request import ShowTasks, SwitchView
 from ..node_health_view import bad_nodes_line
@@ -252,8 +253,9 @@ class FailuresScreen(ModalScreen[ShowTasks | SwitchView | None]):
             return Choice(cluster.task_ids, filter_name(cluster), label, cluster)
         if self.rest and self.cluster_list.highlighted == len(self.shown):
             ids = sorted(task_id for small in self.rest for task_id in small.task_ids)
-            causes = f"{len(self.rest):,} smaller cause{'' if len(self.rest) == 1 else 's'}"
-            return Choice(ids, f"{len(ids)} tasks of {causes}", f"{len(ids)} task ids of {causes}", None)
+            causes = plural(len(self.rest), "smaller cause")
+            return Choice(ids, f"{plural(len(ids), 'task')} of {causes}", f"{plural(len(ids), 'task id')} of {causes}",
+                          None)
         self.notify("no cluster chosen" if self.shown else "no failure cluster yet", severity="warning",
                     timeout=3, markup=False)
         return None

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from ...service.errors import ServiceError
 from ...textsafe import inert
+from ...wording import plural
 from ..model.histogram import (
     Bar,
     bar_line,
@@ -31,6 +32,7 @@ from ..model.histogram import (
     exit_code_bars,
     exit_codes_of,
     seconds_text,
+    shares,
     spread,
 )
 from ..model.table_request import ShowTasks, SwitchView
@@ -131,7 +133,7 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
         listing = self.bar_list
         before = listing.highlighted_option.id if listing.highlighted_option is not None else None
         seconds = self.seconds
-        sections = [("exit", f"Exit codes of {len(self.exit_codes):,} tasks", exit_code_bars(self.exit_codes)),
+        sections = [("exit", f"Exit codes of {plural(len(self.exit_codes), 'task')}", exit_code_bars(self.exit_codes)),
                     ("time", self._duration_heading(seconds), duration_bars(seconds))]
         width = min(MAX_WIDTH, max(30, listing.content_region.width or self.app.size.width - 2))
         label_width = max((len(bar.label) for _, _, bars in sections for bar in bars), default=4)
@@ -145,10 +147,10 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
             options.append(Option(Text(heading, style="bold"), id=f"{key}-heading", disabled=True))
             most = max(bar.count for bar in bars)
             total = sum(bar.count for bar in bars)
-            for index, bar in enumerate(bars):
+            for index, (bar, share) in enumerate(zip(bars, shares([bar.count for bar in bars]), strict=True)):
                 option_id = f"{key}-{index}"
                 self.bars[option_id] = bar
-                label, drawn, tail = bar_line(bar, most, total, width, label_width)
+                label, drawn, tail = bar_line(bar, most, total, width, label_width, share)
                 style = EXIT_STYLES.get(bar.label, "red") if key == "exit" else "cyan"
                 options.append(Option(Text.assemble(label, (drawn, style), tail), id=option_id))
         listing.set_options(options)
@@ -162,7 +164,7 @@ class HistogramScreen(ModalScreen[ShowTasks | SwitchView | None]):
         found = spread(seconds.values())
         if found is None:
             return "Durations"
-        return (f"Durations of {found.count:,} tasks:  p50 {seconds_text(found.p50)}"
+        return (f"Durations of {plural(found.count, 'task')}:  p50 {seconds_text(found.p50)}"
                 f"  p95 {seconds_text(found.p95)}  max {seconds_text(found.most)}")
 
     def action_filter(self) -> None:

@@ -97,7 +97,8 @@ class SaveScreen(ModalScreen[tuple[str, int] | None]):
     """Asks where to save a file, then saves it with a progress bar. Dismissed with (path, bytes) or None.
 
     `downloader(path, overwrite=…, progress=…)`, when given, saves instead of `download_file(service, ref,
-    …)`, with the same contract (the bytes written; FileExistsError, ServiceError, OSError)."""
+    …)`, with the same contract (the bytes written; FileExistsError, ServiceError, OSError). `title`: the
+    dialog's title, saying what is saved."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
@@ -111,8 +112,9 @@ class SaveScreen(ModalScreen[tuple[str, int] | None]):
     """
 
     def __init__(self, service: FileReader, ref: ShownFile, default_path: str, *,
-                 downloader: Callable[..., Awaitable[int]] | None = None) -> None:
+                 downloader: Callable[..., Awaitable[int]] | None = None, title: str = "Save the whole file") -> None:
         super().__init__()
+        self.title_text = title
         self.service = service
         self.ref = ref
         self.downloader = downloader
@@ -122,7 +124,7 @@ class SaveScreen(ModalScreen[tuple[str, int] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Save the whole file"
+            box.border_title = self.title_text
             yield Static(Text(f"Save {one_line(self.ref.describe())} to:"))
             yield Input(self.default_path, id="save-path")
             yield Static(Text("enter saves, esc cancels", style="dim"), id="save-message", markup=False)

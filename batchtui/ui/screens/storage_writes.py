@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 
 from ...service import blob_writes
 from ...service.storage import BlobStore
+from ...wording import plural
 from ..model.blob_marks import BlobMarks, target_of
 from ..model.blob_tree import Entry
 from ..model.log_buffer import one_line
@@ -77,12 +78,12 @@ class StorageWritesScreen(StorageScreen):
                 raise ValueError(f"{local}: no files to upload")
             size = sum(item.size for item in items)
             existing = await blob_writes.existing_blobs(store, container, [item.blob for item in items])
-            summary = f"uploading {len(items):,} file{'s' if len(items) != 1 else ''} ({size:,} bytes)"
+            summary = f"uploading {plural(len(items), 'file')} ({plural(size, 'byte')})"
             return Plan(summary, existing, items)
 
         async def run(plan: Plan, overwrite: bool, progress: Progress) -> str:
             sent = await blob_writes.upload(store, container, plan.data, overwrite=overwrite, progress=progress)
-            return f"uploaded {len(plan.data):,} file(s), {sent:,} bytes, to {container}/{prefix}"
+            return f"uploaded {plural(len(plan.data), 'file')}, {plural(sent, 'byte')}, to {container}/{prefix}"
 
         self.app.push_screen(TransferScreen(
             "Upload", f"Upload to {container}/{prefix}: a file, a folder (all in it) or a pattern (*.csv):",
@@ -106,12 +107,13 @@ class StorageWritesScreen(StorageScreen):
                 raise ValueError(f"nothing under {container}/{prefix}")
             size = sum(item.size for item in items)
             existing = [str(p) for p in blob_writes.existing_files(items)]
-            return Plan(f"downloading {len(items):,} blob(s) ({size:,} bytes) into {folder}", existing, items)
+            summary = f"downloading {plural(len(items), 'blob')} ({plural(size, 'byte')}) into {folder}"
+            return Plan(summary, existing, items)
 
         async def run(plan: Plan, overwrite: bool, progress: Progress) -> str:
             got = await blob_writes.download_prefix(store, container, plan.data, overwrite=overwrite,
                                                     progress=progress)
-            return f"downloaded {len(plan.data):,} blob(s), {got:,} bytes"
+            return f"downloaded {plural(len(plan.data), 'blob')}, {plural(got, 'byte')}"
 
         self.app.push_screen(TransferScreen(
             "Download", f"Download {container}/{prefix} (each blob under its name) into the folder:",

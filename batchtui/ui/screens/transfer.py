@@ -99,7 +99,9 @@ class TransferScreen(ModalScreen[str | None]):
             yield ProgressBar(id="transfer-progress", show_eta=False)
 
     def on_mount(self) -> None:
-        self.query_one(f"#ask-{self.asks[0].name}", Input).focus()
+        """Focus the first field still to fill (a prefilled one keeps its text: typing would replace it)."""
+        empty = next((ask for ask in self.asks if not ask.default), self.asks[0])
+        self.query_one(f"#ask-{empty.name}", Input).focus()
 
     def message(self) -> str:
         return str(self.query_one("#transfer-message", Static).render())

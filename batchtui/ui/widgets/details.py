@@ -207,7 +207,10 @@ def pool_details(doc: dict[str, Any]) -> Text:
     text = Text()
     _line(text, "pool", doc.get("id"), "bold")
     _line(text, "state", state_text(doc.get("state", "")))
-    _line(text, "allocation", state_text(doc.get("allocationState", "")))
+    allocation = state_text(doc.get("allocationState", "")).copy()
+    if doc.get("enableAutoScale"):
+        allocation.append(" (autoscale)", style="cyan")
+    _line(text, "allocation", allocation)
     _line(text, "dedicated", f"{doc.get('currentDedicatedNodes', 0)} of {doc.get('targetDedicatedNodes', 0)}")
     _line(text, "low priority", f"{doc.get('currentLowPriorityNodes', 0)} of {doc.get('targetLowPriorityNodes', 0)}")
     for error in doc.get("resizeErrors") or []:
