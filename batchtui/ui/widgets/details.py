@@ -18,6 +18,7 @@ from ...service.models import parse_time
 from ...service.schedules import schedule_of
 from ..format import limit, redact_urls, retries
 from .autoscale_view import error_text, variables_table
+from .hanging import Hanging
 from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
@@ -291,10 +292,13 @@ class DetailsPane(VerticalScroll, can_focus=False):
 
     _shown: tuple[object, ...] | None = None
 
-    def show(self, content: Text | str) -> None:
-        key = (content.plain, tuple(content.spans)) if isinstance(content, Text) else (content,)
+    def show(self, content: Text | str, hang: int = 0) -> None:
+        """Show `content`; `hang` > 0: its lines are label (`hang` cells) then value, and a value too wide
+        for the pane wraps under the value's column (render_details' Text: hang=LABEL_WIDTH)."""
+        key = (content.plain, tuple(content.spans), hang) if isinstance(content, Text) else (content,)
         if key == self._shown:
             return  # unchanged: no repaint (bytes over SSH)
         self._shown = key
+        shown = Hanging(content, hang) if hang and isinstance(content, Text) else content
         for body in self.query("#details-body").results(Static):  # none while the app shuts down
-            body.update(content)
+            body.update(shown)
