@@ -5,7 +5,7 @@ formula and last evaluation (its variables as a table, its error)."""
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from rich.text import Text
@@ -178,8 +178,21 @@ def _auto_pool(text: Text, spec: dict[str, Any], pool_id: str | None) -> None:
           + (", then kept (keepAlive)" if spec.get("keepAlive") else ""))
 
 
-def schedule_details(doc: dict[str, Any]) -> Text:
-    """A job schedule: when it runs, what it last created, and the jobs' pool."""
+def _next_run(doc: dict[str, Any], due: bool) -> str:
+    """A schedule's next run: "—" unless it is active (a disabled one creates no job until enabled); a `due`
+    run (its time has passed) waits while the recent job is unfinished."""
+    info = doc.get("executionInfo") or {}
+    if doc.get("state") != "active" or not info.get("nextRunTime"):
+        return "—"
+    recent = (info.get("recentJob") or {}).get("id")
+    if due and recent:
+        return f"{info['nextRunTime']}, due: created once {recent} ends (if it is still running)"
+    return str(info["nextRunTime"])
+
+
+def schedule_details(doc: dict[str, Any], due: bool = False) -> Text:
+    """A job schedule: when it runs (`due`: its next run time has passed), what it last created, and the
+    jobs' pool."""
     schedule = doc.get("schedule") or {}
     info = doc.get("executionInfo") or {}
     spec = doc.get("jobSpecification") or {}
@@ -188,7 +201,7 @@ def schedule_details(doc: dict[str, Any]) -> Text:
     _line(text, "schedule", doc.get("id"), "bold")
     _line(text, "name", doc.get("displayName"))
     _line(text, "state", state_text(doc.get("state", "")))
-    _line(text, "next run", info.get("nextRunTime") or ("none" if doc.get("state") != "completed" else None))
+    _line(text, "next run", _next_run(doc, due))
     _line(text, "recent job", (info.get("recentJob") or {}).get("id"))
     _line(text, "every", limit(schedule.get("recurrenceInterval")) or "once (no recurrence)")
     _line(text, "not before", schedule.get("doNotRunUntil"))
@@ -274,6 +287,9 @@ def render_details(kind: str, doc: dict[str, Any], zone: tzinfo | None = None,
     (None: local); `workflow`: a task's dependency and exit-option lines."""
     if kind == "tasks":
         return task_details(_readable(doc, zone), workflow)
+    if kind == "schedules":
+        next_run = parse_time((doc.get("executionInfo") or {}).get("nextRunTime"))
+        return schedule_details(_readable(doc, zone), next_run is not None and next_run <= datetime.now(UTC))
     return RENDERERS[kind](_readable(doc, zone))
 
 
