@@ -99,7 +99,7 @@ class DetailsLoader:
             waiting = book.waiting(str(self.doc.get("id"))) if book is not None else None
             workflow = dependency_lines(self.doc, waiting) + exit_lines(
                 self.doc, self._jobs.get((view.account, view.parent)))
-        details = render_details(view.kind, self.doc, app.choices.zone(view.kind), workflow)
+        details = render_details(view.kind, self.doc, app.choices.zone(view.kind), workflow, app.clock())
         app.query_one(DetailsPane).show(details, hang=LABEL_WIDTH)
 
     def toggle(self) -> None:

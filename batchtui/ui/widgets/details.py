@@ -11,14 +11,13 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from ...service.autoscale import AutoScaleSettings, interval_text
 from ...service.models import parse_time
 from ...service.schedules import schedule_of
 from ..format import limit, redact_urls, retries
 from .autoscale_view import error_text, variables_table
-from .hanging import Hanging
+from .hanging import HangingStatic
 from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
@@ -282,14 +281,15 @@ RENDERERS = {"tasks": task_details, "jobs": job_details, "pools": pool_details, 
 
 
 def render_details(kind: str, doc: dict[str, Any], zone: tzinfo | None = None,
-                   workflow: list[tuple[str, str, str]] | None = None) -> Text:
+                   workflow: list[tuple[str, str, str]] | None = None, now: datetime | None = None) -> Text:
     """The details of a `kind` ("tasks", "jobs", "pools", "nodes", "schedules") document, times in `zone`
-    (None: local); `workflow`: a task's dependency and exit-option lines."""
+    (None: local); `workflow`: a task's dependency and exit-option lines; `now` (aware; None: the wall
+    clock's): whether a schedule's next run is due."""
     if kind == "tasks":
         return task_details(_readable(doc, zone), workflow)
     if kind == "schedules":
         next_run = parse_time((doc.get("executionInfo") or {}).get("nextRunTime"))
-        return schedule_details(_readable(doc, zone), next_run is not None and next_run <= datetime.now(UTC))
+        return schedule_details(_readable(doc, zone), next_run is not None and next_run <= (now or datetime.now(UTC)))
     return RENDERERS[kind](_readable(doc, zone))
 
 
@@ -304,7 +304,7 @@ class DetailsPane(VerticalScroll, can_focus=False):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="details-body", markup=False)
+        yield HangingStatic("", id="details-body", markup=False)
 
     _shown: tuple[object, ...] | None = None
 
@@ -315,6 +315,5 @@ class DetailsPane(VerticalScroll, can_focus=False):
         if key == self._shown:
             return  # unchanged: no repaint (bytes over SSH)
         self._shown = key
-        shown = Hanging(content, hang) if hang and isinstance(content, Text) else content
-        for body in self.query("#details-body").results(Static):  # none while the app shuts down
-            body.update(shown)
+        for body in self.query("#details-body").results(HangingStatic):  # none while the app shuts down
+            body.show(content, hang)
