@@ -232,3 +232,31 @@ async def test_autoscale_command_and_read_only(emu, pools):
         await until(pilot, lambda: "read-only: cannot edit the pool's autoscale" in screen_text(app),
                     what="the read-only notice")
         assert app.screen.__class__.__name__ != "AutoScaleEditor"
+
+
+LONG_COMMENT = ("// Nodes for the queue: the larger of (active + running), or the busiest of the last samples, "
+                "once enough samples exist.\n$TargetDedicatedNodes = 1;")
+
+
+async def test_a_long_formula_line_wraps_under_the_value_column_at_80x24(emu):
+    """A formula line wider than the pane continues at the value's column (a hanging indent), never
+    back under the labels: the reviewer's `▕ running),` / `▕ exist.` lines."""
+    client = emu.client()
+    pool_id = unique("wrap")
+    client.create_pool(m.BatchPoolCreateOptions(
+        id=pool_id, vm_size="standard_d2s_v3", virtual_machine_configuration=IMAGE, enable_auto_scale=True,
+        auto_scale_formula=LONG_COMMENT, auto_scale_evaluation_interval=timedelta(minutes=5)))
+    app = make_app(emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_row(pilot, pool_id)
+        await until(pilot, lambda: (app.details.doc or {}).get("id") == pool_id, what="its details")
+        body = app.query_one(DetailsPane).query_one("#details-body")
+        await until(pilot, lambda: body.size.height > 12, what="the details drawn")
+        lines = [body.render_line(y).text.rstrip() for y in range(body.size.height)]
+        start = next(i for i, line in enumerate(lines) if line.startswith("formula       // Nodes"))
+        end = next(i for i, line in enumerate(lines) if "$TargetDedicatedNodes = 1;" in line)
+        assert end - start >= 2, lines  # the comment took two lines or more
+        for line in lines[start + 1:end + 1]:
+            assert line.startswith(" " * 14) and line[14] != " ", lines  # at the value column
+        words = " ".join(line.strip() for line in lines[start:end]).split()
+        assert words == ["formula", *LONG_COMMENT.split("\n")[0].split()]  # nothing lost in the wrap

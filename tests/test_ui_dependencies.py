@@ -139,3 +139,16 @@ def test_dependency_view_snapshot(snap_compare, pipeline, size):
 def test_exit_option_snapshot(snap_compare, pipeline, size):
     app = frozen_app(pipeline, ViewKey("emulator", TASKS, "guarded"))
     assert snap_compare(app, terminal_size=size, run_before=settled(1, cursor="check"))
+
+
+async def test_the_pace_line_counts_tasks_blocked_for_good(pipeline):
+    """train waits on the failed prep and report on train: both can never run, so the pace line's ETA (if
+    any) is for merge alone and says 2 tasks are blocked; it never promises the job's end."""
+    from batchtui.ui.widgets.progress_line import ProgressLine
+
+    app = frozen_app(pipeline, ViewKey("emulator", TASKS, "pipeline"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        line = app.query_one(ProgressLine)
+        await until(pilot, lambda: "2 tasks blocked" in line.plain or "blocked: " in line.plain,
+                    what=f"the blocked tasks on the pace line ({line.plain!r})")
+        assert "2 tasks blocked" in line.plain  # merge (waiting on a task 4 that may come) can still run

@@ -6,8 +6,10 @@ taskcounts, at a given `now` (epoch seconds):
 - **throughput**: tasks completed (by their end time) in the last `RATE_WINDOW` seconds, or since the
   job's first task started if that is later, per minute. Unknown while that window is shorter than
   `MIN_RATE_WINDOW` (a rate over a few seconds says little).
-- **ETA**: the tasks not yet completed (active + running, from taskcounts) divided by the throughput.
-  None when the throughput is unknown or zero; 0 when nothing remains. None too when the job has
+- **ETA**: the tasks not yet completed (active + running, from taskcounts) that can still run (less the
+  `blocked` ones: active tasks a failed dependency keeps from ever running) divided by the throughput.
+  None when the throughput is unknown or zero, or when every remaining task is blocked (the job never
+  ends as things stand); 0 when nothing remains. None too when the job has
   **stalled**: no task completed for `STALL_GAPS` times the mean gap between completions at that
   throughput, and at least `STALL_MIN` seconds (the recent rate no longer says when it ends).
 - **last hour**: completions per bucket over the 60 minutes up to `now`, in `HOUR_BUCKETS` buckets
@@ -45,13 +47,20 @@ class Pace:
     """per_minute: the throughput (None: not measurable yet); eta_seconds: the estimated time until every
     task completed (None: unknown); remaining: tasks not completed (active + running); last_hour:
     completions per minute over the last hour, oldest first (`HOUR_BUCKETS` numbers); stalled_seconds:
-    how long no task has completed, when that means the job stalled (else None)."""
+    how long no task has completed, when that means the job stalled (else None); blocked: how many of the
+    remaining tasks can never run (a failed dependency), not counted in the ETA."""
 
     per_minute: float | None
     eta_seconds: float | None
     remaining: int
     last_hour: tuple[int, ...]
     stalled_seconds: float | None = None
+    blocked: int = 0
+
+    @property
+    def all_blocked(self) -> bool:
+        """Whether tasks remain and every one of them is blocked: no ETA, the job never ends as things are."""
+        return self.remaining > 0 and self.blocked >= self.remaining
 
 
 def quantile(sorted_values: list[float], q: float) -> float | None:
@@ -62,9 +71,12 @@ def quantile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[rank - 1]
 
 
-def pace(stats: TaskStats, counts: TaskCounts, now: float) -> Pace:
-    """The job's pace at `now` (epoch seconds): see the module's docstring for each figure."""
+def pace(stats: TaskStats, counts: TaskCounts, now: float, blocked: int = 0) -> Pace:
+    """The job's pace at `now` (epoch seconds), `blocked` of its active tasks never to run (a failed
+    dependency): see the module's docstring for each figure."""
     remaining = counts.active + counts.running
+    blocked = min(blocked, counts.active)
+    runnable = remaining - blocked
     per_minute: float | None = None
     start = now - RATE_WINDOW
     if stats.first_start is not None:
@@ -77,16 +89,16 @@ def pace(stats: TaskStats, counts: TaskCounts, now: float) -> Pace:
     last = stats.last_end
     if remaining == 0:
         eta = 0.0
-    elif per_minute:
+    elif per_minute and runnable:
         quiet = now - last if last is not None else 0.0
         if quiet > max(STALL_GAPS * 60.0 / per_minute, STALL_MIN):
             stalled = quiet
         else:
-            eta = remaining / per_minute * 60.0
+            eta = runnable / per_minute * 60.0
     minute = math.floor(now / 60.0) * 60.0  # the start of the current minute: the last bucket's
     starts = (minute - 60.0 * (HOUR_BUCKETS - 1 - i) for i in range(HOUR_BUCKETS))
     buckets = tuple(stats.completions_between(start, start + 60.0) for start in starts)
-    return Pace(per_minute, eta, remaining, buckets, stalled)
+    return Pace(per_minute, eta, remaining, buckets, stalled, blocked)
 
 
 def straggler_threshold(stats: TaskStats) -> float | None:

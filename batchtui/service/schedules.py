@@ -9,15 +9,18 @@ own cannot hold a `:`, so the id alone says which schedule made a job
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from .client import BatchService
-from .errors import from_exception
+from .errors import ServiceError, from_exception
 from .models import JobRow, RestDict, parse_time, path_segment
 
 SCHEDULE_JOB_MARK = ":job-"
+# A job in one of these states keeps its schedule's next job from being created (Batch waits for it to end).
+UNFINISHED_JOB_STATES = frozenset({"active", "enabling", "disabling", "disabled", "terminating"})
 
 
 def schedule_of(job_id: str) -> str | None:
@@ -43,6 +46,19 @@ class ScheduleRow:
     pool_id: str
     creation_time: datetime | None
     end_time: datetime | None
+    recent_job_state: str = ""  # the recent job's state, when asked for (`list_schedules`: a due run only)
+
+    @property
+    def next_run(self) -> datetime | None:
+        """When the next job is created: None unless the schedule is active (a disabled schedule creates
+        none until enabled, a completed or terminating one none at all)."""
+        return self.next_run_time if self.state == "active" else None
+
+    def waits_for(self, now: datetime) -> str:
+        """The id of the recent job a due run (next run at or before `now`, aware) waits for, else "":
+        Batch creates no job while the schedule's previous one is still unfinished."""
+        due = self.next_run is not None and self.next_run <= now
+        return self.recent_job if due and self.recent_job_state in UNFINISHED_JOB_STATES else ""
 
     @classmethod
     def from_rest(cls, d: RestDict) -> ScheduleRow:
@@ -67,11 +83,26 @@ class ScheduleRow:
 
 
 async def list_schedules(service: BatchService) -> list[ScheduleRow]:
-    """The account's job schedules, in id order."""
+    """The account's job schedules, in id order; a schedule whose next run is due (past) also has its
+    recent job's state (one request each: `ScheduleRow.waits_for`)."""
     out: list[ScheduleRow] = []
     async for page in service.pages("/jobschedules"):
         out.extend(ScheduleRow.from_rest(d) for d in page)
+    now = datetime.now(UTC)
+    due = [i for i, row in enumerate(out) if row.recent_job and row.next_run is not None and row.next_run <= now]
+    states = await asyncio.gather(*(_job_state(service, out[i].recent_job) for i in due))
+    for i, state in zip(due, states, strict=True):
+        out[i] = replace(out[i], recent_job_state=state)
     return out
+
+
+async def _job_state(service: BatchService, job_id: str) -> str:
+    """The job's state ("" when it is gone or cannot be read: the row then shows the time alone)."""
+    try:
+        body = await service.get_json(f"/jobs/{path_segment(job_id)}", {"$select": "id,state"})
+    except ServiceError:  # a row without the state is still a row
+        return ""
+    return str(body.get("state") or "")
 
 
 async def has_schedules(service: BatchService) -> bool:

@@ -15,6 +15,7 @@ named task may not exist yet (the dependent waits for it).
     book.waiting(task_id)               # Waiting: blockers, pending, missing
     book.label(task_id)                 # "✗ up" (blocked by up) / "a, b +3" / ""
     book.downstream(task_id)            # ids of the tasks that depend on it
+    book.blocked()                      # ids of the active tasks that can never run (as things stand)
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ class DependencyBook:
         self._ints: list[int] = []  # sorted keys of _by_int
         self._named_by: dict[str, set[str]] = {}  # upstream id -> dependents naming it
         self._ranged: dict[str, tuple[tuple[int, int], ...]] = {}  # dependents with ranges
+        self._dependents: set[str] = set()  # tasks with a dependsOn
+        self._blocked: frozenset[str] | None = None  # blocked()'s answer until the book changes
 
     @property
     def any(self) -> bool:
@@ -119,6 +122,9 @@ class DependencyBook:
                         bisect.insort(self._ints, number)
                     self._by_int.setdefault(number, []).append(row.id)
             self.tasks[row.id] = task
+            self._blocked = None
+            if deps is not None:
+                self._dependents.add(row.id)
             if deps is not None and (before is None or before.deps is None):
                 for upstream in deps.ids:
                     self._named_by.setdefault(upstream, set()).add(row.id)
@@ -133,6 +139,8 @@ class DependencyBook:
         for task_id in task_ids:
             if self.tasks.pop(task_id, None) is None:
                 continue
+            self._blocked = None
+            self._dependents.discard(task_id)
             self._ranged.pop(task_id, None)
             number = integer_id(task_id)
             if number is not None and task_id in self._by_int.get(number, []):
@@ -212,6 +220,22 @@ class DependencyBook:
                         self._note(out, member)
             out.more += unsatisfied
         return out
+
+    def blocked(self) -> frozenset[str]:
+        """The active tasks that can never run as things stand: a task they depend on completed without
+        satisfying them (failed, or dependencyAction block), or is itself such a blocked task. Worked out
+        once per change of the book."""
+        if self._blocked is None:
+            waits = {t: self.waiting(t) for t in self._dependents if self.tasks[t].state == "active"}
+            blocked = {t for t, waiting in waits.items() if waiting.blockers}
+            grew = True
+            while grew:  # a task that waits on a blocked task is blocked too
+                grown = {t for t, waiting in waits.items() if t not in blocked
+                         and any(up.id in blocked for up in waiting.pending)}
+                blocked |= grown
+                grew = bool(grown)
+            self._blocked = frozenset(blocked)
+        return self._blocked
 
     @staticmethod
     def _note(out: Waiting, up: Upstream) -> None:

@@ -299,20 +299,22 @@ def task_row(t: TaskRow, now: datetime, straggler: bool = False, waiting: str = 
 
 
 def schedule_row(s: ScheduleRow, now: datetime) -> TableRow:
-    """A job schedule's row: its next run, the job it last created, how often it runs ("once": no recurrence)."""
+    """A job schedule's row: its next run ("after job-3": due, but its recent job is still unfinished; "—":
+    none while disabled or ended), the job it last created, how often it runs ("once": no recurrence)."""
+    recent = inert(s.recent_job.rpartition(":")[2] if s.recent_job.startswith(f"{s.id}:") else s.recent_job)
     return TableRow(
         key=s.id,
         cells=(
             inert(s.id),
             state_text(s.state),
-            clock_time(s.next_run_time, now),
-            inert(s.recent_job.rpartition(":")[2] if s.recent_job.startswith(f"{s.id}:") else s.recent_job),
+            Text(f"after {recent}", style="yellow") if s.waits_for(now) else clock_time(s.next_run, now) or "—",
+            recent,
             limit(s.recurrence) or "once",
             inert(s.pool_id),
             clock_time(s.creation_time, now),
             clock_time(s.end_time, now),
         ),
-        sort_keys=(s.id, s.state, _t(s.next_run_time), s.recent_job, s.recurrence, s.pool_id,
+        sort_keys=(s.id, s.state, _t(s.next_run), s.recent_job, s.recurrence, s.pool_id,
                    _t(s.creation_time), _t(s.end_time)),
     )
 

@@ -17,7 +17,7 @@ from ...service.models import RestDict
 from ...service.schedules import get_schedule
 from ..model.task_workflow import dependency_lines, exit_lines, exit_relevant
 from ..views import JOBS, POOLS, SCHEDULES, TASKS, ViewKey
-from ..widgets.details import DetailsPane, render_details
+from ..widgets.details import LABEL_WIDTH, DetailsPane, render_details
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ class DetailsLoader:
             waiting = book.waiting(str(self.doc.get("id"))) if book is not None else None
             workflow = dependency_lines(self.doc, waiting) + exit_lines(
                 self.doc, self._jobs.get((view.account, view.parent)))
-        app.query_one(DetailsPane).show(render_details(view.kind, self.doc, app.choices.zone(view.kind), workflow))
+        details = render_details(view.kind, self.doc, app.choices.zone(view.kind), workflow, app.clock())
+        app.query_one(DetailsPane).show(details, hang=LABEL_WIDTH)
 
     def toggle(self) -> None:
         """Show or hide the pane (a shown pane loads the cursor row's document)."""

@@ -148,7 +148,9 @@ class JobMonitor:
         stats = self._stats.get((view.account, view.parent))
         if stats is None or not stats.complete or counts is None:
             return
-        line.show(PaceView(pace(stats, counts, self._now()), late, straggler_threshold(stats)))
+        book = self.app.dependencies.book(view)
+        blocked = len(book.blocked()) if book is not None and book.any else 0
+        line.show(PaceView(pace(stats, counts, self._now(), blocked), late, straggler_threshold(stats)))
 
     def _line(self) -> ProgressLine:
         return self.app.query_one(ProgressLine)

@@ -5,19 +5,19 @@ formula and last evaluation (its variables as a table, its error)."""
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from ...service.autoscale import AutoScaleSettings, interval_text
 from ...service.models import parse_time
 from ...service.schedules import schedule_of
 from ..format import limit, redact_urls, retries
 from .autoscale_view import error_text, variables_table
+from .hanging import HangingStatic
 from .safe_text import inert, state_text
 
 ERROR_STYLE = "bold red"
@@ -177,8 +177,21 @@ def _auto_pool(text: Text, spec: dict[str, Any], pool_id: str | None) -> None:
           + (", then kept (keepAlive)" if spec.get("keepAlive") else ""))
 
 
-def schedule_details(doc: dict[str, Any]) -> Text:
-    """A job schedule: when it runs, what it last created, and the jobs' pool."""
+def _next_run(doc: dict[str, Any], due: bool) -> str:
+    """A schedule's next run: "—" unless it is active (a disabled one creates no job until enabled); a `due`
+    run (its time has passed) waits while the recent job is unfinished."""
+    info = doc.get("executionInfo") or {}
+    if doc.get("state") != "active" or not info.get("nextRunTime"):
+        return "—"
+    recent = (info.get("recentJob") or {}).get("id")
+    if due and recent:
+        return f"{info['nextRunTime']}, due: created once {recent} ends (if it is still running)"
+    return str(info["nextRunTime"])
+
+
+def schedule_details(doc: dict[str, Any], due: bool = False) -> Text:
+    """A job schedule: when it runs (`due`: its next run time has passed), what it last created, and the
+    jobs' pool."""
     schedule = doc.get("schedule") or {}
     info = doc.get("executionInfo") or {}
     spec = doc.get("jobSpecification") or {}
@@ -187,7 +200,7 @@ def schedule_details(doc: dict[str, Any]) -> Text:
     _line(text, "schedule", doc.get("id"), "bold")
     _line(text, "name", doc.get("displayName"))
     _line(text, "state", state_text(doc.get("state", "")))
-    _line(text, "next run", info.get("nextRunTime") or ("none" if doc.get("state") != "completed" else None))
+    _line(text, "next run", _next_run(doc, due))
     _line(text, "recent job", (info.get("recentJob") or {}).get("id"))
     _line(text, "every", limit(schedule.get("recurrenceInterval")) or "once (no recurrence)")
     _line(text, "not before", schedule.get("doNotRunUntil"))
@@ -271,11 +284,15 @@ RENDERERS = {"tasks": task_details, "jobs": job_details, "pools": pool_details, 
 
 
 def render_details(kind: str, doc: dict[str, Any], zone: tzinfo | None = None,
-                   workflow: list[tuple[str, str, str]] | None = None) -> Text:
+                   workflow: list[tuple[str, str, str]] | None = None, now: datetime | None = None) -> Text:
     """The details of a `kind` ("tasks", "jobs", "pools", "nodes", "schedules") document, times in `zone`
-    (None: local); `workflow`: a task's dependency and exit-option lines."""
+    (None: local); `workflow`: a task's dependency and exit-option lines; `now` (aware; None: the wall
+    clock's): whether a schedule's next run is due."""
     if kind == "tasks":
         return task_details(_readable(doc, zone), workflow)
+    if kind == "schedules":
+        next_run = parse_time((doc.get("executionInfo") or {}).get("nextRunTime"))
+        return schedule_details(_readable(doc, zone), next_run is not None and next_run <= (now or datetime.now(UTC)))
     return RENDERERS[kind](_readable(doc, zone))
 
 
@@ -290,14 +307,16 @@ class DetailsPane(VerticalScroll, can_focus=False):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="details-body", markup=False)
+        yield HangingStatic("", id="details-body", markup=False)
 
     _shown: tuple[object, ...] | None = None
 
-    def show(self, content: Text | str) -> None:
-        key = (content.plain, tuple(content.spans)) if isinstance(content, Text) else (content,)
+    def show(self, content: Text | str, hang: int = 0) -> None:
+        """Show `content`; `hang` > 0: its lines are label (`hang` cells) then value, and a value too wide
+        for the pane wraps under the value's column (render_details' Text: hang=LABEL_WIDTH)."""
+        key = (content.plain, tuple(content.spans), hang) if isinstance(content, Text) else (content,)
         if key == self._shown:
             return  # unchanged: no repaint (bytes over SSH)
         self._shown = key
-        for body in self.query("#details-body").results(Static):  # none while the app shuts down
-            body.update(content)
+        for body in self.query("#details-body").results(HangingStatic):  # none while the app shuts down
+            body.show(content, hang)

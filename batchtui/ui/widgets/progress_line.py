@@ -57,6 +57,10 @@ def _eta(seconds: float) -> str:
     return duration(seconds)
 
 
+def _tasks(number: int) -> str:
+    return f"{number} task{'' if number == 1 else 's'}"
+
+
 def progress_text(view: PaceView, width: int) -> Text:
     """The line for `view`, fitted to `width` cells (the sparkline shrinks, or goes, first)."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -66,6 +70,8 @@ def progress_text(view: PaceView, width: int) -> Text:
         return text
     if pace.remaining == 0:
         text.append("all done", style="bold green")
+    elif pace.all_blocked:
+        text.append(f"blocked: {_tasks(pace.blocked)} wait on failed tasks", style="bold red")
     elif pace.per_minute is None:
         text.append("rate measuring…", style="dim")
     else:
@@ -76,6 +82,8 @@ def progress_text(view: PaceView, width: int) -> Text:
         else:
             text.append(_eta(pace.eta_seconds) if pace.eta_seconds is not None else "—",
                         style="bold cyan" if pace.eta_seconds is not None else "dim")
+    if pace.blocked and not pace.all_blocked:
+        text.append(f", {_tasks(pace.blocked)} blocked", style="red")
     tail = Text(end="")
     if view.stragglers:
         tail.append(f"  ▶ {view.stragglers} straggler{'s' if view.stragglers != 1 else ''}", style="bold yellow")
