@@ -124,7 +124,7 @@ class SaveScreen(ModalScreen[tuple[str, int] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
+            box.border_title = Text(self.title_text)  # a Text: never markup
             yield Static(Text(f"Save {one_line(self.ref.describe())} to:"))
             yield Input(self.default_path, id="save-path")
             yield Static(Text("enter saves, esc cancels", style="dim"), id="save-message", markup=False)
