@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 
 import pytest
 from azure.batch import models as m
 from conftest import wait_for
+from frozen import FROZEN, snapshot_app
 from planted import bad_node_start_task, node_task
-from ui_helpers import service_for
 
-from batchtui.account import AUTH_SHARED_KEY, Account
 from batchtui.emulator_process import start_emulator
 from batchtui.ui.app import BatchApp
 from batchtui.ui.screens.nodes_health import NodesHealthScreen
 from batchtui.ui.views import TASKS, ViewKey
 
-FROZEN = "2026-11-23T10:00:00Z"
 SIZES = [(80, 24), (120, 40)]
 WAVES = 8
 
@@ -56,12 +53,7 @@ def frozen_bad_node(tmp_path_factory):
 
 
 def frozen_app(emu) -> BatchApp:
-    os.environ["BATCHTUI_SNAPSHOT_KEY"] = emu.key
-    account = Account(name="emulator", endpoint="http://127.0.0.1:8200", account_name=emu.account,
-                      auth=AUTH_SHARED_KEY, key_env="BATCHTUI_SNAPSHOT_KEY", source="demo")
-    clock = lambda: datetime.fromisoformat(FROZEN)  # noqa: E731
-    return BatchApp([account], {"emulator": service_for(emu)}, refresh_seconds=60, clock=clock,
-                    start=ViewKey("emulator", TASKS, "frames"))
+    return snapshot_app(emu, ViewKey("emulator", TASKS, "frames"))
 
 
 def health_shown(*keys: str):

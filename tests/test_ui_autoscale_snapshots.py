@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from azure.batch import models as m
+from frozen import FROZEN, snapshot_app
 from textual.widgets import TextArea
-from ui_helpers import service_for
 
-from batchtui.account import AUTH_SHARED_KEY, Account
 from batchtui.emulator_process import start_emulator
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import POOLS, ViewKey
 from batchtui.ui.widgets.details import DetailsPane
 from batchtui.ui.widgets.resource_table import ResourceTable
 
-FROZEN = "2026-11-23T10:00:00Z"
 SIZES = [(80, 24), (120, 40)]
 QUEUE = ("$tasks = $PendingTasks;\n$TargetDedicatedNodes = min(2, $tasks);\n"
          "$NodeDeallocationOption = taskcompletion;")
@@ -48,12 +46,7 @@ def frozen(tmp_path_factory):
 
 
 def frozen_app(emu) -> BatchApp:
-    os.environ["BATCHTUI_SNAPSHOT_KEY"] = emu.key
-    account = Account(name="emulator", endpoint="http://127.0.0.1:8200", account_name=emu.account,
-                      auth=AUTH_SHARED_KEY, key_env="BATCHTUI_SNAPSHOT_KEY", source="demo")
-    clock = lambda: datetime.fromisoformat(FROZEN)  # noqa: E731
-    return BatchApp([account], {"emulator": service_for(emu)}, refresh_seconds=60, clock=clock,
-                    start=ViewKey("emulator", POOLS))
+    return snapshot_app(emu, ViewKey("emulator", POOLS))
 
 
 async def _settle(pilot, deadline: float) -> None:

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 
 import pytest
 from azure.batch import models as m
 from conftest import wait_for
+from frozen import FROZEN
+from frozen import snapshot_app as frozen_app
 from textual.widgets import Input
-from ui_helpers import service_for
 
-from batchtui.account import AUTH_SHARED_KEY, Account
 from batchtui.emulator_process import start_emulator
-from batchtui.ui.app import BatchApp
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
 from batchtui.ui.widgets.resource_table import ResourceTable
 
-FROZEN = "2026-11-23T10:00:00Z"
 SIZES = [(80, 24), (120, 40)]
 IMAGE = m.VirtualMachineConfiguration(
     image_reference=m.BatchVmImageReference(publisher="canonical", offer="ubuntu-24_04-lts", sku="server"),
@@ -69,14 +66,6 @@ def world(tmp_path_factory):
              and [n.state for n in client.list_nodes("shrinking")] == ["leavingpool"], what="the states settle")
     yield emu, nodes
     emu.stop()
-
-
-def frozen_app(emu, view: ViewKey) -> BatchApp:
-    os.environ["BATCHTUI_SNAPSHOT_KEY"] = emu.key
-    account = Account(name="emulator", endpoint="http://127.0.0.1:8200", account_name=emu.account,
-                      auth=AUTH_SHARED_KEY, key_env="BATCHTUI_SNAPSHOT_KEY", source="demo")
-    clock = lambda: datetime.fromisoformat(FROZEN)  # noqa: E731
-    return BatchApp([account], {"emulator": service_for(emu)}, refresh_seconds=60, clock=clock, start=view)
 
 
 async def _quiet(pilot, deadline: float) -> None:

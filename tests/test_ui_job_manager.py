@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 
 import pytest
 from azure.batch import models as m
 from conftest import make_pool, unique, wait_for
+from frozen import FROZEN, idle_pool, snapshot_app
 from ui_helpers import account_for, row_texts, service_for, until
 from ui_screen import screen_lines
 
-from batchtui.account import AUTH_SHARED_KEY, Account
 from batchtui.emulator_process import start_emulator
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import TASKS, ViewKey
 
 SIZES = [(80, 24), (120, 40)]
-FROZEN = "2026-11-23T10:00:00Z"
 
 
 def managed_job(client, pool_id: str, job_id: str) -> str:
@@ -57,24 +55,14 @@ def frozen_managed(tmp_path_factory):
     time.tzset()
     emu = start_emulator(tmp_path_factory.mktemp("frozen-manager"), step_seconds=0.05, frozen_clock=FROZEN)
     client = emu.client()
-    image = m.VirtualMachineConfiguration(
-        image_reference=m.BatchVmImageReference(publisher="canonical", offer="ubuntu-24_04-lts", sku="server"),
-        node_agent_sku_id="batch.node.ubuntu 24.04")
-    client.create_pool(m.BatchPoolCreateOptions(id="render", vm_size="standard_d2s_v3", target_dedicated_nodes=1,
-                                                virtual_machine_configuration=image))
-    wait_for(lambda: [n.state for n in client.list_nodes("render")] == ["idle"], what="an idle node")
+    idle_pool(client, "render", 1)
     managed_job(client, "render", "managed")
     yield emu
     emu.stop()
 
 
 def frozen_app(emu) -> BatchApp:
-    os.environ["BATCHTUI_SNAPSHOT_KEY"] = emu.key
-    account = Account(name="emulator", endpoint="http://127.0.0.1:8200", account_name=emu.account,
-                      auth=AUTH_SHARED_KEY, key_env="BATCHTUI_SNAPSHOT_KEY", source="demo")
-    clock = lambda: datetime.fromisoformat(FROZEN)  # noqa: E731
-    return BatchApp([account], {"emulator": service_for(emu)}, refresh_seconds=1, clock=clock,
-                    start=ViewKey("emulator", TASKS, "managed"))
+    return snapshot_app(emu, ViewKey("emulator", TASKS, "managed"), refresh_seconds=1)
 
 
 async def manager_shown(pilot) -> None:

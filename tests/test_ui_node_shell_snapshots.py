@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 
 import pytest
-from azure.batch import models as m
-from conftest import wait_for
-from ui_helpers import service_for
+from frozen import FROZEN, idle_pool, snapshot_app
 
-from batchtui.account import AUTH_SHARED_KEY, Account
 from batchtui.emulator_process import start_emulator
 from batchtui.service import node_login
 from batchtui.ui.app import BatchApp
 from batchtui.ui.views import NODES, ViewKey
 from batchtui.ui.widgets.resource_table import ResourceTable
-
-FROZEN = "2026-11-23T10:00:00Z"
 
 
 @pytest.fixture(scope="module")
@@ -29,23 +23,13 @@ def frozen(tmp_path_factory):
     time.tzset()
     emu = start_emulator(tmp_path_factory.mktemp("frozen-ssh"), step_seconds=0.05, frozen_clock=FROZEN)
     client = emu.client()
-    image = m.VirtualMachineConfiguration(
-        image_reference=m.BatchVmImageReference(publisher="canonical", offer="ubuntu-24_04-lts", sku="server"),
-        node_agent_sku_id="batch.node.ubuntu 24.04")
-    client.create_pool(m.BatchPoolCreateOptions(id="analysis", vm_size="standard_d2s_v3", target_dedicated_nodes=1,
-                                                virtual_machine_configuration=image))
-    wait_for(lambda: [n.state for n in client.list_nodes("analysis")] == ["idle"], what="an idle node")
+    idle_pool(client, "analysis", 1)
     yield emu
     emu.stop()
 
 
 def frozen_app(emu) -> BatchApp:
-    os.environ["BATCHTUI_SNAPSHOT_KEY"] = emu.key
-    account = Account(name="emulator", endpoint="http://127.0.0.1:8200", account_name=emu.account,
-                      auth=AUTH_SHARED_KEY, key_env="BATCHTUI_SNAPSHOT_KEY", source="demo")
-    clock = lambda: datetime.fromisoformat(FROZEN)  # noqa: E731
-    return BatchApp([account], {"emulator": service_for(emu)}, refresh_seconds=60, clock=clock,
-                    start=ViewKey("emulator", NODES, "analysis"))
+    return snapshot_app(emu, ViewKey("emulator", NODES, "analysis"))
 
 
 async def _back_from_ssh(pilot) -> None:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 
 import pytest
 from azure.batch import models as m
 from conftest import make_job, make_pool, wait_for
+from frozen import FROZEN, idle_pool, snapshot_app
 from ui_helpers import account_for, service_for, until
 from ui_screen import screen_lines
 
-from batchtui.account import AUTH_SHARED_KEY, Account
 from batchtui.emulator_process import start_emulator
 from batchtui.ui.app import BatchApp
 from batchtui.ui.screens.log_view import LogScreen
@@ -27,7 +26,6 @@ from batchtui.ui.screens.prep_release import PrepReleaseScreen
 from batchtui.ui.views import JOBS, TASKS, ViewKey
 
 SIZES = [(80, 24), (120, 40)]
-FROZEN = "2026-11-23T10:00:00Z"
 
 
 def prep_spec(bad_node: str) -> m.BatchJobPreparationTask:
@@ -133,24 +131,14 @@ def frozen_staged(tmp_path_factory):
     time.tzset()
     emu = start_emulator(tmp_path_factory.mktemp("frozen-prep"), step_seconds=0.05, frozen_clock=FROZEN)
     client = emu.client()
-    image = m.VirtualMachineConfiguration(
-        image_reference=m.BatchVmImageReference(publisher="canonical", offer="ubuntu-24_04-lts", sku="server"),
-        node_agent_sku_id="batch.node.ubuntu 24.04")
-    client.create_pool(m.BatchPoolCreateOptions(id="render", vm_size="standard_d2s_v3", target_dedicated_nodes=2,
-                                                virtual_machine_configuration=image))
-    wait_for(lambda: [n.state for n in client.list_nodes("render")] == ["idle"] * 2, what="idle nodes")
+    idle_pool(client, "render", 2)
     staged_job(client, "render", "stage")
     yield emu
     emu.stop()
 
 
 def frozen_app(emu) -> BatchApp:
-    os.environ["BATCHTUI_SNAPSHOT_KEY"] = emu.key
-    account = Account(name="emulator", endpoint="http://127.0.0.1:8200", account_name=emu.account,
-                      auth=AUTH_SHARED_KEY, key_env="BATCHTUI_SNAPSHOT_KEY", source="demo")
-    clock = lambda: datetime.fromisoformat(FROZEN)  # noqa: E731
-    return BatchApp([account], {"emulator": service_for(emu)}, refresh_seconds=60, clock=clock,
-                    start=ViewKey("emulator", TASKS, "stage"))
+    return snapshot_app(emu, ViewKey("emulator", TASKS, "stage"))
 
 
 async def prep_shown(pilot) -> None:

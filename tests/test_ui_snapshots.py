@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 
 import pytest
 from azure.batch import models as m
 from conftest import wait_for
-from ui_helpers import service_for
+from frozen import FROZEN
+from frozen import snapshot_app as frozen_app
 
-from batchtui.account import AUTH_SHARED_KEY, Account
 from batchtui.emulator_process import start_emulator
-from batchtui.ui.app import BatchApp
 from batchtui.ui.views import JOBS, NODES, POOLS, TASKS, ViewKey
 from batchtui.ui.widgets.resource_table import ResourceTable
 
-FROZEN = "2026-11-23T10:00:00Z"
 SIZES = [(80, 24), (120, 40)]
 
 
@@ -48,15 +45,6 @@ def frozen(tmp_path_factory):
     wait_for(lambda: client.get_job_task_counts("nightly").task_counts.completed == 6, what="tasks done")
     yield emu
     emu.stop()
-
-
-def frozen_app(emu, view: ViewKey) -> BatchApp:
-    os.environ["BATCHTUI_SNAPSHOT_KEY"] = emu.key
-    # The displayed endpoint is the documented default; the service talks to the real port.
-    account = Account(name="emulator", endpoint="http://127.0.0.1:8200", account_name=emu.account,
-                      auth=AUTH_SHARED_KEY, key_env="BATCHTUI_SNAPSHOT_KEY", source="demo")
-    clock = lambda: datetime.fromisoformat(FROZEN)  # noqa: E731
-    return BatchApp([account], {"emulator": service_for(emu)}, refresh_seconds=60, clock=clock, start=view)
 
 
 def settled(expected_rows: int, cursor: str | None = None):
