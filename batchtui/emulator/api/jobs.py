@@ -21,10 +21,10 @@ from .http import (
     entity_response,
     expand_stats,
     json_response,
+    list_view,
     paged,
     read_body,
     updated,
-    view,
 )
 
 JOB_FIELDS = {
@@ -88,9 +88,10 @@ async def list_jobs(request: web.Request) -> web.Response:
 def list_job_docs(request: web.Request, jobs: Collection) -> web.Response:
     """One page of `jobs` as GET /jobs answers (with $filter, $select, $expand=stats)."""
     with_stats = expand_stats(request, allowed=True)
+    shown = list_view(request, "job")
 
     def render(job: Doc) -> Doc:
-        out = view(request, "job", job)
+        out = shown(job)
         if with_stats:
             out["stats"] = _job_stats(request, job)
         return out

@@ -20,11 +20,11 @@ from .http import (
     entity_response,
     expand_stats,
     json_response,
+    list_view,
     paged,
     read_body,
     select_fields,
     updated,
-    view,
 )
 from .pools import get_node, get_pool
 
@@ -106,7 +106,7 @@ async def list_nodes(request: web.Request) -> web.Response:
     return paged(
         request,
         engine.store.pool_nodes(pool_id),
-        lambda node: view(request, "node", node, pool_id),
+        list_view(request, "node", pool_id),
         NODE_FIELDS,
         f"pools/{pool_id}/nodes",
         view=lambda node: {**node, "state": versions.node_state(node["state"], version)},

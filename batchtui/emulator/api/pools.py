@@ -20,11 +20,11 @@ from .http import (
     engine_of,
     entity_response,
     expand_stats,
+    list_view,
     no_content,
     paged,
     read_body,
     updated,
-    view,
 )
 
 POOL_FIELDS = {
@@ -117,8 +117,10 @@ def _pool_stats(pool: Doc, url: str) -> Doc:
 
 
 def _render_pool(request: web.Request, with_stats: bool) -> Callable[[Doc], Doc]:
+    shown = list_view(request, "pool")
+
     def render(pool: Doc) -> Doc:
-        out = view(request, "pool", pool)
+        out = shown(pool)
         if with_stats:
             out["stats"] = _pool_stats(pool, out["url"])
         return out

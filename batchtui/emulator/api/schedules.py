@@ -22,11 +22,11 @@ from .http import (
     engine_of,
     entity_response,
     expand_stats,
+    list_view,
     no_content,
     paged,
     read_body,
     updated,
-    view,
 )
 from .jobs import list_job_docs
 
@@ -100,9 +100,10 @@ def _stats(request: web.Request, schedule: Doc) -> Doc:
 
 async def list_schedules(request: web.Request) -> web.Response:
     with_stats = expand_stats(request, allowed=True)
+    shown = list_view(request, "jobschedule")
 
     def render(doc: Doc) -> Doc:
-        out = view(request, "jobschedule", doc)
+        out = shown(doc)
         if with_stats:
             out["stats"] = _stats(request, doc)
         return out
