@@ -75,6 +75,8 @@ async def test_every_view_is_silent_while_nothing_changes(still, size):
         table.move_cursor_to_key("ok")
         await pilot.press("l")
         await until(pilot, lambda: _shows(app, "all good"), what="the log")
+        # the task is done: the view reads to the end, says so, and stops polling (a state, not a time)
+        await until(pilot, lambda: bool(getattr(app.screen, "stopped", "")), what="the log's end")
         written["log"] = await quiet_bytes(pilot, counter)
         await pilot.press("escape", "b")
         await until(pilot, lambda: _shows(app, "stdout.txt"), what="the files")

@@ -90,6 +90,7 @@ class TreeSync:
         tree = self._tree()
         if tree is not None and kind == SCHEDULES:
             tree.ensure_schedules(account)
+            self.show_current(move=not tree.has_focus)  # the schedules view's node may have just appeared
         node = tree.find(NavItem(branch_of(kind, parent), account, parent)) if tree else None
         if tree is None or node is None or not node.is_expanded:
             return
@@ -130,6 +131,7 @@ class TreeSync:
         tree = self._tree()
         if found and tree is not None and self.app.ui_alive():
             tree.ensure_schedules(account)
+            self.show_current(move=not tree.has_focus)
 
     def show_current(self, move: bool = True) -> None:
         """The tree's cursor on the node of the app's view (if the tree shows it). With
