@@ -74,8 +74,9 @@ class StoreSeeder:
         self._t0 = time.perf_counter()
 
     def pool(self, pool_id: str, nodes: int, *, vm_size: str = "standard_d4s_v3", slots: int = 4,
-             created_ago: timedelta = timedelta(hours=3)) -> list[str]:
-        """A steady pool with `nodes` idle dedicated nodes."""
+             created_ago: timedelta = timedelta(hours=3), state_of=None) -> list[str]:
+        """A steady pool with `nodes` dedicated nodes, idle unless `state_of(i)` (i: the node's index) says
+        another state."""
         created = iso(self.now - created_ago)
         doc = new_pool({"id": pool_id, "vmSize": vm_size, "targetDedicatedNodes": nodes, "taskSlotsPerNode": slots,
                         "virtualMachineConfiguration": VM_IMAGE})
@@ -92,7 +93,7 @@ class StoreSeeder:
             node = new_node(node_id, doc, True, self._serial)
             booted = iso(self.now - created_ago + timedelta(minutes=3))
             node.update(allocationTime=created, lastBootTime=booted)
-            set_state(node, "idle", booted, keep_previous=False)
+            set_state(node, state_of(len(ids)) if state_of else "idle", booted, keep_previous=False)
             make_node_tree(node_root(self.data_dir, node_id))
             self.store.put("node", node, pool_id)
             ids.append(node_id)

@@ -7,8 +7,14 @@ node, start and end times) on a pool of --nodes nodes by writing the
 emulator's SQLite store directly ("seeded": "store"), starts the emulator on
 that data dir, then measures, in this order:
 
+  emulator_start_s  the emulator started on that store (a restart: the store
+                    is read and checked)
   emulator_list_s   paging every task (1,000 a page, the app's $select) with
                     plain signed HTTP GETs: the emulator's own cost
+                    (emulator_tasks_per_s)
+  raw_json_s        the same pages as raw JSON through batchtui's own client
+                    (BatchService.pages): the floor of the fill;
+                    fill_vs_raw_json = tui_fill_s / raw_json_s (target <= 1.2)
   tui_fill_s        from constructing BatchApp on the job's tasks view
                     (headless, run_test) to the table holding every row and
                     the first refresh complete; tui_first_rows_s: the first
@@ -16,8 +22,9 @@ that data dir, then measures, in this order:
   rss_mb            peak RSS of this process after the fill; rss_app_mb: its
                     increase over the RSS before the app started
   filter_s, sort_s  a substring filter (--filter), then sorting by state and
-                    by exit code, on the loaded table (the call; *_painted_s:
-                    until the screen has been repainted)
+                    by exit code, marking every row (mark_all_s), on the
+                    loaded table (the call; *_painted_s: until the screen
+                    has been repainted)
   refresh_s         one refresh tick after the fill (refresh_now() until
                     _fresh_at moves; median of --ticks), refresh_requests
                     (BatchService.requests delta, the details pane's GET
@@ -55,6 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import SignedHttp, StoreSeeder, current_rss_mb, emit, in_child, median, peak_rss_mb  # noqa: E402
+from _views import settle_requests, wait_until  # noqa: E402
 from azure.batch import models as m  # noqa: E402
 from azure.core.credentials import AzureNamedKeyCredential  # noqa: E402
 
@@ -74,27 +82,6 @@ def seed(data_dir: Path, tasks: int, nodes: int, fail_rate: float) -> dict:
     seeder.completed_tasks(job, tasks, nodes=node_ids, pool_id=POOL, prefix="frame", fail_rate=fail_rate)
     result = seeder.close()
     return {"seed_s": result.seconds}
-
-
-async def wait_until(predicate, timeout: float, what: str, step: float = 0.002) -> None:
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(step)
-
-
-async def settle_requests(service: BatchService, quiet: float = 0.3, timeout: float = 10.0) -> None:
-    """Wait until the service has sent nothing for `quiet` seconds (the details
-    pane's GET follows a refresh)."""
-    deadline = time.perf_counter() + timeout
-    last, since = service.requests, time.perf_counter()
-    while time.perf_counter() < deadline:
-        await asyncio.sleep(0.02)
-        if service.requests != last:
-            last, since = service.requests, time.perf_counter()
-        elif time.perf_counter() - since >= quiet:
-            return
 
 
 async def tui_phase(emu, http: SignedHttp, n: int, args: argparse.Namespace) -> dict:
@@ -178,6 +165,9 @@ async def tui_phase(emu, http: SignedHttp, n: int, args: argparse.Namespace) -> 
         out["sort_s"], out["sort_painted_s"] = await timed_painted(lambda: table.sort_by("state"))
         out["sort_exit_s"], out["sort_exit_painted_s"] = await timed_painted(lambda: table.sort_by("exit"))
         out["sort_none_s"] = round(timed(lambda: table.sort_by(None)), 4)
+        out["mark_all_s"], out["mark_all_painted_s"] = await timed_painted(table.mark_all)
+        out["marked"] = len(table.marked)
+        out["unmark_all_s"], _ = await timed_painted(table.clear_marks)
         await pilot.pause()
 
         ticks = []
@@ -225,6 +215,17 @@ async def tui_phase(emu, http: SignedHttp, n: int, args: argparse.Namespace) -> 
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(args.profile)
         print(text.getvalue(), file=sys.stderr)
     return out
+
+
+async def raw_json(emu) -> tuple[int, float]:
+    """The job's tasks paged as raw JSON through batchtui's own client (BatchService.pages, the app's
+    $select, the next page fetched while this one is counted): the floor of the table's fill."""
+    async with BatchService(emu.endpoint, AzureNamedKeyCredential(emu.account, emu.key)) as service:
+        count = 0
+        start = time.perf_counter()
+        async for page in service.pages(f"/jobs/{JOB}/tasks", {"$select": TASK_SELECT}):
+            count += len(page)
+        return count, time.perf_counter() - start
 
 
 async def raw_list(emu) -> tuple[int, float]:
@@ -361,8 +362,13 @@ def main() -> None:
         result["list_bytes_per_task"] = round(size / max(1, items), 1)
         assert items == n, f"the emulator listed {items} tasks, not {n}"
 
+        count, seconds = asyncio.run(raw_json(emu))
+        result["raw_json_s"] = round(seconds, 3)
+        result["emulator_tasks_per_s"] = round(n / result["emulator_list_s"])
+        assert count == n, f"BatchService paged {count} tasks, not {n}"
         if not args.skip_tui:
             result.update(asyncio.run(tui_phase(emu, http, n, args)))
+            result["fill_vs_raw_json"] = round(result["tui_fill_s"] / result["raw_json_s"], 3)
             gc.collect()
         result.update(emulator_tick(http, result.pop("watermark", None)))
 

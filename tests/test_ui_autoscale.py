@@ -251,7 +251,9 @@ async def test_a_long_formula_line_wraps_under_the_value_column_at_80x24(emu):
         await on_row(pilot, pool_id)
         await until(pilot, lambda: (app.details.doc or {}).get("id") == pool_id, what="its details")
         body = app.query_one(DetailsPane).query_one("#details-body")
-        await until(pilot, lambda: body.size.height > 12, what="the details drawn")
+        # drawn, and wrapped at the width it is drawn at (before its first layout it shows unwrapped)
+        await until(pilot, lambda: body.size.height > 12 and body._wrapped_at == body.size.width > 0,
+                    what="the details drawn")
         lines = [body.render_line(y).text.rstrip() for y in range(body.size.height)]
         start = next(i for i, line in enumerate(lines) if line.startswith("formula       // Nodes"))
         end = next(i for i, line in enumerate(lines) if "$TargetDedicatedNodes = 1;" in line)

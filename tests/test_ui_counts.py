@@ -180,6 +180,23 @@ async def test_job_counts_per_refresh_are_capped_and_take_turns():
     assert set(service.calls[:30]) == {j.id for j in jobs[COUNTS_PER_REFRESH:]}  # those never fetched go first
 
 
+async def test_job_counts_of_active_jobs_come_first_and_completed_ones_keep_a_quarter():
+    service = FakeCounts()
+    counts = JobCounts()
+    done = [job(f"done{i:04d}", "completed") for i in range(3 * COUNTS_PER_REFRESH)]
+    active = [job(f"live{i:03d}") for i in range(COUNTS_PER_REFRESH + 10)]
+    jobs = done + active  # (the completed jobs listed first, as an old account lists them)
+    finals: set[str] = set()
+    for _ in range(2):
+        service.calls.clear()
+        await counts.refresh(service, jobs)  # type: ignore[arg-type]
+        assert set(counts.last_fetched) == set(service.calls) and len(service.calls) == COUNTS_PER_REFRESH
+        these = {c for c in service.calls if c.startswith("done")}
+        assert len(these) == COUNTS_PER_REFRESH // 4 and not these & finals  # a completed job is asked once
+        finals |= these
+    assert all(counts.known(j.id) is not None for j in active)  # 75 + 75 turns: every active job's counts
+
+
 async def test_job_counts_skip_a_vanished_job_and_raise_other_errors():
     service = FakeCounts({"gone": ServiceError(NOT_FOUND, "JobNotFound")})
     known = await JobCounts().refresh(service, [job("gone"), job("here")])  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ nothing from the SDK: the UI never holds an SDK object.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -132,6 +133,10 @@ class JobRow:
 TASK_SELECT = "id,state,stateTransitionTime,creationTime,executionInfo,nodeInfo,dependsOn,exitConditions"
 
 
+def _interned(text: str | None) -> str | None:
+    return sys.intern(text) if text is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class TaskRow:
     id: str
@@ -165,7 +170,7 @@ class TaskRow:
             failure_code=failure.get("code") if failure else None,
             failure_category=failure.get("category") if failure else None,
             failure_message=failure.get("message") if failure else None,
-            node_id=(d.get("nodeInfo") or {}).get("nodeId"),
+            node_id=_interned((d.get("nodeInfo") or {}).get("nodeId")),  # (a pool's few ids, shared by all rows)
             creation_time=parse_time(d.get("creationTime")),
             state_transition_time=parse_time(d.get("stateTransitionTime")),
             start_time=parse_time(info.get("startTime")),

@@ -162,14 +162,18 @@ class JobCounts:
 
     A completed job's counts no longer change: they are fetched once after it completed
     and then reused. The others are fetched again on each refresh, at most
-    COUNTS_PER_REFRESH of them (those fetched longest ago first); the rest keep
-    their last counts until their turn comes."""
+    COUNTS_PER_REFRESH of them: jobs not completed first (those fetched longest ago
+    first), with a quarter of the turns kept for completed jobs whose final counts
+    are not known yet; the rest keep their last counts until their turn comes. (An
+    account of 10,000 jobs, 500 of them active, has every active job's counts after
+    seven refreshes, and 25 more completed jobs' counts with each.)"""
 
     def __init__(self) -> None:
         # job id → (its counts, fetched while the job was completed, the refresh that fetched them)
         self._known: dict[str, tuple[TaskCounts, bool, int]] = {}
         self._refreshes = 0
         self.fetched = 0  # taskcounts requests sent (for tests and benchmarks)
+        self.last_fetched: list[str] = []  # the jobs whose counts the last refresh asked for
 
     def known(self, job_id: str) -> TaskCounts | None:
         """The job's counts as last fetched (None if never)."""
@@ -182,8 +186,14 @@ class JobCounts:
         known = self._known
         due = [j for j in jobs if not (j.id in known and known[j.id][1] and j.state == "completed")]
         due.sort(key=lambda j: known[j.id][2] if j.id in known else -1)
-        due = due[:COUNTS_PER_REFRESH]
+        live = [j for j in due if j.state != "completed"]
+        final = [j for j in due if j.state == "completed"]
+        # active jobs first, but a quarter of the turns stays with completed jobs not known yet (their
+        # failures count too), whenever there are such jobs
+        live = live[:COUNTS_PER_REFRESH - min(len(final), COUNTS_PER_REFRESH // 4)]
+        due = live + final[:COUNTS_PER_REFRESH - len(live)]
         self.fetched += len(due)
+        self.last_fetched = [j.id for j in due]
         fresh = await fetch_each([j.id for j in due], service.task_counts, COUNTS_CONCURRENCY)
         completed = {j.id for j in due if j.state == "completed"}
         for job_id, counts in fresh.items():

@@ -12,6 +12,7 @@ same ANSI colour on a 16-colour terminal."""
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -79,9 +80,10 @@ def clock_time(dt: datetime | None, now: datetime) -> str:
     if dt is None:
         return ""
     local = dt.astimezone(now.tzinfo)
+    # (interned: a big job's many rows of the same second share one string, not one each)
     if local.date() == now.date():
-        return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
-    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+        return sys.intern(f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}")
+    return sys.intern(f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}")
 
 
 def local_now(now: datetime) -> datetime:

@@ -291,7 +291,8 @@ def task_row(t: TaskRow, now: datetime, straggler: bool = False, waiting: str = 
             clock_time(t.end_time, now),
             _duration_text(seconds),
             retries,
-            Text(inert(waiting), style="bold red" if waiting.startswith(BLOCKED_MARK) else "cyan"),
+            (Text(inert(waiting), style="bold red" if waiting.startswith(BLOCKED_MARK) else "cyan")
+             if waiting else ""),  # (no Text object for the many rows that wait on nothing)
         ),
         sort_keys=(t.id, "failed" if failed else t.state, t.exit_code, t.node_id, _t(t.start_time),
                    _t(t.end_time), seconds, t.retry_count + t.requeue_count, waiting or None),

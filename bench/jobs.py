@@ -1,0 +1,154 @@
+"""Benchmark the jobs view on an account with many jobs: the first screen, the task counts, a refresh tick.
+
+    .venv/bin/python bench/jobs.py [--jobs 10000] [--active 500] [--ticks 5]
+
+Seeds --jobs jobs straight into the emulator's store (a child process): --active of them active, each
+with two finished tasks and two queued ones; the rest completed, each with two finished tasks. Starts
+the emulator on it, then measures, in this order:
+
+  emulator_list_s     paging every job as raw JSON (plain signed HTTP GETs, 1,000 a page): the
+                      emulator's own cost, the floor for the first screen
+  raw_list_s          the same pages through batchtui's client (BatchService.pages, JSON only)
+  first_screen_s      from constructing BatchApp on the jobs view (headless, run_test) to the table
+                      holding every job and the screen painted (target <= 1 s)
+  counts_first_s      until the first task counts are in the table
+  ticks               refresh ticks (refresh_now() until the view is fresh again) until every active
+                      job's counts are known (at most --max-ticks), then --ticks more: each tick's
+                      seconds, requests, and taskcounts requests (counts_fetched); counts_ticks_to_active:
+                      ticks until every active job had its counts; completed_refetched: taskcounts
+                      requests for a completed job whose counts were already known (target 0)
+  rss_mb, rss_app_mb  peak RSS of this process, and its rise over the RSS before the app started
+
+Prints a few human-readable lines, then one JSON object on the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import SignedHttp, StoreSeeder, emit, in_child  # noqa: E402
+from _views import memory_after, memory_before, service_of, tick_summary, ticks, wait_until  # noqa: E402
+
+from batchtui.emulator_process import start_emulator  # noqa: E402
+
+POOL = "jobs-pool"
+
+
+def job_id(i: int) -> str:
+    return f"job-{i:05d}"
+
+
+def seed(data_dir: Path, jobs: int, active: int) -> dict:
+    seeder = StoreSeeder(data_dir)
+    nodes = seeder.pool(POOL, 2)
+    for i in range(jobs):
+        is_active = i >= jobs - active  # the newest jobs are the active ones
+        job = seeder.job(job_id(i), POOL, state="active" if is_active else "completed",
+                         created_ago=timedelta(hours=3, seconds=-i))
+        seeder.completed_tasks(job, 2, nodes=nodes, pool_id=POOL, prefix="task", span=timedelta(minutes=5))
+        if is_active:
+            seeder.active_task(job, "queued-1")
+            seeder.active_task(job, "queued-2")
+    return {"seed_s": seeder.close().seconds}
+
+
+async def raw_list(emu) -> float:
+    async with service_of(emu) as service:
+        start = time.perf_counter()
+        async for _page in service.pages("/jobs"):
+            pass
+        return time.perf_counter() - start
+
+
+async def app_phase(emu, http: SignedHttp, args: argparse.Namespace) -> dict:
+    from batchtui.ui.app import BatchApp
+    from batchtui.ui.views import JOBS, ViewKey
+    from batchtui.ui.widgets.resource_table import ResourceTable
+
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    view = ViewKey("bench", JOBS)
+    service = service_of(emu)
+    active = {job_id(i) for i in range(args.jobs - args.active, args.jobs)}
+    out = memory_before()
+    t0 = time.perf_counter()
+    app = BatchApp([emu.as_account("bench")], {"bench": service}, refresh_seconds=args.refresh, start=view)
+    async with app.run_test(size=(width, height)) as pilot:
+        table = app.query_one(ResourceTable)
+        await wait_until(lambda: table.total_count >= args.jobs, args.timeout, f"{args.jobs} jobs")
+        await pilot.pause()
+        out["first_screen_s"] = round(time.perf_counter() - t0, 3)
+        counts = app.refresher.job_counts[view]
+        await wait_until(lambda: counts.fetched > 0 and app._fresh_at is not None, args.timeout, "task counts")
+        out["counts_first_s"] = round(time.perf_counter() - t0, 3)
+        out["counts_fetched_first"] = counts.fetched
+        out.update(memory_after(out))
+
+        done_before: set[str] = set()
+
+        def after() -> dict:
+            nonlocal done_before
+            known_completed = {j for j in counts._known if counts._known[j][1]}
+            refetched = len(done_before & set(counts.last_fetched))
+            done_before = known_completed
+            return {"counts_fetched": len(counts.last_fetched), "completed_refetched": refetched,
+                    "active_known": sum(1 for j in active if counts.known(j) is not None)}
+
+        warm: list[dict] = []
+        while len(warm) < args.max_ticks and (not warm or warm[-1]["active_known"] < len(active)):
+            warm += await ticks(app, service, http, 1, args.timeout, after)
+        out["counts_ticks_to_active"] = len(warm)
+        out["counts_active_known"] = warm[-1]["active_known"] if warm else 0
+        steady = await ticks(app, service, http, args.ticks, args.timeout, after)
+        out.update(tick_summary("refresh", steady))
+        out["completed_refetched"] = sum(t["completed_refetched"] for t in warm + steady)
+        out["warm_ticks"] = warm
+    await service.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument("--active", type=int, default=500, help="how many of the jobs are active (default 500)")
+    parser.add_argument("--ticks", type=int, default=5, help="steady refresh ticks to time (default 5)")
+    parser.add_argument("--max-ticks", type=int, default=30, help="most ticks to wait for the active counts")
+    parser.add_argument("--size", default="200x50")
+    parser.add_argument("--refresh", type=float, default=3600.0, help="the app's own refresh interval")
+    parser.add_argument("--timeout", type=float, default=300.0)
+    args = parser.parse_args()
+    result: dict = {"jobs": args.jobs, "active": args.active}
+    data_dir = Path(tempfile.mkdtemp(prefix="batchtui-bench-jobs-"))
+    emu = None
+    try:
+        result.update(in_child(seed, data_dir, args.jobs, args.active))
+        start = time.perf_counter()
+        emu = start_emulator(data_dir)
+        result["emulator_start_s"] = round(time.perf_counter() - start, 3)
+        http = SignedHttp(emu.endpoint, emu.account, emu.key)
+        start = time.perf_counter()
+        items, pages, _ = http.list_all("/jobs", {})
+        result["emulator_list_s"] = round(time.perf_counter() - start, 3)
+        assert items == args.jobs, f"the emulator listed {items} jobs, not {args.jobs}"
+        result["raw_list_s"] = round(asyncio.run(raw_list(emu)), 3)
+        result.update(asyncio.run(app_phase(emu, http, args)))
+        result["first_screen_vs_raw"] = round(result["first_screen_s"] / result["raw_list_s"], 2)
+        http.close()
+    finally:
+        if emu is not None:
+            emu.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
