@@ -48,3 +48,13 @@ def test_the_pool_summary_fits_a_narrow_terminal_with_a_big_pool():
     line = summary.at(80)
     assert line.cell_len <= 80
     assert "unusable 10" in line.plain and "idle 4990" in line.plain
+
+
+def test_the_heatmap_stays_at_every_width_the_troubled_states_first():
+    summary = pool_summary(nodes(idle=4_986, unusable=7, offline=4, starttaskfailed=3), None)
+    for width in (40, 54, 80, 96, 150, 200):
+        line = summary.at(width)
+        assert line.cell_len <= width and "■" in line.plain, (width, line.plain)
+        assert "unusable 7" in line.plain, width  # the cut takes the idle nodes first, the trouble last
+    assert summary.at(54).plain.endswith("…")  # cut, and it says so
+    assert "idle 4986" in summary.at(96).plain  # wide enough: every state counted beside the squares

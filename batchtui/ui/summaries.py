@@ -151,7 +151,7 @@ def _by_concern(tally: dict[str, int]) -> list[tuple[str, int]]:
 
 def pool_summary(nodes: list[NodeRow], counts: NodeCounts | None) -> Fit:
     """A pool's nodes: a heatmap of their states, then how many in each state
-    (troubled states first) and of each kind."""
+    (troubled states first) and of each kind; the heatmap is kept at every width."""
     tally: dict[str, int] = {}
     for node in nodes:
         tally[node.state] = tally.get(node.state, 0) + 1
@@ -166,8 +166,12 @@ def pool_summary(nodes: list[NodeRow], counts: NodeCounts | None) -> Fit:
         low = counts.low_priority.get("total", 0)
         full.append(f"{'  ' if full.plain else ''}dedicated {counts.dedicated.get('total', 0)}  low-priority {low}",
                     style="dim")
-    heatmaps = [node_heatmap(nodes, squares) + Text("  ") for squares in (120, 40, 10) if nodes]
-    return Fit((*(h + full for h in heatmaps), full, states))
+    if not nodes:
+        return Fit((full, states))
+    heatmaps = [node_heatmap(nodes, squares) + Text("  ") for squares in (120, 40, 10)]
+    # The heatmap stays at every width: narrower, the counts of each kind go, then the squares shrink; the
+    # last choice (the smallest heatmap, troubled states first) is cut with … where even it is too wide.
+    return Fit((*(h + full for h in heatmaps), *(h + states for h in heatmaps[1:])))
 
 
 def pools_overview(counts: dict[str, NodeCounts]) -> Fit:
