@@ -122,6 +122,30 @@ def test_upserts_and_removals_agree_with_a_fresh_sort() -> None:
         assert model.view == fresh_order(model, reference), step
 
 
+def test_pages_bigger_than_the_insert_limit_merge_into_the_order_a_fresh_sort_gives() -> None:
+    """Pages of hundreds of rows (a fill, a big refresh) take the merge path, not one insert per key: in
+    the natural order, sorted either way, filtered or not, into an empty or a big table."""
+    rng = random.Random(5)
+    states = ["active", "running", "completed", "failed"]
+    model = TableModel(COLUMNS)
+    reference: dict[str, TableRow] = {}
+    for step in range(80):
+        if step % 10 == 0:
+            model.sort_by(rng.choice([None, "id", "state", "exit"]), reverse=rng.random() < 0.5)
+            model.set_filter(rng.choice(["", "run", "!fail"]))
+        fresh = step % 3 == 0  # (a fill's page: keys never seen; else a mix of new and known keys)
+        batch = [row(f"task-{(10_000 + step * 1000 + i) if fresh else rng.randrange(4000):05d}",
+                     rng.choice(states), rng.choice([None, 0, 1, 2])) for i in range(rng.choice([300, 700]))]
+        model.upsert(batch)
+        reference.update((r.key, r) for r in batch)
+        if rng.random() < 0.2:
+            gone = rng.sample(sorted(reference), min(400, len(reference)))
+            model.remove(gone)
+            for key in gone:
+                del reference[key]
+        assert model.view == fresh_order(model, reference), step
+
+
 def fresh_order(model: TableModel, rows: dict[str, TableRow]) -> list[str]:
     matcher, _ = compile_filter(model.filter_text)
     ordered = list(rows.values())

@@ -23,6 +23,7 @@ from itertools import count
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
 from azure.batch.aio import BatchClient
 from azure.core.exceptions import ServiceRequestTimeoutError, ServiceResponseTimeoutError
 from azure.core.rest import HttpRequest
@@ -132,7 +133,7 @@ class BatchService:
             with self._answer():
                 response = await self._client.send_request(request)
                 await response.read()
-            body: RestDict = response.json()  # every Batch GET answers a JSON object
+            body: RestDict = orjson.loads(response.content)  # every Batch GET answers a JSON object
             return body
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
             raise self._error(exc) from None

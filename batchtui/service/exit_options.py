@@ -67,4 +67,8 @@ def exit_outcome(task: dict[str, Any]) -> ExitOutcome:
 
 def satisfies_dependents(task: dict[str, Any]) -> bool:
     """Whether the task lets the tasks depending on it run: completed, with dependencyAction satisfy."""
-    return task.get("state") == "completed" and exit_outcome(task).dependency_action == "satisfy"
+    if task.get("state") != "completed":
+        return False
+    if not task.get("exitConditions"):  # (most tasks: Batch's defaults, a success satisfies)
+        return (task.get("executionInfo") or {}).get("result") == "success"
+    return exit_outcome(task).dependency_action == "satisfy"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 LABEL_IDS = 2  # upstream ids a label names before "+N"
@@ -88,6 +89,11 @@ class _Task:
     deps: TaskDeps | None
 
 
+@lru_cache(maxsize=256)
+def _plain_task(state: str, failed: bool, satisfies: bool) -> _Task:
+    return _Task(state, failed, satisfies, None)
+
+
 class DependencyBook:
     """The job's tasks as far as dependencies go; fed with task rows (any object with id, state, result,
     depends_on and satisfies, as service.models.TaskRow)."""
@@ -111,7 +117,10 @@ class DependencyBook:
         touched: set[str] = set()
         for row in rows:
             deps = row.depends_on
-            task = _Task(row.state, row.state == "completed" and row.result == "failure", row.satisfies, deps)
+            failed = row.state == "completed" and row.result == "failure"
+            # (a task without dependsOn is one of a few values: shared, not one object a task)
+            task = _Task(row.state, failed, row.satisfies, deps) if deps is not None else \
+                _plain_task(row.state, failed, row.satisfies)
             before = self.tasks.get(row.id)
             if before == task:
                 continue

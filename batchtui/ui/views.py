@@ -280,23 +280,18 @@ def task_row(t: TaskRow, now: datetime, straggler: bool = False, waiting: str = 
     failed = t.state == "completed" and t.result == "failure"
     seconds = elapsed(t.start_time, t.end_time, now) if t.state in ("running", "completed") else None
     retries = _retries_text(t.retry_count, t.requeue_count)
-    return TableRow(
-        key=t.id,
-        cells=(
-            inert(t.id),
-            STRAGGLER_CELL if straggler else state_text(t.state, failed),
-            _number_text(t.exit_code),
-            inert(t.node_id or ""),
-            clock_time(t.start_time, now),
-            clock_time(t.end_time, now),
-            _duration_text(seconds),
-            retries,
-            (Text(inert(waiting), style="bold red" if waiting.startswith(BLOCKED_MARK) else "cyan")
-             if waiting else ""),  # (no Text object for the many rows that wait on nothing)
-        ),
-        sort_keys=(t.id, "failed" if failed else t.state, t.exit_code, t.node_id, _t(t.start_time),
-                   _t(t.end_time), seconds, t.retry_count + t.requeue_count, waiting or None),
-    )
+    state = STRAGGLER_CELL if straggler else state_text(t.state, failed)
+    cells = (inert(t.id), state, _number_text(t.exit_code), inert(t.node_id or ""), clock_time(t.start_time, now),
+             clock_time(t.end_time, now), _duration_text(seconds), retries,
+             # (no Text object for the many rows that wait on nothing)
+             Text(inert(waiting), style="bold red" if waiting.startswith(BLOCKED_MARK) else "cyan") if waiting
+             else "")
+    # the search text TableRow would make, made here from the plain cells (a fill builds a million)
+    search = "\n".join([c for c in (cells[0], state.plain, *cells[2:8], waiting and inert(waiting)) if c])
+    return TableRow(t.id, cells,
+                    (t.id, "failed" if failed else t.state, t.exit_code, t.node_id, _t(t.start_time),
+                     _t(t.end_time), seconds, t.retry_count + t.requeue_count, waiting or None),
+                    search)
 
 
 def schedule_row(s: ScheduleRow, now: datetime) -> TableRow:

@@ -96,6 +96,7 @@ class DependencyWatch:
             fed.redraw.update(d for t in gone for d in fed.book.downstream(t))
             for task_id in gone:
                 fed.dependents.pop(task_id, None)
+            fed.seen = set()  # (a million ids, needed only while a listing runs)
         table = self.app.table
         if fed.book.any and view == self.app.view and "waiting" not in {c.key for c in table.columns}:
             table.set_columns(self.app.choices.columns(TASKS))

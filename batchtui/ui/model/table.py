@@ -27,7 +27,7 @@ from typing import Any
 from .column_widths import ContentWidths
 from .row_filter import KeyFilter, RowFilter, compile_filter
 from .table_row import Column, TableRow, cells_equal, plain_text
-from .table_sort import insert_position, mixed_sort_key, remove_keys, sorted_keys
+from .table_sort import insert_position, merged, mixed_sort_key, remove_keys, sorted_keys
 
 __all__ = ["TableModel", "Upsert"]
 
@@ -125,7 +125,7 @@ class TableModel:
         result = Upsert()
         changed = result.changed
         batch = {row.key: row for row in rows}
-        self.content.grow(batch.values())
+        self.content.grow(list(batch.values()))
         for key, row in batch.items():
             old = table.get(key)
             table[key] = row
@@ -264,10 +264,14 @@ class TableModel:
             for key in insert:
                 keys.insert(insert_position(keys, key, self._sort_value, self._seq, self.sort_reverse), key)
             return
-        keys.extend(insert)
         seq = self._seq
-        keys.sort(key=seq.__getitem__)
-        keys[:] = self._sorted_keys(keys)
+        batch = self._sorted_keys(sorted(insert, key=seq.__getitem__))
+        if not keys or (self._sort_index is None and seq[batch[0]] > seq[keys[-1]]):
+            keys.extend(batch)  # a page of a fill in the natural order: after every row there is
+            return
+        # (sorting the whole list again per page made a 1,000,000-row fill quadratic)
+        reverse = self.sort_reverse
+        keys[:] = merged(keys, batch, lambda key: insert_position(keys, key, self._sort_value, seq, reverse))
 
     # ----------------------------------------------------------------- cursor
 
