@@ -176,6 +176,7 @@ class Refresher:
                 if batch.final:
                     all_keys = set(table.all_keys())
                     gone = all_keys - self._seen
+                    self._seen = set()  # (a big job's million ids: needed only while its listing runs)
                     if gone:
                         table.remove_rows(gone)
             self.app.monitor.applied(view, batch)  # stragglers that turned, the progress line, watched jobs
