@@ -323,3 +323,29 @@ def test_a_substring_may_span_cells_and_a_regex_anchors_at_each_cell() -> None:
     assert chosen("ng3") == []  # (no space: cells never run together)
     assert chosen("re:^completed$") == ["build-2"]
     assert chosen("re:^BUILD-1") == ["Build-1"]
+
+
+def test_glyphs_are_found_by_filters_while_the_search_text_stays_one_byte_a_character() -> None:
+    rows = [TableRow("a", ("a", Text("✓ completed", style="green"), "0"), ("a", "completed", 0)),
+            TableRow("b", ("b", Text("✗ failed", style="red"), "1"), ("b", "failed", 1)),
+            TableRow("c", ("c", Text("▶ straggler", style="yellow"), ""), ("c", "running", None))]
+    model = model_with(*rows)
+    assert all(max(map(ord, r.search_text)) < 256 for r in model.rows.values())  # Latin-1: 1 byte a char
+    for text, expected in [("✓", ["a"]), ("✗ failed", ["b"]), ("re:^▶ straggler$", ["c"]), ("re:^[✓✗]", ["a", "b"]),
+                           ("!✓", ["b", "c"]), ("completed", ["a"]), ("/^✗ fail/", ["b"])]:
+        assert model.set_filter(text) is None
+        assert model.view == expected, text
+
+
+def test_a_big_sort_by_a_column_of_few_values_gives_the_order_of_a_stable_sort() -> None:
+    """(Few distinct values among many rows go by buckets: the order must be the sort's, ties in insertion
+    order and None last, either way; a column of many values still sorts.)"""
+    rng = random.Random(3)
+    rows = [row(f"t{i:05d}", rng.choice(["active", "running", "completed", "failed"]),
+                rng.choice([None, 0, 1, 2, 137])) for i in range(12_000)]
+    model = model_with(*rows)
+    reference = {r.key: r for r in rows}
+    for column in ("state", "exit", "id"):
+        for reverse in (False, True):
+            model.sort_by(column, reverse=reverse)
+            assert model.view == fresh_order(model, reference), (column, reverse)

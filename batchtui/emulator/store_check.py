@@ -9,8 +9,9 @@ set aside instead of refusing the whole data dir.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from . import fast_json
 
 KINDS = ("pool", "node", "job", "task", "jobschedule")
 PARENT_KIND = {"node": "pool", "task": "job"}
@@ -74,7 +75,7 @@ def parse_row(kind: str, parent: str, ident: str, text: str) -> tuple[dict[str, 
     if (kind in PARENT_KIND) != bool(parent):
         return None, f"a {kind} row {'needs' if kind in PARENT_KIND else 'has no'} parent id"
     try:
-        doc = json.loads(text)
+        doc = fast_json.loads(text)
     except (TypeError, ValueError) as exc:
         return None, f"not JSON ({exc})"
     if not isinstance(doc, dict):

@@ -9,13 +9,13 @@ never starts empty on top of data it cannot read.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from . import fast_json
 from .formats import now_iso
 from .settings import StartError
 
@@ -96,7 +96,7 @@ def _private(path: Path) -> None:
 
 def write(db: sqlite3.Connection, pending: Mapping[tuple[str, str, str], dict[str, Any] | None]) -> None:
     """Upsert or delete (None) each document, all or nothing. Raises sqlite3.Error."""
-    upserts = [(k, p, i, json.dumps(d)) for (k, p, i), d in pending.items() if d is not None]
+    upserts = [(k, p, i, fast_json.dumps_text(d)) for (k, p, i), d in pending.items() if d is not None]
     deletes = [key for key, d in pending.items() if d is None]
     try:
         db.execute("BEGIN IMMEDIATE")

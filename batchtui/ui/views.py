@@ -16,6 +16,7 @@ from ..service.schedules import ScheduleRow, schedule_of
 from ..service.task_dependencies import BLOCKED_MARK
 from .fetch import JobEntry, PoolEntry
 from .format import DONE, FAILED, RUNNING, clock_time, duration, elapsed, limit
+from .model.table_row import fold_glyphs
 from .preconditions import RowState
 from .widgets.resource_table import Column, TableRow
 from .widgets.safe_text import inert, state_text
@@ -274,6 +275,11 @@ STRAGGLER_CELL = Text(f"{RUNNING} straggler", style="bold yellow")
 STRAGGLER_FILTER = f"re:^{STRAGGLER_CELL.plain}$"
 
 
+@lru_cache(maxsize=1024)
+def _folded(text: str) -> str:
+    return fold_glyphs(text)
+
+
 def task_row(t: TaskRow, now: datetime, straggler: bool = False, waiting: str = "") -> TableRow:
     """A task's row; `straggler`: a running task that has run longer than its job's finished tasks mostly do;
     `waiting`: what it waits for (DependencyBook.label)."""
@@ -287,7 +293,8 @@ def task_row(t: TaskRow, now: datetime, straggler: bool = False, waiting: str = 
              Text(inert(waiting), style="bold red" if waiting.startswith(BLOCKED_MARK) else "cyan") if waiting
              else "")
     # the search text TableRow would make, made here from the plain cells (a fill builds a million)
-    search = "\n".join([c for c in (cells[0], state.plain, *cells[2:8], waiting and inert(waiting)) if c])
+    search = "\n".join([c for c in (cells[0], _folded(state.plain), *cells[2:8],
+                                     waiting and _folded(inert(waiting))) if c])
     return TableRow(t.id, cells,
                     (t.id, "failed" if failed else t.state, t.exit_code, t.node_id, _t(t.start_time),
                      _t(t.end_time), seconds, t.retry_count + t.requeue_count, waiting or None),

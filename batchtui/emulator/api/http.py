@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from .. import errors, shapes
+from .. import errors, fast_json, shapes
 from ..engine import Engine
 from ..formats import rfc1123_from_iso
 from ..hosts import host_allowed
@@ -71,7 +70,7 @@ def json_response(request: web.Request, doc: Doc, status: int = 200, metadata: s
     if metadata:
         doc = {"odata.metadata": f"{base_url(request)}/$metadata#{metadata}", **doc}
     return web.Response(
-        status=status, body=json.dumps(doc).encode(), content_type=None, headers={"Content-Type": JSON_TYPE}
+        status=status, body=fast_json.dumps(doc), content_type=None, headers={"Content-Type": JSON_TYPE}
     )
 
 

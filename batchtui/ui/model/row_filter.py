@@ -4,7 +4,8 @@
 - plain text: a case-insensitive substring of the row's text (its cells joined by spaces);
 - ``re:pattern`` or ``/pattern/``: a case-insensitive regular expression searched for in each cell (not
   matched whole): ``^`` and ``$`` anchor at a cell's start and end, so ``re:^step-0`` or ``re:failed$`` work
-  (the row's `search_text` holds one cell a line, lower-cased, searched in multi-line mode);
+  (the row's `search_text` holds one cell a line, lower-cased, searched in multi-line mode; the cells'
+  glyphs are folded in it and in the filter alike: table_row.fold_glyphs);
 - a leading ``!`` inverts any of these: the rows that do *not* match.
 
 A `KeyFilter` is not typed: it passes exactly the rows with the given keys (the tasks of a failure cluster,
@@ -17,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .table_row import TableRow
+from .table_row import TableRow, fold_glyphs
 
 __all__ = ["KeyFilter", "RowFilter", "compile_filter"]
 
@@ -91,8 +92,8 @@ def compile_filter(text: str) -> tuple[RowFilter | None, str | None]:
         pattern = body[1:-1]
     if pattern is not None:
         try:
-            search = re.compile(pattern, re.IGNORECASE | re.MULTILINE).search
+            search = re.compile(fold_glyphs(pattern), re.IGNORECASE | re.MULTILINE).search
         except re.error as error:
             return None, f"Invalid regex {pattern!r}: {error}"
         return RowFilter(search=search, invert=invert), None
-    return RowFilter(needle=body.lower(), invert=invert), None
+    return RowFilter(needle=fold_glyphs(body.lower()), invert=invert), None

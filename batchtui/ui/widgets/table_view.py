@@ -13,6 +13,7 @@ header on line 0, exactly as Textual's own DataTable does it, so the stock
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -23,10 +24,13 @@ from textual.geometry import Offset, Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from ..model.table import TableModel
 from ..model.table_row import TableRow
 from .table_render import TableLines
+
+GROWTH_EVERY = 0.25  # seconds: how often a growing table's virtual size (its scrollbar) is set, at most
 
 __all__ = ["TableView"]
 
@@ -91,6 +95,8 @@ class TableView(ScrollView):
         self._model = TableModel()
         self._lines = TableLines()
         self._pass_state: tuple[int, int, Style, Offset] | None = None
+        self._sized_at = 0.0  # when the virtual size was last set (time.monotonic())
+        self._size_timer: Timer | None = None  # a growth of the virtual size waiting to be set
 
     @property
     def _rows(self) -> dict[str, TableRow]:
@@ -107,6 +113,7 @@ class TableView(ScrollView):
         return max(0, self.scrollable_content_region.height - 1)
 
     def _scroll_to_cursor(self) -> None:
+        self._settle_size()  # (a scroll is clamped to the virtual size: it must be the table's own)
         target = self._model.scroll_to_cursor(self.scroll_offset.y, self._body_height())
         if target is not None:
             self.scroll_to(y=target, animate=False, force=True)
@@ -123,7 +130,28 @@ class TableView(ScrollView):
     def _update_virtual_size(self) -> None:
         self._sync_layout()
         _, total = self._lines.layout.widths(self.scrollable_content_region.width)
-        self.virtual_size = Size(total, len(self._model.view) + 1)
+        size = Size(total, len(self._model.view) + 1)
+        old = self.virtual_size
+        if size == old:
+            return
+        now = time.monotonic()
+        if size.width == old.width and size.height > old.height > self.size.height and \
+                now - self._sized_at < GROWTH_EVERY:
+            # Rows added below a table that already scrolls (a big job's fill, a page every few tens of
+            # milliseconds): the scrollbar catches up a few times a second, not with a layout per page.
+            if self._size_timer is None:
+                self._size_timer = self.set_timer(GROWTH_EVERY, self._settle_size)
+            return
+        self._sized_at = now
+        self.virtual_size = size
+
+    def _settle_size(self) -> None:
+        """Set a growth of the virtual size that waits, now."""
+        if self._size_timer is not None:
+            self._size_timer.stop()
+            self._size_timer = None
+            self._sized_at = 0.0
+            self._update_virtual_size()
 
     def scroll_columns(self, step: int) -> None:
         """Scroll sideways to the previous/next column boundary (the first column stays put)."""
