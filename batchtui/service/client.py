@@ -131,12 +131,16 @@ class BatchService:
         try:
             self.requests += 1
             with self._answer():
-                response = await self._client.send_request(request)
-                await response.read()
-            body: RestDict = orjson.loads(response.content)  # every Batch GET answers a JSON object
-            return body
+                # stream: the body is parsed once, here (the SDK's content policy parsed every page too)
+                response = await self._client.send_request(request, stream=True)
+                data = await response.read()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
+            raise await self._streamed_error(exc) from None
+        try:
+            body: RestDict = orjson.loads(data)  # every Batch GET answers a JSON object
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ServiceError
             raise self._error(exc) from None
+        return body
 
     async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[list[RestDict]]:
         """Each page of a list, following odata.nextLink. The next page is
@@ -269,10 +273,13 @@ class BatchService:
             body = response.json()
             code = body["code"]
             message = (body.get("message") or {}).get("value") or ""
+            reasons = [v.get("value") for v in body.get("values") or []
+                       if isinstance(v, dict) and v.get("key") == "Reason"]
         except Exception:  # noqa: BLE001 - keep what from_exception made of it
             return error
         error.code = code
-        error.message = f"{code}: {message.strip().splitlines()[0] if message.strip() else error.message}"
+        reason = f" ({reasons[-1]})" if reasons and reasons[-1] else ""  # (as from_exception words it)
+        error.message = f"{code}: {message.strip().splitlines()[0] if message.strip() else error.message}{reason}"
         return error
 
 

@@ -38,6 +38,7 @@ class JobMonitor:
         self.app = app
         self._stats: OrderedDict[tuple[str, str], TaskStats] = OrderedDict()
         self._flagged: dict[ViewKey, set[str]] = {}  # rows drawn as stragglers, per tasks view
+        self._threshold: dict[ViewKey, float | None] = {}  # the straggler threshold (seconds) last worked out
 
     # -- the figures ------------------------------------------------------------------------
     def stats(self, account: str, job_id: str) -> TaskStats:
@@ -49,6 +50,7 @@ class JobMonitor:
             while len(self._stats) > MAX_JOBS:
                 dropped, _ = self._stats.popitem(last=False)
                 self._flagged.pop(ViewKey(dropped[0], TASKS, dropped[1]), None)
+                self._threshold.pop(ViewKey(dropped[0], TASKS, dropped[1]), None)
         self._stats.move_to_end(key)
         return stats
 
@@ -74,7 +76,11 @@ class JobMonitor:
             return task_row
         stats = self.stats(view.account, view.parent)
         stats.take(batch.rows, full=batch.full, start=batch.start, final=batch.final)
-        threshold = straggler_threshold(stats)
+        # The threshold sorts every finished task's duration: once a listing, not once a page of it (a
+        # 1,000,000-task fill has 1,000 pages); the pages between keep the last one.
+        if view not in self._threshold or not batch.full or batch.final:
+            self._threshold[view] = straggler_threshold(stats)
+        threshold = self._threshold[view]
         now = self._now()
         flagged = self._flagged.setdefault(view, set())
 
