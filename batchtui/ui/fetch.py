@@ -220,12 +220,22 @@ async def fetch_nodes(service: BatchService, pool_id: str) -> Batch:
 
 
 async def fetch_jobs(service: BatchService, counts: JobCounts, schedule: str = "") -> AsyncIterator[Batch]:
-    """The jobs (of job schedule `schedule`, if given) at once, with the task counts known so
-    far; then again with fresh counts (see JobCounts). Each batch is a complete listing."""
-    jobs = await (list_schedule_jobs(service, schedule) if schedule else service.list_jobs())
-    yield Batch([JobEntry(j, counts.known(j.id)) for j in jobs])
+    """The jobs (of job schedule `schedule`, if given), page by page as they come, with the task counts
+    known so far (an account of 10,000 jobs shows its first ones after one page, not ten); then all of
+    them again with fresh counts (see JobCounts), the batch that ends the listing."""
+    jobs: list[JobRow] = []
+    if schedule:
+        jobs = await list_schedule_jobs(service, schedule)
+        yield Batch([JobEntry(j, counts.known(j.id)) for j in jobs], final=False)
+    else:
+        first = True
+        async for page in service.pages("/jobs"):
+            rows = [JobRow.from_rest(d) for d in page]
+            jobs += rows
+            yield Batch([JobEntry(j, counts.known(j.id)) for j in rows], start=first, final=False)
+            first = False
     fresh = await counts.refresh(service, jobs)
-    yield Batch([JobEntry(j, fresh.get(j.id)) for j in jobs])
+    yield Batch([JobEntry(j, fresh.get(j.id)) for j in jobs], start=False)
 
 
 async def fetch_schedules(service: BatchService) -> Batch:
