@@ -9,8 +9,8 @@ the emulator on it, then measures, in this order:
   emulator_list_s     paging every job as raw JSON (plain signed HTTP GETs, 1,000 a page): the
                       emulator's own cost, the floor for the first screen
   raw_list_s          the same pages through batchtui's client (BatchService.pages, JSON only)
-  first_screen_s      from constructing BatchApp on the jobs view (headless, run_test) to the table
-                      holding every job and the screen painted (target <= 1 s)
+  first_screen_s      from constructing BatchApp on the jobs view (headless, run_test) to a screenful
+                      of jobs in the table and painted (target <= 1 s); all_jobs_s: to every job
   counts_first_s      until the first task counts are in the table
   ticks               refresh ticks (refresh_now() until the view is fresh again) until every active
                       job's counts are known (at most --max-ticks), then --ticks more: each tick's
@@ -84,9 +84,11 @@ async def app_phase(emu, http: SignedHttp, args: argparse.Namespace) -> dict:
     app = BatchApp([emu.as_account("bench")], {"bench": service}, refresh_seconds=args.refresh, start=view)
     async with app.run_test(size=(width, height)) as pilot:
         table = app.query_one(ResourceTable)
-        await wait_until(lambda: table.total_count >= args.jobs, args.timeout, f"{args.jobs} jobs")
+        await wait_until(lambda: table.total_count >= min(args.jobs, height), args.timeout, "a screenful of jobs")
         await pilot.pause()
         out["first_screen_s"] = round(time.perf_counter() - t0, 3)
+        await wait_until(lambda: table.total_count >= args.jobs, args.timeout, f"{args.jobs} jobs")
+        out["all_jobs_s"] = round(time.perf_counter() - t0, 3)
         counts = app.refresher.job_counts[view]
         await wait_until(lambda: counts.fetched > 0 and app._fresh_at is not None, args.timeout, "task counts")
         out["counts_first_s"] = round(time.perf_counter() - t0, 3)
@@ -141,7 +143,7 @@ def main() -> None:
         assert items == args.jobs, f"the emulator listed {items} jobs, not {args.jobs}"
         result["raw_list_s"] = round(asyncio.run(raw_list(emu)), 3)
         result.update(asyncio.run(app_phase(emu, http, args)))
-        result["first_screen_vs_raw"] = round(result["first_screen_s"] / result["raw_list_s"], 2)
+        result["all_jobs_vs_raw"] = round(result["all_jobs_s"] / result["raw_list_s"], 2)
         http.close()
     finally:
         if emu is not None:

@@ -9,9 +9,9 @@ worker, and its result is dropped if the user has moved on to another view.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.css.query import NoMatches
@@ -48,6 +48,8 @@ class Refresher:
         self.server_filter: dict[ViewKey, str] = {}  # tasks views fetched with an OData $filter
         self.trackers: dict[ViewKey, TaskTracker] = {}
         self.job_counts: dict[ViewKey, JobCounts] = {}  # jobs view → its jobs' task counts
+        # view → row id → (the listed item, the day and UTC offset it was built for, its table row)
+        self._memo: dict[ViewKey, dict[str, tuple[Any, tuple[date, timedelta | None], TableRow]]] = {}
         self._cache: dict[ViewKey, list[TableRow]] = {}
         self._seen: set[str] = set()  # row keys of the full listing under way
         self._timer: Timer | None = None
@@ -155,12 +157,33 @@ class Refresher:
         self.failures += 1
 
     # -- applying a batch -------------------------------------------------------------------
+    def _built(self, view: ViewKey, batch: Batch, build: Callable[[Any, datetime], TableRow],
+               now: datetime) -> list[TableRow]:
+        """The table rows of `batch`. A pool, node, job or job schedule that is what it was at the last
+        refresh (and shown on the same day, in the same time zone) keeps the row built then: 10,000 jobs
+        are listed on every refresh, few of them change. A tasks view's rows are always built (their
+        builders flag stragglers and dependencies), and a job schedule's (its next run reads the clock)."""
+        if view.kind in (TASKS, SCHEDULES):  # (a schedule's "after job-3" depends on the time of day)
+            return [build(r, now) for r in batch.rows]
+        memo = self._memo.setdefault(view, {})
+        stamp = (now.date(), now.utcoffset())
+        out = []
+        for item in batch.rows:
+            kept = memo.get(item.id)
+            if kept is not None and kept[1] == stamp and kept[0] == item:
+                out.append(kept[2])
+                continue
+            row = build(item, now)
+            memo[item.id] = (item, stamp, row)
+            out.append(row)
+        return out
+
     def _apply(self, view: ViewKey, batch: Batch) -> None:
         now = self.app.choices.now(view.kind)  # (UTC or local time, as chosen)
         # (a tasks view's rows: its job's figures take the batch first, so stragglers are built flagged)
         build = self.app.monitor.task_builder(view, batch) if view.kind == TASKS else ROW_BUILDERS[view.kind]
         build = self.app.dependencies.builder(view, batch, build)  # active dependents: what they wait for
-        rows = self.app.managers.mark(view, [build(r, now) for r in batch.rows])  # a job manager's row first
+        rows = self.app.managers.mark(view, self._built(view, batch, build, now))  # a job manager's row first
         table = self.app.table
         cursor = table.cursor_key
         before = table.get_row(cursor) if cursor else None
@@ -179,6 +202,9 @@ class Refresher:
                     self._seen = set()  # (a big job's million ids: needed only while its listing runs)
                     if gone:
                         table.remove_rows(gone)
+                        memo = self._memo.get(view, {})
+                        for key in gone:
+                            memo.pop(key, None)
             self.app.monitor.applied(view, batch)  # stragglers that turned, the progress line, watched jobs
             self.app.dependencies.applied(view, batch)  # dependents whose upstream tasks changed
             table.empty_text = EMPTY_TEXT[view.kind]

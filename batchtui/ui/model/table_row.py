@@ -55,12 +55,18 @@ def plain_text(cell: Any) -> str:
 # the search text stays one byte a character (a single ✓ makes Python keep a string at two bytes a
 # character: some 100 MB at 1,000,000 rows).
 GLYPHS = "○▶✓✗◐⊘—…⟳■≈"
-_FOLD = {ord(glyph): chr(1 + i) for i, glyph in enumerate(GLYPHS)}
+_FOLD = tuple((glyph, chr(1 + i)) for i, glyph in enumerate(GLYPHS))
 
 
 def fold_glyphs(text: str) -> str:
-    """`text` with the cells' glyphs (GLYPHS) folded to control characters (an ASCII text costs nothing)."""
-    return text if text.isascii() else text.translate(_FOLD)
+    """`text` with the cells' glyphs (GLYPHS) folded to control characters (an ASCII text costs nothing;
+    a replace per glyph present is several times quicker than str.translate)."""
+    if text.isascii():
+        return text
+    for glyph, code in _FOLD:
+        if glyph in text:
+            text = text.replace(glyph, code)
+    return text
 
 
 @dataclass(slots=True)
