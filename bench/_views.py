@@ -78,3 +78,49 @@ def memory_before() -> dict:
 def memory_after(out: dict) -> dict:
     peak = peak_rss_mb()
     return {"rss_mb": peak, "rss_app_mb": round(peak - out.get("rss_baseline_mb", 0.0), 1)}
+
+
+def run_on_seeded(prefix: str, seed: Callable[..., dict], seed_args: tuple, list_path: str, expected: int,
+                  measure: Callable[[object, SignedHttp, dict], None]) -> dict:
+    """Seed a temporary data dir in a child process (`seed(data_dir, *seed_args)`), start the emulator on it
+    (emulator_start_s), page `list_path` as raw JSON (emulator_list_s; it must hold `expected` items) and
+    through our client (raw_list_s), then `measure(emu, http, result)`; the emulator stopped and the data
+    dir removed whatever happens. The result, to emit."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from _common import in_child
+
+    from batchtui.emulator_process import start_emulator
+
+    result: dict = {}
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    emu = None
+    try:
+        result.update(in_child(seed, data_dir, *seed_args))
+        start = time.perf_counter()
+        emu = start_emulator(data_dir)
+        result["emulator_start_s"] = round(time.perf_counter() - start, 3)
+        http = SignedHttp(emu.endpoint, emu.account, emu.key)
+        start = time.perf_counter()
+        items, _, _ = http.list_all(list_path, {})
+        result["emulator_list_s"] = round(time.perf_counter() - start, 3)
+        assert items == expected, f"the emulator listed {items}, not {expected}"
+        result["raw_list_s"] = round(asyncio.run(raw_pages(emu, list_path)), 3)
+        measure(emu, http, result)
+        http.close()
+    finally:
+        if emu is not None:
+            emu.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return result
+
+
+async def raw_pages(emu, path: str) -> float:
+    """Seconds to page `path` as raw JSON through batchtui's client (BatchService.pages)."""
+    async with service_of(emu) as service:
+        start = time.perf_counter()
+        async for _page in service.pages(path):
+            pass
+        return time.perf_counter() - start

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -36,10 +34,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import SignedHttp, StoreSeeder, emit, in_child  # noqa: E402
-from _views import memory_after, memory_before, service_of, tick_summary, ticks, wait_until  # noqa: E402
-
-from batchtui.emulator_process import start_emulator  # noqa: E402
+from _common import SignedHttp, StoreSeeder, emit  # noqa: E402
+from _views import (  # noqa: E402
+    memory_after,
+    memory_before,
+    run_on_seeded,
+    service_of,
+    tick_summary,
+    ticks,
+    wait_until,
+)
 
 POOL = "jobs-pool"
 
@@ -60,14 +64,6 @@ def seed(data_dir: Path, jobs: int, active: int) -> dict:
             seeder.active_task(job, "queued-1")
             seeder.active_task(job, "queued-2")
     return {"seed_s": seeder.close().seconds}
-
-
-async def raw_list(emu) -> float:
-    async with service_of(emu) as service:
-        start = time.perf_counter()
-        async for _page in service.pages("/jobs"):
-            pass
-        return time.perf_counter() - start
 
 
 async def app_phase(emu, http: SignedHttp, args: argparse.Namespace) -> dict:
@@ -129,26 +125,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0)
     args = parser.parse_args()
     result: dict = {"jobs": args.jobs, "active": args.active}
-    data_dir = Path(tempfile.mkdtemp(prefix="batchtui-bench-jobs-"))
-    emu = None
-    try:
-        result.update(in_child(seed, data_dir, args.jobs, args.active))
-        start = time.perf_counter()
-        emu = start_emulator(data_dir)
-        result["emulator_start_s"] = round(time.perf_counter() - start, 3)
-        http = SignedHttp(emu.endpoint, emu.account, emu.key)
-        start = time.perf_counter()
-        items, pages, _ = http.list_all("/jobs", {})
-        result["emulator_list_s"] = round(time.perf_counter() - start, 3)
-        assert items == args.jobs, f"the emulator listed {items} jobs, not {args.jobs}"
-        result["raw_list_s"] = round(asyncio.run(raw_list(emu)), 3)
-        result.update(asyncio.run(app_phase(emu, http, args)))
-        result["all_jobs_vs_raw"] = round(result["all_jobs_s"] / result["raw_list_s"], 2)
-        http.close()
-    finally:
-        if emu is not None:
-            emu.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+
+    def measure(emu, http, out: dict) -> None:
+        out.update(asyncio.run(app_phase(emu, http, args)))
+        out["all_jobs_vs_raw"] = round(out["all_jobs_s"] / out["raw_list_s"], 2)
+
+    result.update(run_on_seeded("batchtui-bench-jobs-", seed, (args.jobs, args.active), "/jobs", args.jobs, measure))
     emit(result)
 
 

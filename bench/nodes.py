@@ -25,19 +25,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import SignedHttp, StoreSeeder, emit, in_child  # noqa: E402
-from _views import memory_after, memory_before, service_of, tick_summary, ticks, wait_until  # noqa: E402
-
-from batchtui.emulator_process import start_emulator  # noqa: E402
+from _common import SignedHttp, StoreSeeder, emit  # noqa: E402
+from _views import (  # noqa: E402
+    memory_after,
+    memory_before,
+    run_on_seeded,
+    service_of,
+    tick_summary,
+    ticks,
+    wait_until,
+)
 
 POOL = "big-pool"
 TROUBLE = {7: "unusable", 11: "offline", 13: "starttaskfailed"}  # every n-th node (the first n that divides)
@@ -54,14 +58,6 @@ def seed(data_dir: Path, nodes: int) -> dict:
     seeder = StoreSeeder(data_dir)
     seeder.pool(POOL, nodes, state_of=state_of)
     return {"seed_s": seeder.close().seconds}
-
-
-async def raw_list(emu) -> float:
-    async with service_of(emu) as service:
-        start = time.perf_counter()
-        async for _page in service.pages(f"/pools/{POOL}/nodes"):
-            pass
-        return time.perf_counter() - start
 
 
 def heatmap_line(app) -> str:
@@ -125,25 +121,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0)
     args = parser.parse_args()
     result: dict = {"nodes": args.nodes}
-    data_dir = Path(tempfile.mkdtemp(prefix="batchtui-bench-nodes-"))
-    emu = None
-    try:
-        result.update(in_child(seed, data_dir, args.nodes))
-        start = time.perf_counter()
-        emu = start_emulator(data_dir)
-        result["emulator_start_s"] = round(time.perf_counter() - start, 3)
-        http = SignedHttp(emu.endpoint, emu.account, emu.key)
-        start = time.perf_counter()
-        items, _, _ = http.list_all(f"/pools/{POOL}/nodes", {})
-        result["emulator_list_s"] = round(time.perf_counter() - start, 3)
-        assert items == args.nodes, f"the emulator listed {items} nodes, not {args.nodes}"
-        result["raw_list_s"] = round(asyncio.run(raw_list(emu)), 3)
-        result.update(asyncio.run(app_phase(emu, http, args)))
-        http.close()
-    finally:
-        if emu is not None:
-            emu.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+
+    def measure(emu, http, out: dict) -> None:
+        out.update(asyncio.run(app_phase(emu, http, args)))
+
+    result.update(run_on_seeded("batchtui-bench-nodes-", seed, (args.nodes,), f"/pools/{POOL}/nodes", args.nodes,
+                                measure))
     emit(result)
 
 

@@ -258,20 +258,16 @@ class TableModel:
 
         Raises TypeError if sort keys turn out not to be comparable."""
         remove_keys(keys, gone)
-        if not insert:
-            return
+        seq, reverse = self._seq, self.sort_reverse
         if len(insert) <= _INSERT_LIMIT:
             for key in insert:
-                keys.insert(insert_position(keys, key, self._sort_value, self._seq, self.sort_reverse), key)
+                keys.insert(insert_position(keys, key, self._sort_value, seq, reverse), key)
             return
-        seq = self._seq
         batch = self._sorted_keys(sorted(insert, key=seq.__getitem__))
         if not keys or (self._sort_index is None and seq[batch[0]] > seq[keys[-1]]):
             keys.extend(batch)  # a page of a fill in the natural order: after every row there is
-            return
-        # (sorting the whole list again per page made a 1,000,000-row fill quadratic)
-        reverse = self.sort_reverse
-        keys[:] = merged(keys, batch, lambda key: insert_position(keys, key, self._sort_value, seq, reverse))
+        else:  # (sorting the whole list again per page made a 1,000,000-row fill quadratic)
+            keys[:] = merged(keys, batch, lambda key: insert_position(keys, key, self._sort_value, seq, reverse))
 
     # ----------------------------------------------------------------- cursor
 
