@@ -457,21 +457,29 @@ async def test_escape_sequences_in_service_strings_never_reach_the_terminal(emul
         assert "\x1b" not in text and "\x9b" not in text
 
 
-async def test_throttling_shows_stale_then_recovers(emulator, workload):
+async def test_throttling_shows_stale_then_recovers(tmp_path):
     from test_emulator_protocol import signed_post
 
-    _, job_id = workload
-    account = account_for(emulator)
-    service = service_for(emulator, retries=0)
-    app = BatchApp([account], {account.name: service}, refresh_seconds=1.0, start=ViewKey("emu", TASKS, job_id))
-    async with app.run_test(size=(120, 40)) as pilot:
-        table = app.query_one(ResourceTable)
-        await until(pilot, lambda: table.total_count == 12, what="tasks")
-        signed_post(emulator, "/_emulator/faults", {"status": 429, "count": 3, "retryAfter": 1})
-        topbar = app.query_one("#topbar")
-        await until(pilot, lambda: "TooManyRequests" in str(topbar.render()), what="throttled banner")
-        assert "stale" in str(topbar.render()) and table.total_count == 12
-        await until(pilot, lambda: "live" in str(topbar.render()), timeout=30, what="recovered")
+    # An emulator of its own: the faults go to the next requests it gets, and on the session's emulator
+    # another client (a test's leftover refresh) could take them before this app asks.
+    emu = start_emulator(tmp_path / "data")
+    try:
+        client = emu.client()
+        job_id = make_job(client, make_pool(client, nodes=1))
+        add_task(client, job_id, "t1", "true")
+        account = account_for(emu)
+        service = service_for(emu, retries=0)
+        app = BatchApp([account], {account.name: service}, refresh_seconds=1.0, start=ViewKey("emu", TASKS, job_id))
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.query_one(ResourceTable)
+            await until(pilot, lambda: table.total_count == 1, what="the task")
+            signed_post(emu, "/_emulator/faults", {"status": 429, "count": 3, "retryAfter": 1})
+            topbar = app.query_one("#topbar")
+            await until(pilot, lambda: "TooManyRequests" in str(topbar.render()), what="throttled banner")
+            assert "stale" in str(topbar.render()) and table.total_count == 1
+            await until(pilot, lambda: "live" in str(topbar.render()), timeout=30, what="recovered")
+    finally:
+        emu.stop()
 
 
 async def test_wrong_key_says_so(emulator, workload):
