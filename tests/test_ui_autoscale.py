@@ -77,8 +77,9 @@ async def test_pools_table_and_details_show_autoscale(emu, pools):
     app = make_app(emu)
     async with app.run_test(size=(120, 40)) as pilot:
         await on_row(pilot, auto)
-        await until(pilot, lambda: "2/2" in row_of(app, auto), what="2 of 2 nodes")
-        assert " ✓ auto " in row_of(app, auto)  # (the glyph every state has)
+        # (the pool has its 2 nodes a moment before its allocation turns steady: wait for both)
+        await until(pilot, lambda: "2/2" in row_of(app, auto) and " ✓ auto " in row_of(app, auto),
+                    what="2 of 2 nodes, steady")  # (✓: the glyph every state has)
         assert " ✗ auto error " in row_of(app, broken)
         assert " auto" not in row_of(app, fixed) and "steady" in row_of(app, fixed)
         # The autoscale section ends the details: scrolled to, it shows the formula and the variables table.
