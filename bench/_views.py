@@ -107,7 +107,7 @@ def run_on_seeded(prefix: str, seed: Callable[..., dict], seed_args: tuple, list
         items, _, _ = http.list_all(list_path, {})
         result["emulator_list_s"] = round(time.perf_counter() - start, 3)
         assert items == expected, f"the emulator listed {items}, not {expected}"
-        result["raw_list_s"] = round(asyncio.run(raw_pages(emu, list_path)), 3)
+        result["raw_list_s"] = round(asyncio.run(raw_pages(emu, list_path))[1], 3)
         measure(emu, http, result)
         http.close()
     finally:
@@ -117,10 +117,12 @@ def run_on_seeded(prefix: str, seed: Callable[..., dict], seed_args: tuple, list
     return result
 
 
-async def raw_pages(emu, path: str) -> float:
-    """Seconds to page `path` as raw JSON through batchtui's client (BatchService.pages)."""
+async def raw_pages(emu, path: str, params: dict[str, str] | None = None) -> tuple[int, float]:
+    """Page `path` as raw JSON through batchtui's client (BatchService.pages, the next page fetched while
+    this one is counted): (items, seconds)."""
     async with service_of(emu) as service:
+        count = 0
         start = time.perf_counter()
-        async for _page in service.pages(path):
-            pass
-        return time.perf_counter() - start
+        async for page in service.pages(path, params):
+            count += len(page)
+        return count, time.perf_counter() - start

@@ -62,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import SignedHttp, StoreSeeder, current_rss_mb, emit, in_child, median, peak_rss_mb  # noqa: E402
-from _views import settle_requests, wait_until  # noqa: E402
+from _views import raw_pages, settle_requests, wait_until  # noqa: E402
 from azure.batch import models as m  # noqa: E402
 from azure.core.credentials import AzureNamedKeyCredential  # noqa: E402
 
@@ -217,17 +217,6 @@ async def tui_phase(emu, http: SignedHttp, n: int, args: argparse.Namespace) -> 
     return out
 
 
-async def raw_json(emu) -> tuple[int, float]:
-    """The job's tasks paged as raw JSON through batchtui's own client (BatchService.pages, the app's
-    $select, the next page fetched while this one is counted): the floor of the table's fill."""
-    async with BatchService(emu.endpoint, AzureNamedKeyCredential(emu.account, emu.key)) as service:
-        count = 0
-        start = time.perf_counter()
-        async for page in service.pages(f"/jobs/{JOB}/tasks", {"$select": TASK_SELECT}):
-            count += len(page)
-        return count, time.perf_counter() - start
-
-
 async def raw_list(emu) -> tuple[int, float]:
     async with BatchService(emu.endpoint, AzureNamedKeyCredential(emu.account, emu.key)) as service:
         start = time.perf_counter()
@@ -362,7 +351,8 @@ def main() -> None:
         result["list_bytes_per_task"] = round(size / max(1, items), 1)
         assert items == n, f"the emulator listed {items} tasks, not {n}"
 
-        count, seconds = asyncio.run(raw_json(emu))
+        # the floor of the fill: the same pages as raw JSON through our own client, the app's $select
+        count, seconds = asyncio.run(raw_pages(emu, f"/jobs/{JOB}/tasks", {"$select": TASK_SELECT}))
         result["raw_json_s"] = round(seconds, 3)
         result["emulator_tasks_per_s"] = round(n / result["emulator_list_s"])
         assert count == n, f"BatchService paged {count} tasks, not {n}"

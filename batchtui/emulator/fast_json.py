@@ -23,10 +23,7 @@ def dumps(doc: Any) -> bytes:
 
 def dumps_text(doc: Any) -> str:
     """`doc` as compact JSON text (a store row)."""
-    try:
-        return orjson.dumps(doc).decode()
-    except TypeError:
-        return json.dumps(doc)
+    return dumps(doc).decode()
 
 
 def loads(text: str | bytes) -> Any:
