@@ -126,3 +126,33 @@ async def raw_pages(emu, path: str, params: dict[str, str] | None = None) -> tup
         async for page in service.pages(path, params):
             count += len(page)
         return count, time.perf_counter() - start
+
+
+class GcClock:
+    """The process's CPU time and the time its cyclic garbage collector ran, between `start()` and `stop()`
+    (gc.callbacks): what a fill costs this process alone, whatever the machine's other load."""
+
+    def __init__(self) -> None:
+        self.gc_s = 0.0
+        self.collections = {0: 0, 1: 0, 2: 0}
+        self._began = 0.0
+        self._cpu0 = 0.0
+        self.cpu_s = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.gc_s += time.perf_counter() - self._began
+            self.collections[info["generation"]] += 1
+
+    def start(self) -> GcClock:
+        self._cpu0 = time.process_time()
+        gc.callbacks.append(self._callback)
+        return self
+
+    def stop(self) -> dict:
+        gc.callbacks.remove(self._callback)
+        self.cpu_s = time.process_time() - self._cpu0
+        return {"cpu_s": round(self.cpu_s, 2), "gc_s": round(self.gc_s, 2),
+                "full_collections": self.collections[2]}

@@ -18,7 +18,9 @@ that data dir, then measures, in this order:
   tui_fill_s        from constructing BatchApp on the job's tasks view
                     (headless, run_test) to the table holding every row and
                     the first refresh complete; tui_first_rows_s: the first
-                    page on screen
+                    page on screen; tui_fill_cpu_s, tui_fill_gc_s: this
+                    process's CPU time during the fill, and its garbage
+                    collector's part (tui_fill_full_collections)
   rss_mb            peak RSS of this process after the fill; rss_app_mb: its
                     increase over the RSS before the app started
   filter_s, sort_s  a substring filter (--filter), then sorting by state and
@@ -62,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import SignedHttp, StoreSeeder, current_rss_mb, emit, in_child, median, peak_rss_mb  # noqa: E402
-from _views import raw_pages, settle_requests, wait_until  # noqa: E402
+from _views import GcClock, raw_pages, settle_requests, wait_until  # noqa: E402
 from azure.batch import models as m  # noqa: E402
 from azure.core.credentials import AzureNamedKeyCredential  # noqa: E402
 
@@ -116,6 +118,7 @@ async def tui_phase(emu, http: SignedHttp, n: int, args: argparse.Namespace) -> 
 
     if profiler:
         profiler.enable()
+    clock = GcClock().start()
     t0 = time.perf_counter()
     app = BatchApp([account], {"bench": service}, refresh_seconds=args.refresh, start=view)
     async with app.run_test(size=(width, height)) as pilot:
@@ -130,6 +133,7 @@ async def tui_phase(emu, http: SignedHttp, n: int, args: argparse.Namespace) -> 
 
         await wait_until(filled, args.timeout, f"the table to hold {n} rows")
         fill = time.perf_counter() - t0
+        out.update({f"tui_fill_{k}": v for k, v in clock.stop().items()})
         if profiler:
             profiler.disable()
         await pilot.pause()

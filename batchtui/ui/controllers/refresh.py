@@ -23,6 +23,7 @@ from ...service.errors import NOT_FOUND, ServiceError
 from ...textsafe import inert
 from ..fetch import Batch, JobCounts, TaskTracker, fetch_jobs, fetch_nodes, fetch_pools, fetch_schedules
 from ..format import clock_time, redact_url
+from ..heap import settle_rows
 from ..model.waiting import waiting_notice
 from ..summaries import Fit, job_summary, jobs_overview, pool_summary, pools_overview, schedules_overview
 from ..views import EMPTY_TEXT, JOBS, NODES, POOLS, ROW_BUILDERS, SCHEDULES, TASKS, ViewKey
@@ -213,6 +214,8 @@ class Refresher:
                 self._cursor_row_changed = True
             if batch.final:
                 self._cache[view] = table.all_rows()
+            if rows:
+                settle_rows(table.total_count)  # a big table's rows: out of the collector's walks
             self._update_summary(view, batch)
             if view.kind == TASKS:  # the tree shows a job's first tasks: only their states follow
                 self.app.tree_sync.listed(view.account, TASKS, batch.rows, view.parent, complete=False)
