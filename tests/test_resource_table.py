@@ -582,6 +582,34 @@ async def test_upsert_redraws_only_changed_visible_rows():
         assert red.style.color.name == "red"
 
 
+async def test_rows_arriving_below_the_window_redraw_only_what_changed_on_screen():
+    """A big job's fill: each page lands below the rows on screen, which stay as they are drawn."""
+    app = TableApp(numbered(100))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(ResourceTable)
+        await pilot.pause()
+        refreshed_lines: list[int] = []
+        full_refreshes: list[tuple] = []
+        table.refresh_line = refreshed_lines.append  # type: ignore[method-assign]
+        original_refresh = table.refresh
+
+        def refresh(*regions, **kwargs):
+            full_refreshes.append(regions)
+            return original_refresh(*regions, **kwargs)
+
+        table.refresh = refresh  # type: ignore[method-assign]
+        table.upsert_rows([row(f"task-{i:03d}") for i in range(100, 200)])
+        assert full_refreshes == [] and refreshed_lines == [] and table.total_count == 200
+        table.upsert_rows([row("task-002", "failed", 9), *(row(f"task-{i:03d}") for i in range(200, 300))])
+        assert full_refreshes == [] and refreshed_lines == [3]
+        assert table.render_line(3).text.split() == ["task-002", "failed", "9"]
+        table.sort_by("exit", reverse=True)
+        table.move_cursor(0)
+        full_refreshes.clear()
+        table.upsert_rows([row("task-300", "failed", 99)])  # it sorts first, into the window: all redrawn
+        assert full_refreshes and table.visible_keys[0] == "task-300"
+
+
 async def test_upsert_with_filter_moves_rows_in_and_out():
     app = TableApp(numbered(12))
     async with app.run_test(size=(80, 24)):

@@ -153,14 +153,28 @@ class ResourceTable(TableView, can_focus=True):
         Only rows whose cells changed are redrawn (if they are on screen); if
         rows moved or appeared, the visible window is redrawn.
         """
+        rows = list(rows)
         anchor = self._cursor_anchor()
+        window = self._window_keys()
         result = self._model.upsert(rows)
-        if result.reordered:
+        if result.reordered and window and self._window_keys() == window and not self._sync_layout():
+            # Rows appeared or moved off screen only (a big job's pages arriving below the window): the
+            # lines on screen stay, but for those that were upserted in place.
+            self._model.reanchor()
+            self._update_virtual_size()
+            self._refresh_keys({row.key for row in rows})
+            self._post_highlight()
+        elif result.reordered:
             self._after_reorder(anchor)
         elif self._sync_layout():
             self._update_virtual_size()
         elif result.changed:
             self._refresh_keys(result.changed)
+
+    def _window_keys(self) -> list[str]:
+        """The keys of the rows on screen, top to bottom."""
+        top = self.scroll_offset.y
+        return self._model.view[top:top + self._body_height()]
 
     def remove_rows(self, keys: Iterable[str]) -> None:
         """Remove rows by key (unknown keys are ignored)."""

@@ -113,10 +113,11 @@ class TableView(ScrollView):
         return max(0, self.scrollable_content_region.height - 1)
 
     def _scroll_to_cursor(self) -> None:
-        self._settle_size()  # (a scroll is clamped to the virtual size: it must be the table's own)
         target = self._model.scroll_to_cursor(self.scroll_offset.y, self._body_height())
-        if target is not None:
-            self.scroll_to(y=target, animate=False, force=True)
+        if target is None:  # (the cursor is on screen: a growth that waits may go on waiting)
+            return
+        self._settle_size()  # (a scroll is clamped to the virtual size: it must be the table's own)
+        self.scroll_to(y=target, animate=False, force=True)
 
     def _sync_layout(self) -> bool:
         """Lay the columns out again if the widths of their content changed; True if it did."""
