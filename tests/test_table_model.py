@@ -349,3 +349,30 @@ def test_a_big_sort_by_a_column_of_few_values_gives_the_order_of_a_stable_sort()
         for reverse in (False, True):
             model.sort_by(column, reverse=reverse)
             assert model.view == fresh_order(model, reference), (column, reverse)
+
+
+# -- the bulk paths (every row read in its own order, then the display order kept) ------------------------
+
+
+@pytest.mark.parametrize("text", ["b", "!b", "re:^k-1", "!re:^k-1", "k-1 ", "!k-1 "])
+def test_a_filter_of_every_row_agrees_with_one_row_at_a_time(text: str) -> None:
+    rng = random.Random(7)
+    rows = [row(f"k-{i}", rng.choice(["a", "b", "c"]), rng.choice([0, 1, None])) for i in range(300)]
+    model = model_with(*rows)
+    model.sort_by("exit", True)  # the display order is not the rows' own
+    matcher, _ = compile_filter(text)
+    assert matcher is not None
+    expected = [k for k in model.view if matcher(model.rows[k])]
+    assert matcher.select(model.view, model.rows) == expected  # every row: read in the rows' order
+    some = model.view[:50]
+    assert matcher.select(some, model.rows) == [k for k in some if matcher(model.rows[k])]  # some rows: by key
+
+
+def test_a_sort_of_every_row_agrees_with_a_sort_of_some() -> None:
+    rng = random.Random(3)
+    model = model_with(*[row(f"k-{i}", rng.choice(["a", "b"]), rng.choice([2, 1, None])) for i in range(200)])
+    model.sort_by("exit")
+    every = list(model.view)
+    want = sorted((k for k in model.rows), key=lambda k: (model.rows[k].sort_keys[2] is None,
+                                                          model.rows[k].sort_keys[2] or 0))
+    assert every == want  # stable: ties in insertion order, None last

@@ -15,7 +15,7 @@ of a histogram's bar), under a name that stands for it in the title and at the p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .table_row import TableRow, fold_glyphs
@@ -41,21 +41,34 @@ class RowFilter:
 
     def select(self, keys: list[str], rows: dict[str, TableRow]) -> list[str]:
         """The keys whose rows match, in order (the bulk path: no call per row)."""
-        get = rows.__getitem__
+        if len(keys) == len(rows):
+            # Every row (`keys` is the display order of them all): read the rows in their own order, then
+            # keep the display order; looking a million keys up in sorted order reads memory at random
+            # (0.9 s against 0.26 s at 1,000,000 rows).
+            matching = self._matching(rows.values())
+            if len(matching) * 2 > len(rows):  # (most rows pass: test against the few that do not)
+                excluded = set(RowFilter(self.needle, self.search, not self.invert)._matching(rows.values()))
+                return [k for k in keys if k not in excluded]
+            matched = set(matching)
+            return [k for k in keys if k in matched]
+        return self._matching(map(rows.__getitem__, keys))
+
+    def _matching(self, rows: Iterable[TableRow]) -> list[str]:
+        """The keys of `rows` that match, in their order."""
         search = self.search
         if search is not None:
             if self.invert:
-                return [k for k in keys if not search(get(k).search_text)]
-            return [k for k in keys if search(get(k).search_text)]
+                return [r.key for r in rows if not search(r.search_text)]
+            return [r.key for r in rows if search(r.search_text)]
         needle = self.needle
         if " " in needle:  # (it may span cells: look in the cells as they read across the row)
             if self.invert:
-                return [k for k in keys if needle not in get(k).folded_text]
-            return [k for k in keys if needle in get(k).folded_text]
+                return [r.key for r in rows if needle not in r.folded_text]
+            return [r.key for r in rows if needle in r.folded_text]
         # Without a space it cannot span two cells, whatever joins them: the stored text serves as it is.
         if self.invert:
-            return [k for k in keys if needle not in get(k).search_text]
-        return [k for k in keys if needle in get(k).search_text]
+            return [r.key for r in rows if needle not in r.search_text]
+        return [r.key for r in rows if needle in r.search_text]
 
 
 class KeyFilter(RowFilter):

@@ -45,7 +45,10 @@ def sorted_keys(keys: list[str], rows: dict[str, TableRow], index: int, reverse:
     """`keys` (given in insertion order) sorted by sort key `index` of their rows, and whether the order is
     the mixed one (`mixed` given True: use it straight away; else only if the keys turn out not to be
     comparable)."""
-    values = list(map(itemgetter(index), map(_get_sort_keys, map(rows.__getitem__, keys))))
+    # (every key, in insertion order, is the rows' own order: reading the rows straight is some five times
+    # quicker at a million than looking each key up)
+    chosen = rows.values() if len(keys) == len(rows) else map(rows.__getitem__, keys)
+    values = list(map(itemgetter(index), map(_get_sort_keys, chosen)))
     if not mixed and len(values) >= BUCKETS_FROM:
         bucketed = _bucketed(keys, values, reverse)
         if bucketed is not None:
