@@ -67,6 +67,20 @@ def test_a_full_listing_drops_tasks_it_did_not_mention():
     assert stats.finished == 1 and stats.durations == [3.0] and stats.running() == []
 
 
+def test_a_full_listing_whose_lister_keeps_the_ids_drops_the_same_tasks():
+    """The explorer's task tracker keeps the ids a listing mentions (`Batch.listed`): the figures read that
+    set, growing page by page, rather than keeping one of their own."""
+    stats = TaskStats()
+    stats.take([row("a"), row("b", "running"), row("c")], full=True, start=True, final=True)
+    listed: set[str] = {"b"}
+    stats.take([row("b", seconds=3)], full=True, start=True, final=False, listed=listed)
+    listed.add("c")
+    stats.take([row("c", seconds=4)], full=True, start=False, final=False, listed=listed)
+    assert listed == {"b", "c"}  # (read, not written)
+    stats.take([], full=True, start=False, final=True, listed=listed)
+    assert stats.complete and stats.finished == 2 and stats.durations == [3.0, 4.0] and stats.running() == []
+
+
 def test_completions_by_end_time_and_per_node_tallies():
     stats = TaskStats()
     stats.update([row("a", start=0, seconds=10), row("b", start=0, seconds=70, node="n2", failed=True),

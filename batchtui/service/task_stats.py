@@ -111,12 +111,15 @@ class TaskStats:
         self._failed = 0
         self._first_start: float | None = None  # the earliest start time seen (epoch seconds)
         self._seen: set[str] | None = None  # task ids of the full listing under way
+        self._seen_here = True  # whether this keeps them (else the lister does)
         self.complete = False  # a full listing has ended: the figures cover the whole job
 
     # -- feeding ----------------------------------------------------------------------------
-    def begin_listing(self) -> None:
-        """A full listing starts: tasks it does not mention by `end_listing()` are dropped."""
-        self._seen = set()
+    def begin_listing(self, listed: set[str] | None = None) -> None:
+        """A full listing starts: tasks it does not mention by `end_listing()` are dropped. `listed`: the
+        ids the listing mentions, kept by whoever lists (whole when it ends); None: kept here."""
+        self._seen = set() if listed is None else listed
+        self._seen_here = listed is None
 
     def end_listing(self) -> None:
         """A full listing ended: drop the tasks it did not mention; the figures are now complete."""
@@ -128,18 +131,20 @@ class TaskStats:
             self._forget(task_id)
         self.complete = True
 
-    def take(self, rows: Iterable[TaskRow], *, full: bool, start: bool, final: bool) -> None:
+    def take(self, rows: Iterable[TaskRow], *, full: bool, start: bool, final: bool,
+             listed: set[str] | None = None) -> None:
         """One step of a refresh (the fields of the explorer's `Batch`): rows of a full listing (its first
-        step `start`, its last `final`) or of an incremental one (`full` False: only changed tasks)."""
+        step `start`, its last `final`; `listed`: see `begin_listing`) or of an incremental one (`full`
+        False: only changed tasks)."""
         if full and start:
-            self.begin_listing()
+            self.begin_listing(listed)
         self.update(rows)
         if full and final:
             self.end_listing()
 
     def update(self, rows: Iterable[TaskRow]) -> None:
         """Take task rows (new or changed tasks; a row given again replaces what its task said)."""
-        seen = self._seen
+        seen = self._seen if self._seen_here else None
         for row in rows:
             if seen is not None:
                 seen.add(row.id)

@@ -53,7 +53,7 @@ class JobHealthSource:
         if stats is None:
             stats = self._stats
             async for batch in self._tracker.refresh(service):
-                stats.take(batch.rows, full=batch.full, start=batch.start, final=batch.final)
+                stats.take(batch.rows, full=batch.full, start=batch.start, final=batch.final, listed=batch.listed)
         nodes: dict[str, NodeRow] = {}
         note = ""
         try:

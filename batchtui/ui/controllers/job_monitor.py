@@ -75,7 +75,7 @@ class JobMonitor:
         if not self._fed(view):
             return task_row
         stats = self.stats(view.account, view.parent)
-        stats.take(batch.rows, full=batch.full, start=batch.start, final=batch.final)
+        stats.take(batch.rows, full=batch.full, start=batch.start, final=batch.final, listed=batch.listed)
         # The threshold sorts every finished task's duration: once a listing, not once a page of it (a
         # 1,000,000-task fill has 1,000 pages); the pages between keep the last one.
         if view not in self._threshold or not batch.full or batch.final:

@@ -190,17 +190,19 @@ class Refresher:
         before = table.get_row(cursor) if cursor else None
         with self.app.batch_update():
             if batch.full and batch.start:
-                self._seen = set()
+                self._seen = batch.listed if batch.listed is not None else set()
             if batch.full and batch.start and batch.final and [r.key for r in rows] != table.all_keys():
                 table.set_rows(rows)
             elif rows:
                 table.upsert_rows(rows)
             if batch.full:
-                self._seen.update(r.key for r in rows)
+                if batch.listed is None:
+                    self._seen.update(r.key for r in rows)
                 if batch.final:
-                    all_keys = set(table.all_keys())
-                    gone = all_keys - self._seen
-                    self._seen = set()  # (a big job's million ids: needed only while its listing runs)
+                    seen, self._seen = self._seen, set()  # (a big job's million ids: kept only while it lists)
+                    # (every key listed is in the table: as many keys as it holds, and none is gone)
+                    gone = set() if len(seen) == table.total_count else \
+                        {key for key in table.all_keys() if key not in seen}
                     if gone:
                         table.remove_rows(gone)
                         memo = self._memo.get(view, {})
