@@ -78,13 +78,11 @@ class Collection:
         self._docs: dict[str, Doc] = {}
         self._ids: list[str] = []
         self.time_field = time_field
-        self.index: TimeIndex | None = None  # built on the first page that asks for it, then kept up to date
+        # Kept from the first document on: built on the first query that asks for it, a million tasks made
+        # that query (the explorer's first refresh after listing them) wait 3 s.
+        self.index: TimeIndex | None = TimeIndex(time_field) if time_field is not None else None
 
     def _time_index(self) -> TimeIndex | None:
-        if self.index is None and self.time_field is not None:
-            self.index = TimeIndex(self.time_field)
-            for ident, doc in self._docs.items():
-                self.index.update(ident, doc)
         return self.index
 
     def __len__(self) -> int:
