@@ -287,6 +287,8 @@ def write_accounts(config_dir: Path, name: str, endpoint: str, account: str) -> 
 def app_environment(config_dir: Path, key: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TEXTUAL", "AZURE_BATCH_")) and k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    # (as an installed batchtui starts: its modules' bytecode cached, not compiled again on every start)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(TERM="xterm-256color", COLORTERM="truecolor", BATCHTUI_CONFIG_DIR=str(config_dir), **{KEY_ENV: key})
     return env
 

@@ -35,17 +35,16 @@ from .controllers.autoscale import AutoScaleOpener
 from .controllers.clipboard import Copier
 from .controllers.dependencies import DependencyWatch
 from .controllers.details import DetailsLoader
-from .controllers.editing import Editing
 from .controllers.job_managers import JobManagers
 from .controllers.job_monitor import JobMonitor
 from .controllers.job_watch import JobWatch
 from .controllers.jumps import Jumper
+from .controllers.later import Later
 from .controllers.navigation import Navigator
 from .controllers.node_shell import NodeShell
 from .controllers.prompt import Prompt
 from .controllers.refresh import Refresher
 from .controllers.tree_sync import TreeSync
-from .controllers.triage import Triage
 from .controllers.view_choices import ViewChoices
 from .controllers.workers import start_worker
 from .fetch import TaskTracker
@@ -67,6 +66,8 @@ from .widgets.view_title import ViewTitle
 
 if TYPE_CHECKING:
     from ..service.storage import BlobStore
+    from .controllers.editing import Editing
+    from .controllers.triage import Triage
 
 class ExplorerScreen(Screen[None]):
     """The explorer's own screen: the table has the keys from the start (the tree takes
@@ -83,6 +84,9 @@ class BatchApp(App[str | None]):
     ansi_theme_dark = Reactive(ANSI_DARK, init=False)
     ansi_theme_light = Reactive(ANSI_LIGHT, init=False)
     BINDINGS: ClassVar[list[BindingType]] = EXPLORER_BINDINGS
+    # (made at first use: their imports are not the first screen's)
+    triage: Triage = Later(".triage", "Triage")  # type: ignore[assignment]  # failure clusters, histograms
+    editing: Editing = Later(".editing", "Editing")  # type: ignore[assignment]  # $EDITOR: edit, clone, rerun
 
     def __init__(
         self,
@@ -114,12 +118,10 @@ class BatchApp(App[str | None]):
         self.jumper = Jumper(self)
         self.tree_sync = TreeSync(self)
         self.copier = Copier(self)
-        self.triage = Triage(self)  # failure clusters, exit codes and durations of a job
         self.monitor = JobMonitor(self)  # a job's task figures: the progress line, stragglers
         self.dependencies = DependencyWatch(self)  # a job's task dependencies: WAITING ON, the details' upstream
         self.watcher = JobWatch(self)  # watched jobs: notices when they complete or fail
         self.node_shell = NodeShell(self)  # `s`: ssh to a node
-        self.editing = Editing(self)  # $EDITOR: edit, clone, rerun with changes; and export
         self.managers = JobManagers(self)  # which task of a job is its job manager (marked, first)
         self.choices = ViewChoices(self, prefs)  # sort, columns, UTC per view kind (prefs None: not saved)
         self._drop_controls = DropControls()

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from ...service.errors import NOT_FOUND, ServiceError
 from ..commands import COMMANDS, TAKES_ARGUMENT, CommandError, matching_commands, parse_command
 from ..views import JOBS, NODES, POOLS, SCHEDULES, STRAGGLER_FILTER, TASKS, ViewKey
-from .grep import open_grep
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -60,6 +59,8 @@ class CommandRunner:
         if name == "mark" and not self._mark(argument):
             return
         if name == "grep":
+            from .grep import open_grep  # (its search pulls in the tails: imported when first typed)
+
             open_grep(app, prompt, text)
             return
         if name in ("stragglers", "nodes-health", "prep", "subtasks") and not self._job_command(name, argument):
