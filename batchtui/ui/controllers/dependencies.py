@@ -67,9 +67,10 @@ class DependencyWatch:
                 self._fed.popitem(last=False)
         self._fed.move_to_end(view)
         if batch.full and batch.start:
-            fed.seen = set()
+            fed.seen = set() if batch.listed is None else batch.listed  # (the lister's own set, when it keeps one)
         rows: list[TaskRow] = batch.rows
-        fed.seen.update(r.id for r in rows)
+        if batch.listed is None:
+            fed.seen.update(r.id for r in rows)
         for row in rows:
             if row.depends_on is not None:
                 fed.dependents[row.id] = row
@@ -91,7 +92,8 @@ class DependencyWatch:
         if fed is None or view.kind != TASKS:
             return
         if batch.full and batch.final:
-            gone = [t for t in fed.book.tasks if t not in fed.seen]
+            # (the book took every task listed: as many tasks as were listed, and none is gone)
+            gone = [] if len(fed.book.tasks) == len(fed.seen) else [t for t in fed.book.tasks if t not in fed.seen]
             fed.book.forget(gone)
             fed.redraw.update(d for t in gone for d in fed.book.downstream(t))
             for task_id in gone:
