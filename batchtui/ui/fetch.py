@@ -67,11 +67,13 @@ class TaskTracker:
         self.full_listings = 0
         self.incremental_listings = 0
 
-    def _advance(self, rows: list[TaskRow]) -> None:
+    def _advance(self, rows: list[TaskRow], watermark: datetime | None) -> datetime | None:
+        """Note `rows` as known; the latest state transition of them and `watermark`."""
         for row in rows:
             self.known.add(row.id)
-            if row.state_transition_time and (self.watermark is None or row.state_transition_time > self.watermark):
-                self.watermark = row.state_transition_time
+            if row.state_transition_time and (watermark is None or row.state_transition_time > watermark):
+                watermark = row.state_transition_time
+        return watermark
 
     async def refresh(self, service: BatchService) -> AsyncIterator[Batch]:
         counts = await service.task_counts(self.job_id)
@@ -84,18 +86,21 @@ class TaskTracker:
         ):
             self.full_listings += 1
             self.known, self.watermark = set(), None
-            first = True
+            first, reached = True, None
             async for page in service.task_pages(self.job_id, self.odata_filter):
-                self._advance(page)
+                reached = self._advance(page, reached)
                 # Pages stream into the table; the last (empty) batch ends the listing.
                 yield Batch(page, start=first, final=False, task_counts=counts, listed=self.known)
                 first = False
+            # (only a whole listing sets the watermark: one left half way, as the user leaves the view, is
+            # listed again in full the next time, not asked for what changed since its last page)
+            self.watermark = reached
             yield Batch([], start=first, final=True, task_counts=counts, listed=self.known)
             return
         self.incremental_listings += 1
         since = (watermark - WATERMARK_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         rows = await service.list_tasks(self.job_id, f"stateTransitionTime ge datetime'{since}'")
-        self._advance(rows)
+        self.watermark = self._advance(rows, watermark)
         yield Batch(rows, full=False, task_counts=counts)
 
 

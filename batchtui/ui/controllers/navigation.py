@@ -59,6 +59,7 @@ class Navigator:
         if record:
             self._record(view, cursor)
         self._pending = None
+        app.refresher.keep(app.view, app.table.all_rows())
         before, app.view = app.view, view
         app.monitor.view_shown(before, view)  # the progress line, the watched open job
         app.refresher.reset()
