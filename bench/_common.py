@@ -219,13 +219,22 @@ class SignedHttp:
         self._requests = requests
 
     def get(self, path_or_url: str, query: dict | None = None):
+        return self.send("GET", path_or_url, query)
+
+    def post_json(self, path: str, body: bytes):
+        """POST a JSON body (bytes, serialized once by the caller)."""
+        return self.send("POST", path, None, body)
+
+    def send(self, method: str, path_or_url: str, query: dict | None = None, body: bytes | None = None):
         url = path_or_url if path_or_url.startswith("http") else self.endpoint + path_or_url
         # a next link carries its own query (api-version included)
         params = None if "?" in url else {"api-version": API_VERSION, **(query or {})}
         headers = {"ocp-date": formatdate(usegmt=True)}
-        prepared = self._requests.Request("GET", url, params=params, headers=headers).prepare()
+        if body is not None:
+            headers["Content-Type"] = "application/json; odata=minimalmetadata"
+        prepared = self._requests.Request(method, url, params=params, headers=headers, data=body).prepare()
         raw_path, _, raw_query = prepared.path_url.partition("?")
-        to_sign = string_to_sign("GET", raw_path, raw_query, prepared.headers, self.account)
+        to_sign = string_to_sign(method, raw_path, raw_query, prepared.headers, self.account)
         prepared.headers["Authorization"] = f"SharedKey {self.account}:{sign(self.key, to_sign)}"
         response = self.session.send(prepared, timeout=120)
         response.raise_for_status()

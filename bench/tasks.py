@@ -35,7 +35,9 @@ that data dir, then measures, in this order:
                     consumed fully: the limit; ratio = tui_fill_s / sdk_list_s
   raw_list_s        BatchService.list_tasks (raw JSON → TaskRow), for reference
   add_tasks_per_s   --add-tasks tasks added 100 per addtaskcollection call
-                    (sync SDK) to a second job whose pool does not exist
+                    (sync SDK) to a second job whose pool does not exist, one
+                    call at a time; add_tasks_concurrent_per_s: as many more
+                    through the SDK's create_tasks, 4 calls in flight
   emulator_taskcounts_s, emulator_incremental_s
                     the emulator's side of a tick, by plain HTTP
   split_*           with --splits: the fill's steps timed apart (pages as
@@ -63,9 +65,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _adds import add_tasks  # noqa: E402
 from _common import SignedHttp, StoreSeeder, current_rss_mb, emit, in_child, median, peak_rss_mb  # noqa: E402
 from _views import GcClock, raw_pages, settle_requests, wait_until  # noqa: E402
-from azure.batch import models as m  # noqa: E402
 from azure.core.credentials import AzureNamedKeyCredential  # noqa: E402
 
 from batchtui.emulator_process import start_emulator  # noqa: E402
@@ -74,7 +76,6 @@ from batchtui.service.models import TASK_SELECT  # noqa: E402
 
 JOB = "render-frames"
 POOL = "render-pool"
-ADD_JOB = "add-bench"
 
 
 def seed(data_dir: Path, tasks: int, nodes: int, fail_rate: float) -> dict:
@@ -265,24 +266,6 @@ async def splits(emu) -> dict:
     tracemalloc.stop()
     del table_rows
     return out
-
-
-def add_tasks(emu, count: int) -> dict:
-    client = emu.client()
-    client.create_job(m.BatchJobCreateOptions(id=ADD_JOB, pool_info=m.BatchPoolInfo(pool_id="no-such-pool")))
-    tasks = [m.BatchTaskCreateOptions(id=f"add-{i:06d}", command_line=f"/bin/sh -c 'echo task {i}'")
-             for i in range(count)]
-    failed = 0
-    start = time.perf_counter()
-    for first in range(0, count, 100):
-        result = client.create_task_collection(ADD_JOB, m.BatchTaskGroup(task_values=tasks[first:first + 100]))
-        failed += sum(1 for r in result.result_values or [] if r.status != "success")
-    seconds = time.perf_counter() - start
-    counts = client.get_job_task_counts(ADD_JOB).task_counts
-    client.close()
-    return {"add_tasks": count, "add_tasks_s": round(seconds, 3), "add_tasks_per_s": round(count / seconds, 1),
-            "add_tasks_failed": failed, "add_tasks_active": counts.active}
-
 
 
 def emulator_tick(http: SignedHttp, watermark) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -58,8 +59,11 @@ def utcnow() -> datetime:
 
 def iso(dt: datetime) -> str:
     """ISO-8601 with 7 fractional digits and Z, as Batch writes times in JSON."""
-    dt = dt.astimezone(timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}0Z"
+    if dt.tzinfo is not timezone.utc:
+        dt = dt.astimezone(timezone.utc)
+    # (fields, not strftime: a task add writes several of these, and strftime was a tenth of its time)
+    return (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}."
+            f"{dt.microsecond:06d}0Z")
 
 
 def now_iso() -> str:
@@ -90,8 +94,12 @@ def rfc1123_from_iso(text: str) -> str:
 
 
 def new_etag() -> str:
-    """An opaque, unquoted ETag shaped like Batch's (0x8DBCEEDDE3E0ACE)."""
-    return "0x8D" + secrets.token_hex(6).upper()[:11]
+    """An opaque, unquoted ETag shaped like Batch's (0x8DBCEEDDE3E0ACE): never the same twice in a process
+    (a counter from a random start; a random draw a document was a system call a task added)."""
+    return f"0x8D{next(_ETAGS) & 0xFFFFFFFFFFF:011X}"
+
+
+_ETAGS = itertools.count(int.from_bytes(secrets.token_bytes(5), "big"))
 
 
 _DURATION_RE = re.compile(
