@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import contextvars
+import gc
 import json
 import logging
 import sqlite3
@@ -64,6 +65,9 @@ def outside_journal() -> contextvars.Context:
     context.run(_journal.set, None)
     return context
 
+
+# Stores of at least this many documents are frozen out of the cyclic collector once loaded (see Store).
+FREEZE_FROM = 10_000
 
 # A page through the time index when it narrows the candidates to at most this share of the collection
 # (beyond it, a scan in id order that stops at the page's end costs less than sorting the candidates).
@@ -164,11 +168,23 @@ class Store:
         self._owner: dict[Key, object] = {}  # who changed each pending key: a journal, _SERVICE or _MIXED
         self.failure: str | None = None  # why the last write failed, while writes fail
         self._retry_at = 0.0
-        self._load()
+        # A store of a million tasks is some ten million dicts and lists: without the cyclic collector
+        # walking them again and again while they load, and out of its walks once loaded (they never form
+        # cycles, reference counting frees them), see https://docs.python.org/3/library/gc.html#gc.freeze.
+        gc.disable()
+        try:
+            loaded = self._load()
+        finally:
+            gc.enable()
+        if loaded >= FREEZE_FROM:
+            gc.freeze()
 
-    def _load(self) -> None:
+    def _load(self) -> int:
+        """Load every row; how many."""
         aside: list[tuple[Key, str, str]] = []
+        loaded = 0
         for kind, parent, ident, text in self.db.execute("SELECT kind, parent, id, doc FROM docs"):
+            loaded += 1
             doc, problem = parse_row(kind, parent, ident, text)
             if doc is None:
                 aside.append(((kind, parent, ident), text, problem or "unreadable"))
@@ -181,6 +197,7 @@ class Store:
                     aside.append(((kind, parent, doc["id"]), json.dumps(doc), reason))
         if aside:
             self._move_aside(aside)
+        return loaded
 
     def _move_aside(self, rows: list[tuple[Key, str, str]]) -> None:
         """Rows that cannot be loaded go to the table `damaged`, each named in the log."""

@@ -35,8 +35,12 @@ class TimeIndex:
 
     def update(self, ident: str, doc: dict[str, Any]) -> None:
         """Index `doc` (id `ident`) again after a change; cheap when its second did not change."""
-        key = datetime_key(doc.get(self.field))
-        second = key[:_SECOND] if key else None
+        value = doc.get(self.field)
+        if type(value) is str and len(value) == 28 and value[19] == "." and value[27] == "Z" and value[10] == "T":
+            second: str | None = value[:_SECOND]  # (as formats.iso writes it: its second as it stands)
+        else:
+            key = datetime_key(value)
+            second = key[:_SECOND] if key else None
         old = self._second_of.get(ident)
         if old == second:
             return
