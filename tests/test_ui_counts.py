@@ -101,12 +101,13 @@ def test_job_summary_fits_every_width_and_cuts_only_with_an_ellipsis():
     for width in range(8, 140):
         plain = fit.at(width).plain
         assert cell_len(plain) <= width
-        if width >= len("9840/10000  failed 3"):
+        if width >= len("9,840/10,000  failed 3"):
             assert "failed 3" in plain, (width, plain)
         else:
             assert plain.endswith("…"), (width, plain)
-    assert fit.at(65).plain == "9840/10000 done  failed 3  running 40  active 120  succeeded 9837"
-    assert fit.at(50).plain == "9840/10000  failed 3  run 40  act 120  ok 9837"
+    # (thousands separated: a million-task job's figures read at a glance)
+    assert fit.at(68).plain == "9,840/10,000 done  failed 3  running 40  active 120  succeeded 9,837"
+    assert fit.at(50).plain == "9,840/10,000  failed 3  run 40  act 120  ok 9,837"
 
 
 async def test_pools_show_running_tasks_and_slots(emulator, client):

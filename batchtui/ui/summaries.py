@@ -50,7 +50,7 @@ def _counts(parts: Iterable[tuple[str, int, str]], text: Text | None = None) -> 
         if text.plain:
             text.append("  ")
         text.append(f"{label} ", style="dim")
-        text.append(f"{value}", style=style if value else "dim")
+        text.append(f"{value:,}", style=style if value else "dim")  # (1,000,000 reads at a glance)
     return text
 
 
@@ -81,9 +81,9 @@ def job_summary(counts: TaskCounts) -> Fit:
         text.append(progress)
         return _counts([failed, *others], text)
 
-    done_pct, done_of = f"{done}/{total} done{pct}", f"{done}/{total} done"
+    done_pct, done_of = f"{done:,}/{total:,} done{pct}", f"{done:,}/{total:,} done"
     return Fit((line(BAR_WIDTH, done_pct), line(12, done_pct), line(0, done_pct), line(0, done_of),
-                _counts(short, Text(f"{done}/{total}")), _counts(short[:1], Text(f"{done}/{total}"))))
+                _counts(short, Text(f"{done:,}/{total:,}")), _counts(short[:1], Text(f"{done:,}/{total:,}"))))
 
 
 class _Job(Protocol):

@@ -179,7 +179,7 @@ def _count(value: int | None, style: str = "") -> Text | str:
     """A count in a table cell: "" while unknown, a dim 0, else `style`."""
     if value is None:
         return ""
-    return Text(str(value), style=style if value else "dim")
+    return Text(f"{value:,}", style=style if value else "dim")
 
 
 # An autoscale pool's ALLOCATION sort key ends so ("steady auto"): row_state reads it back.
