@@ -151,6 +151,8 @@ class BatchService:
             link = body.get("odata.nextLink")
             pending = asyncio.ensure_future(self.get_json(link)) if link else None
             try:
+                if pending is not None:
+                    await _until_sent(pending)
                 yield body.get("value", [])
             except BaseException:  # the caller stopped early (GeneratorExit) or failed
                 if pending is not None:
@@ -284,3 +286,20 @@ class BatchService:
 
 
 __all__ = ["API_VERSION", "DEFAULT_TIMEOUT", "BatchService", "ServiceError"]
+
+
+# Turns of the event loop a request of the next page is given before its caller gets the current page: the
+# pipeline's awaits (retry, timeout, aiohttp's connector) took 20 to 27 turns before the request was on the
+# wire (58 on a new connection), some 10 us each. A caller that then works on the page without awaiting (a
+# table taking in 1,000 tasks) leaves the service its own time to answer: a 200,000-task fill went from
+# 2.5-3.2 to 2.0-2.1 times the raw paging (tests/test_task_tracker.py checks the request is out).
+SEND_TURNS = 64
+
+
+async def _until_sent(pending: asyncio.Future[Any]) -> None:
+    """Let `pending` (a request just started) run until it is likely on the wire, or done."""
+    for _ in range(SEND_TURNS):
+        if pending.done():
+            return
+        await asyncio.sleep(0)
+
