@@ -552,21 +552,27 @@ def _expected_order(table: ResourceTable) -> list[str]:
     return [r.key for r in present + absent]
 
 
+def capture_redraws(table: ResourceTable) -> tuple[list[int], list[tuple]]:
+    """From now on, the lines `table` redraws one by one, and its whole redraws (their regions)."""
+    refreshed_lines: list[int] = []
+    full_refreshes: list[tuple] = []
+    table.refresh_line = refreshed_lines.append  # type: ignore[method-assign]
+    original_refresh = table.refresh
+
+    def refresh(*regions, **kwargs):
+        full_refreshes.append(regions)
+        return original_refresh(*regions, **kwargs)
+
+    table.refresh = refresh  # type: ignore[method-assign]
+    return refreshed_lines, full_refreshes
+
+
 async def test_upsert_redraws_only_changed_visible_rows():
     app = TableApp(numbered(100))
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(ResourceTable)
         await pilot.pause()
-        refreshed_lines: list[int] = []
-        full_refreshes: list[tuple] = []
-        table.refresh_line = refreshed_lines.append  # type: ignore[method-assign]
-        original_refresh = table.refresh
-
-        def refresh(*regions, **kwargs):
-            full_refreshes.append(regions)
-            return original_refresh(*regions, **kwargs)
-
-        table.refresh = refresh  # type: ignore[method-assign]
+        refreshed_lines, full_refreshes = capture_redraws(table)
         rows = {r.key: r for r in numbered(100)}
         table.upsert_rows([rows["task-003"], rows["task-050"]])  # identical: nothing redrawn
         assert refreshed_lines == [] and full_refreshes == []
@@ -588,16 +594,7 @@ async def test_rows_arriving_below_the_window_redraw_only_what_changed_on_screen
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(ResourceTable)
         await pilot.pause()
-        refreshed_lines: list[int] = []
-        full_refreshes: list[tuple] = []
-        table.refresh_line = refreshed_lines.append  # type: ignore[method-assign]
-        original_refresh = table.refresh
-
-        def refresh(*regions, **kwargs):
-            full_refreshes.append(regions)
-            return original_refresh(*regions, **kwargs)
-
-        table.refresh = refresh  # type: ignore[method-assign]
+        refreshed_lines, full_refreshes = capture_redraws(table)
         table.upsert_rows([row(f"task-{i:03d}") for i in range(100, 200)])
         assert full_refreshes == [] and refreshed_lines == [] and table.total_count == 200
         table.upsert_rows([row("task-002", "failed", 9), *(row(f"task-{i:03d}") for i in range(200, 300))])
