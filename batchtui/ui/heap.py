@@ -2,10 +2,10 @@
 
 A full collection (generation 2) walks every container object the collector tracks, and CPython runs one
 whenever the long-lived objects have grown by a quarter since the last. While a 1,000,000-task job streams
-into its table, that is some thirty walks over millions of row objects: measured with `gc.callbacks` on a
-200,000-task fill (`bench/tasks.py`), 39 full collections took 7.6 s of CPU, most of the fill's cost beyond
-the rows themselves; with the rows frozen after each page, 24 took 0.8 s. Once filled, the same walks would
-pause the screen for a second at a time while the user reads.
+into its table, that is some thirty walks over millions of row objects: on a 200,000-task fill
+(`bench/tasks.py`, its `tui_fill_gc_s` timed through `gc.callbacks`), 17 full collections took 2.9-3.3 s of
+CPU; with the rows frozen after each page, 1 takes 0.4-0.6 s. Once filled, the same walks would pause the
+screen for a second at a time while the user reads.
 
 Table rows hold strings, numbers, tuples and shared styled texts: they never form reference cycles, so
 reference counting frees them (frozen or not) when their view goes. `gc.freeze` only keeps the collector
